@@ -1,0 +1,6 @@
+/** Where the core reads the time. Tests inject a clock they can move. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

@@ -1,0 +1,32 @@
+/**
+ * Why a use case could not succeed. The HTTP layer maps each code to a status in one place;
+ * the core never picks a status.
+ */
+export type AuthErrorCode =
+  /** The input is malformed or breaks a rule (the message says which). */
+  | 'invalid_input'
+  /** Registration for an email key that already exists. */
+  | 'email_taken'
+  /** Unknown email or wrong password: deliberately indistinguishable. */
+  | 'invalid_credentials'
+  /** No live session behind the presented session token. */
+  | 'invalid_session'
+  /** A password reset was asked for an email that is not registered (compat contract). */
+  | 'email_not_registered'
+  /** The reset token is unknown, expired, used, or not the given email's. */
+  | 'invalid_reset_token'
+  /** Too many password hashes are in flight and queued; the caller should retry shortly. */
+  | 'overloaded';
+
+export class AuthError extends Error {
+  override readonly name = 'AuthError';
+
+  constructor(
+    readonly code: AuthErrorCode,
+    message: string,
+    /** For `overloaded`: when a retry makes sense, in seconds. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}

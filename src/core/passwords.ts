@@ -1,0 +1,93 @@
+import { hash as argon2Hash, verify as argon2Verify, type Algorithm } from '@node-rs/argon2';
+import { verify as bcryptVerify } from '@node-rs/bcrypt';
+import { createBoundedQueue, type BoundedQueue } from './bounded-queue.js';
+import { AuthError } from './errors.js';
+import { generateSecret } from './secrets.js';
+import type { PasswordNormalization, StoredPassword } from './store.js';
+
+export interface PasswordHashingConfig {
+  /** Argon2id memory cost in KiB (OWASP: 19456 with 2 iterations and 1 lane). */
+  readonly memoryKib: number;
+  readonly iterations: number;
+  readonly parallelism: number;
+  /** Hashes computed at once (each occupies a libuv worker thread). */
+  readonly concurrency: number;
+  /** Hashes waiting for a slot before `overloaded` is answered. */
+  readonly queueLimit: number;
+}
+
+export interface PasswordHasher {
+  /** Hashes a new password with argon2id at the configured cost, after normalising it. */
+  hash(password: string, normalization: PasswordNormalization): Promise<StoredPassword>;
+  /**
+   * True when `password` matches. argon2id hashes and legacy bcrypt hashes
+   * (`$2a$`, `$2b$`, `$2y$`; bcrypt itself reads only the first 72 bytes) are understood;
+   * any other stored value never matches.
+   */
+  verify(password: string, stored: StoredPassword): Promise<boolean>;
+  /**
+   * Does the work of verifying against a real argon2id hash and returns false: used for
+   * unknown emails, so that their answer takes as long as a wrong password's (ASVS 6.3.8).
+   */
+  verifyNothing(password: string): Promise<false>;
+  /** True when the stored hash is not argon2id at today's cost and normalisation. */
+  needsRehash(stored: StoredPassword, normalization: PasswordNormalization): boolean;
+  /** The queue every hash and verification goes through. */
+  readonly queue: BoundedQueue;
+}
+
+const BCRYPT_PREFIXES = ['$2a$', '$2b$', '$2y$'];
+// The binding declares `Algorithm` as a const enum, which isolated modules cannot read: 2 is Argon2id.
+const ARGON2ID = 2 as Algorithm;
+
+function normalize(password: string, normalization: PasswordNormalization): string {
+  return normalization === 'nfkc' ? password.normalize('NFKC') : password;
+}
+
+/** Creates the hasher. It starts computing its dummy hash at once, so the first unknown email costs no extra. */
+export function createPasswordHasher(config: PasswordHashingConfig): PasswordHasher {
+  const queue = createBoundedQueue(config);
+  const options = {
+    algorithm: ARGON2ID,
+    memoryCost: config.memoryKib,
+    timeCost: config.iterations,
+    parallelism: config.parallelism,
+  };
+  const currentPrefix = `$argon2id$v=19$m=${config.memoryKib},t=${config.iterations},p=${config.parallelism}$`;
+  const dummyHash = argon2Hash(generateSecret(), options);
+  // Until someone awaits it, a failure must not surface as an unhandled rejection.
+  dummyHash.catch(() => undefined);
+
+  async function verifyArgon2(hash: string, password: string): Promise<boolean> {
+    try {
+      return await queue.run(() => argon2Verify(hash, password));
+    } catch (error) {
+      // A malformed stored hash matches nothing; queue refusals must still reach the caller.
+      if (error instanceof AuthError) throw error;
+      return false;
+    }
+  }
+
+  return {
+    queue,
+    async hash(password, normalization) {
+      const hash = await queue.run(() => argon2Hash(normalize(password, normalization), options));
+      return { hash, normalization };
+    },
+    async verify(password, stored) {
+      const candidate = normalize(password, stored.normalization);
+      if (stored.hash.startsWith('$argon2')) return verifyArgon2(stored.hash, candidate);
+      if (BCRYPT_PREFIXES.some((prefix) => stored.hash.startsWith(prefix))) {
+        return queue.run(() => bcryptVerify(candidate, stored.hash));
+      }
+      return false;
+    },
+    async verifyNothing(password) {
+      await verifyArgon2(await dummyHash, password);
+      return false;
+    },
+    needsRehash(stored, normalization) {
+      return stored.normalization !== normalization || !stored.hash.startsWith(currentPrefix);
+    },
+  };
+}

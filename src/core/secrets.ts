@@ -1,0 +1,31 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+// 32 random bytes in base64url, no padding. ASVS 7.2.3 and 11.5.1 ask for at least 128 bits.
+const SECRET_BYTES = 32;
+const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/** A new secret for a client to hold: 256 bits from the CSPRNG, base64url (43 characters). */
+export function generateSecret(): string {
+  return randomBytes(SECRET_BYTES).toString('base64url');
+}
+
+/** A new random identifier (128 bits, base64url, 22 characters) for a row that is not a secret. */
+export function generateId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/**
+ * True when `value` has the exact shape of a secret we issue. Anything else cannot match a
+ * stored hash, so callers refuse it without hashing or querying.
+ */
+export function isSecretShaped(value: string): boolean {
+  return SECRET_PATTERN.test(value);
+}
+
+/**
+ * The SHA-256 of a secret, lowercase hex: what the store keeps instead of the secret. A fast
+ * hash is enough because the secret has 256 bits of entropy; nothing is left to brute-force.
+ */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}

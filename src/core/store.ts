@@ -1,0 +1,146 @@
+/** How a password was normalised before it was hashed; verification repeats the same step. */
+export type PasswordNormalization = 'none' | 'nfkc';
+
+/** A password hash as stored (a PHC or bcrypt string) and the normalisation it was made with. */
+export interface StoredPassword {
+  readonly hash: string;
+  readonly normalization: PasswordNormalization;
+}
+
+export interface User {
+  /** Random, opaque, never reused. */
+  readonly id: string;
+  /** The email exactly as the user registered it. */
+  readonly email: string;
+  /** `email.trim().toLowerCase()`: unique across users. */
+  readonly emailKey: string;
+  readonly password: StoredPassword;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** `cookie`: made by `POST /sessions`. `token`: made by the token API. */
+export type SessionKind = 'cookie' | 'token';
+
+export interface Session {
+  /** Public identifier (the `sid` of tokens); not a secret. */
+  readonly id: string;
+  readonly userId: string;
+  readonly kind: SessionKind;
+  /** SHA-256 of the session cookie's secret; null for sessions held by tokens. */
+  readonly tokenHash: string | null;
+  readonly createdAt: Date;
+  /** Last time the session was used, written at most once a minute. */
+  readonly lastSeenAt: Date;
+  /** Absolute end of the session, whatever its activity. */
+  readonly expiresAt: Date;
+}
+
+/** A session with its owner's stored email: everything a session check answers with. */
+export interface SessionWithEmail extends Session {
+  readonly email: string;
+}
+
+export interface ResetToken {
+  readonly userId: string;
+  /** SHA-256 of the reset secret. */
+  readonly tokenHash: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+}
+
+export interface InsertSessionOptions {
+  readonly passwordHash: string;
+  readonly endOtherCookieSessions: boolean;
+  readonly replacesTokenHash: string | null;
+}
+
+export interface PurgeCounts {
+  readonly sessions: number;
+  readonly resetTokens: number;
+}
+
+/** A unique value (an email key, a token hash) is already taken. */
+export class StoreConflictError extends Error {
+  override readonly name = 'StoreConflictError';
+}
+
+/** The engine cannot be reached or could not complete the operation; retrying may work. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
+
+/**
+ * The storage port the core owns. Each method is atomic by itself; `null` means not found.
+ * Engines throw `StoreConflictError` for unique violations and `StoreUnavailableError` when
+ * the database cannot serve; anything else is a bug.
+ */
+export interface Store {
+  /** Inserts a user. Throws `StoreConflictError` if the email key exists (a unique constraint, so concurrent inserts of one key have exactly one winner). */
+  insertUser(user: User): Promise<void>;
+
+  /** The user with this email key, or null. */
+  findUserByEmailKey(emailKey: string): Promise<User | null>;
+
+  /** The user with this id, or null. */
+  findUserById(userId: string): Promise<User | null>;
+
+  /**
+   * Replaces a user's password hash with a stronger one, only if it is still `current`
+   * (compare-and-set, so a rehash never undoes a concurrent password change).
+   * Returns whether it replaced it.
+   */
+  upgradePassword(userId: string, current: StoredPassword, next: StoredPassword, at: Date): Promise<boolean>;
+
+  /**
+   * Inserts a session, only if the user's password hash is still `passwordHash` (the one the
+   * log-in was checked against: a password changed meanwhile starts no session). In the same
+   * transaction, deletes the session whose token hash is `replacesTokenHash` (re-authentication
+   * ends the old session) and, with `endOtherCookieSessions`, every other cookie session of
+   * the user. Concurrent calls for one user are serialised, so N concurrent cookie log-ins
+   * leave exactly one cookie session. Returns whether the session was inserted.
+   */
+  insertSession(session: Session, options: InsertSessionOptions): Promise<boolean>;
+
+  /** The session whose token hash this is, with its owner's email, or null. Expiry is the caller's to judge. */
+  findSessionByTokenHash(tokenHash: string): Promise<SessionWithEmail | null>;
+
+  /** Moves `lastSeenAt` forward to `seenAt`; never moves it back. */
+  touchSession(sessionId: string, seenAt: Date): Promise<void>;
+
+  /** Deletes one session. Returns whether it existed (of concurrent calls, exactly one gets true). */
+  deleteSession(sessionId: string): Promise<boolean>;
+
+  /**
+   * Sets a new password and, in the same transaction, deletes every session of the user but
+   * `keepSessionId` (null: all of them) and the user's pending reset token.
+   */
+  changePassword(userId: string, password: StoredPassword, keepSessionId: string | null, at: Date): Promise<void>;
+
+  /** Stores a user's reset token, replacing the previous one: a user has at most one. */
+  saveResetToken(token: ResetToken): Promise<void>;
+
+  /** The reset token with this hash, expired or not, or null. */
+  findResetTokenByHash(tokenHash: string): Promise<ResetToken | null>;
+
+  /**
+   * In one transaction: consumes the user's reset token if its hash is `tokenHash` and it has
+   * not expired at `at`, sets the new password, and deletes every session of the user.
+   * Returns false, changing nothing, when there was no such token; of concurrent calls with
+   * one token exactly one gets true.
+   */
+  resetPassword(userId: string, tokenHash: string, password: StoredPassword, at: Date): Promise<boolean>;
+
+  /**
+   * Deletes sessions whose absolute expiry is at or before `now` or last seen at or before
+   * `idleCutoff`, and reset tokens expired at `now`. Works in batches so that a large purge
+   * never holds the database for long. Returns how many rows of each went.
+   */
+  purgeExpired(now: Date, idleCutoff: Date): Promise<PurgeCounts>;
+
+  /** Resolves when the database answers a trivial query; throws `StoreUnavailableError` otherwise. */
+  ping(): Promise<void>;
+
+  /** Releases connections. The store is unusable afterwards. */
+  close(): Promise<void>;
+}
