@@ -1,0 +1,51 @@
+import { generateId, generateSecret, hashSecret } from './secrets.js';
+import type { Session } from './store.js';
+
+export interface SessionPolicy {
+  /** A session unused for this long has ended (ASVS 7.3.1). */
+  readonly sessionIdleTimeoutSeconds: number;
+  /** A session this old has ended however active it is (ASVS 7.3.2). */
+  readonly sessionAbsoluteLifetimeSeconds: number;
+  /** A cookie log-in ends the user's other cookie sessions (the compat contract's one session per user). */
+  readonly singleCookieSession: boolean;
+}
+
+/**
+ * Least time between two writes of a session's last-seen time. Writing on every check would
+ * turn the hottest read into a write; a minute is far below any sensible idle timeout.
+ */
+export const TOUCH_INTERVAL_MS = 60_000;
+
+/** A new cookie session for `userId` starting at `now`, and the token the client will hold. */
+export function newCookieSession(userId: string, now: Date, policy: SessionPolicy): { session: Session; token: string } {
+  const token = generateSecret();
+  const session: Session = {
+    id: generateId(),
+    userId,
+    kind: 'cookie',
+    tokenHash: hashSecret(token),
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt: new Date(now.getTime() + policy.sessionAbsoluteLifetimeSeconds * 1000),
+  };
+  return { session, token };
+}
+
+/** True while the session is within both its idle timeout and its absolute lifetime at `now`. */
+export function isSessionLive(session: Session, now: Date, policy: SessionPolicy): boolean {
+  const time = now.getTime();
+  return (
+    time < session.expiresAt.getTime() &&
+    time < session.lastSeenAt.getTime() + policy.sessionIdleTimeoutSeconds * 1000
+  );
+}
+
+/** True when the last-seen time is old enough to be worth writing again. */
+export function needsTouch(session: Session, now: Date): boolean {
+  return now.getTime() - session.lastSeenAt.getTime() >= TOUCH_INTERVAL_MS;
+}
+
+/** The moment before which a session's last use makes it idle at `now`. */
+export function idleCutoff(now: Date, policy: SessionPolicy): Date {
+  return new Date(now.getTime() - policy.sessionIdleTimeoutSeconds * 1000);
+}

@@ -1,0 +1,43 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { SqlDialect } from './dialects.js';
+import { CachingSqliteDialect } from './sqlite-driver.js';
+
+// Codes of the better-sqlite3 errors that mean "cannot serve now", not "the query is wrong".
+const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|NOMEM|PROTOCOL|CORRUPT|NOTADB)/;
+
+/**
+ * The SQLite file at `path` (or `:memory:`), opened (created with its folder if needed) at the
+ * first query.
+ * WAL with `synchronous=FULL`: every commit is on disk before it is acknowledged, so a crash
+ * loses no answered write; readers never wait for the writer.
+ */
+export function openSqlite(path: string): SqlDialect {
+  const open = () => {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const database = new Database(path);
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = FULL');
+    database.pragma('foreign_keys = ON');
+    // Another process (`sesame gc`, `sesame migrate`) may hold the write lock for a moment.
+    database.pragma('busy_timeout = 5000');
+    return database;
+  };
+  return {
+    kysely: new CachingSqliteDialect(open),
+    // SQLite compares TEXT with the BINARY collation unless told otherwise: byte-exact already.
+    columns: { key: () => 'text', text: 'text', time: 'integer' },
+    hasRowLocks: false,
+    classifyError(error) {
+      if (!(error instanceof Error)) return null;
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string') {
+        if (code.startsWith('SQLITE_CONSTRAINT_UNIQUE') || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'conflict';
+        if (UNAVAILABLE_CODES.test(code)) return 'unavailable';
+      }
+      if (error instanceof TypeError && error.message.includes('database connection is not open')) return 'unavailable';
+      return null;
+    },
+  };
+}

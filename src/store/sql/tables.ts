@@ -1,0 +1,33 @@
+/** Table shapes as the SQL engines hold them. Times are milliseconds since the epoch. */
+export interface UsersTable {
+  id: string;
+  email: string;
+  email_key: string;
+  password_hash: string;
+  password_normalization: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  kind: string;
+  token_hash: string | null;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+export interface ResetTokensTable {
+  user_id: string;
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface Tables {
+  users: UsersTable;
+  sessions: SessionsTable;
+  reset_tokens: ResetTokensTable;
+}

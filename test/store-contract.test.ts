@@ -1,0 +1,265 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateId, generateSecret, hashSecret } from '../src/core/secrets.js';
+import {
+  StoreConflictError,
+  StoreUnavailableError,
+  type ResetToken,
+  type Session,
+  type SessionKind,
+  type User,
+} from '../src/core/store.js';
+import { openStore, type DatabaseConfig, type EngineStore } from '../src/store/open-store.js';
+import { tempDatabasePath } from './support/test-config.js';
+
+/**
+ * The contract every engine's Store keeps, run against each engine in SESAME_TEST_STORES
+ * (comma-separated; SQLite always). Races run real concurrent calls against the real engine.
+ */
+const engines = (process.env.SESAME_TEST_STORES ?? 'sqlite').split(',').map((name) => name.trim());
+
+function databaseFor(engine: string): DatabaseConfig {
+  if (engine === 'sqlite') return { engine: 'sqlite', path: tempDatabasePath() };
+  throw new Error(`SESAME_TEST_STORES names ${engine}, which this suite cannot open yet`);
+}
+
+const T0 = Date.UTC(2026, 0, 1);
+const at = (seconds: number) => new Date(T0 + seconds * 1000);
+
+function newUser(email = `${generateId()}@x.io`): User {
+  return {
+    id: generateId(),
+    email,
+    emailKey: email.toLowerCase(),
+    password: { hash: `$argon2id$v=19$m=64,t=1,p=1$${generateId()}`, normalization: 'none' },
+    createdAt: at(0),
+    updatedAt: at(0),
+  };
+}
+
+function newSession(user: User, kind: SessionKind = 'cookie', overrides: Partial<Session> = {}): Session {
+  return {
+    id: generateId(),
+    userId: user.id,
+    kind,
+    tokenHash: kind === 'cookie' ? hashSecret(generateSecret()) : null,
+    createdAt: at(0),
+    lastSeenAt: at(0),
+    expiresAt: at(3600),
+    ...overrides,
+  };
+}
+
+const plain = { endOtherCookieSessions: false, replacesTokenHash: null };
+
+describe.each(engines)('store contract on %s', (engine) => {
+  let store: EngineStore;
+
+  beforeEach(async () => {
+    store = await openStore(databaseFor(engine));
+    await store.migrate();
+  });
+  afterEach(async () => store.close());
+
+  async function addUser(user = newUser()): Promise<User> {
+    await store.insertUser(user);
+    return user;
+  }
+
+  async function addSession(user: User, kind: SessionKind = 'cookie', overrides: Partial<Session> = {}): Promise<Session> {
+    const session = newSession(user, kind, overrides);
+    expect(await store.insertSession(session, { ...plain, passwordHash: user.password.hash })).toBe(true);
+    return session;
+  }
+
+  /** Which of these sessions still exist (deleting is the one way the port reveals it). */
+  async function surviving(sessions: Session[]): Promise<Session[]> {
+    const exists = await Promise.all(sessions.map((session) => store.deleteSession(session.id)));
+    return sessions.filter((_, index) => exists[index]);
+  }
+
+  it('applies each migration once', async () => {
+    expect(await store.migrate()).toEqual([]);
+  });
+
+  it('round-trips users, sessions and reset tokens exactly', async () => {
+    const user = await addUser(newUser('Exact@Example.com'));
+    expect(await store.findUserByEmailKey('exact@example.com')).toEqual(user);
+    expect(await store.findUserById(user.id)).toEqual(user);
+    const session = await addSession(user, 'cookie', { lastSeenAt: at(5), expiresAt: at(7200) });
+    expect(await store.findSessionByTokenHash(session.tokenHash!)).toEqual({ ...session, email: 'Exact@Example.com' });
+    const token: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(1), expiresAt: at(3601) };
+    await store.saveResetToken(token);
+    expect(await store.findResetTokenByHash(token.tokenHash)).toEqual(token);
+  });
+
+  it('returns null for what does not exist', async () => {
+    expect(await store.findUserByEmailKey('nobody@x.io')).toBeNull();
+    expect(await store.findUserById(generateId())).toBeNull();
+    expect(await store.findSessionByTokenHash(hashSecret('x'))).toBeNull();
+    expect(await store.findResetTokenByHash(hashSecret('x'))).toBeNull();
+    expect(await store.deleteSession(generateId())).toBe(false);
+  });
+
+  it('refuses a second user with the same email key, with one winner among concurrent inserts', async () => {
+    const first = await addUser(newUser('taken@x.io'));
+    await expect(store.insertUser({ ...newUser('taken@x.io') })).rejects.toBeInstanceOf(StoreConflictError);
+    await expect(store.insertUser({ ...newUser(), id: first.id })).rejects.toBeInstanceOf(StoreConflictError);
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => store.insertUser(newUser('race@x.io'))));
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+  });
+
+  it('compares keys and hashes byte for byte', async () => {
+    await addUser(newUser('case@x.io'));
+    expect(await store.findUserByEmailKey('CASE@x.io')).toBeNull();
+    expect(await store.findUserByEmailKey('case@x.io ')).toBeNull();
+    const user = await addUser();
+    const session = await addSession(user);
+    expect(await store.findSessionByTokenHash(session.tokenHash!.toUpperCase())).toBeNull();
+    expect(await store.findSessionByTokenHash(session.tokenHash!)).not.toBeNull();
+  });
+
+  it('upgrades a password hash only while it is unchanged', async () => {
+    const user = await addUser();
+    const next = { hash: '$argon2id$next', normalization: 'nfkc' as const };
+    expect(await store.upgradePassword(user.id, { hash: 'stale', normalization: 'none' }, next, at(1))).toBe(false);
+    expect((await store.findUserById(user.id))?.password).toEqual(user.password);
+    expect(await store.upgradePassword(user.id, user.password, next, at(1))).toBe(true);
+    expect(await store.findUserById(user.id)).toMatchObject({ password: next, updatedAt: at(1) });
+  });
+
+  it('starts no session when the password changed after it was checked', async () => {
+    const user = await addUser();
+    const session = newSession(user);
+    expect(await store.insertSession(session, { ...plain, passwordHash: 'an older hash' })).toBe(false);
+    expect(await store.findSessionByTokenHash(session.tokenHash!)).toBeNull();
+  });
+
+  it("ends the user's other cookie sessions, and only those, when asked", async () => {
+    const user = await addUser();
+    const someoneElse = await addUser();
+    const oldCookie = await addSession(user);
+    const tokenSession = await addSession(user, 'token');
+    const othersCookie = await addSession(someoneElse);
+    const fresh = newSession(user);
+    await store.insertSession(fresh, { passwordHash: user.password.hash, endOtherCookieSessions: true, replacesTokenHash: null });
+    expect(await surviving([oldCookie, tokenSession, othersCookie, fresh])).toEqual([tokenSession, othersCookie, fresh]);
+  });
+
+  it('replaces the session whose token hash the client presented', async () => {
+    const user = await addUser();
+    const kept = await addSession(user);
+    const replaced = await addSession(user);
+    const fresh = newSession(user);
+    await store.insertSession(fresh, { passwordHash: user.password.hash, endOtherCookieSessions: false, replacesTokenHash: replaced.tokenHash });
+    expect(await surviving([kept, replaced, fresh])).toEqual([kept, fresh]);
+  });
+
+  it('leaves one cookie session after concurrent single-session inserts', async () => {
+    const user = await addUser();
+    const sessions = Array.from({ length: 20 }, () => newSession(user));
+    await Promise.all(
+      sessions.map((session) =>
+        store.insertSession(session, { passwordHash: user.password.hash, endOtherCookieSessions: true, replacesTokenHash: null }),
+      ),
+    );
+    expect(await surviving(sessions)).toHaveLength(1);
+  });
+
+  it('moves the last-seen time forward only', async () => {
+    const user = await addUser();
+    const session = await addSession(user);
+    await store.touchSession(session.id, at(120));
+    await store.touchSession(session.id, at(60));
+    expect((await store.findSessionByTokenHash(session.tokenHash!))?.lastSeenAt).toEqual(at(120));
+  });
+
+  it('deletes a session for exactly one of concurrent callers', async () => {
+    const session = await addSession(await addUser());
+    const results = await Promise.all(Array.from({ length: 20 }, () => store.deleteSession(session.id)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('changes a password, ending every session but the one kept and the pending reset token', async () => {
+    const user = await addUser();
+    const kept = await addSession(user);
+    const ended = await addSession(user);
+    const tokenSession = await addSession(user, 'token');
+    const reset: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(3600) };
+    await store.saveResetToken(reset);
+    const password = { hash: '$argon2id$changed', normalization: 'none' as const };
+    await store.changePassword(user.id, password, kept.id, at(9));
+    expect(await store.findUserById(user.id)).toMatchObject({ password, updatedAt: at(9) });
+    expect(await store.findResetTokenByHash(reset.tokenHash)).toBeNull();
+    expect(await surviving([kept, ended, tokenSession])).toEqual([kept]);
+
+    const again = await addSession({ ...user, password });
+    await store.changePassword(user.id, password, null, at(10));
+    expect(await surviving([again])).toEqual([]);
+  });
+
+  it('keeps one reset token per user, the newest', async () => {
+    const user = await addUser();
+    const first: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(3600) };
+    const second: ResetToken = { ...first, tokenHash: hashSecret(generateSecret()), createdAt: at(5), expiresAt: at(3605) };
+    await store.saveResetToken(first);
+    await store.saveResetToken(second);
+    expect(await store.findResetTokenByHash(first.tokenHash)).toBeNull();
+    expect(await store.findResetTokenByHash(second.tokenHash)).toEqual(second);
+  });
+
+  it('consumes a reset token for exactly one of concurrent resets', async () => {
+    const user = await addUser();
+    const session = await addSession(user);
+    const token: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(3600) };
+    await store.saveResetToken(token);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        store.resetPassword(user.id, token.tokenHash, { hash: `$argon2id$${index}`, normalization: 'none' }, at(10)),
+      ),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = results.indexOf(true);
+    expect((await store.findUserById(user.id))?.password.hash).toBe(`$argon2id$${winner}`);
+    expect(await store.findResetTokenByHash(token.tokenHash)).toBeNull();
+    expect(await surviving([session])).toEqual([]);
+  });
+
+  it('changes nothing for an expired, foreign or unknown reset token', async () => {
+    const user = await addUser();
+    const other = await addUser();
+    const session = await addSession(user);
+    const token: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(3600) };
+    await store.saveResetToken(token);
+    const password = { hash: '$argon2id$never', normalization: 'none' as const };
+    expect(await store.resetPassword(user.id, token.tokenHash, password, at(3600))).toBe(false);
+    expect(await store.resetPassword(other.id, token.tokenHash, password, at(10))).toBe(false);
+    expect(await store.resetPassword(user.id, hashSecret(generateSecret()), password, at(10))).toBe(false);
+    expect((await store.findUserById(user.id))?.password).toEqual(user.password);
+    expect(await store.findResetTokenByHash(token.tokenHash)).toEqual(token);
+    expect(await surviving([session])).toEqual([session]);
+  });
+
+  it('purges in batches every expired row and nothing else', async () => {
+    const user = await addUser();
+    const expired = Array.from({ length: 1_203 }, (_, index) =>
+      newSession(user, index % 3 === 0 ? 'token' : 'cookie', index % 2 === 0 ? { expiresAt: at(100) } : { lastSeenAt: at(-1000) }),
+    );
+    for (const session of expired) await store.insertSession(session, { ...plain, passwordHash: user.password.hash });
+    const live = [await addSession(user), await addSession(user, 'token')];
+    const other = await addUser();
+    await store.saveResetToken({ userId: user.id, tokenHash: hashSecret('old'), createdAt: at(0), expiresAt: at(100) });
+    await store.saveResetToken({ userId: other.id, tokenHash: hashSecret('new'), createdAt: at(0), expiresAt: at(3600) });
+
+    expect(await store.purgeExpired(at(100), at(-500))).toEqual({ sessions: 1_203, resetTokens: 1 });
+    expect(await surviving(live)).toEqual(live);
+    expect(await store.findResetTokenByHash(hashSecret('new'))).not.toBeNull();
+  });
+
+  it('answers a ping, and reports itself unavailable once closed', async () => {
+    await store.ping();
+    const closing = await openStore(databaseFor(engine));
+    await closing.ping();
+    await closing.close();
+    await expect(closing.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+});

@@ -1,0 +1,45 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from '../../src/config.js';
+
+type Overrides<T> = { readonly [K in keyof T]?: T[K] extends object ? Overrides<T[K]> : T[K] };
+
+/** A fresh SQLite file in its own temporary folder. */
+export function tempDatabasePath(): string {
+  return join(mkdtempSync(join(tmpdir(), 'sesame-test-')), 'sesame.db');
+}
+
+/**
+ * Configuration for tests: the compat defaults, a fresh SQLite file and a cheap argon2id cost
+ * (the cost is a parameter of the hash, so every code path stays the same).
+ */
+export function testConfig(overrides: Overrides<Config> = {}): Config {
+  const base: Config = {
+    profile: 'compat',
+    server: { host: '127.0.0.1', port: 0 },
+    database: { engine: 'sqlite', path: tempDatabasePath() },
+    logLevel: 'silent',
+    auth: {
+      sessionIdleTimeoutSeconds: 86_400,
+      sessionAbsoluteLifetimeSeconds: 2_592_000,
+      singleCookieSession: true,
+      resetTokenTtlSeconds: 3600,
+      password: { minLength: 1, normalization: 'none' },
+    },
+    hashing: { memoryKib: 64, iterations: 1, parallelism: 1, concurrency: 4, queueLimit: 1000 },
+    gcIntervalSeconds: 0,
+  };
+  return {
+    ...base,
+    ...overrides,
+    server: { ...base.server, ...overrides.server },
+    database: { ...base.database, ...overrides.database },
+    auth: {
+      ...base.auth,
+      ...overrides.auth,
+      password: { ...base.auth.password, ...overrides.auth?.password },
+    },
+    hashing: { ...base.hashing, ...overrides.hashing },
+  };
+}
