@@ -1,0 +1,84 @@
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Auth } from './core/auth.js';
+import { SESSION_COOKIE } from './http/authenticate.js';
+import { registerBodyParsers } from './http/body-parsers.js';
+import { registerErrorHandler } from './http/error-handler.js';
+import { RequestLog } from './http/request-log.js';
+import { health } from './http/routes/health.js';
+import { sessionApi } from './http/routes/session-api.js';
+
+export interface AppOptions {
+  readonly auth: Auth;
+  readonly logger: Logger;
+}
+
+// The largest valid body is a 4 KiB password percent-encoded (up to 12 KiB) with an email.
+const BODY_LIMIT_BYTES = 32 * 1024;
+// Slow clients may not hold a connection open indefinitely (slowloris).
+const REQUEST_TIMEOUT_MS = 15_000;
+const HEADERS_TIMEOUT_MS = 10_000;
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  // Every answer is about a user or a session; no cache may keep one (ASVS 14.3.2).
+  'cache-control': 'no-store',
+};
+
+/** Builds the HTTP application around an `Auth`. Never listens: the caller (or a test's `inject`) decides. */
+export async function buildApp({ auth, logger }: AppOptions): Promise<FastifyInstance> {
+  const loggerInstance: FastifyBaseLogger = logger;
+  const app = Fastify({
+    loggerInstance,
+    logController: new RequestLog(),
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    // Strings must arrive as strings: no coercion of arrays or numbers into them (ASVS 15.3.5).
+    ajv: { customOptions: { coerceTypes: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
+
+  app.decorateRequest('principal', null);
+  registerBodyParsers(app);
+  registerErrorHandler(app);
+  app.addHook('onRequest', (_request, reply, done) => {
+    void reply.headers(SECURITY_HEADERS);
+    done();
+  });
+  // While closing, a kept-alive connection would hold the shutdown until the client let go of
+  // it: answers in flight ask the client to close it instead.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Sesame',
+        description: 'A small, fast, secure user authentication service.',
+        version: '0.1.0',
+      },
+      components: {
+        securitySchemes: { sessionCookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE } },
+      },
+    },
+  });
+
+  // The API's table of contents.
+  await app.register(sessionApi, { auth });
+  await app.register(health, { auth });
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  return app;
+}

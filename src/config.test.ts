@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig({ env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('defaults to the compat profile on SQLite at 127.0.0.1:5000', () => {
+    const { config, warnings } = loadConfig({ env: {} });
+    expect(warnings).toEqual([]);
+    expect(config.profile).toBe('compat');
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 5000 });
+    expect(config.database).toEqual({ engine: 'sqlite', path: './data/sesame.db' });
+    expect(config.auth).toEqual({
+      sessionIdleTimeoutSeconds: 86_400,
+      sessionAbsoluteLifetimeSeconds: 2_592_000,
+      singleCookieSession: true,
+      resetTokenTtlSeconds: 3600,
+      password: { minLength: 1, normalization: 'none' },
+    });
+    expect(config.hashing).toMatchObject({ memoryKib: 19_456, iterations: 2, parallelism: 1, queueLimit: 128 });
+    expect(config.gcIntervalSeconds).toBe(900);
+  });
+
+  it('lets flags override the environment, and the environment override .env', () => {
+    const { config } = loadConfig({
+      dotenv: { SESAME_PORT: '1111', SESAME_HOST: '0.0.0.0', SESAME_LOG_LEVEL: 'debug' },
+      env: { SESAME_PORT: '2222', SESAME_HOST: '::1' },
+      flags: { SESAME_PORT: '3333', SESAME_HOST: undefined },
+    });
+    expect(config.server).toEqual({ host: '::1', port: 3333 });
+    expect(config.logLevel).toBe('debug');
+  });
+
+  it('reads every setting', () => {
+    const { config } = loadConfig({
+      env: {
+        SESAME_DATABASE_URL: 'sqlite:///var/lib/sesame/db.sqlite',
+        SESAME_SESSION_IDLE_TIMEOUT_SECONDS: '600',
+        SESAME_SESSION_ABSOLUTE_LIFETIME_SECONDS: '7200',
+        SESAME_SINGLE_COOKIE_SESSION: 'False',
+        SESAME_RESET_TOKEN_TTL_SECONDS: '900',
+        SESAME_PASSWORD_MIN_LENGTH: '15',
+        SESAME_PASSWORD_NORMALIZATION: 'nfkc',
+        SESAME_ARGON2_MEMORY_KIB: '65536',
+        SESAME_ARGON2_ITERATIONS: '3',
+        SESAME_ARGON2_PARALLELISM: '2',
+        SESAME_HASH_CONCURRENCY: '3',
+        SESAME_HASH_QUEUE_LIMIT: '10',
+        SESAME_GC_INTERVAL_SECONDS: '0',
+      },
+    });
+    expect(config.database).toEqual({ engine: 'sqlite', path: '/var/lib/sesame/db.sqlite' });
+    expect(config.auth).toEqual({
+      sessionIdleTimeoutSeconds: 600,
+      sessionAbsoluteLifetimeSeconds: 7200,
+      singleCookieSession: false,
+      resetTokenTtlSeconds: 900,
+      password: { minLength: 15, normalization: 'nfkc' },
+    });
+    expect(config.hashing).toEqual({ memoryKib: 65_536, iterations: 3, parallelism: 2, concurrency: 3, queueLimit: 10 });
+    expect(config.gcIntervalSeconds).toBe(0);
+  });
+
+  it('lists every problem at once', () => {
+    const problems = problemsOf({
+      SESAME_PORT: '70000',
+      SESAME_SINGLE_COOKIE_SESSION: 'yes',
+      SESAME_LOG_LEVEL: 'loud',
+      SESAME_SESSION_IDLE_TIMEOUT_SECONDS: '1.5',
+    });
+    expect(problems).toEqual([
+      'SESAME_PORT: must be a whole number from 0 to 65535 (got "70000")',
+      'SESAME_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+      'SESAME_SESSION_IDLE_TIMEOUT_SECONDS: must be a whole number from 1 to 31536000 (got "1.5")',
+      'SESAME_SINGLE_COOKIE_SESSION: must be true or false (got "yes")',
+    ]);
+  });
+
+  it('refuses the strict profile until it is built, naming what is missing', () => {
+    const [problem] = problemsOf({ SESAME_PROFILE: 'strict' });
+    expect(problem).toMatch(/^SESAME_PROFILE: strict is not built yet \(issue #6\); missing: reset-token delivery by webhook/);
+  });
+
+  it.each([
+    ['postgres://localhost/sesame', /PostgreSQL and MySQL\/MariaDB are not supported yet/],
+    ['mysql://root@localhost/sesame', /PostgreSQL and MySQL\/MariaDB are not supported yet/],
+    ['sqlite:', /sqlite: needs a file path/],
+    ['./sesame.db', /must start with sqlite:/],
+  ])('refuses the database URL %s', (url, problem) => {
+    expect(problemsOf({ SESAME_DATABASE_URL: url })).toEqual([expect.stringMatching(problem)]);
+  });
+
+  it('reads sqlite::memory: as an in-memory database', () => {
+    expect(loadConfig({ env: { SESAME_DATABASE_URL: 'sqlite::memory:' } }).config.database).toEqual({
+      engine: 'sqlite',
+      path: ':memory:',
+    });
+  });
+
+  it('refuses an argon2 memory cost below 8 KiB per lane', () => {
+    expect(problemsOf({ SESAME_ARGON2_MEMORY_KIB: '8', SESAME_ARGON2_PARALLELISM: '2' })).toEqual([
+      'SESAME_ARGON2_MEMORY_KIB: argon2 needs at least 8 KiB per lane (SESAME_ARGON2_PARALLELISM)',
+    ]);
+  });
+
+  it('warns about SESAME_ variables it does not know, and treats empty values as unset', () => {
+    const { config, warnings } = loadConfig({ env: { SESAME_PROT: '80', SESAME_PORT: '', PATH: '/bin' } });
+    expect(warnings).toEqual(['SESAME_PROT is not a setting of Sesame and is ignored']);
+    expect(config.server.port).toBe(5000);
+  });
+
+  it('freezes the result', () => {
+    const { config } = loadConfig({ env: {} });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.auth.password)).toBe(true);
+  });
+});

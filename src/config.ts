@@ -1,0 +1,188 @@
+import { availableParallelism } from 'node:os';
+import { Type, type Static, type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import type { AuthConfig } from './core/auth.js';
+import type { PasswordHashingConfig } from './core/passwords.js';
+import type { DatabaseConfig } from './store/open-store.js';
+
+/**
+ * Every setting, as environment variables. Defaults are the compat profile's. The schema is
+ * also the documentation: README's configuration table lists these names.
+ */
+const Settings = Type.Object({
+  SESAME_PROFILE: Type.Enum(['compat', 'strict'], { default: 'compat' }),
+  SESAME_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  SESAME_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 5000 }),
+  SESAME_DATABASE_URL: Type.String({ minLength: 1, default: 'sqlite:./data/sesame.db' }),
+  SESAME_LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  SESAME_SESSION_IDLE_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 31_536_000, default: 86_400 }),
+  SESAME_SESSION_ABSOLUTE_LIFETIME_SECONDS: Type.Integer({ minimum: 1, maximum: 31_536_000, default: 2_592_000 }),
+  SESAME_SINGLE_COOKIE_SESSION: Type.Boolean({ default: true }),
+  SESAME_RESET_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 3600 }),
+  SESAME_PASSWORD_MIN_LENGTH: Type.Integer({ minimum: 1, maximum: 1024, default: 1 }),
+  SESAME_PASSWORD_NORMALIZATION: Type.Enum(['none', 'nfkc'], { default: 'none' }),
+  SESAME_ARGON2_MEMORY_KIB: Type.Integer({ minimum: 8, maximum: 4_194_304, default: 19_456 }),
+  SESAME_ARGON2_ITERATIONS: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
+  SESAME_ARGON2_PARALLELISM: Type.Integer({ minimum: 1, maximum: 16, default: 1 }),
+  SESAME_HASH_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: availableParallelism() }),
+  SESAME_HASH_QUEUE_LIMIT: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 128 }),
+  SESAME_GC_INTERVAL_SECONDS: Type.Integer({ minimum: 0, maximum: 86_400, default: 900 }),
+});
+type Settings = Static<typeof Settings>;
+
+export type LogLevel = Settings['SESAME_LOG_LEVEL'];
+
+export interface Config {
+  readonly profile: 'compat';
+  readonly server: { readonly host: string; readonly port: number };
+  readonly database: DatabaseConfig;
+  readonly logLevel: LogLevel;
+  readonly auth: AuthConfig;
+  readonly hashing: PasswordHashingConfig;
+  /** How often expired sessions and reset tokens are purged; 0: never (run `sesame gc` instead). */
+  readonly gcIntervalSeconds: number;
+}
+
+/** Names of every setting, for documentation and for spotting misspelt variables. */
+export const SETTING_NAMES: readonly string[] = Object.keys(Settings.properties);
+
+/** Invalid settings; the message lists every problem at once. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+export interface LoadedConfig {
+  readonly config: Config;
+  /** Things worth telling the operator that do not stop the service (a misspelt variable). */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Reads the configuration from, by rising precedence, a `.env` file's variables, the process
+ * environment and command-line flags (all keyed by their `SESAME_*` name). Validates every
+ * setting, throws a `ConfigError` naming each problem, and returns a frozen `Config`.
+ */
+export function loadConfig(sources: {
+  readonly dotenv?: Readonly<Record<string, string | undefined>>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly flags?: Readonly<Record<string, string | undefined>>;
+}): LoadedConfig {
+  const raw: Record<string, string | undefined> = {};
+  for (const source of [sources.dotenv, sources.env, sources.flags]) {
+    for (const [name, value] of Object.entries(source ?? {})) {
+      // An absent flag (undefined) must not hide the environment's value.
+      if (value !== undefined) raw[name] = value;
+    }
+  }
+  const warnings = Object.keys(raw)
+    .filter((name) => name.startsWith('SESAME_') && !SETTING_NAMES.includes(name) && !name.startsWith('SESAME_TEST_'))
+    .map((name) => `${name} is not a setting of Sesame and is ignored`);
+
+  const values: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(Settings.properties)) {
+    const text = raw[name];
+    values[name] = text === undefined || text === '' ? (schema as { default?: unknown }).default : parseSetting(schema, text.trim());
+  }
+
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const error of Value.Errors(Settings, values)) {
+    const name = error.instancePath.slice(1);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const schema = (Settings.properties as Record<string, TSchema>)[name];
+    problems.push(`${name}: ${schema ? describe(schema) : error.message} (got ${JSON.stringify(raw[name])})`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const settings = values as Settings;
+  const database = parseDatabaseUrl(settings.SESAME_DATABASE_URL, problems);
+  if (settings.SESAME_PROFILE === 'strict') {
+    problems.push(
+      'SESAME_PROFILE: strict is not built yet (issue #6); missing: reset-token delivery by webhook, ' +
+        'the password blocklist, the __Host- session cookie, a required introspection token and ' +
+        'encryption of signing keys at rest. Use compat.',
+    );
+  }
+  if (settings.SESAME_ARGON2_MEMORY_KIB < 8 * settings.SESAME_ARGON2_PARALLELISM) {
+    problems.push('SESAME_ARGON2_MEMORY_KIB: argon2 needs at least 8 KiB per lane (SESAME_ARGON2_PARALLELISM)');
+  }
+  if (problems.length > 0 || database === null) throw new ConfigError(problems);
+
+  const config: Config = {
+    profile: 'compat',
+    server: { host: settings.SESAME_HOST, port: settings.SESAME_PORT },
+    database,
+    logLevel: settings.SESAME_LOG_LEVEL,
+    auth: {
+      sessionIdleTimeoutSeconds: settings.SESAME_SESSION_IDLE_TIMEOUT_SECONDS,
+      sessionAbsoluteLifetimeSeconds: settings.SESAME_SESSION_ABSOLUTE_LIFETIME_SECONDS,
+      singleCookieSession: settings.SESAME_SINGLE_COOKIE_SESSION,
+      resetTokenTtlSeconds: settings.SESAME_RESET_TOKEN_TTL_SECONDS,
+      password: {
+        minLength: settings.SESAME_PASSWORD_MIN_LENGTH,
+        normalization: settings.SESAME_PASSWORD_NORMALIZATION,
+      },
+    },
+    hashing: {
+      memoryKib: settings.SESAME_ARGON2_MEMORY_KIB,
+      iterations: settings.SESAME_ARGON2_ITERATIONS,
+      parallelism: settings.SESAME_ARGON2_PARALLELISM,
+      concurrency: settings.SESAME_HASH_CONCURRENCY,
+      queueLimit: settings.SESAME_HASH_QUEUE_LIMIT,
+    },
+    gcIntervalSeconds: settings.SESAME_GC_INTERVAL_SECONDS,
+  };
+  return { config: deepFreeze(config), warnings };
+}
+
+// Only exact spellings convert: "5.5" for an integer or "yes" for a boolean is a mistake to report, not to guess at.
+function parseSetting(schema: TSchema, text: string): unknown {
+  const type = (schema as { type?: unknown }).type;
+  if (type === 'integer' && /^-?\d+$/.test(text)) return Number(text);
+  if (type === 'boolean' && /^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
+  return text;
+}
+
+function describe(schema: TSchema): string {
+  const { type, minimum, maximum, enum: choices } = schema as {
+    type?: unknown;
+    minimum?: number;
+    maximum?: number;
+    enum?: unknown[];
+  };
+  if (Array.isArray(choices)) return `must be one of ${choices.join(', ')}`;
+  if (type === 'integer') return `must be a whole number from ${minimum} to ${maximum}`;
+  if (type === 'boolean') return 'must be true or false';
+  return 'must not be empty';
+}
+
+function parseDatabaseUrl(url: string, problems: string[]): DatabaseConfig | null {
+  if (url.startsWith('sqlite:')) {
+    // Both `sqlite:relative/path` and `sqlite:///absolute/path` are common spellings.
+    const rest = url.slice('sqlite:'.length);
+    const path = rest.startsWith('//') ? rest.slice(2) : rest;
+    if (path === '') {
+      problems.push('SESAME_DATABASE_URL: sqlite: needs a file path, e.g. sqlite:./data/sesame.db');
+      return null;
+    }
+    return { engine: 'sqlite', path };
+  }
+  if (/^(postgres|postgresql|mysql|mariadb):\/\//.test(url)) {
+    problems.push('SESAME_DATABASE_URL: PostgreSQL and MySQL/MariaDB are not supported yet (issue #4); use sqlite:<path>');
+    return null;
+  }
+  problems.push('SESAME_DATABASE_URL: must start with sqlite: (e.g. sqlite:./data/sesame.db)');
+  return null;
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value)) {
+    if (typeof inner === 'object' && inner !== null) deepFreeze(inner as object);
+  }
+  return Object.freeze(value);
+}

@@ -1,0 +1,327 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../../test/support/harness.js';
+import { testConfig } from '../../test/support/test-config.js';
+import { createAuth } from './auth.js';
+import type { AuthErrorCode } from './errors.js';
+import { generateId } from './secrets.js';
+
+const pythonBcrypt = JSON.parse(readFileSync(new URL('../../test/fixtures/python-bcrypt.json', import.meta.url), 'utf8')) as {
+  hashes: Array<{ password: string; hash: string }>;
+};
+
+let harness: Harness;
+afterEach(async () => harness.close());
+
+async function setUp(overrides: Parameters<typeof testConfig>[0] = {}): Promise<Harness> {
+  harness = await createHarness(testConfig(overrides));
+  return harness;
+}
+
+async function expectAuthError(promise: Promise<unknown>, code: AuthErrorCode): Promise<void> {
+  await expect(promise).rejects.toMatchObject({ name: 'AuthError', code });
+}
+
+/** A token session, as the token API will create: no cookie hash. */
+async function insertTokenSession({ store, clock }: Harness, userId: string): Promise<string> {
+  const id = generateId();
+  const user = await store.findUserById(userId);
+  const now = clock.now();
+  await store.insertSession(
+    { id, userId, kind: 'token', tokenHash: null, createdAt: now, lastSeenAt: now, expiresAt: new Date(now.getTime() + 3_600_000) },
+    { passwordHash: user!.password.hash, endOtherCookieSessions: false, replacesTokenHash: null },
+  );
+  return id;
+}
+
+describe('registration and log-in', () => {
+  it('logs a registered user in with a fresh 256-bit session token', async () => {
+    const { auth } = await setUp();
+    await auth.register('guillaume@holberton.io', 'b4l0u');
+    const { sessionToken } = await auth.logIn('guillaume@holberton.io', 'b4l0u', null);
+    expect(sessionToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const principal = await auth.validateSessionToken(sessionToken);
+    expect(principal).toMatchObject({ email: 'guillaume@holberton.io' });
+  });
+
+  it('stores the email as given and matches it by its trimmed lower-case key', async () => {
+    const { auth } = await setUp();
+    await auth.register('Bob@Example.com', 'pw');
+    await expectAuthError(auth.register(' bob@EXAMPLE.com', 'other'), 'email_taken');
+    const { sessionToken } = await auth.logIn('  BOB@example.com ', 'pw', null);
+    expect((await auth.validateSessionToken(sessionToken))?.email).toBe('Bob@Example.com');
+  });
+
+  it('gives one answer for an unknown email and a wrong password, after the same hashing work', async () => {
+    const { auth, store, clock, hasher, config } = await setUp();
+    let dummyChecks = 0;
+    const counting = createAuth({
+      store,
+      clock,
+      config: config.auth,
+      hasher: { ...hasher, verifyNothing: (password) => ((dummyChecks += 1), hasher.verifyNothing(password)) },
+    });
+    await auth.register('known@x.io', 'right');
+    const wrong = counting.logIn('known@x.io', 'wrong', null);
+    const unknown = counting.logIn('unknown@x.io', 'right', null);
+    await expect(wrong).rejects.toMatchObject({ code: 'invalid_credentials', message: 'wrong email or password' });
+    await expect(unknown).rejects.toMatchObject({ code: 'invalid_credentials', message: 'wrong email or password' });
+    expect(dummyChecks).toBe(1);
+  });
+
+  it('registers one user when many register the same email at once', async () => {
+    const { auth } = await setUp();
+    const results = await Promise.allSettled(Array.from({ length: 50 }, () => auth.register('race@x.io', 'pw')));
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    for (const result of results) {
+      if (result.status === 'rejected') expect(result.reason).toMatchObject({ code: 'email_taken' });
+    }
+  });
+
+  it('verifies a bcrypt hash from the Flask app and upgrades it to argon2id at log-in', async () => {
+    const { auth, store, clock } = await setUp();
+    for (const [index, { password, hash }] of pythonBcrypt.hashes.entries()) {
+      const email = `legacy${index}@x.io`;
+      const now = clock.now();
+      await store.insertUser({
+        id: generateId(),
+        email,
+        emailKey: email,
+        password: { hash, normalization: 'none' },
+        createdAt: now,
+        updatedAt: now,
+      });
+      await expectAuthError(auth.logIn(email, `${password}x`, null), 'invalid_credentials');
+      expect((await store.findUserByEmailKey(email))?.password.hash).toBe(hash);
+
+      await auth.logIn(email, password, null);
+      const upgraded = await store.findUserByEmailKey(email);
+      expect(upgraded?.password.hash).toMatch(/^\$argon2id\$v=19\$m=64,t=1,p=1\$/);
+      expect(upgraded?.password.normalization).toBe('none');
+      await auth.logIn(email, password, null);
+      await expectAuthError(auth.logIn(email, `${password}x`, null), 'invalid_credentials');
+    }
+  });
+});
+
+describe('session lifetime', () => {
+  it('ends a session idle for longer than the idle timeout', async () => {
+    const { auth, clock } = await setUp({ auth: { sessionIdleTimeoutSeconds: 600 } });
+    await auth.register('a@x.io', 'pw');
+    const { sessionToken } = await auth.logIn('a@x.io', 'pw', null);
+    clock.advanceSeconds(599);
+    expect(await auth.validateSessionToken(sessionToken)).not.toBeNull();
+    clock.advanceSeconds(599);
+    expect(await auth.validateSessionToken(sessionToken)).not.toBeNull();
+    clock.advanceSeconds(600);
+    expect(await auth.validateSessionToken(sessionToken)).toBeNull();
+  });
+
+  it('ends an active session at its absolute lifetime', async () => {
+    const { auth, clock } = await setUp({ auth: { sessionIdleTimeoutSeconds: 3600, sessionAbsoluteLifetimeSeconds: 7200 } });
+    await auth.register('a@x.io', 'pw');
+    const { sessionToken } = await auth.logIn('a@x.io', 'pw', null);
+    for (let minutes = 30; minutes < 120; minutes += 30) {
+      clock.advanceSeconds(1800);
+      expect(await auth.validateSessionToken(sessionToken)).not.toBeNull();
+    }
+    clock.advanceSeconds(1800);
+    expect(await auth.validateSessionToken(sessionToken)).toBeNull();
+  });
+
+  it('writes the last-seen time at most once a minute', async () => {
+    const { auth, clock, store } = await setUp();
+    await auth.register('a@x.io', 'pw');
+    const { sessionToken } = await auth.logIn('a@x.io', 'pw', null);
+    const { hashSecret } = await import('./secrets.js');
+    const lastSeen = async () => (await store.findSessionByTokenHash(hashSecret(sessionToken)))?.lastSeenAt.getTime();
+    const start = clock.now().getTime();
+
+    clock.advanceSeconds(59);
+    await auth.validateSessionToken(sessionToken);
+    expect(await lastSeen()).toBe(start);
+    clock.advanceSeconds(1);
+    await auth.validateSessionToken(sessionToken);
+    expect(await lastSeen()).toBe(start + 60_000);
+    clock.advanceSeconds(30);
+    await auth.validateSessionToken(sessionToken);
+    expect(await lastSeen()).toBe(start + 60_000);
+  });
+
+  it('refuses tokens that are not of the shape it issues without querying', async () => {
+    const { auth } = await setUp();
+    for (const token of ['', 'x', 'a'.repeat(42), 'a'.repeat(44), `${'a'.repeat(42)}=`, `${'a'.repeat(42)} `]) {
+      expect(await auth.validateSessionToken(token)).toBeNull();
+    }
+  });
+
+  it('purges sessions past either limit and expired reset tokens, and keeps the rest', async () => {
+    const { auth, clock } = await setUp({ auth: { sessionIdleTimeoutSeconds: 600, resetTokenTtlSeconds: 300, singleCookieSession: false } });
+    await auth.register('a@x.io', 'pw');
+    await auth.register('b@x.io', 'pw');
+    await auth.logIn('a@x.io', 'pw', null);
+    await auth.logIn('a@x.io', 'pw', null);
+    await auth.requestPasswordReset('a@x.io');
+    clock.advanceSeconds(500);
+    const { sessionToken: live } = await auth.logIn('b@x.io', 'pw', null);
+    const { resetToken } = await auth.requestPasswordReset('b@x.io');
+    clock.advanceSeconds(200);
+
+    expect(await auth.purgeExpired()).toEqual({ sessions: 2, resetTokens: 1 });
+    expect(await auth.validateSessionToken(live)).not.toBeNull();
+    await auth.resetPassword('b@x.io', resetToken, 'new');
+    expect(await auth.purgeExpired()).toEqual({ sessions: 0, resetTokens: 0 });
+  });
+});
+
+describe('one cookie session per user (compat)', () => {
+  it('ends the earlier cookie session at a new log-in and leaves token sessions alone', async () => {
+    const h = await setUp();
+    const { auth, store } = h;
+    await auth.register('a@x.io', 'pw');
+    const first = await auth.logIn('a@x.io', 'pw', null);
+    const user = await store.findUserByEmailKey('a@x.io');
+    const tokenSessionId = await insertTokenSession(h, user!.id);
+    const second = await auth.logIn('a@x.io', 'pw', null);
+    expect(await auth.validateSessionToken(first.sessionToken)).toBeNull();
+    expect(await auth.validateSessionToken(second.sessionToken)).not.toBeNull();
+    expect(await store.deleteSession(tokenSessionId)).toBe(true);
+  });
+
+  it('leaves exactly one cookie session after concurrent log-ins', async () => {
+    const { auth } = await setUp();
+    await auth.register('a@x.io', 'pw');
+    const logins = await Promise.all(Array.from({ length: 12 }, () => auth.logIn('a@x.io', 'pw', null)));
+    const live = await Promise.all(logins.map(({ sessionToken }) => auth.validateSessionToken(sessionToken)));
+    expect(live.filter((principal) => principal !== null)).toHaveLength(1);
+  });
+
+  it('keeps every session when single cookie sessions are off, but replaces the one the client presents', async () => {
+    const { auth } = await setUp({ auth: { singleCookieSession: false } });
+    await auth.register('a@x.io', 'pw');
+    const laptop = await auth.logIn('a@x.io', 'pw', null);
+    const phone = await auth.logIn('a@x.io', 'pw', null);
+    expect(await auth.validateSessionToken(laptop.sessionToken)).not.toBeNull();
+    const phoneAgain = await auth.logIn('a@x.io', 'pw', phone.sessionToken);
+    expect(await auth.validateSessionToken(phone.sessionToken)).toBeNull();
+    expect(await auth.validateSessionToken(phoneAgain.sessionToken)).not.toBeNull();
+    expect(await auth.validateSessionToken(laptop.sessionToken)).not.toBeNull();
+  });
+});
+
+describe('log-out and password change', () => {
+  it('ends the session once', async () => {
+    const { auth } = await setUp();
+    await auth.register('a@x.io', 'pw');
+    const { sessionToken } = await auth.logIn('a@x.io', 'pw', null);
+    const principal = await auth.validateSessionToken(sessionToken);
+    await auth.logOut(principal!);
+    expect(await auth.validateSessionToken(sessionToken)).toBeNull();
+    await expectAuthError(auth.logOut(principal!), 'invalid_session');
+  });
+
+  it('changes the password, keeps the current session and ends every other one', async () => {
+    const h = await setUp({ auth: { singleCookieSession: false } });
+    const { auth, store } = h;
+    await auth.register('a@x.io', 'old');
+    const current = await auth.logIn('a@x.io', 'old', null);
+    const other = await auth.logIn('a@x.io', 'old', null);
+    const tokenSessionId = await insertTokenSession(h, (await store.findUserByEmailKey('a@x.io'))!.id);
+    const { resetToken } = await auth.requestPasswordReset('a@x.io');
+    const principal = await auth.validateSessionToken(current.sessionToken);
+
+    await expectAuthError(auth.changePassword(principal!, 'wrong', 'new'), 'invalid_credentials');
+    await auth.changePassword(principal!, 'old', 'new');
+
+    expect(await auth.validateSessionToken(current.sessionToken)).not.toBeNull();
+    expect(await auth.validateSessionToken(other.sessionToken)).toBeNull();
+    expect(await store.deleteSession(tokenSessionId)).toBe(false);
+    await expectAuthError(auth.logIn('a@x.io', 'old', null), 'invalid_credentials');
+    await auth.logIn('a@x.io', 'new', null);
+    // A reset token issued before the change must not outlive it.
+    await expectAuthError(auth.resetPassword('a@x.io', resetToken, 'newer'), 'invalid_reset_token');
+  });
+
+  it('applies the password rules to the new password', async () => {
+    const { auth } = await setUp({ auth: { password: { minLength: 15 } } });
+    await expectAuthError(auth.register('a@x.io', 'fourteen chars'), 'invalid_input');
+    await auth.register('a@x.io', 'fifteen chars!!');
+    const { sessionToken } = await auth.logIn('a@x.io', 'fifteen chars!!', null);
+    const principal = await auth.validateSessionToken(sessionToken);
+    await expect(auth.changePassword(principal!, 'fifteen chars!!', 'too short')).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: 'new_password must have at least 15 characters',
+    });
+  });
+});
+
+describe('password reset', () => {
+  it('resets with the token, ends every session, and refuses the token a second time', async () => {
+    const h = await setUp();
+    const { auth, store } = h;
+    await auth.register('a@x.io', 'old');
+    const { sessionToken } = await auth.logIn('a@x.io', 'old', null);
+    const tokenSessionId = await insertTokenSession(h, (await store.findUserByEmailKey('a@x.io'))!.id);
+    const { resetToken } = await auth.requestPasswordReset('a@x.io');
+    expect(resetToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    await auth.resetPassword('A@X.io', resetToken, 'new');
+    expect(await auth.validateSessionToken(sessionToken)).toBeNull();
+    expect(await store.deleteSession(tokenSessionId)).toBe(false);
+    await expectAuthError(auth.logIn('a@x.io', 'old', null), 'invalid_credentials');
+    await auth.logIn('a@x.io', 'new', null);
+    await expectAuthError(auth.resetPassword('a@x.io', resetToken, 'newer'), 'invalid_reset_token');
+  });
+
+  it('refuses an expired token', async () => {
+    const { auth, clock } = await setUp({ auth: { resetTokenTtlSeconds: 3600 } });
+    await auth.register('a@x.io', 'old');
+    const { resetToken } = await auth.requestPasswordReset('a@x.io');
+    clock.advanceSeconds(3600);
+    await expectAuthError(auth.resetPassword('a@x.io', resetToken, 'new'), 'invalid_reset_token');
+  });
+
+  it('replaces an earlier token with a newer one', async () => {
+    const { auth } = await setUp();
+    await auth.register('a@x.io', 'old');
+    const first = await auth.requestPasswordReset('a@x.io');
+    const second = await auth.requestPasswordReset('a@x.io');
+    await expectAuthError(auth.resetPassword('a@x.io', first.resetToken, 'new'), 'invalid_reset_token');
+    await auth.resetPassword('a@x.io', second.resetToken, 'new');
+  });
+
+  it("refuses a token for another user's email without consuming it", async () => {
+    const { auth } = await setUp();
+    await auth.register('a@x.io', 'pw');
+    await auth.register('mallory@x.io', 'pw');
+    const { resetToken } = await auth.requestPasswordReset('a@x.io');
+    await expectAuthError(auth.resetPassword('mallory@x.io', resetToken, 'pwned'), 'invalid_reset_token');
+    await expectAuthError(auth.resetPassword('nobody@x.io', resetToken, 'pwned'), 'invalid_reset_token');
+    await auth.resetPassword('a@x.io', resetToken, 'new');
+  });
+
+  it('never matches an empty or malformed token, even for a user with no pending reset', async () => {
+    const { auth } = await setUp();
+    await auth.register('a@x.io', 'pw');
+    for (const token of ['', ' ', 'null', 'None']) {
+      await expectAuthError(auth.resetPassword('a@x.io', token, 'new'), 'invalid_reset_token');
+    }
+  });
+
+  it('refuses a reset for an unknown email (compat contract)', async () => {
+    const { auth } = await setUp();
+    await expectAuthError(auth.requestPasswordReset('nobody@x.io'), 'email_not_registered');
+  });
+
+  it('lets exactly one of concurrent resets with one token succeed', async () => {
+    const { auth } = await setUp();
+    await auth.register('a@x.io', 'old');
+    const { resetToken } = await auth.requestPasswordReset('a@x.io');
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, index) => auth.resetPassword('a@x.io', resetToken, `new-${index}`)),
+    );
+    const winners = results.flatMap((result, index) => (result.status === 'fulfilled' ? [index] : []));
+    expect(winners).toHaveLength(1);
+    await auth.logIn('a@x.io', `new-${winners[0]}`, null);
+  });
+});

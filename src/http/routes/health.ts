@@ -1,0 +1,32 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Auth } from '../../core/auth.js';
+import { MessageReply, StatusReply } from '../schemas.js';
+
+export interface HealthOptions {
+  readonly auth: Auth;
+}
+
+const tags = ['operations'];
+
+/** Liveness (the process answers) and readiness (the store answers too), for orchestrators. */
+export const health: FastifyPluginAsyncTypebox<HealthOptions> = async (app, { auth }) => {
+  app.get(
+    '/health',
+    { schema: { tags, summary: 'Liveness', response: { 200: StatusReply } } },
+    () => ({ status: 'ok' }),
+  );
+
+  app.get(
+    '/ready',
+    { schema: { tags, summary: 'Readiness: the store answers', response: { 200: StatusReply, 503: MessageReply } } },
+    async (request, reply) => {
+      try {
+        await auth.checkReady();
+        return { status: 'ready' };
+      } catch (error) {
+        request.log.warn({ err: error }, 'not ready');
+        return reply.code(503).send({ message: 'store unavailable' });
+      }
+    },
+  );
+};

@@ -1,0 +1,153 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { CookieSerializeOptions } from '@fastify/cookie';
+import type { Auth } from '../../core/auth.js';
+import { principalOf, readSessionToken, requireSession, SESSION_COOKIE } from '../authenticate.js';
+import {
+  ChangePasswordBody,
+  CredentialsBody,
+  EmailBody,
+  EmailMessageReply,
+  EmailReply,
+  FORM_OR_JSON,
+  MessageReply,
+  ResetPasswordBody,
+  ResetTokenReply,
+} from '../schemas.js';
+
+export interface SessionApiOptions {
+  readonly auth: Auth;
+}
+
+// A browser-session cookie, as the contract's Flask app set it: it ends when the browser does,
+// and the server-side idle timeout and absolute lifetime bound it in any case.
+const COOKIE_OPTIONS: CookieSerializeOptions = { path: '/', httpOnly: true, sameSite: 'lax' };
+
+const tags = ['session API'];
+const cookieAuth = [{ sessionCookie: [] }];
+
+/** The compatibility contract of DESIGN.md §2, plus `PUT /password`. */
+export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (app, { auth }) => {
+  const withSession = requireSession(auth);
+
+  app.get(
+    '/',
+    { schema: { tags, summary: 'Welcome message', response: { 200: MessageReply } } },
+    () => ({ message: 'Bienvenue' }),
+  );
+
+  app.post(
+    '/users',
+    {
+      schema: {
+        tags,
+        summary: 'Register a user',
+        consumes: FORM_OR_JSON,
+        body: CredentialsBody,
+        response: { 200: EmailMessageReply, 400: MessageReply },
+      },
+    },
+    async (request) => {
+      await auth.register(request.body.email, request.body.password);
+      return { email: request.body.email, message: 'user created' };
+    },
+  );
+
+  app.post(
+    '/sessions',
+    {
+      schema: {
+        tags,
+        summary: 'Log in: sets the session_id cookie',
+        consumes: FORM_OR_JSON,
+        body: CredentialsBody,
+        response: { 200: EmailMessageReply, 401: MessageReply },
+      },
+    },
+    async (request, reply) => {
+      const { email, password } = request.body;
+      const { sessionToken } = await auth.logIn(email, password, readSessionToken(request));
+      void reply.setCookie(SESSION_COOKIE, sessionToken, COOKIE_OPTIONS);
+      return { email, message: 'logged in' };
+    },
+  );
+
+  app.delete(
+    '/sessions',
+    {
+      onRequest: withSession,
+      schema: { tags, summary: 'Log out: ends the session, clears the cookie, redirects to /', security: cookieAuth },
+    },
+    async (request, reply) => {
+      await auth.logOut(principalOf(request));
+      return reply.clearCookie(SESSION_COOKIE, COOKIE_OPTIONS).redirect('/', 302);
+    },
+  );
+
+  app.get(
+    '/profile',
+    {
+      onRequest: withSession,
+      schema: {
+        tags,
+        summary: "The session's user",
+        security: cookieAuth,
+        response: { 200: EmailReply, 403: MessageReply },
+      },
+    },
+    (request) => ({ email: principalOf(request).email }),
+  );
+
+  app.post(
+    '/reset_password',
+    {
+      schema: {
+        tags,
+        summary: 'Get a password reset token',
+        consumes: FORM_OR_JSON,
+        body: EmailBody,
+        response: { 200: ResetTokenReply, 403: MessageReply },
+      },
+    },
+    async (request) => {
+      const { resetToken } = await auth.requestPasswordReset(request.body.email);
+      return { email: request.body.email, reset_token: resetToken };
+    },
+  );
+
+  app.put(
+    '/reset_password',
+    {
+      schema: {
+        tags,
+        summary: 'Set a new password with a reset token; ends every session of the user',
+        consumes: FORM_OR_JSON,
+        body: ResetPasswordBody,
+        response: { 200: EmailMessageReply, 403: MessageReply },
+      },
+    },
+    async (request) => {
+      const { email, reset_token, new_password } = request.body;
+      await auth.resetPassword(email, reset_token, new_password);
+      return { email, message: 'Password updated' };
+    },
+  );
+
+  app.put(
+    '/password',
+    {
+      onRequest: withSession,
+      schema: {
+        tags,
+        summary: 'Change the password; ends every other session of the user',
+        consumes: FORM_OR_JSON,
+        security: cookieAuth,
+        body: ChangePasswordBody,
+        response: { 200: MessageReply, 401: MessageReply, 403: MessageReply },
+      },
+    },
+    async (request) => {
+      await auth.changePassword(principalOf(request), request.body.password, request.body.new_password);
+      return { message: 'Password updated' };
+    },
+  );
+};

@@ -1,0 +1,25 @@
+import { pino, type DestinationStream, type Logger } from 'pino';
+import type { LogLevel } from './config.js';
+
+/**
+ * Paths that could ever hold a secret, censored wherever they appear in a log line. Sesame
+ * logs no bodies or headers, so this is the second line of defence, not the first.
+ */
+const REDACTED_PATHS = [
+  'req.headers.cookie',
+  'req.headers.authorization',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.new_password',
+  '*.reset_token',
+  '*.refresh_token',
+  '*.access_token',
+  '*.token',
+  '*.password_hash',
+];
+
+/** The service's logger: JSON lines on stdout (or `destination`), secrets censored. */
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  const options = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
+}

@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import type { Config } from '../../src/config.js';
+import { createAuth, type Auth } from '../../src/core/auth.js';
+import { createPasswordHasher, type PasswordHasher } from '../../src/core/passwords.js';
+import { createLogger } from '../../src/logger.js';
+import { openStore, type EngineStore } from '../../src/store/open-store.js';
+import { TestClock } from './test-clock.js';
+import { testConfig } from './test-config.js';
+
+export interface Harness {
+  readonly config: Config;
+  readonly clock: TestClock;
+  readonly store: EngineStore;
+  readonly hasher: PasswordHasher;
+  readonly auth: Auth;
+  close(): Promise<void>;
+}
+
+/** The core on a real, migrated SQLite store with a movable clock. */
+export async function createHarness(config: Config = testConfig()): Promise<Harness> {
+  const clock = new TestClock();
+  const store = await openStore(config.database);
+  await store.migrate();
+  const hasher = createPasswordHasher(config.hashing);
+  const auth = createAuth({ store, clock, hasher, config: config.auth });
+  return { config, clock, store, hasher, auth, close: () => store.close() };
+}
+
+export interface AppHarness extends Harness {
+  readonly app: FastifyInstance;
+}
+
+/** The HTTP application over `createHarness`, for `inject()` tests. */
+export async function createAppHarness(config: Config = testConfig()): Promise<AppHarness> {
+  const harness = await createHarness(config);
+  const app = await buildApp({ auth: harness.auth, logger: createLogger('silent') });
+  return {
+    ...harness,
+    app,
+    async close() {
+      await app.close();
+      await harness.close();
+    },
+  };
+}
+
+/** The `session_id` value a response sets, or null. */
+export function sessionCookieOf(response: { cookies: Array<{ name: string; value: string }> }): string | null {
+  return response.cookies.find((cookie) => cookie.name === 'session_id')?.value ?? null;
+}

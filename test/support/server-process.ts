@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The built entry point: end-to-end tests run what `npm start` runs. */
+export const MAIN_JS = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+export interface ServerProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Everything the process wrote so far, stdout and stderr. */
+  output(): string;
+  /** Sends `signal` and resolves with the exit code (null when killed by the signal). */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** The environment without any SESAME_* setting of the machine running the tests. */
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('SESAME_')) env[name] = value;
+  return { ...env, ...extra };
+}
+
+/** Runs the built CLI with `args` to completion. */
+export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  requireBuild();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN_JS, ...args], { env: cleanEnv(env), cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/**
+ * Starts `sesame serve` on a free port (or `command` instead of the built CLI) and resolves
+ * once it logs the address it listens on.
+ */
+export function startServer(options: {
+  readonly databasePath: string;
+  readonly env?: Record<string, string>;
+  readonly command?: readonly [string, ...string[]];
+  readonly cwd?: string;
+}): Promise<ServerProcess> {
+  requireBuild();
+  const [command, ...args] = options.command ?? [process.execPath, MAIN_JS, 'serve', '--port', '0'];
+  const child = spawn(command, [...args, '--database', `sqlite:${options.databasePath}`], {
+    env: cleanEnv({ SESAME_LOG_LEVEL: 'info', ...options.env }),
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+  return new Promise((resolve, reject) => {
+    const timeout = setTimeout(() => fail(new Error(`server did not start within 15 s:\n${output}`)), 15_000);
+    function fail(error: Error): void {
+      clearTimeout(timeout);
+      killGroup(child, 'SIGKILL');
+      reject(error);
+    }
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timeout);
+        resolve({
+          url: match[1]!,
+          child,
+          output: () => output,
+          stop: (signal = 'SIGTERM') => {
+            killGroup(child, signal);
+            return exited;
+          },
+        });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void exited.then((code) => fail(new Error(`server exited with ${code} before listening:\n${output}`)));
+  });
+}
+
+// `npm start` runs node under a shell: signal the whole process group, as a terminal would.
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+function requireBuild(): void {
+  if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run \`npm run build\` (npm test does) first`);
+}
