@@ -1,0 +1,116 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { generateId, hashSecret } from '../src/core/secrets.js';
+import { openStore } from '../src/store/open-store.js';
+import { requests } from './support/requests-like.js';
+import { runCli, startServer } from './support/server-process.js';
+import { tempDatabasePath } from './support/test-config.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+describe('the sesame command', () => {
+  it('prints its usage and exits 2 without a command, or with an unknown one', async () => {
+    for (const args of [[], ['start'], ['serve', 'extra'], ['serve', '--nope']]) {
+      const { code, stderr } = await runCli(args);
+      expect(code).toBe(2);
+      expect(stderr).toContain('Usage: sesame <command> [options]');
+    }
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('serve      start the HTTP service');
+  });
+
+  it('refuses to start on invalid settings, listing every problem', async () => {
+    const { code, stderr } = await runCli(['serve', '--port', 'eighty'], {
+      SESAME_PROFILE: 'strict',
+      SESAME_SINGLE_COOKIE_SESSION: 'maybe',
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain('Invalid configuration:');
+    expect(stderr).toContain('SESAME_PORT: must be a whole number from 0 to 65535 (got "eighty")');
+    expect(stderr).toContain('SESAME_SINGLE_COOKIE_SESSION: must be true or false (got "maybe")');
+  });
+
+  it('refuses the strict profile, naming what it lacks', async () => {
+    const { code, stderr } = await runCli(['serve'], { SESAME_PROFILE: 'strict' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('SESAME_PROFILE: strict is not built yet (issue #6)');
+    expect(stderr).toContain('the password blocklist');
+  });
+
+  it('reads settings from a .env file in the working directory', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'sesame-dotenv-'));
+    writeFileSync(join(folder, '.env'), 'SESAME_PORT=not-a-port\n');
+    const { code, stderr } = await runCli(['migrate'], {}, folder);
+    expect(code).toBe(2);
+    expect(stderr).toContain('SESAME_PORT: must be a whole number from 0 to 65535 (got "not-a-port")');
+  });
+
+  it('migrates a new database, then finds it up to date', async () => {
+    const database = `sqlite:${tempDatabasePath()}`;
+    const first = await runCli(['migrate', '--database', database]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('"applied":["0001-initial"]');
+    const second = await runCli(['migrate', '--database', database]);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('database is up to date');
+  });
+
+  it('fails clearly, exiting 1, when the database cannot be opened', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'sesame-unopenable-'));
+    const { code, stdout } = await runCli(['migrate', '--database', `sqlite:${folder}`]);
+    expect(code).toBe(1);
+    expect(stdout).toContain('"msg":"migrate failed: unable to open database file"');
+  });
+
+  it('purges expired sessions and reset tokens with gc', async () => {
+    const path = tempDatabasePath();
+    const store = await openStore({ engine: 'sqlite', path });
+    await store.migrate();
+    const past = new Date(Date.now() - 86_400_000 * 60);
+    const userId = generateId();
+    await store.insertUser({
+      id: userId,
+      email: 'old@x.io',
+      emailKey: 'old@x.io',
+      password: { hash: '$argon2id$x', normalization: 'none' },
+      createdAt: past,
+      updatedAt: past,
+    });
+    const sessionId = generateId();
+    await store.insertSession(
+      { id: sessionId, userId, kind: 'cookie', tokenHash: hashSecret('a'), createdAt: past, lastSeenAt: past, expiresAt: new Date(past.getTime() + 1000) },
+      { passwordHash: '$argon2id$x', endOtherCookieSessions: false, replacesTokenHash: null },
+    );
+    await store.saveResetToken({ userId, tokenHash: hashSecret('b'), createdAt: past, expiresAt: new Date(past.getTime() + 1000) });
+    await store.close();
+
+    const { code, stdout } = await runCli(['gc', '--database', `sqlite:${path}`]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('"purged":{"sessions":1,"resetTokens":1}');
+    const after = await openStore({ engine: 'sqlite', path });
+    expect(await after.deleteSession(sessionId)).toBe(false);
+    await after.close();
+  });
+
+  it('warns about a misspelt setting and starts anyway', async () => {
+    const server = await startServer({ databasePath: tempDatabasePath(), env: { SESAME_PROT: '80' } });
+    expect((await requests.get(`${server.url}/`)).statusCode).toBe(200);
+    expect(await server.stop()).toBe(0);
+    expect(server.output()).toContain('SESAME_PROT is not a setting of Sesame and is ignored');
+  });
+
+  it('starts with npm start, forwarding options to serve', async () => {
+    const server = await startServer({
+      databasePath: tempDatabasePath(),
+      command: ['npm', 'start', '--silent', '--', '--port', '0'],
+      cwd: PROJECT_ROOT,
+    });
+    const response = await requests.get(`${server.url}/`);
+    expect(response.json()).toEqual({ message: 'Bienvenue' });
+    await server.stop();
+  });
+});
