@@ -1,5 +1,5 @@
 import { hash as argon2Hash, verify as argon2Verify, type Algorithm } from '@node-rs/argon2';
-import { verify as bcryptVerify } from '@node-rs/bcrypt';
+import bcrypt from 'bcrypt';
 import { createBoundedQueue, type BoundedQueue } from './bounded-queue.js';
 import { AuthError } from './errors.js';
 import { generateSecret } from './secrets.js';
@@ -78,7 +78,9 @@ export function createPasswordHasher(config: PasswordHashingConfig): PasswordHas
       const candidate = normalize(password, stored.normalization);
       if (stored.hash.startsWith('$argon2')) return verifyArgon2(stored.hash, candidate);
       if (BCRYPT_PREFIXES.some((prefix) => stored.hash.startsWith(prefix))) {
-        return queue.run(() => bcryptVerify(candidate, stored.hash));
+        // $2y$ (PHP's crypt_blowfish) is the same algorithm as $2b$; the binding knows only the latter.
+        const hash = stored.hash.replace(/^\$2y\$/, '$2b$');
+        return queue.run(() => bcrypt.compare(candidate, hash));
       }
       return false;
     },
