@@ -77,13 +77,14 @@ describe('the sesame command', () => {
       email: 'old@x.io',
       emailKey: 'old@x.io',
       password: { hash: '$argon2id$x', normalization: 'none' },
+      passwordVersion: 0,
       createdAt: past,
       updatedAt: past,
     });
     const sessionId = generateId();
     await store.insertSession(
       { id: sessionId, userId, kind: 'cookie', tokenHash: hashSecret('a'), createdAt: past, lastSeenAt: past, expiresAt: new Date(past.getTime() + 1000) },
-      { passwordHash: '$argon2id$x', endOtherCookieSessions: false, replacesTokenHash: null },
+      { passwordVersion: 0, endOtherCookieSessions: false, replacesTokenHash: null },
     );
     await store.saveResetToken({ userId, tokenHash: hashSecret('b'), createdAt: past, expiresAt: new Date(past.getTime() + 1000) });
     await store.close();

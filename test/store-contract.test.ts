@@ -31,6 +31,7 @@ function newUser(email = `${generateId()}@x.io`): User {
     email,
     emailKey: email.toLowerCase(),
     password: { hash: `$argon2id$v=19$m=64,t=1,p=1$${generateId()}`, normalization: 'none' },
+    passwordVersion: 0,
     createdAt: at(0),
     updatedAt: at(0),
   };
@@ -67,7 +68,7 @@ describe.each(engines)('store contract on %s', (engine) => {
 
   async function addSession(user: User, kind: SessionKind = 'cookie', overrides: Partial<Session> = {}): Promise<Session> {
     const session = newSession(user, kind, overrides);
-    expect(await store.insertSession(session, { ...plain, passwordHash: user.password.hash })).toBe(true);
+    expect(await store.insertSession(session, { ...plain, passwordVersion: user.passwordVersion })).toBe(true);
     return session;
   }
 
@@ -124,13 +125,13 @@ describe.each(engines)('store contract on %s', (engine) => {
     expect(await store.upgradePassword(user.id, { hash: 'stale', normalization: 'none' }, next, at(1))).toBe(false);
     expect((await store.findUserById(user.id))?.password).toEqual(user.password);
     expect(await store.upgradePassword(user.id, user.password, next, at(1))).toBe(true);
-    expect(await store.findUserById(user.id)).toMatchObject({ password: next, updatedAt: at(1) });
+    expect(await store.findUserById(user.id)).toMatchObject({ password: next, passwordVersion: 0, updatedAt: at(1) });
   });
 
   it('starts no session when the password changed after it was checked', async () => {
     const user = await addUser();
     const session = newSession(user);
-    expect(await store.insertSession(session, { ...plain, passwordHash: 'an older hash' })).toBe(false);
+    expect(await store.insertSession(session, { ...plain, passwordVersion: user.passwordVersion + 1 })).toBe(false);
     expect(await store.findSessionByTokenHash(session.tokenHash!)).toBeNull();
   });
 
@@ -141,7 +142,7 @@ describe.each(engines)('store contract on %s', (engine) => {
     const tokenSession = await addSession(user, 'token');
     const othersCookie = await addSession(someoneElse);
     const fresh = newSession(user);
-    await store.insertSession(fresh, { passwordHash: user.password.hash, endOtherCookieSessions: true, replacesTokenHash: null });
+    await store.insertSession(fresh, { passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: null });
     expect(await surviving([oldCookie, tokenSession, othersCookie, fresh])).toEqual([tokenSession, othersCookie, fresh]);
   });
 
@@ -150,7 +151,7 @@ describe.each(engines)('store contract on %s', (engine) => {
     const kept = await addSession(user);
     const replaced = await addSession(user);
     const fresh = newSession(user);
-    await store.insertSession(fresh, { passwordHash: user.password.hash, endOtherCookieSessions: false, replacesTokenHash: replaced.tokenHash });
+    await store.insertSession(fresh, { passwordVersion: user.passwordVersion, endOtherCookieSessions: false, replacesTokenHash: replaced.tokenHash });
     expect(await surviving([kept, replaced, fresh])).toEqual([kept, fresh]);
   });
 
@@ -159,7 +160,7 @@ describe.each(engines)('store contract on %s', (engine) => {
     const sessions = Array.from({ length: 20 }, () => newSession(user));
     await Promise.all(
       sessions.map((session) =>
-        store.insertSession(session, { passwordHash: user.password.hash, endOtherCookieSessions: true, replacesTokenHash: null }),
+        store.insertSession(session, { passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: null }),
       ),
     );
     expect(await surviving(sessions)).toHaveLength(1);
@@ -187,14 +188,35 @@ describe.each(engines)('store contract on %s', (engine) => {
     const reset: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(3600) };
     await store.saveResetToken(reset);
     const password = { hash: '$argon2id$changed', normalization: 'none' as const };
-    await store.changePassword(user.id, password, kept.id, at(9));
-    expect(await store.findUserById(user.id)).toMatchObject({ password, updatedAt: at(9) });
+    expect(await store.changePassword(user.id, 0, password, kept.id, at(9))).toBe(true);
+    expect(await store.findUserById(user.id)).toMatchObject({ password, passwordVersion: 1, updatedAt: at(9) });
     expect(await store.findResetTokenByHash(reset.tokenHash)).toBeNull();
     expect(await surviving([kept, ended, tokenSession])).toEqual([kept]);
+  });
 
-    const again = await addSession({ ...user, password });
-    await store.changePassword(user.id, password, null, at(10));
-    expect(await surviving([again])).toEqual([]);
+  it('changes nothing when the password version moved on or the kept session has ended', async () => {
+    const user = await addUser();
+    const other = await addUser();
+    const session = await addSession(user);
+    const othersSession = await addSession(other);
+    const password = { hash: '$argon2id$never', normalization: 'none' as const };
+    expect(await store.changePassword(user.id, 1, password, session.id, at(9))).toBe(false);
+    expect(await store.changePassword(user.id, 0, password, othersSession.id, at(9))).toBe(false);
+    expect(await store.changePassword(user.id, 0, password, generateId(), at(9))).toBe(false);
+    expect(await store.findUserById(user.id)).toEqual(user);
+    expect(await surviving([session, othersSession])).toEqual([session, othersSession]);
+  });
+
+  it('lets one of concurrent password changes from one version win', async () => {
+    const user = await addUser();
+    const session = await addSession(user);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        store.changePassword(user.id, 0, { hash: `$argon2id$${index}`, normalization: 'none' }, session.id, at(9)),
+      ),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await store.findUserById(user.id)).toMatchObject({ passwordVersion: 1, password: { hash: `$argon2id$${results.indexOf(true)}` } });
   });
 
   it('keeps one reset token per user, the newest', async () => {
@@ -219,7 +241,7 @@ describe.each(engines)('store contract on %s', (engine) => {
     );
     expect(results.filter(Boolean)).toHaveLength(1);
     const winner = results.indexOf(true);
-    expect((await store.findUserById(user.id))?.password.hash).toBe(`$argon2id$${winner}`);
+    expect(await store.findUserById(user.id)).toMatchObject({ passwordVersion: 1, password: { hash: `$argon2id$${winner}` } });
     expect(await store.findResetTokenByHash(token.tokenHash)).toBeNull();
     expect(await surviving([session])).toEqual([]);
   });
@@ -244,7 +266,7 @@ describe.each(engines)('store contract on %s', (engine) => {
     const expired = Array.from({ length: 1_203 }, (_, index) =>
       newSession(user, index % 3 === 0 ? 'token' : 'cookie', index % 2 === 0 ? { expiresAt: at(100) } : { lastSeenAt: at(-1000) }),
     );
-    for (const session of expired) await store.insertSession(session, { ...plain, passwordHash: user.password.hash });
+    for (const session of expired) await store.insertSession(session, { ...plain, passwordVersion: user.passwordVersion });
     const live = [await addSession(user), await addSession(user, 'token')];
     const other = await addUser();
     await store.saveResetToken({ userId: user.id, tokenHash: hashSecret('old'), createdAt: at(0), expiresAt: at(100) });

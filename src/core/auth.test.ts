@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { deferred } from '../../test/support/deferred.js';
 import { createHarness, type Harness } from '../../test/support/harness.js';
 import { testConfig } from '../../test/support/test-config.js';
 import { createAuth } from './auth.js';
@@ -29,7 +30,7 @@ async function insertTokenSession({ store, clock }: Harness, userId: string): Pr
   const now = clock.now();
   await store.insertSession(
     { id, userId, kind: 'token', tokenHash: null, createdAt: now, lastSeenAt: now, expiresAt: new Date(now.getTime() + 3_600_000) },
-    { passwordHash: user!.password.hash, endOtherCookieSessions: false, replacesTokenHash: null },
+    { passwordVersion: user!.passwordVersion, endOtherCookieSessions: false, replacesTokenHash: null },
   );
   return id;
 }
@@ -54,19 +55,27 @@ describe('registration and log-in', () => {
 
   it('gives one answer for an unknown email and a wrong password, after the same hashing work', async () => {
     const { auth, store, clock, hasher, config } = await setUp();
-    let dummyChecks = 0;
+    const checks: string[] = [];
     const counting = createAuth({
       store,
       clock,
       config: config.auth,
-      hasher: { ...hasher, verifyNothing: (password) => ((dummyChecks += 1), hasher.verifyNothing(password)) },
+      hasher: {
+        ...hasher,
+        verify: (password, stored) => (checks.push('real'), hasher.verify(password, stored)),
+        verifyNothing: (password) => (checks.push('dummy'), hasher.verifyNothing(password)),
+      },
     });
     await auth.register('known@x.io', 'right');
-    const wrong = counting.logIn('known@x.io', 'wrong', null);
-    const unknown = counting.logIn('unknown@x.io', 'right', null);
-    await expect(wrong).rejects.toMatchObject({ code: 'invalid_credentials', message: 'wrong email or password' });
-    await expect(unknown).rejects.toMatchObject({ code: 'invalid_credentials', message: 'wrong email or password' });
-    expect(dummyChecks).toBe(1);
+    await expect(counting.logIn('known@x.io', 'wrong', null)).rejects.toMatchObject({
+      code: 'invalid_credentials',
+      message: 'wrong email or password',
+    });
+    await expect(counting.logIn('unknown@x.io', 'right', null)).rejects.toMatchObject({
+      code: 'invalid_credentials',
+      message: 'wrong email or password',
+    });
+    expect(checks).toEqual(['real', 'dummy']);
   });
 
   it('registers one user when many register the same email at once', async () => {
@@ -88,6 +97,7 @@ describe('registration and log-in', () => {
         email,
         emailKey: email,
         password: { hash, normalization: 'none' },
+        passwordVersion: 0,
         createdAt: now,
         updatedAt: now,
       });
@@ -101,6 +111,25 @@ describe('registration and log-in', () => {
       await auth.logIn(email, password, null);
       await expectAuthError(auth.logIn(email, `${password}x`, null), 'invalid_credentials');
     }
+  });
+
+  it('logs in every one of concurrent log-ins while the hash is being upgraded', async () => {
+    const { auth, store, clock } = await setUp({ auth: { singleCookieSession: false } });
+    const [{ password, hash }] = pythonBcrypt.hashes as [{ password: string; hash: string }];
+    const now = clock.now();
+    await store.insertUser({
+      id: generateId(),
+      email: 'legacy@x.io',
+      emailKey: 'legacy@x.io',
+      password: { hash, normalization: 'none' },
+      passwordVersion: 0,
+      createdAt: now,
+      updatedAt: now,
+    });
+    const logins = await Promise.all(Array.from({ length: 5 }, () => auth.logIn('legacy@x.io', password, null)));
+    const live = await Promise.all(logins.map(({ sessionToken }) => auth.validateSessionToken(sessionToken)));
+    expect(live.every((principal) => principal !== null)).toBe(true);
+    expect((await store.findUserByEmailKey('legacy@x.io'))?.password.hash).toMatch(/^\$argon2id\$/);
   });
 });
 
@@ -148,8 +177,11 @@ describe('session lifetime', () => {
     expect(await lastSeen()).toBe(start + 60_000);
   });
 
-  it('refuses tokens that are not of the shape it issues without querying', async () => {
-    const { auth } = await setUp();
+  it('refuses tokens that are not of the shape it issues, even when sessions without a cookie hash exist', async () => {
+    const h = await setUp();
+    const { auth, store } = h;
+    await auth.register('a@x.io', 'pw');
+    await insertTokenSession(h, (await store.findUserByEmailKey('a@x.io'))!.id);
     for (const token of ['', 'x', 'a'.repeat(42), 'a'.repeat(44), `${'a'.repeat(42)}=`, `${'a'.repeat(42)} `]) {
       expect(await auth.validateSessionToken(token)).toBeNull();
     }
@@ -240,6 +272,48 @@ describe('log-out and password change', () => {
     await auth.logIn('a@x.io', 'new', null);
     // A reset token issued before the change must not outlive it.
     await expectAuthError(auth.resetPassword('a@x.io', resetToken, 'newer'), 'invalid_reset_token');
+  });
+
+  it('refuses a change made from a session that ended while the new password was hashing', async () => {
+    const { auth, store, clock, hasher, config } = await setUp();
+    const gate = deferred();
+    const slow = createAuth({
+      store,
+      clock,
+      config: config.auth,
+      hasher: { ...hasher, hash: async (password, normalization) => (await gate.promise, hasher.hash(password, normalization)) },
+    });
+    await auth.register('a@x.io', 'old');
+    const { sessionToken } = await auth.logIn('a@x.io', 'old', null);
+    const principal = (await auth.validateSessionToken(sessionToken))!;
+
+    const change = slow.changePassword(principal, 'old', 'attacker');
+    await auth.logOut(principal);
+    gate.resolve();
+    await expectAuthError(change, 'invalid_session');
+    await auth.logIn('a@x.io', 'old', null);
+  });
+
+  it('lets a reset win over a change that was hashing when the reset landed', async () => {
+    const { auth, store, clock, hasher, config } = await setUp({ auth: { singleCookieSession: false } });
+    const gate = deferred();
+    const slow = createAuth({
+      store,
+      clock,
+      config: config.auth,
+      hasher: { ...hasher, hash: async (password, normalization) => (await gate.promise, hasher.hash(password, normalization)) },
+    });
+    await auth.register('a@x.io', 'old');
+    const stolen = await auth.logIn('a@x.io', 'old', null);
+    const attacker = (await auth.validateSessionToken(stolen.sessionToken))!;
+
+    const change = slow.changePassword(attacker, 'old', 'attacker');
+    const { resetToken } = await auth.requestPasswordReset('a@x.io');
+    await auth.resetPassword('a@x.io', resetToken, 'owner');
+    gate.resolve();
+    await expectAuthError(change, 'invalid_session');
+    await auth.logIn('a@x.io', 'owner', null);
+    await expectAuthError(auth.logIn('a@x.io', 'attacker', null), 'invalid_credentials');
   });
 
   it('applies the password rules to the new password', async () => {

@@ -76,17 +76,17 @@ export function createAuth({ store, clock, hasher, config }: AuthDeps): Auth {
   const invalidResetToken = () => new AuthError('invalid_reset_token', 'invalid or expired reset token');
   const emailTaken = () => new AuthError('email_taken', 'email already registered');
 
-  /** Rehashes a legacy or outdated hash after a successful check; returns the hash the user now has. */
-  async function upgradePasswordIfNeeded(user: User, password: string): Promise<string> {
-    if (!hasher.needsRehash(user.password, config.password.normalization)) return user.password.hash;
+  /** Rehashes a legacy or outdated hash after a successful check. */
+  async function upgradePasswordIfNeeded(user: User, password: string): Promise<void> {
+    if (!hasher.needsRehash(user.password, config.password.normalization)) return;
     try {
       const next = await hasher.hash(password, config.password.normalization);
-      if (await store.upgradePassword(user.id, user.password, next, clock.now())) return next.hash;
+      // Of concurrent log-ins one upgrades; the others find the hash changed and leave it.
+      await store.upgradePassword(user.id, user.password, next, clock.now());
     } catch (error) {
       // A busy hasher must not fail the log-in: the upgrade happens at a later one.
       if (!(error instanceof AuthError)) throw error;
     }
-    return user.password.hash;
   }
 
   return {
@@ -98,7 +98,15 @@ export function createAuth({ store, clock, hasher, config }: AuthDeps): Auth {
       const stored = await hasher.hash(password, config.password.normalization);
       const now = clock.now();
       try {
-        await store.insertUser({ id: generateId(), email, emailKey, password: stored, createdAt: now, updatedAt: now });
+        await store.insertUser({
+          id: generateId(),
+          email,
+          emailKey,
+          password: stored,
+          passwordVersion: 0,
+          createdAt: now,
+          updatedAt: now,
+        });
       } catch (error) {
         if (error instanceof StoreConflictError) throw emailTaken();
         throw error;
@@ -111,12 +119,12 @@ export function createAuth({ store, clock, hasher, config }: AuthDeps): Auth {
       const user = await store.findUserByEmailKey(emailKey);
       const matches = user ? await hasher.verify(password, user.password) : await hasher.verifyNothing(password);
       if (!user || !matches) throw invalidCredentials();
-      const passwordHash = await upgradePasswordIfNeeded(user, password);
+      await upgradePasswordIfNeeded(user, password);
       const { session, token } = newCookieSession(user.id, clock.now(), config);
       const replacesTokenHash =
         previousSessionToken !== null && isSecretShaped(previousSessionToken) ? hashSecret(previousSessionToken) : null;
       const started = await store.insertSession(session, {
-        passwordHash,
+        passwordVersion: user.passwordVersion,
         endOtherCookieSessions: config.singleCookieSession,
         replacesTokenHash,
       });
@@ -145,7 +153,9 @@ export function createAuth({ store, clock, hasher, config }: AuthDeps): Auth {
       if (!user) throw invalidSession();
       if (!(await hasher.verify(currentPassword, user.password))) throw invalidCredentials();
       const stored = await hasher.hash(newPassword, config.password.normalization);
-      await store.changePassword(user.id, stored, principal.sessionId, clock.now());
+      // A reset or a log-out while the new password was hashing wins over this change.
+      const changed = await store.changePassword(user.id, user.passwordVersion, stored, principal.sessionId, clock.now());
+      if (!changed) throw invalidSession();
     },
 
     async requestPasswordReset(email) {

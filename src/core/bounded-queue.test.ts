@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createBoundedQueue } from './bounded-queue.js';
+import { deferred } from '../../test/support/deferred.js';
 import { AuthError } from './errors.js';
-
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((done) => (resolve = done));
-  return { promise, resolve };
-}
 
 describe('bounded queue', () => {
   it('runs at most `concurrency` tasks and queues the next ones in order', async () => {

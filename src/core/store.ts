@@ -15,6 +15,11 @@ export interface User {
   /** `email.trim().toLowerCase()`: unique across users. */
   readonly emailKey: string;
   readonly password: StoredPassword;
+  /**
+   * Counts the passwords the user has set (registration is 0): a change or a reset
+   * increments it, a rehash of the same password does not.
+   */
+  readonly passwordVersion: number;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -50,7 +55,8 @@ export interface ResetToken {
 }
 
 export interface InsertSessionOptions {
-  readonly passwordHash: string;
+  /** The `passwordVersion` the log-in was checked against. */
+  readonly passwordVersion: number;
   readonly endOtherCookieSessions: boolean;
   readonly replacesTokenHash: string | null;
 }
@@ -93,8 +99,8 @@ export interface Store {
   upgradePassword(userId: string, current: StoredPassword, next: StoredPassword, at: Date): Promise<boolean>;
 
   /**
-   * Inserts a session, only if the user's password hash is still `passwordHash` (the one the
-   * log-in was checked against: a password changed meanwhile starts no session). In the same
+   * Inserts a session, only if the user's password version is still `passwordVersion` (a
+   * password changed or reset since the log-in's check starts no session). In the same
    * transaction, deletes the session whose token hash is `replacesTokenHash` (re-authentication
    * ends the old session) and, with `endOtherCookieSessions`, every other cookie session of
    * the user. Concurrent calls for one user are serialised, so N concurrent cookie log-ins
@@ -112,10 +118,19 @@ export interface Store {
   deleteSession(sessionId: string): Promise<boolean>;
 
   /**
-   * Sets a new password and, in the same transaction, deletes every session of the user but
-   * `keepSessionId` (null: all of them) and the user's pending reset token.
+   * Sets a new password, only while the user's password version is still `expectedVersion`
+   * and the session `keepSessionId` still exists (a change checked against a password that
+   * was reset meanwhile, or made from a session that has ended, changes nothing). In the same
+   * transaction: increments the version and deletes every other session of the user and the
+   * pending reset token. Returns whether the password was changed.
    */
-  changePassword(userId: string, password: StoredPassword, keepSessionId: string | null, at: Date): Promise<void>;
+  changePassword(
+    userId: string,
+    expectedVersion: number,
+    password: StoredPassword,
+    keepSessionId: string,
+    at: Date,
+  ): Promise<boolean>;
 
   /** Stores a user's reset token, replacing the previous one: a user has at most one. */
   saveResetToken(token: ResetToken): Promise<void>;
@@ -125,7 +140,8 @@ export interface Store {
 
   /**
    * In one transaction: consumes the user's reset token if its hash is `tokenHash` and it has
-   * not expired at `at`, sets the new password, and deletes every session of the user.
+   * not expired at `at`, sets the new password (incrementing the version), and deletes every
+   * session of the user.
    * Returns false, changing nothing, when there was no such token; of concurrent calls with
    * one token exactly one gets true.
    */

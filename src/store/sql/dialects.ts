@@ -14,12 +14,9 @@ export interface SqlDialect {
     readonly text: ColumnType;
     /** Milliseconds since the epoch. */
     readonly time: ColumnType;
+    /** A small counter. */
+    readonly integer: ColumnType;
   };
-  /**
-   * True when `SELECT … FOR UPDATE` exists and is needed to serialise writers of one user.
-   * SQLite has neither: a write transaction already holds the whole database.
-   */
-  readonly hasRowLocks: boolean;
   /** Sorts an engine error into a unique-key conflict, an unavailable database, or neither (a bug). */
   classifyError(error: unknown): 'conflict' | 'unavailable' | null;
 }

@@ -1,14 +1,12 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { Kysely, Migrator, sql, type Selectable, type Transaction } from 'kysely';
+import { Kysely, Migrator, sql } from 'kysely';
 import {
   StoreConflictError,
   StoreUnavailableError,
   type InsertSessionOptions,
-  type PasswordNormalization,
   type PurgeCounts,
   type ResetToken,
   type Session,
-  type SessionKind,
   type SessionWithEmail,
   type Store,
   type StoredPassword,
@@ -16,7 +14,8 @@ import {
 } from '../../core/store.js';
 import type { SqlDialect } from './dialects.js';
 import { sqlMigrations } from './migrations/index.js';
-import type { ResetTokensTable, SessionsTable, Tables, UsersTable } from './tables.js';
+import { fromResetToken, fromSession, fromUser, toResetToken, toSession, toUser } from './rows.js';
+import type { Tables } from './tables.js';
 
 // Rows purged per statement: large enough to be quick, small enough to never hold the write lock for long.
 const PURGE_BATCH = 500;
@@ -82,8 +81,12 @@ export class SqlStore implements Store {
   insertSession(session: Session, options: InsertSessionOptions): Promise<boolean> {
     return this.#guard(() =>
       this.#db.transaction().execute(async (trx) => {
-        const user = await this.#lockUser(trx, session.userId);
-        if (user?.password_hash !== options.passwordHash) return false;
+        const user = await trx
+          .selectFrom('users')
+          .select('password_version')
+          .where('id', '=', session.userId)
+          .executeTakeFirst();
+        if (user === undefined || Number(user.password_version) !== options.passwordVersion) return false;
         if (options.replacesTokenHash !== null) {
           await trx.deleteFrom('sessions').where('token_hash', '=', options.replacesTokenHash).execute();
         }
@@ -127,14 +130,35 @@ export class SqlStore implements Store {
     });
   }
 
-  changePassword(userId: string, password: StoredPassword, keepSessionId: string | null, at: Date): Promise<void> {
+  changePassword(
+    userId: string,
+    expectedVersion: number,
+    password: StoredPassword,
+    keepSessionId: string,
+    at: Date,
+  ): Promise<boolean> {
     return this.#guard(() =>
       this.#db.transaction().execute(async (trx) => {
-        await this.#setPassword(trx, userId, password, at);
-        let sessions = trx.deleteFrom('sessions').where('user_id', '=', userId);
-        if (keepSessionId !== null) sessions = sessions.where('id', '!=', keepSessionId);
-        await sessions.execute();
+        const changed = await trx
+          .updateTable('users')
+          .set((eb) => ({
+            password_hash: password.hash,
+            password_normalization: password.normalization,
+            password_version: eb('password_version', '+', 1),
+            updated_at: at.getTime(),
+          }))
+          .where('id', '=', userId)
+          .where('password_version', '=', expectedVersion)
+          .where((eb) =>
+            eb.exists(
+              eb.selectFrom('sessions').select('sessions.id').where('sessions.id', '=', keepSessionId).where('sessions.user_id', '=', userId),
+            ),
+          )
+          .executeTakeFirst();
+        if (changed.numUpdatedRows === 0n) return false;
+        await trx.deleteFrom('sessions').where('user_id', '=', userId).where('id', '!=', keepSessionId).execute();
         await trx.deleteFrom('reset_tokens').where('user_id', '=', userId).execute();
+        return true;
       }),
     );
   }
@@ -178,7 +202,16 @@ export class SqlStore implements Store {
           .where('expires_at', '>', at.getTime())
           .executeTakeFirst();
         if (consumed.numDeletedRows === 0n) return false;
-        await this.#setPassword(trx, userId, password, at);
+        await trx
+          .updateTable('users')
+          .set((eb) => ({
+            password_hash: password.hash,
+            password_normalization: password.normalization,
+            password_version: eb('password_version', '+', 1),
+            updated_at: at.getTime(),
+          }))
+          .where('id', '=', userId)
+          .execute();
         await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
         return true;
       }),
@@ -229,21 +262,6 @@ export class SqlStore implements Store {
     return this.#db.destroy();
   }
 
-  /** Reads the user's password hash inside `trx`, locking the row where the engine has row locks. */
-  async #lockUser(trx: Transaction<Tables>, userId: string): Promise<{ password_hash: string } | undefined> {
-    const query = trx.selectFrom('users').select('password_hash').where('id', '=', userId);
-    // Serialises writers of one user's sessions on engines where transactions run side by side.
-    return (this.#dialect.hasRowLocks ? query.forUpdate() : query).executeTakeFirst();
-  }
-
-  async #setPassword(trx: Transaction<Tables>, userId: string, password: StoredPassword, at: Date): Promise<void> {
-    await trx
-      .updateTable('users')
-      .set({ password_hash: password.hash, password_normalization: password.normalization, updated_at: at.getTime() })
-      .where('id', '=', userId)
-      .execute();
-  }
-
   async #guard<T>(operation: () => Promise<T>): Promise<T> {
     if (this.#closed) throw new StoreUnavailableError('the store is closed');
     try {
@@ -255,84 +273,4 @@ export class SqlStore implements Store {
       throw error;
     }
   }
-}
-
-function fromUser(user: User): UsersTable {
-  return {
-    id: user.id,
-    email: user.email,
-    email_key: user.emailKey,
-    password_hash: user.password.hash,
-    password_normalization: user.password.normalization,
-    created_at: user.createdAt.getTime(),
-    updated_at: user.updatedAt.getTime(),
-  };
-}
-
-function toUser(row: Selectable<UsersTable>): User {
-  return {
-    id: row.id,
-    email: row.email,
-    emailKey: row.email_key,
-    password: { hash: row.password_hash, normalization: toNormalization(row.password_normalization) },
-    createdAt: toDate(row.created_at),
-    updatedAt: toDate(row.updated_at),
-  };
-}
-
-function fromSession(session: Session): SessionsTable {
-  return {
-    id: session.id,
-    user_id: session.userId,
-    kind: session.kind,
-    token_hash: session.tokenHash,
-    created_at: session.createdAt.getTime(),
-    last_seen_at: session.lastSeenAt.getTime(),
-    expires_at: session.expiresAt.getTime(),
-  };
-}
-
-function toSession(row: Selectable<SessionsTable>): Session {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    kind: toSessionKind(row.kind),
-    tokenHash: row.token_hash,
-    createdAt: toDate(row.created_at),
-    lastSeenAt: toDate(row.last_seen_at),
-    expiresAt: toDate(row.expires_at),
-  };
-}
-
-function fromResetToken(token: ResetToken): ResetTokensTable {
-  return {
-    user_id: token.userId,
-    token_hash: token.tokenHash,
-    created_at: token.createdAt.getTime(),
-    expires_at: token.expiresAt.getTime(),
-  };
-}
-
-function toResetToken(row: Selectable<ResetTokensTable>): ResetToken {
-  return {
-    userId: row.user_id,
-    tokenHash: row.token_hash,
-    createdAt: toDate(row.created_at),
-    expiresAt: toDate(row.expires_at),
-  };
-}
-
-// Some drivers return 64-bit integers as strings or bigints; every engine stores the same number.
-function toDate(value: number | string | bigint): Date {
-  return new Date(Number(value));
-}
-
-function toNormalization(value: string): PasswordNormalization {
-  if (value === 'none' || value === 'nfkc') return value;
-  throw new Error(`unknown password normalisation in the database: ${value}`);
-}
-
-function toSessionKind(value: string): SessionKind {
-  if (value === 'cookie' || value === 'token') return value;
-  throw new Error(`unknown session kind in the database: ${value}`);
 }

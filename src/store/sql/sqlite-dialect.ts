@@ -27,8 +27,7 @@ export function openSqlite(path: string): SqlDialect {
   return {
     kysely: new CachingSqliteDialect(open),
     // SQLite compares TEXT with the BINARY collation unless told otherwise: byte-exact already.
-    columns: { key: () => 'text', text: 'text', time: 'integer' },
-    hasRowLocks: false,
+    columns: { key: () => 'text', text: 'text', time: 'integer', integer: 'integer' },
     classifyError(error) {
       if (!(error instanceof Error)) return null;
       const code = (error as { code?: unknown }).code;

@@ -5,6 +5,7 @@ export interface UsersTable {
   email_key: string;
   password_hash: string;
   password_normalization: string;
+  password_version: number;
   created_at: number;
   updated_at: number;
 }

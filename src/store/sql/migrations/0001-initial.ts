@@ -17,6 +17,7 @@ export function initialSchema(columns: SqlDialect['columns']): Migration {
         .addColumn('email_key', columns.key(640), (column) => column.notNull().unique())
         .addColumn('password_hash', columns.key(255), (column) => column.notNull())
         .addColumn('password_normalization', columns.key(8), (column) => column.notNull())
+        .addColumn('password_version', columns.integer, (column) => column.notNull())
         .addColumn('created_at', columns.time, (column) => column.notNull())
         .addColumn('updated_at', columns.time, (column) => column.notNull())
         .execute();

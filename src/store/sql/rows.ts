@@ -1,0 +1,86 @@
+import type { Selectable } from 'kysely';
+import type { PasswordNormalization, ResetToken, Session, SessionKind, User } from '../../core/store.js';
+import type { ResetTokensTable, SessionsTable, UsersTable } from './tables.js';
+
+/** Each entity maps to and from its row in one place; column names stay in the store. */
+export function fromUser(user: User): UsersTable {
+  return {
+    id: user.id,
+    email: user.email,
+    email_key: user.emailKey,
+    password_hash: user.password.hash,
+    password_normalization: user.password.normalization,
+    password_version: user.passwordVersion,
+    created_at: user.createdAt.getTime(),
+    updated_at: user.updatedAt.getTime(),
+  };
+}
+
+export function toUser(row: Selectable<UsersTable>): User {
+  return {
+    id: row.id,
+    email: row.email,
+    emailKey: row.email_key,
+    password: { hash: row.password_hash, normalization: toNormalization(row.password_normalization) },
+    passwordVersion: Number(row.password_version),
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+  };
+}
+
+export function fromSession(session: Session): SessionsTable {
+  return {
+    id: session.id,
+    user_id: session.userId,
+    kind: session.kind,
+    token_hash: session.tokenHash,
+    created_at: session.createdAt.getTime(),
+    last_seen_at: session.lastSeenAt.getTime(),
+    expires_at: session.expiresAt.getTime(),
+  };
+}
+
+export function toSession(row: Selectable<SessionsTable>): Session {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    kind: toSessionKind(row.kind),
+    tokenHash: row.token_hash,
+    createdAt: toDate(row.created_at),
+    lastSeenAt: toDate(row.last_seen_at),
+    expiresAt: toDate(row.expires_at),
+  };
+}
+
+export function fromResetToken(token: ResetToken): ResetTokensTable {
+  return {
+    user_id: token.userId,
+    token_hash: token.tokenHash,
+    created_at: token.createdAt.getTime(),
+    expires_at: token.expiresAt.getTime(),
+  };
+}
+
+export function toResetToken(row: Selectable<ResetTokensTable>): ResetToken {
+  return {
+    userId: row.user_id,
+    tokenHash: row.token_hash,
+    createdAt: toDate(row.created_at),
+    expiresAt: toDate(row.expires_at),
+  };
+}
+
+// Some drivers return 64-bit integers as strings or bigints; every engine stores the same number.
+function toDate(value: number | string | bigint): Date {
+  return new Date(Number(value));
+}
+
+function toNormalization(value: string): PasswordNormalization {
+  if (value === 'none' || value === 'nfkc') return value;
+  throw new Error(`unknown password normalisation in the database: ${value}`);
+}
+
+function toSessionKind(value: string): SessionKind {
+  if (value === 'cookie' || value === 'token') return value;
+  throw new Error(`unknown session kind in the database: ${value}`);
+}
