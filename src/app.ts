@@ -1,12 +1,12 @@
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Auth } from './core/auth.js';
 import { SESSION_COOKIE } from './http/authenticate.js';
 import { registerBodyParsers } from './http/body-parsers.js';
-import { registerErrorHandler } from './http/error-handler.js';
+import { answerClientError, registerErrorHandler } from './http/error-handler.js';
 import { RequestLog } from './http/request-log.js';
 import { health } from './http/routes/health.js';
 import { sessionApi } from './http/routes/session-api.js';
@@ -39,21 +39,31 @@ export async function buildApp({ auth, logger }: AppOptions): Promise<FastifyIns
     requestTimeout: REQUEST_TIMEOUT_MS,
     // Strings must arrive as strings: no coercion of arrays or numbers into them (ASVS 15.3.5).
     ajv: { customOptions: { coerceTypes: false } },
+    // The framework's own answers (a malformed URL, a request while closing) take our shape too.
+    frameworkErrors: (_error, _request, reply: FastifyReply) => {
+      void reply.headers(SECURITY_HEADERS).code(400).send({ message: 'malformed request URL' });
+    },
+    clientErrorHandler: answerClientError,
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.server.headersTimeout = HEADERS_TIMEOUT_MS;
 
   app.decorateRequest('principal', null);
   registerBodyParsers(app);
   registerErrorHandler(app);
-  app.addHook('onRequest', (_request, reply, done) => {
-    void reply.headers(SECURITY_HEADERS);
-    done();
-  });
   // While closing, a kept-alive connection would hold the shutdown until the client let go of
-  // it: answers in flight ask the client to close it instead.
+  // it: answers in flight ask the client to close it, and requests still arriving on one are
+  // sent elsewhere with a 503.
   let closing = false;
   app.addHook('preClose', (done) => {
     closing = true;
+    done();
+  });
+  app.addHook('onRequest', (_request, reply, done) => {
+    void reply.headers(SECURITY_HEADERS);
+    if (closing) {
+      void reply.code(503).header('retry-after', '1').send({ message: 'shutting down, retry shortly' });
+    }
     done();
   });
   app.addHook('onSend', (_request, reply, payload, done) => {

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { AuthError } from '../core/errors.js';
 
+const repeated = (name: string) => new AuthError('invalid_input', `field sent more than once: ${name}`);
+
 /**
  * Parses `application/x-www-form-urlencoded` into an object without a prototype, so no field
  * name (`__proto__`, `constructor`) can reach `Object.prototype`. A field sent twice is
@@ -10,23 +12,78 @@ import { AuthError } from '../core/errors.js';
 export function parseFormFields(body: string): Record<string, string> {
   const fields = Object.create(null) as Record<string, string>;
   for (const [name, value] of new URLSearchParams(body)) {
-    if (Object.hasOwn(fields, name)) throw new AuthError('invalid_input', `field sent more than once: ${name}`);
+    if (Object.hasOwn(fields, name)) throw repeated(name);
     fields[name] = value;
   }
   return fields;
 }
 
 /**
- * Accepts form fields and JSON, nothing else. JSON stays with Fastify's own parser, which
- * refuses prototype poisoning; its `text/plain` parser goes, so such a body gets a 415.
+ * The first key that appears twice in one object of a JSON text, at any depth, or null.
+ * `JSON.parse` silently keeps the last of two keys; this scan finds them first. It reads
+ * only string, object and array boundaries, so a malformed text is left for the parser to
+ * refuse.
+ */
+export function findRepeatedJsonKey(text: string): string | null {
+  // One entry per open object (the keys seen so far) or array (null).
+  const scopes: Array<Set<string> | null> = [];
+  let atKey = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text[index];
+    if (char === '"') {
+      let end = index + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      const scope = scopes.at(-1);
+      if (atKey && scope) {
+        let key: string;
+        try {
+          key = JSON.parse(text.slice(index, end + 1)) as string;
+        } catch {
+          return null;
+        }
+        if (scope.has(key)) return key;
+        scope.add(key);
+        atKey = false;
+      }
+      index = end;
+    } else if (char === '{') {
+      scopes.push(new Set());
+      atKey = true;
+    } else if (char === '[') {
+      scopes.push(null);
+      atKey = false;
+    } else if (char === '}' || char === ']') {
+      scopes.pop();
+      atKey = false;
+    } else if (char === ',') {
+      atKey = scopes.at(-1) instanceof Set;
+    }
+  }
+  return null;
+}
+
+/**
+ * Accepts form fields and JSON, nothing else: Fastify's `text/plain` parser goes, so such a
+ * body gets a 415. JSON is checked for repeated keys, then parsed by Fastify's own parser,
+ * which refuses prototype poisoning.
  */
 export function registerBodyParsers(app: FastifyInstance): void {
-  app.removeContentTypeParser('text/plain');
+  app.removeContentTypeParser(['text/plain', 'application/json']);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     try {
       done(null, parseFormFields(body as string));
     } catch (error) {
       done(error as Error, undefined);
     }
+  });
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    const key = findRepeatedJsonKey(text);
+    if (key !== null) {
+      done(repeated(key), undefined);
+      return;
+    }
+    void parseJson(request, text, done);
   });
 }

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AuthError, type AuthErrorCode } from '../core/errors.js';
 import { StoreUnavailableError } from '../core/store.js';
@@ -50,6 +52,25 @@ export function registerErrorHandler(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((_request, reply) => sendMessage(reply, 404, 'not found'));
+}
+
+/**
+ * Answers what Node's HTTP parser refused before any route saw it (a malformed request line,
+ * headers too large, a request too slow), on the raw socket, in the same `{"message"}` shape.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+  const [status, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'request timed out']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'request headers are too large']
+        : [400, 'malformed request'];
+  const body = JSON.stringify({ message });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 function sendMessage(reply: FastifyReply, status: number, message: string): FastifyReply {
