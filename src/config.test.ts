@@ -84,6 +84,14 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('lists problems across settings together with schema problems', () => {
+    const problems = problemsOf({ SESAME_PORT: 'abc', SESAME_PROFILE: 'strict', SESAME_DATABASE_URL: 'postgres://x/y' });
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toMatch(/^SESAME_PORT: /);
+    expect(problems[1]).toMatch(/^SESAME_DATABASE_URL: PostgreSQL/);
+    expect(problems[2]).toMatch(/^SESAME_PROFILE: strict is not built yet/);
+  });
+
   it('refuses the strict profile until it is built, naming what is missing', () => {
     const [problem] = problemsOf({ SESAME_PROFILE: 'strict' });
     expect(problem).toMatch(/^SESAME_PROFILE: strict is not built yet \(issue #6\); missing: reset-token delivery by webhook/);

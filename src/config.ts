@@ -43,8 +43,8 @@ export interface Config {
   readonly gcIntervalSeconds: number;
 }
 
-/** Names of every setting, for documentation and for spotting misspelt variables. */
-export const SETTING_NAMES: readonly string[] = Object.keys(Settings.properties);
+// Names of every setting, for spotting misspelt variables.
+const SETTING_NAMES: readonly string[] = Object.keys(Settings.properties);
 
 /** Invalid settings; the message lists every problem at once. */
 export class ConfigError extends Error {
@@ -89,26 +89,31 @@ export function loadConfig(sources: {
   }
 
   const problems: string[] = [];
-  const seen = new Set<string>();
+  const invalid = new Set<string>();
   for (const error of Value.Errors(Settings, values)) {
     const name = error.instancePath.slice(1);
-    if (seen.has(name)) continue;
-    seen.add(name);
+    if (invalid.has(name)) continue;
+    invalid.add(name);
     const schema = (Settings.properties as Record<string, TSchema>)[name];
     problems.push(`${name}: ${schema ? describe(schema) : error.message} (got ${JSON.stringify(raw[name])})`);
   }
-  if (problems.length > 0) throw new ConfigError(problems);
 
+  // The checks across settings run on the values that passed the schema, so that one message
+  // lists every problem.
   const settings = values as Settings;
-  const database = parseDatabaseUrl(settings.SESAME_DATABASE_URL, problems);
-  if (settings.SESAME_PROFILE === 'strict') {
+  const valid = (...names: Array<keyof Settings>) => names.every((name) => !invalid.has(name));
+  const database = valid('SESAME_DATABASE_URL') ? parseDatabaseUrl(settings.SESAME_DATABASE_URL, problems) : null;
+  if (valid('SESAME_PROFILE') && settings.SESAME_PROFILE === 'strict') {
     problems.push(
       'SESAME_PROFILE: strict is not built yet (issue #6); missing: reset-token delivery by webhook, ' +
         'the password blocklist, the __Host- session cookie, a required introspection token and ' +
         'encryption of signing keys at rest. Use compat.',
     );
   }
-  if (settings.SESAME_ARGON2_MEMORY_KIB < 8 * settings.SESAME_ARGON2_PARALLELISM) {
+  if (
+    valid('SESAME_ARGON2_MEMORY_KIB', 'SESAME_ARGON2_PARALLELISM') &&
+    settings.SESAME_ARGON2_MEMORY_KIB < 8 * settings.SESAME_ARGON2_PARALLELISM
+  ) {
     problems.push('SESAME_ARGON2_MEMORY_KIB: argon2 needs at least 8 KiB per lane (SESAME_ARGON2_PARALLELISM)');
   }
   if (problems.length > 0 || database === null) throw new ConfigError(problems);

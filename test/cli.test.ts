@@ -32,6 +32,7 @@ describe('the sesame command', () => {
     expect(stderr).toContain('Invalid configuration:');
     expect(stderr).toContain('SESAME_PORT: must be a whole number from 0 to 65535 (got "eighty")');
     expect(stderr).toContain('SESAME_SINGLE_COOKIE_SESSION: must be true or false (got "maybe")');
+    expect(stderr).toContain('SESAME_PROFILE: strict is not built yet');
   });
 
   it('refuses the strict profile, naming what it lacks', async () => {
