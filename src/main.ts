@@ -8,6 +8,7 @@ import { createAuth } from './core/auth.js';
 import { systemClock } from './core/clock.js';
 import { createPasswordHasher } from './core/passwords.js';
 import { createLogger } from './logger.js';
+import { schedulePurge } from './purge-schedule.js';
 import { openStore, type EngineStore } from './store/open-store.js';
 
 const USAGE = `Usage: sesame <command> [options]
@@ -110,22 +111,14 @@ async function serve(config: Config, store: EngineStore, logger: Logger): Promis
   const app = await buildApp({ auth, logger });
   await app.listen({ host: config.server.host, port: config.server.port });
 
-  const gcTimer =
-    config.gcIntervalSeconds > 0
-      ? setInterval(() => {
-          auth.purgeExpired().then(
-            (purged) => logger.info({ purged }, 'expired rows purged'),
-            (error: unknown) => logger.warn({ err: error }, 'purge failed; it runs again at the next interval'),
-          );
-        }, config.gcIntervalSeconds * 1000).unref()
-      : null;
+  const stopPurging = schedulePurge(auth, config.gcIntervalSeconds, logger);
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
   logger.info({ signal }, 'shutting down');
-  if (gcTimer) clearInterval(gcTimer);
+  stopPurging();
   const deadline = setTimeout(() => {
     logger.error('shutdown took too long; exiting');
     process.exit(EXIT_FAILURE);

@@ -70,6 +70,12 @@ export interface Auth {
   checkReady(): Promise<void>;
 }
 
+/**
+ * Builds the use cases over a store, a clock and a hasher. Every secret it issues is 256
+ * random bits stored as SHA-256; every check that involves a password costs one password
+ * verification whether or not the email exists; every write that depends on an earlier read
+ * is a compare-and-set in the store.
+ */
 export function createAuth({ store, clock, hasher, config }: AuthDeps): Auth {
   const invalidCredentials = () => new AuthError('invalid_credentials', 'wrong email or password');
   const invalidSession = () => new AuthError('invalid_session', 'no valid session');

@@ -15,14 +15,11 @@ export interface BoundedQueue {
    * to a fixed bound (DESIGN.md §1: a login storm must never starve session checks).
    */
   run<T>(task: () => Promise<T>): Promise<T>;
-  /** Tasks running now. */
-  readonly running: number;
-  /** Tasks waiting now. */
-  readonly waiting: number;
 }
 
 const RETRY_AFTER_SECONDS = 1;
 
+/** A queue that runs at most `limits.concurrency` tasks at once, in arrival order, with at most `limits.queueLimit` waiting. */
 export function createBoundedQueue(limits: BoundedQueueLimits): BoundedQueue {
   let running = 0;
   const waiters: Array<() => void> = [];
@@ -45,13 +42,5 @@ export function createBoundedQueue(limits: BoundedQueueLimits): BoundedQueue {
     }
   }
 
-  return {
-    run,
-    get running() {
-      return running;
-    },
-    get waiting() {
-      return waiters.length;
-    },
-  };
+  return { run };
 }

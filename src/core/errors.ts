@@ -18,6 +18,7 @@ export type AuthErrorCode =
   /** Too many password hashes are in flight and queued; the caller should retry shortly. */
   | 'overloaded';
 
+/** A use case that cannot succeed, with a stable code and a message safe to show the client. */
 export class AuthError extends Error {
   override readonly name = 'AuthError';
 

@@ -10,9 +10,9 @@ export interface PasswordPolicy {
 }
 
 /** Most code points a password may have (ASVS 6.2.9 asks for at least 64). */
-export const MAX_PASSWORD_LENGTH = 1024;
+const MAX_PASSWORD_LENGTH = 1024;
 /** Most UTF-8 bytes: bounds the work one password can cost the hasher. */
-export const MAX_PASSWORD_BYTES = 4096;
+const MAX_PASSWORD_BYTES = 4096;
 
 /**
  * Checks a password presented for verification (log-in, current password). Only bounds and

@@ -1,6 +1,6 @@
 import { hash as argon2Hash, verify as argon2Verify, type Algorithm } from '@node-rs/argon2';
 import bcrypt from 'bcrypt';
-import { createBoundedQueue, type BoundedQueue } from './bounded-queue.js';
+import { createBoundedQueue } from './bounded-queue.js';
 import { AuthError } from './errors.js';
 import { generateSecret } from './secrets.js';
 import type { PasswordNormalization, StoredPassword } from './store.js';
@@ -32,8 +32,6 @@ export interface PasswordHasher {
   verifyNothing(password: string): Promise<false>;
   /** True when the stored hash is not argon2id at today's cost and normalisation. */
   needsRehash(stored: StoredPassword, normalization: PasswordNormalization): boolean;
-  /** The queue every hash and verification goes through. */
-  readonly queue: BoundedQueue;
 }
 
 const BCRYPT_PREFIXES = ['$2a$', '$2b$', '$2y$'];
@@ -44,7 +42,12 @@ function normalize(password: string, normalization: PasswordNormalization): stri
   return normalization === 'nfkc' ? password.normalize('NFKC') : password;
 }
 
-/** Creates the hasher. It starts computing its dummy hash at once, so the first unknown email costs no extra. */
+/**
+ * Creates the hasher. Every hash and verification goes through one bounded queue, so at most
+ * `concurrency` run at once and at most `queueLimit` wait; beyond that they fail with
+ * `AuthError('overloaded')`. It starts computing its dummy hash at once, so the first
+ * unknown email costs no extra.
+ */
 export function createPasswordHasher(config: PasswordHashingConfig): PasswordHasher {
   const queue = createBoundedQueue(config);
   const options = {
@@ -69,7 +72,6 @@ export function createPasswordHasher(config: PasswordHashingConfig): PasswordHas
   }
 
   return {
-    queue,
     async hash(password, normalization) {
       const hash = await queue.run(() => argon2Hash(normalize(password, normalization), options));
       return { hash, normalization };

@@ -14,7 +14,7 @@ export interface SessionPolicy {
  * Least time between two writes of a session's last-seen time. Writing on every check would
  * turn the hottest read into a write; a minute is far below any sensible idle timeout.
  */
-export const TOUCH_INTERVAL_MS = 60_000;
+const TOUCH_INTERVAL_MS = 60_000;
 
 /** A new cookie session for `userId` starting at `now`, and the token the client will hold. */
 export function newCookieSession(userId: string, now: Date, policy: SessionPolicy): { session: Session; token: string } {
