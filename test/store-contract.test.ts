@@ -32,6 +32,7 @@ function newUser(email = `${generateId()}@x.io`): User {
     emailKey: email.toLowerCase(),
     password: { hash: `$argon2id$v=19$m=64,t=1,p=1$${generateId()}`, normalization: 'none' },
     passwordVersion: 0,
+    claims: null,
     createdAt: at(0),
     updatedAt: at(0),
   };
@@ -43,6 +44,9 @@ function newSession(user: User, kind: SessionKind = 'cookie', overrides: Partial
     userId: user.id,
     kind,
     tokenHash: kind === 'cookie' ? hashSecret(generateSecret()) : null,
+    refreshHash: kind === 'token' ? hashSecret(generateSecret()) : null,
+    refreshGeneration: 0,
+    refreshedAt: null,
     createdAt: at(0),
     lastSeenAt: at(0),
     expiresAt: at(3600),

@@ -20,9 +20,14 @@ export interface User {
    * increments it, a rehash of the same password does not.
    */
   readonly passwordVersion: number;
+  /** Claims added to the user's access tokens (never overriding the standard ones), or null. */
+  readonly claims: UserClaims | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
+
+/** A JSON object of custom access-token claims. */
+export type UserClaims = Readonly<Record<string, unknown>>;
 
 /** `cookie`: made by `POST /sessions`. `token`: made by the token API. */
 export type SessionKind = 'cookie' | 'token';
@@ -34,6 +39,12 @@ export interface Session {
   readonly kind: SessionKind;
   /** SHA-256 of the session cookie's secret; null for sessions held by tokens. */
   readonly tokenHash: string | null;
+  /** SHA-256 of the current refresh token's secret; null for cookie sessions. */
+  readonly refreshHash: string | null;
+  /** How many times the refresh token has been rotated (0 for the first). */
+  readonly refreshGeneration: number;
+  /** When the current refresh token replaced its parent; null before the first rotation. */
+  readonly refreshedAt: Date | null;
   readonly createdAt: Date;
   /** Last time the session was used, written at most once a minute. */
   readonly lastSeenAt: Date;
@@ -44,6 +55,24 @@ export interface Session {
 /** A session with its owner's stored email: everything a session check answers with. */
 export interface SessionWithEmail extends Session {
   readonly email: string;
+}
+
+export type KeyPurpose = 'signing' | 'refresh';
+
+/** A key as stored: its private part sealed when a key-encryption key is configured. */
+export interface StoredKey {
+  /** Key id: the JWK thumbprint of a signing key, a random id for the refresh key. */
+  readonly kid: string;
+  readonly purpose: KeyPurpose;
+  /** 1 for the first key of a purpose, then one more for each rotation: the highest is current. */
+  readonly position: number;
+  /** JWS algorithm of a signing key; null for the refresh key. */
+  readonly algorithm: string | null;
+  /** The public JWK (JSON) of a signing key; null for the refresh key. */
+  readonly publicJwk: string | null;
+  /** PKCS#8 PEM of a signing key or base64url of the refresh key, possibly sealed. */
+  readonly privateMaterial: string;
+  readonly createdAt: Date;
 }
 
 export interface ResetToken {
@@ -91,6 +120,9 @@ export interface Store {
   /** The user with this id, or null. */
   findUserById(userId: string): Promise<User | null>;
 
+  /** Replaces a user's custom claims (null: none). Returns false when there is no such user. */
+  setUserClaims(userId: string, claims: UserClaims | null, at: Date): Promise<boolean>;
+
   /**
    * Replaces a user's password hash with a stronger one, only if it is still `current`
    * (compare-and-set, so a rehash never undoes a concurrent password change).
@@ -110,6 +142,16 @@ export interface Store {
 
   /** The session whose token hash this is, with its owner's email, or null. Expiry is the caller's to judge. */
   findSessionByTokenHash(tokenHash: string): Promise<SessionWithEmail | null>;
+
+  /** The session with this id, with its owner's email, or null. Expiry is the caller's to judge. */
+  findSessionById(sessionId: string): Promise<SessionWithEmail | null>;
+
+  /**
+   * Replaces the session's refresh token hash `parentHash` with `childHash` (compare-and-set:
+   * of concurrent calls with one parent exactly one gets true), counts the rotation, and
+   * records `at` as both the rotation and the last use.
+   */
+  rotateRefreshToken(sessionId: string, parentHash: string, childHash: string, at: Date): Promise<boolean>;
 
   /** Moves `lastSeenAt` forward to `seenAt`; never moves it back. */
   touchSession(sessionId: string, seenAt: Date): Promise<void>;
@@ -153,6 +195,15 @@ export interface Store {
    * never holds the database for long. Returns how many rows of each went.
    */
   purgeExpired(now: Date, idleCutoff: Date): Promise<PurgeCounts>;
+
+  /** Every stored key, signing and refresh, in no particular order. */
+  listKeys(): Promise<StoredKey[]>;
+
+  /**
+   * Inserts a key unless its purpose already has a key at its position (insert-if-absent:
+   * of instances generating a first key at once, one wins). Returns whether it was inserted.
+   */
+  insertKey(key: StoredKey): Promise<boolean>;
 
   /** Resolves when the database answers a trivial query; throws `StoreUnavailableError` otherwise. */
   ping(): Promise<void>;

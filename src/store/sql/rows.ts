@@ -1,6 +1,15 @@
 import type { Selectable } from 'kysely';
-import type { PasswordNormalization, ResetToken, Session, SessionKind, User } from '../../core/store.js';
-import type { ResetTokensTable, SessionsTable, UsersTable } from './tables.js';
+import type {
+  KeyPurpose,
+  PasswordNormalization,
+  ResetToken,
+  Session,
+  SessionKind,
+  StoredKey,
+  User,
+  UserClaims,
+} from '../../core/store.js';
+import type { KeysTable, ResetTokensTable, SessionsTable, UsersTable } from './tables.js';
 
 /** Each entity maps to and from its row in one place; column names stay in the store. */
 export function fromUser(user: User): UsersTable {
@@ -11,6 +20,7 @@ export function fromUser(user: User): UsersTable {
     password_hash: user.password.hash,
     password_normalization: user.password.normalization,
     password_version: user.passwordVersion,
+    claims: fromClaims(user.claims),
     created_at: user.createdAt.getTime(),
     updated_at: user.updatedAt.getTime(),
   };
@@ -23,6 +33,7 @@ export function toUser(row: Selectable<UsersTable>): User {
     emailKey: row.email_key,
     password: { hash: row.password_hash, normalization: toNormalization(row.password_normalization) },
     passwordVersion: Number(row.password_version),
+    claims: toClaims(row.claims),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
   };
@@ -34,6 +45,9 @@ export function fromSession(session: Session): SessionsTable {
     user_id: session.userId,
     kind: session.kind,
     token_hash: session.tokenHash,
+    refresh_hash: session.refreshHash,
+    refresh_generation: session.refreshGeneration,
+    refreshed_at: session.refreshedAt?.getTime() ?? null,
     created_at: session.createdAt.getTime(),
     last_seen_at: session.lastSeenAt.getTime(),
     expires_at: session.expiresAt.getTime(),
@@ -46,6 +60,9 @@ export function toSession(row: Selectable<SessionsTable>): Session {
     userId: row.user_id,
     kind: toSessionKind(row.kind),
     tokenHash: row.token_hash,
+    refreshHash: row.refresh_hash,
+    refreshGeneration: Number(row.refresh_generation),
+    refreshedAt: row.refreshed_at === null ? null : toDate(row.refreshed_at),
     createdAt: toDate(row.created_at),
     lastSeenAt: toDate(row.last_seen_at),
     expiresAt: toDate(row.expires_at),
@@ -68,6 +85,48 @@ export function toResetToken(row: Selectable<ResetTokensTable>): ResetToken {
     createdAt: toDate(row.created_at),
     expiresAt: toDate(row.expires_at),
   };
+}
+
+export function fromKey(key: StoredKey): KeysTable {
+  return {
+    kid: key.kid,
+    purpose: key.purpose,
+    position: key.position,
+    algorithm: key.algorithm,
+    public_jwk: key.publicJwk,
+    private_material: key.privateMaterial,
+    created_at: key.createdAt.getTime(),
+  };
+}
+
+export function toKey(row: Selectable<KeysTable>): StoredKey {
+  return {
+    kid: row.kid,
+    purpose: toKeyPurpose(row.purpose),
+    position: Number(row.position),
+    algorithm: row.algorithm,
+    publicJwk: row.public_jwk,
+    privateMaterial: row.private_material,
+    createdAt: toDate(row.created_at),
+  };
+}
+
+export function fromClaims(claims: UserClaims | null): string | null {
+  return claims === null ? null : JSON.stringify(claims);
+}
+
+function toClaims(value: string | null): UserClaims | null {
+  if (value === null) return null;
+  const claims: unknown = JSON.parse(value);
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
+    throw new Error('user claims in the database are not a JSON object');
+  }
+  return claims as UserClaims;
+}
+
+function toKeyPurpose(value: string): KeyPurpose {
+  if (value === 'signing' || value === 'refresh') return value;
+  throw new Error(`unknown key purpose in the database: ${value}`);
 }
 
 // Some drivers return 64-bit integers as strings or bigints; every engine stores the same number.

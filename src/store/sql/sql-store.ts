@@ -9,12 +9,24 @@ import {
   type Session,
   type SessionWithEmail,
   type Store,
+  type StoredKey,
   type StoredPassword,
   type User,
+  type UserClaims,
 } from '../../core/store.js';
 import type { SqlDialect } from './dialects.js';
 import { sqlMigrations } from './migrations/index.js';
-import { fromResetToken, fromSession, fromUser, toResetToken, toSession, toUser } from './rows.js';
+import {
+  fromClaims,
+  fromKey,
+  fromResetToken,
+  fromSession,
+  fromUser,
+  toKey,
+  toResetToken,
+  toSession,
+  toUser,
+} from './rows.js';
 import type { Tables } from './tables.js';
 
 // Rows purged per statement: large enough to be quick, small enough to never hold the write lock for long.
@@ -66,6 +78,17 @@ export class SqlStore implements Store {
     });
   }
 
+  setUserClaims(userId: string, claims: UserClaims | null, at: Date): Promise<boolean> {
+    return this.#guard(async () => {
+      const result = await this.#db
+        .updateTable('users')
+        .set({ claims: fromClaims(claims), updated_at: at.getTime() })
+        .where('id', '=', userId)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    });
+  }
+
   upgradePassword(userId: string, current: StoredPassword, next: StoredPassword, at: Date): Promise<boolean> {
     return this.#guard(async () => {
       const result = await this.#db
@@ -109,6 +132,36 @@ export class SqlStore implements Store {
         .where('sessions.token_hash', '=', tokenHash)
         .executeTakeFirst();
       return row ? { ...toSession(row), email: row.email } : null;
+    });
+  }
+
+  findSessionById(sessionId: string): Promise<SessionWithEmail | null> {
+    return this.#guard(async () => {
+      const row = await this.#db
+        .selectFrom('sessions')
+        .innerJoin('users', 'users.id', 'sessions.user_id')
+        .selectAll('sessions')
+        .select('users.email')
+        .where('sessions.id', '=', sessionId)
+        .executeTakeFirst();
+      return row ? { ...toSession(row), email: row.email } : null;
+    });
+  }
+
+  rotateRefreshToken(sessionId: string, parentHash: string, childHash: string, at: Date): Promise<boolean> {
+    return this.#guard(async () => {
+      const result = await this.#db
+        .updateTable('sessions')
+        .set((eb) => ({
+          refresh_hash: childHash,
+          refresh_generation: eb('refresh_generation', '+', 1),
+          refreshed_at: at.getTime(),
+          last_seen_at: at.getTime(),
+        }))
+        .where('id', '=', sessionId)
+        .where('refresh_hash', '=', parentHash)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
     });
   }
 
@@ -248,6 +301,21 @@ export class SqlStore implements Store {
       }
       const resetTokens = await this.#db.deleteFrom('reset_tokens').where('expires_at', '<=', nowMs).executeTakeFirst();
       return { sessions, resetTokens: Number(resetTokens.numDeletedRows) };
+    });
+  }
+
+  listKeys(): Promise<StoredKey[]> {
+    return this.#guard(async () => (await this.#db.selectFrom('keys').selectAll().execute()).map(toKey));
+  }
+
+  insertKey(key: StoredKey): Promise<boolean> {
+    return this.#guard(async () => {
+      const result = await this.#db
+        .insertInto('keys')
+        .values(fromKey(key))
+        .onConflict((conflict) => conflict.doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
     });
   }
 

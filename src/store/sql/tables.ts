@@ -6,6 +6,7 @@ export interface UsersTable {
   password_hash: string;
   password_normalization: string;
   password_version: number;
+  claims: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -15,6 +16,9 @@ export interface SessionsTable {
   user_id: string;
   kind: string;
   token_hash: string | null;
+  refresh_hash: string | null;
+  refresh_generation: number;
+  refreshed_at: number | null;
   created_at: number;
   last_seen_at: number;
   expires_at: number;
@@ -27,8 +31,19 @@ export interface ResetTokensTable {
   expires_at: number;
 }
 
+export interface KeysTable {
+  kid: string;
+  purpose: string;
+  position: number;
+  algorithm: string | null;
+  public_jwk: string | null;
+  private_material: string;
+  created_at: number;
+}
+
 export interface Tables {
   users: UsersTable;
   sessions: SessionsTable;
   reset_tokens: ResetTokensTable;
+  keys: KeysTable;
 }

@@ -2,9 +2,9 @@ import type { Kysely, Migration } from 'kysely';
 import type { SqlDialect } from '../dialects.js';
 
 /**
- * Users, sessions (tagged `cookie` or `token` from the start) and reset tokens. Secrets are
- * never stored: token columns hold SHA-256 hex digests. Times are epoch milliseconds, the
- * same integer on every engine.
+ * Users, sessions (tagged `cookie` or `token` from the start, with the refresh-token state of
+ * token sessions), reset tokens and keys. Client secrets are never stored: token columns hold
+ * SHA-256 hex digests. Times are epoch milliseconds, the same integer on every engine.
  */
 export function initialSchema(columns: SqlDialect['columns']): Migration {
   return {
@@ -18,6 +18,7 @@ export function initialSchema(columns: SqlDialect['columns']): Migration {
         .addColumn('password_hash', columns.key(255), (column) => column.notNull())
         .addColumn('password_normalization', columns.key(8), (column) => column.notNull())
         .addColumn('password_version', columns.integer, (column) => column.notNull())
+        .addColumn('claims', columns.text)
         .addColumn('created_at', columns.time, (column) => column.notNull())
         .addColumn('updated_at', columns.time, (column) => column.notNull())
         .execute();
@@ -28,6 +29,9 @@ export function initialSchema(columns: SqlDialect['columns']): Migration {
         .addColumn('user_id', columns.key(22), (column) => column.notNull().references('users.id').onDelete('cascade'))
         .addColumn('kind', columns.key(8), (column) => column.notNull())
         .addColumn('token_hash', columns.key(64), (column) => column.unique())
+        .addColumn('refresh_hash', columns.key(64))
+        .addColumn('refresh_generation', columns.integer, (column) => column.notNull())
+        .addColumn('refreshed_at', columns.time)
         .addColumn('created_at', columns.time, (column) => column.notNull())
         .addColumn('last_seen_at', columns.time, (column) => column.notNull())
         .addColumn('expires_at', columns.time, (column) => column.notNull())
@@ -45,6 +49,19 @@ export function initialSchema(columns: SqlDialect['columns']): Migration {
         .addColumn('expires_at', columns.time, (column) => column.notNull())
         .execute();
       await db.schema.createIndex('reset_tokens_expires_at').on('reset_tokens').column('expires_at').execute();
+
+      await db.schema
+        .createTable('keys')
+        .addColumn('kid', columns.key(64), (column) => column.primaryKey())
+        .addColumn('purpose', columns.key(16), (column) => column.notNull())
+        .addColumn('position', columns.integer, (column) => column.notNull())
+        .addColumn('algorithm', columns.key(16))
+        .addColumn('public_jwk', columns.text)
+        .addColumn('private_material', columns.text, (column) => column.notNull())
+        .addColumn('created_at', columns.time, (column) => column.notNull())
+        // One key per position and purpose: instances that generate a first key at once agree on one.
+        .addUniqueConstraint('keys_purpose_position', ['purpose', 'position'])
+        .execute();
     },
   };
 }
