@@ -9,7 +9,9 @@ import { registerBodyParsers } from './http/body-parsers.js';
 import { answerClientError, registerErrorHandler } from './http/error-handler.js';
 import { RequestLog } from './http/request-log.js';
 import { health } from './http/routes/health.js';
+import { jwks } from './http/routes/jwks.js';
 import { sessionApi } from './http/routes/session-api.js';
+import { tokenApi } from './http/routes/token-api.js';
 
 export interface AppOptions {
   readonly auth: Auth;
@@ -49,6 +51,7 @@ export async function buildApp({ auth, logger }: AppOptions): Promise<FastifyIns
   app.server.headersTimeout = HEADERS_TIMEOUT_MS;
 
   app.decorateRequest('principal', null);
+  app.decorateRequest('credential', null);
   registerBodyParsers(app);
   registerErrorHandler(app);
   // While closing, a kept-alive connection would hold the shutdown until the client let go of
@@ -80,13 +83,19 @@ export async function buildApp({ auth, logger }: AppOptions): Promise<FastifyIns
         version: '0.1.0',
       },
       components: {
-        securitySchemes: { sessionCookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE } },
+        securitySchemes: {
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          introspectionToken: { type: 'http', scheme: 'bearer', description: 'SESAME_INTROSPECTION_TOKEN' },
+        },
       },
     },
   });
 
   // The API's table of contents.
   await app.register(sessionApi, { auth });
+  await app.register(tokenApi, { auth });
+  await app.register(jwks, { auth });
   await app.register(health, { auth });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 

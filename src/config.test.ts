@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -24,6 +27,18 @@ describe('loadConfig', () => {
       singleCookieSession: true,
       resetTokenTtlSeconds: 3600,
       password: { minLength: 1, normalization: 'none' },
+      issuer: 'sesame',
+      audience: 'sesame',
+      accessTokenTtlSeconds: 900,
+      refreshGraceSeconds: 10,
+      introspectionToken: null,
+    });
+    expect(config.keys).toEqual({
+      algorithm: 'EdDSA',
+      configuredSigningKeys: null,
+      configuredRefreshKey: null,
+      encryptionKey: null,
+      accessTokenTtlSeconds: 900,
     });
     expect(config.hashing).toMatchObject({ memoryKib: 19_456, iterations: 2, parallelism: 1, queueLimit: 128 });
     expect(config.gcIntervalSeconds).toBe(900);
@@ -55,6 +70,15 @@ describe('loadConfig', () => {
         SESAME_HASH_CONCURRENCY: '3',
         SESAME_HASH_QUEUE_LIMIT: '10',
         SESAME_GC_INTERVAL_SECONDS: '0',
+        SESAME_ISSUER: 'https://auth.example.com',
+        SESAME_AUDIENCE: 'api.example.com',
+        SESAME_ACCESS_TOKEN_TTL_SECONDS: '300',
+        SESAME_REFRESH_GRACE_SECONDS: '0',
+        SESAME_JWT_ALGORITHM: 'ES256',
+        SESAME_SIGNING_KEY: '-----BEGIN PRIVATE KEY-----',
+        SESAME_REFRESH_KEY: 'ab'.repeat(32),
+        SESAME_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+        SESAME_INTROSPECTION_TOKEN: 'i'.repeat(32),
       },
     });
     expect(config.database).toEqual({ engine: 'sqlite', path: '/var/lib/sesame/db.sqlite' });
@@ -64,6 +88,18 @@ describe('loadConfig', () => {
       singleCookieSession: false,
       resetTokenTtlSeconds: 900,
       password: { minLength: 15, normalization: 'nfkc' },
+      issuer: 'https://auth.example.com',
+      audience: 'api.example.com',
+      accessTokenTtlSeconds: 300,
+      refreshGraceSeconds: 0,
+      introspectionToken: 'i'.repeat(32),
+    });
+    expect(config.keys).toEqual({
+      algorithm: 'ES256',
+      configuredSigningKeys: '-----BEGIN PRIVATE KEY-----',
+      configuredRefreshKey: Buffer.from('ab'.repeat(32), 'hex'),
+      encryptionKey: Buffer.alloc(32, 7),
+      accessTokenTtlSeconds: 300,
     });
     expect(config.hashing).toEqual({ memoryKib: 65_536, iterations: 3, parallelism: 2, concurrency: 3, queueLimit: 10 });
     expect(config.gcIntervalSeconds).toBe(0);
@@ -111,6 +147,31 @@ describe('loadConfig', () => {
       engine: 'sqlite',
       path: ':memory:',
     });
+  });
+
+  it('checks key settings without ever echoing a secret', () => {
+    const problems = problemsOf({
+      SESAME_KEY_ENCRYPTION_KEY: 'too-short-secret',
+      SESAME_REFRESH_KEY: 'abcd',
+      SESAME_INTROSPECTION_TOKEN: 'short-secret',
+      SESAME_SIGNING_KEY_FILE: '/no/such/key.pem',
+    });
+    expect(problems).toEqual([
+      'SESAME_INTROSPECTION_TOKEN: must have at least 32 characters (value hidden)',
+      'SESAME_SIGNING_KEY_FILE: no such file: /no/such/key.pem',
+      'SESAME_KEY_ENCRYPTION_KEY: must be exactly 32 bytes of random data, as hex or base64 (value hidden); e.g. openssl rand -hex 32',
+      'SESAME_REFRESH_KEY: must be at least 32 bytes of random data, as hex or base64 (value hidden); e.g. openssl rand -hex 32',
+    ]);
+    expect(problems.join('\n')).not.toMatch(/too-short-secret|short-secret|abcd/);
+  });
+
+  it('reads the signing key from a file, and refuses both a key and a file', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sesame-key-')), 'key.pem');
+    writeFileSync(file, 'PEM TEXT');
+    expect(loadConfig({ env: { SESAME_SIGNING_KEY_FILE: file } }).config.keys.configuredSigningKeys).toBe('PEM TEXT');
+    expect(problemsOf({ SESAME_SIGNING_KEY_FILE: file, SESAME_SIGNING_KEY: 'x' })).toEqual([
+      'SESAME_SIGNING_KEY_FILE: set it or SESAME_SIGNING_KEY, not both',
+    ]);
   });
 
   it('refuses an argon2 memory cost below 8 KiB per lane', () => {

@@ -1,8 +1,10 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Type, type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { AuthConfig } from './core/auth.js';
 import type { PasswordHashingConfig } from './core/passwords.js';
+import type { KeyRingConfig } from './core/signing-keys.js';
 import type { DatabaseConfig } from './store/open-store.js';
 
 /**
@@ -27,6 +29,16 @@ const Settings = Type.Object({
   SESAME_HASH_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: availableParallelism() }),
   SESAME_HASH_QUEUE_LIMIT: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 128 }),
   SESAME_GC_INTERVAL_SECONDS: Type.Integer({ minimum: 0, maximum: 86_400, default: 900 }),
+  SESAME_ISSUER: Type.String({ minLength: 1, default: 'sesame' }),
+  SESAME_AUDIENCE: Type.String({ minLength: 1, default: 'sesame' }),
+  SESAME_ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 86_400, default: 900 }),
+  SESAME_REFRESH_GRACE_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 10 }),
+  SESAME_JWT_ALGORITHM: Type.Enum(['EdDSA', 'ES256', 'RS256'], { default: 'EdDSA' }),
+  SESAME_SIGNING_KEY: Type.Optional(Type.String({ minLength: 1, secret: true })),
+  SESAME_SIGNING_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  SESAME_REFRESH_KEY: Type.Optional(Type.String({ minLength: 1, secret: true })),
+  SESAME_KEY_ENCRYPTION_KEY: Type.Optional(Type.String({ minLength: 1, secret: true })),
+  SESAME_INTROSPECTION_TOKEN: Type.Optional(Type.String({ minLength: 32, secret: true })),
 });
 type Settings = Static<typeof Settings>;
 
@@ -39,6 +51,7 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly auth: AuthConfig;
   readonly hashing: PasswordHashingConfig;
+  readonly keys: KeyRingConfig;
   /** How often expired sessions and reset tokens are purged; 0: never (run `sesame gc` instead). */
   readonly gcIntervalSeconds: number;
 }
@@ -95,7 +108,9 @@ export function loadConfig(sources: {
     if (invalid.has(name)) continue;
     invalid.add(name);
     const schema = (Settings.properties as Record<string, TSchema>)[name];
-    problems.push(`${name}: ${schema ? describe(schema) : error.message} (got ${JSON.stringify(raw[name])})`);
+    // A secret's value never goes into a message (which may end up in a log).
+    const got = (schema as { secret?: boolean } | undefined)?.secret ? 'value hidden' : `got ${JSON.stringify(raw[name])}`;
+    problems.push(`${name}: ${schema ? describe(schema) : error.message} (${got})`);
   }
 
   // The checks across settings run on the values that passed the schema, so that one message
@@ -116,7 +131,10 @@ export function loadConfig(sources: {
   ) {
     problems.push('SESAME_ARGON2_MEMORY_KIB: argon2 needs at least 8 KiB per lane (SESAME_ARGON2_PARALLELISM)');
   }
-  if (problems.length > 0 || database === null) throw new ConfigError(problems);
+  const keys = valid('SESAME_SIGNING_KEY', 'SESAME_SIGNING_KEY_FILE', 'SESAME_REFRESH_KEY', 'SESAME_KEY_ENCRYPTION_KEY')
+    ? readKeySettings(settings, problems)
+    : null;
+  if (problems.length > 0 || database === null || keys === null) throw new ConfigError(problems);
 
   const config: Config = {
     profile: 'compat',
@@ -132,7 +150,13 @@ export function loadConfig(sources: {
         minLength: settings.SESAME_PASSWORD_MIN_LENGTH,
         normalization: settings.SESAME_PASSWORD_NORMALIZATION,
       },
+      issuer: settings.SESAME_ISSUER,
+      audience: settings.SESAME_AUDIENCE,
+      accessTokenTtlSeconds: settings.SESAME_ACCESS_TOKEN_TTL_SECONDS,
+      refreshGraceSeconds: settings.SESAME_REFRESH_GRACE_SECONDS,
+      introspectionToken: settings.SESAME_INTROSPECTION_TOKEN ?? null,
     },
+    keys: { ...keys, algorithm: settings.SESAME_JWT_ALGORITHM, accessTokenTtlSeconds: settings.SESAME_ACCESS_TOKEN_TTL_SECONDS },
     hashing: {
       memoryKib: settings.SESAME_ARGON2_MEMORY_KIB,
       iterations: settings.SESAME_ARGON2_ITERATIONS,
@@ -154,16 +178,52 @@ function parseSetting(schema: TSchema, text: string): unknown {
 }
 
 function describe(schema: TSchema): string {
-  const { type, minimum, maximum, enum: choices } = schema as {
+  const { type, minimum, maximum, minLength, enum: choices } = schema as {
     type?: unknown;
     minimum?: number;
     maximum?: number;
+    minLength?: number;
     enum?: unknown[];
   };
   if (Array.isArray(choices)) return `must be one of ${choices.join(', ')}`;
   if (type === 'integer') return `must be a whole number from ${minimum} to ${maximum}`;
   if (type === 'boolean') return 'must be true or false';
-  return 'must not be empty';
+  return minLength !== undefined && minLength > 1 ? `must have at least ${minLength} characters` : 'must not be empty';
+}
+
+function readKeySettings(
+  settings: Settings,
+  problems: string[],
+): Pick<KeyRingConfig, 'configuredSigningKeys' | 'configuredRefreshKey' | 'encryptionKey'> | null {
+  const before = problems.length;
+  let configuredSigningKeys = settings.SESAME_SIGNING_KEY ?? null;
+  const file = settings.SESAME_SIGNING_KEY_FILE;
+  if (file !== undefined) {
+    if (configuredSigningKeys !== null) problems.push('SESAME_SIGNING_KEY_FILE: set it or SESAME_SIGNING_KEY, not both');
+    else if (!existsSync(file)) problems.push(`SESAME_SIGNING_KEY_FILE: no such file: ${file}`);
+    else configuredSigningKeys = readFileSync(file, 'utf8');
+  }
+  const encryptionKey = decodeKey(settings.SESAME_KEY_ENCRYPTION_KEY, 'SESAME_KEY_ENCRYPTION_KEY', (bytes) => bytes === 32, 'exactly 32 bytes', problems);
+  const configuredRefreshKey = decodeKey(settings.SESAME_REFRESH_KEY, 'SESAME_REFRESH_KEY', (bytes) => bytes >= 32, 'at least 32 bytes', problems);
+  return problems.length > before ? null : { configuredSigningKeys, configuredRefreshKey, encryptionKey };
+}
+
+/** A key given as hex or base64(url): random bytes, so the encoding is unambiguous at these lengths. */
+function decodeKey(
+  text: string | undefined,
+  name: string,
+  isLongEnough: (bytes: number) => boolean,
+  wanted: string,
+  problems: string[],
+): Buffer | null {
+  if (text === undefined) return null;
+  const bytes = /^([0-9a-f]{2})+$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64url');
+  const canonical = /^[A-Za-z0-9+/_-]+={0,2}$/.test(text);
+  if (!canonical || !isLongEnough(bytes.length)) {
+    problems.push(`${name}: must be ${wanted} of random data, as hex or base64 (value hidden); e.g. openssl rand -hex 32`);
+    return null;
+  }
+  return bytes;
 }
 
 function parseDatabaseUrl(url: string, problems: string[]): DatabaseConfig | null {
@@ -187,7 +247,8 @@ function parseDatabaseUrl(url: string, problems: string[]): DatabaseConfig | nul
 
 function deepFreeze<T extends object>(value: T): T {
   for (const inner of Object.values(value)) {
-    if (typeof inner === 'object' && inner !== null) deepFreeze(inner as object);
+    // Typed arrays (key bytes) cannot be frozen; nothing hands them out for writing.
+    if (typeof inner === 'object' && inner !== null && !ArrayBuffer.isView(inner)) deepFreeze(inner as object);
   }
   return Object.freeze(value);
 }

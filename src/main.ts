@@ -4,19 +4,26 @@ import { parseArgs, parseEnv } from 'node:util';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createAuth } from './core/auth.js';
+import { createAuth, type Auth } from './core/auth.js';
 import { systemClock } from './core/clock.js';
+import { AuthError } from './core/errors.js';
 import { createPasswordHasher } from './core/passwords.js';
+import { openKeyRing, type KeyRing } from './core/signing-keys.js';
+import type { UserClaims } from './core/store.js';
 import { createLogger } from './logger.js';
-import { schedulePurge } from './purge-schedule.js';
+import { repeatEvery } from './repeat.js';
 import { openStore, type EngineStore } from './store/open-store.js';
 
 const USAGE = `Usage: sesame <command> [options]
 
 Commands:
-  serve      start the HTTP service (runs pending migrations first)
-  migrate    apply pending database migrations
-  gc         delete expired sessions and reset tokens
+  serve                        start the HTTP service (runs pending migrations first)
+  migrate                      apply pending database migrations
+  gc                           delete expired sessions and reset tokens
+  keys rotate                  add a signing key; it signs from now on, older keys keep
+                               verifying until their tokens have expired
+  user claims <email> <json>   set the custom claims of a user's access tokens
+                               (a JSON object; null removes them)
 
 Options (each overrides its environment variable):
   --host <host>       SESAME_HOST           default 127.0.0.1
@@ -27,8 +34,13 @@ Options (each overrides its environment variable):
 Settings come from SESAME_* environment variables, a .env file in the working
 directory, and the options above; see README.md for the full list.`;
 
+/** Each command and how many arguments it takes. */
+const COMMANDS: Record<string, number> = { serve: 0, migrate: 0, gc: 0, 'keys rotate': 0, 'user claims': 2 };
+
 // A shutdown that outlives this (a request stuck on a dead client) is cut short.
 const SHUTDOWN_GRACE_MS = 10_000;
+// Instances pick up keys another instance rotated in at most this long.
+const KEY_RELOAD_SECONDS = 60;
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -47,19 +59,18 @@ async function main(argv: readonly string[]): Promise<number> {
       },
     });
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
-    return EXIT_USAGE;
+    return usageError((error as Error).message);
   }
   const { values, positionals } = parsed;
-  const [command, ...extra] = positionals;
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (command === undefined || extra.length > 0 || !['serve', 'migrate', 'gc'].includes(command)) {
-    process.stderr.write(`${command === undefined ? 'No command given.' : `Unknown command: ${positionals.join(' ')}`}\n\n${USAGE}\n`);
-    return EXIT_USAGE;
-  }
+  const words = ['keys', 'user'].includes(positionals[0] ?? '') ? 2 : 1;
+  const command = positionals.slice(0, words).join(' ');
+  const args = positionals.slice(words);
+  if (command === '') return usageError('No command given.');
+  if (COMMANDS[command] !== args.length) return usageError(`Unknown command or wrong arguments: ${positionals.join(' ')}`);
 
   let loaded;
   try {
@@ -83,15 +94,57 @@ async function main(argv: readonly string[]): Promise<number> {
     if (applied.length > 0 || command === 'migrate') {
       logger.info({ applied }, applied.length > 0 ? 'migrations applied' : 'database is up to date');
     }
-    if (command === 'serve') return await serve(config, store, logger);
-    if (command === 'gc') logger.info({ purged: await createAuthFor(config, store).purgeExpired() }, 'expired rows purged');
-    await store.close();
-    return 0;
+    if (command === 'migrate') return await closing(store, 0);
+    const keys = await openKeyRing(store, systemClock, config.keys);
+    for (const warning of keys.warnings) logger.warn(warning);
+    const auth = createAuth({ store, clock: systemClock, hasher: createPasswordHasher(config.hashing), keys, config: config.auth });
+    switch (command) {
+      case 'serve':
+        return await serve(config, store, keys, auth, logger);
+      case 'gc':
+        logger.info({ purged: await auth.purgeExpired() }, 'expired rows purged');
+        return await closing(store, 0);
+      case 'keys rotate':
+        logger.info({ kid: await keys.rotate() }, 'signing key added');
+        return await closing(store, 0);
+      default:
+        return await closing(store, await setClaims(auth, logger, args[0]!, args[1]!));
+    }
   } catch (error) {
     logger.fatal({ err: error }, `${command} failed: ${rootCause(error)}`);
-    await store.close();
+    return closing(store, EXIT_FAILURE);
+  }
+}
+
+function usageError(problem: string): number {
+  process.stderr.write(`${problem}\n\n${USAGE}\n`);
+  return EXIT_USAGE;
+}
+
+async function closing(store: EngineStore, code: number): Promise<number> {
+  await store.close();
+  return code;
+}
+
+async function setClaims(auth: Auth, logger: Logger, email: string, json: string): Promise<number> {
+  let claims: unknown;
+  try {
+    claims = JSON.parse(json);
+  } catch {
+    claims = undefined;
+  }
+  if (claims === undefined || (claims !== null && (typeof claims !== 'object' || Array.isArray(claims)))) {
+    return usageError('The claims must be a JSON object, or null to remove them.');
+  }
+  try {
+    await auth.setUserClaims(email, claims as UserClaims | null);
+  } catch (error) {
+    if (!(error instanceof AuthError)) throw error;
+    process.stderr.write(`${error.message}\n`);
     return EXIT_FAILURE;
   }
+  logger.info({ email }, claims === null ? 'claims removed' : 'claims set');
+  return 0;
 }
 
 /** The innermost message of an error chain: what an operator needs to read first. */
@@ -101,17 +154,24 @@ function rootCause(error: unknown): string {
   return current instanceof Error ? current.message : String(current);
 }
 
-function createAuthFor(config: Config, store: EngineStore) {
-  return createAuth({ store, clock: systemClock, hasher: createPasswordHasher(config.hashing), config: config.auth });
-}
-
 /** Runs the service until SIGTERM or SIGINT, then stops accepting, finishes in-flight requests and closes the store. */
-async function serve(config: Config, store: EngineStore, logger: Logger): Promise<number> {
-  const auth = createAuthFor(config, store);
+async function serve(config: Config, store: EngineStore, keys: KeyRing, auth: Auth, logger: Logger): Promise<number> {
+  if (config.auth.introspectionToken === null) {
+    logger.warn('SESAME_INTROSPECTION_TOKEN is not set: anyone who can reach Sesame may call /introspect');
+  }
   const app = await buildApp({ auth, logger });
   await app.listen({ host: config.server.host, port: config.server.port });
 
-  const stopPurging = schedulePurge(auth, config.gcIntervalSeconds, logger);
+  const stopPurging = repeatEvery(
+    config.gcIntervalSeconds,
+    async () => logger.info({ purged: await auth.purgeExpired() }, 'expired rows purged'),
+    (error) => logger.warn({ err: error }, 'purge failed; it runs again at the next interval'),
+  );
+  const stopReloading = repeatEvery(
+    KEY_RELOAD_SECONDS,
+    () => keys.reload(),
+    (error) => logger.warn({ err: error }, 'reloading keys failed; the current ones stay in use'),
+  );
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', resolve);
@@ -119,6 +179,7 @@ async function serve(config: Config, store: EngineStore, logger: Logger): Promis
   });
   logger.info({ signal }, 'shutting down');
   stopPurging();
+  stopReloading();
   const deadline = setTimeout(() => {
     logger.error('shutdown took too long; exiting');
     process.exit(EXIT_FAILURE);

@@ -13,14 +13,14 @@ const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 describe('the sesame command', () => {
   it('prints its usage and exits 2 without a command, or with an unknown one', async () => {
-    for (const args of [[], ['start'], ['serve', 'extra'], ['serve', '--nope']]) {
+    for (const args of [[], ['start'], ['serve', 'extra'], ['serve', '--nope'], ['keys'], ['user', 'claims', 'a@x.io']]) {
       const { code, stderr } = await runCli(args);
       expect(code).toBe(2);
       expect(stderr).toContain('Usage: sesame <command> [options]');
     }
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('serve      start the HTTP service');
+    expect(help.stdout).toContain('keys rotate ');
   });
 
   it('refuses to start on invalid settings, listing every problem', async () => {
@@ -79,12 +79,24 @@ describe('the sesame command', () => {
       emailKey: 'old@x.io',
       password: { hash: '$argon2id$x', normalization: 'none' },
       passwordVersion: 0,
+      claims: null,
       createdAt: past,
       updatedAt: past,
     });
     const sessionId = generateId();
     await store.insertSession(
-      { id: sessionId, userId, kind: 'cookie', tokenHash: hashSecret('a'), createdAt: past, lastSeenAt: past, expiresAt: new Date(past.getTime() + 1000) },
+      {
+        id: sessionId,
+        userId,
+        kind: 'cookie',
+        tokenHash: hashSecret('a'),
+        refreshHash: null,
+        refreshGeneration: 0,
+        refreshedAt: null,
+        createdAt: past,
+        lastSeenAt: past,
+        expiresAt: new Date(past.getTime() + 1000),
+      },
       { passwordVersion: 0, endOtherCookieSessions: false, replacesTokenHash: null },
     );
     await store.saveResetToken({ userId, tokenHash: hashSecret('b'), createdAt: past, expiresAt: new Date(past.getTime() + 1000) });

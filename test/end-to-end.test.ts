@@ -1,7 +1,8 @@
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EMAIL, NEW_PASSWD, runCanonicalClient } from './support/canonical-client.js';
 import { requests } from './support/requests-like.js';
-import { startServer, type ServerProcess } from './support/server-process.js';
+import { runCli, startServer, type ServerProcess } from './support/server-process.js';
 import { tempDatabasePath } from './support/test-config.js';
 
 /** Secrets of a run: none may ever appear in the server's output. */
@@ -89,6 +90,115 @@ describe('a listening Sesame', () => {
     expect((await requests.get(`${server.url}/ready`)).json()).toEqual({ status: 'ready' });
     const openapi = (await requests.get(`${server.url}/openapi.json`)).json() as { openapi: string; paths: Record<string, object> };
     expect(openapi.openapi).toBe('3.1.0');
-    expect(Object.keys(openapi.paths).sort()).toEqual(['/', '/health', '/password', '/profile', '/ready', '/reset_password', '/sessions', '/users']);
+    expect(Object.keys(openapi.paths).sort()).toEqual([
+      '/',
+      '/.well-known/jwks.json',
+      '/health',
+      '/introspect',
+      '/password',
+      '/profile',
+      '/ready',
+      '/reset_password',
+      '/revoke',
+      '/sessions',
+      '/token',
+      '/users',
+    ]);
   });
 });
+
+describe('the token API against a listening Sesame', () => {
+  const running: ServerProcess[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((server) => server.stop('SIGKILL')));
+  });
+
+  async function start(databasePath: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+    const server = await startServer({ databasePath, env: { SESAME_ISSUER: 'https://auth.example.test', ...env } });
+    running.push(server);
+    return server;
+  }
+
+  async function grant(url: string, username: string, password: string) {
+    const response = await requests.post(`${url}/token`, { data: { grant_type: 'password', username, password } });
+    expect(response.statusCode).toBe(200);
+    return response.json() as { access_token: string; refresh_token: string };
+  }
+
+  const bearer = (url: string, accessToken: string) =>
+    fetch(`${url}/profile`, { headers: { authorization: `Bearer ${accessToken}` } }).then((response) => response.status);
+
+  it('issues tokens a separate service verifies with jose and the JWKS alone', async () => {
+    const server = await start(tempDatabasePath());
+    await requests.post(`${server.url}/users`, { data: { email: 'a@x.io', password: 'pw' } });
+    const { access_token } = await grant(server.url, 'a@x.io', 'pw');
+
+    // The consumer: about fifteen lines, the same as in README.
+    const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
+    const { payload, protectedHeader } = await jwtVerify(access_token, jwks, {
+      issuer: 'https://auth.example.test',
+      audience: 'sesame',
+      typ: 'at+jwt',
+      algorithms: ['EdDSA'],
+    });
+    expect(protectedHeader.alg).toBe('EdDSA');
+    expect(payload).toMatchObject({ email: 'a@x.io', fresh: true });
+    await expect(jwtVerify(access_token, jwks, { issuer: 'https://auth.example.test', audience: 'another-api' })).rejects.toThrow();
+  });
+
+  it('keeps revocations and Bearer log-outs across a restart', async () => {
+    const databasePath = tempDatabasePath();
+    const first = await start(databasePath);
+    await requests.post(`${first.url}/users`, { data: { email: 'a@x.io', password: 'pw' } });
+    const revoked = await grant(first.url, 'a@x.io', 'pw');
+    const loggedOut = await grant(first.url, 'a@x.io', 'pw');
+    const kept = await grant(first.url, 'a@x.io', 'pw');
+    expect((await requests.post(`${first.url}/revoke`, { data: { token: revoked.refresh_token } })).statusCode).toBe(200);
+    const logout = await fetch(`${first.url}/sessions`, { method: 'DELETE', headers: { authorization: `Bearer ${loggedOut.access_token}` } });
+    expect(logout.status).toBe(204);
+    expect(await first.stop()).toBe(0);
+
+    const second = await start(databasePath);
+    for (const pair of [revoked, loggedOut]) {
+      expect(await bearer(second.url, pair.access_token)).toBe(401);
+      const introspection = await requests.post(`${second.url}/introspect`, { data: { token: pair.access_token } });
+      expect(introspection.json()).toEqual({ active: false });
+      const refreshed = await requests.post(`${second.url}/token`, { data: { grant_type: 'refresh_token', refresh_token: pair.refresh_token } });
+      expect(refreshed.statusCode).toBe(400);
+    }
+    // Tokens of the live session, signed before the restart, still verify: the key is stored.
+    expect(await bearer(second.url, kept.access_token)).toBe(200);
+    expect(second.output()).toContain('SESAME_INTROSPECTION_TOKEN is not set');
+  });
+
+  it('rotates keys from the command line, and sets custom claims', async () => {
+    const databasePath = tempDatabasePath();
+    const database = `sqlite:${databasePath}`;
+    const first = await start(databasePath);
+    await requests.post(`${first.url}/users`, { data: { email: 'a@x.io', password: 'pw' } });
+    const before = await grant(first.url, 'a@x.io', 'pw');
+    expect(await first.stop()).toBe(0);
+
+    const rotated = await runCli(['keys', 'rotate', '--database', database]);
+    expect(rotated.code).toBe(0);
+    const kid = (JSON.parse(rotated.stdout.trim().split('\n').at(-1)!) as { kid: string }).kid;
+    const claims = await runCli(['user', 'claims', 'A@x.io', '{"role":"admin"}', '--database', database]);
+    expect(claims.code).toBe(0);
+    const reserved = await runCli(['user', 'claims', 'a@x.io', '{"sub":"x"}', '--database', database]);
+    expect(reserved.code).toBe(1);
+    expect(reserved.stderr).toContain('claims reserved by the token standards cannot be set: sub');
+    expect((await runCli(['user', 'claims', 'a@x.io', '[1]', '--database', database])).code).toBe(2);
+    expect((await runCli(['user', 'claims', 'nobody@x.io', '{}', '--database', database])).code).toBe(1);
+
+    const second = await start(databasePath);
+    const jwks = (await requests.get(`${second.url}/.well-known/jwks.json`)).json() as { keys: Array<{ kid: string }> };
+    expect(jwks.keys).toHaveLength(2);
+    expect(jwks.keys[0]!.kid).toBe(kid);
+    expect(await bearer(second.url, before.access_token)).toBe(200);
+    const after = await grant(second.url, 'a@x.io', 'pw');
+    const [header, payload] = after.access_token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>);
+    expect(header!.kid).toBe(kid);
+    expect(payload!.role).toBe('admin');
+  });
+});
+

@@ -23,16 +23,10 @@ async function expectAuthError(promise: Promise<unknown>, code: AuthErrorCode): 
   await expect(promise).rejects.toMatchObject({ name: 'AuthError', code });
 }
 
-/** A token session, as the token API will create: no cookie hash. */
-async function insertTokenSession({ store, clock }: Harness, userId: string): Promise<string> {
-  const id = generateId();
-  const user = await store.findUserById(userId);
-  const now = clock.now();
-  await store.insertSession(
-    { id, userId, kind: 'token', tokenHash: null, createdAt: now, lastSeenAt: now, expiresAt: new Date(now.getTime() + 3_600_000) },
-    { passwordVersion: user!.passwordVersion, endOtherCookieSessions: false, replacesTokenHash: null },
-  );
-  return id;
+/** Starts a token session (password grant) and returns a check of whether it is still live. */
+async function startTokenSession({ auth }: Harness, email: string, password: string): Promise<() => Promise<boolean>> {
+  const { accessToken } = await auth.grantTokens(email, password);
+  return async () => (await auth.validateAccessToken(accessToken)) !== null;
 }
 
 describe('registration and log-in', () => {
@@ -54,11 +48,12 @@ describe('registration and log-in', () => {
   });
 
   it('gives one answer for an unknown email and a wrong password, after the same hashing work', async () => {
-    const { auth, store, clock, hasher, config } = await setUp();
+    const { auth, store, clock, hasher, keys, config } = await setUp();
     const checks: string[] = [];
     const counting = createAuth({
       store,
       clock,
+      keys,
       config: config.auth,
       hasher: {
         ...hasher,
@@ -98,6 +93,7 @@ describe('registration and log-in', () => {
         emailKey: email,
         password: { hash, normalization: 'none' },
         passwordVersion: 0,
+        claims: null,
         createdAt: now,
         updatedAt: now,
       });
@@ -123,6 +119,7 @@ describe('registration and log-in', () => {
       emailKey: 'legacy@x.io',
       password: { hash, normalization: 'none' },
       passwordVersion: 0,
+      claims: null,
       createdAt: now,
       updatedAt: now,
     });
@@ -179,9 +176,9 @@ describe('session lifetime', () => {
 
   it('refuses tokens that are not of the shape it issues, even when sessions without a cookie hash exist', async () => {
     const h = await setUp();
-    const { auth, store } = h;
+    const { auth } = h;
     await auth.register('a@x.io', 'pw');
-    await insertTokenSession(h, (await store.findUserByEmailKey('a@x.io'))!.id);
+    expect(await (await startTokenSession(h, 'a@x.io', 'pw'))()).toBe(true);
     for (const token of ['', 'x', 'a'.repeat(42), 'a'.repeat(44), `${'a'.repeat(42)}=`, `${'a'.repeat(42)} `]) {
       expect(await auth.validateSessionToken(token)).toBeNull();
     }
@@ -209,15 +206,14 @@ describe('session lifetime', () => {
 describe('one cookie session per user (compat)', () => {
   it('ends the earlier cookie session at a new log-in and leaves token sessions alone', async () => {
     const h = await setUp();
-    const { auth, store } = h;
+    const { auth } = h;
     await auth.register('a@x.io', 'pw');
     const first = await auth.logIn('a@x.io', 'pw', null);
-    const user = await store.findUserByEmailKey('a@x.io');
-    const tokenSessionId = await insertTokenSession(h, user!.id);
+    const tokenSessionLive = await startTokenSession(h, 'a@x.io', 'pw');
     const second = await auth.logIn('a@x.io', 'pw', null);
     expect(await auth.validateSessionToken(first.sessionToken)).toBeNull();
     expect(await auth.validateSessionToken(second.sessionToken)).not.toBeNull();
-    expect(await store.deleteSession(tokenSessionId)).toBe(true);
+    expect(await tokenSessionLive()).toBe(true);
   });
 
   it('leaves exactly one cookie session after concurrent log-ins', async () => {
@@ -254,11 +250,11 @@ describe('log-out and password change', () => {
 
   it('changes the password, keeps the current session and ends every other one', async () => {
     const h = await setUp({ auth: { singleCookieSession: false } });
-    const { auth, store } = h;
+    const { auth } = h;
     await auth.register('a@x.io', 'old');
     const current = await auth.logIn('a@x.io', 'old', null);
     const other = await auth.logIn('a@x.io', 'old', null);
-    const tokenSessionId = await insertTokenSession(h, (await store.findUserByEmailKey('a@x.io'))!.id);
+    const tokenSessionLive = await startTokenSession(h, 'a@x.io', 'old');
     const { resetToken } = await auth.requestPasswordReset('a@x.io');
     const principal = await auth.validateSessionToken(current.sessionToken);
 
@@ -267,7 +263,7 @@ describe('log-out and password change', () => {
 
     expect(await auth.validateSessionToken(current.sessionToken)).not.toBeNull();
     expect(await auth.validateSessionToken(other.sessionToken)).toBeNull();
-    expect(await store.deleteSession(tokenSessionId)).toBe(false);
+    expect(await tokenSessionLive()).toBe(false);
     await expectAuthError(auth.logIn('a@x.io', 'old', null), 'invalid_credentials');
     await auth.logIn('a@x.io', 'new', null);
     // A reset token issued before the change must not outlive it.
@@ -275,11 +271,12 @@ describe('log-out and password change', () => {
   });
 
   it('refuses a change made from a session that ended while the new password was hashing', async () => {
-    const { auth, store, clock, hasher, config } = await setUp();
+    const { auth, store, clock, hasher, keys, config } = await setUp();
     const gate = deferred();
     const slow = createAuth({
       store,
       clock,
+      keys,
       config: config.auth,
       hasher: { ...hasher, hash: async (password, normalization) => (await gate.promise, hasher.hash(password, normalization)) },
     });
@@ -295,11 +292,12 @@ describe('log-out and password change', () => {
   });
 
   it('lets a reset win over a change that was hashing when the reset landed', async () => {
-    const { auth, store, clock, hasher, config } = await setUp({ auth: { singleCookieSession: false } });
+    const { auth, store, clock, hasher, keys, config } = await setUp({ auth: { singleCookieSession: false } });
     const gate = deferred();
     const slow = createAuth({
       store,
       clock,
+      keys,
       config: config.auth,
       hasher: { ...hasher, hash: async (password, normalization) => (await gate.promise, hasher.hash(password, normalization)) },
     });
@@ -332,16 +330,16 @@ describe('log-out and password change', () => {
 describe('password reset', () => {
   it('resets with the token, ends every session, and refuses the token a second time', async () => {
     const h = await setUp();
-    const { auth, store } = h;
+    const { auth } = h;
     await auth.register('a@x.io', 'old');
     const { sessionToken } = await auth.logIn('a@x.io', 'old', null);
-    const tokenSessionId = await insertTokenSession(h, (await store.findUserByEmailKey('a@x.io'))!.id);
+    const tokenSessionLive = await startTokenSession(h, 'a@x.io', 'old');
     const { resetToken } = await auth.requestPasswordReset('a@x.io');
     expect(resetToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     await auth.resetPassword('A@X.io', resetToken, 'new');
     expect(await auth.validateSessionToken(sessionToken)).toBeNull();
-    expect(await store.deleteSession(tokenSessionId)).toBe(false);
+    expect(await tokenSessionLive()).toBe(false);
     await expectAuthError(auth.logIn('a@x.io', 'old', null), 'invalid_credentials');
     await auth.logIn('a@x.io', 'new', null);
     await expectAuthError(auth.resetPassword('a@x.io', resetToken, 'newer'), 'invalid_reset_token');

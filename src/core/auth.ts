@@ -1,33 +1,51 @@
+import type { JWK } from 'jose';
+import type { AccessTokenConfig } from './access-tokens.js';
 import type { Clock } from './clock.js';
-import { toEmailKey } from './emails.js';
-import { AuthError } from './errors.js';
-import { checkNewPassword, checkPresentedPassword, type PasswordPolicy } from './password-rules.js';
+import { createPasswordAuth } from './password-auth.js';
+import type { PasswordPolicy } from './password-rules.js';
 import type { PasswordHasher } from './passwords.js';
-import { isResetTokenUsable, newResetToken } from './reset-tokens.js';
-import { hashSecret, isSecretShaped, generateId } from './secrets.js';
-import { idleCutoff, isSessionLive, needsTouch, newCookieSession, type SessionPolicy } from './sessions.js';
-import { StoreConflictError, type PurgeCounts, type Store, type User } from './store.js';
+import { idleCutoff, type SessionPolicy } from './sessions.js';
+import type { KeyRing } from './signing-keys.js';
+import type { PurgeCounts, Store, UserClaims } from './store.js';
+import { createTokenAuth } from './token-auth.js';
 
-export interface AuthConfig extends SessionPolicy {
+export interface AuthConfig extends SessionPolicy, AccessTokenConfig {
   /** How long a reset token stays usable. */
   readonly resetTokenTtlSeconds: number;
   readonly password: PasswordPolicy;
+  /** How long a rotated-out refresh token still gets its child back (0: never). */
+  readonly refreshGraceSeconds: number;
+  /** The bearer token callers of `/introspect` must present, or null to leave it open. */
+  readonly introspectionToken: string | null;
 }
 
 export interface AuthDeps {
   readonly store: Store;
   readonly clock: Clock;
   readonly hasher: PasswordHasher;
+  readonly keys: KeyRing;
   readonly config: AuthConfig;
 }
 
-/** Who is behind a live session. Only `validateSessionToken` makes one. */
+/** Who is behind a live session. Only `validateSessionToken` and `validateAccessToken` make one. */
 export interface Principal {
   readonly userId: string;
   readonly sessionId: string;
   /** The user's email as stored. */
   readonly email: string;
 }
+
+export interface TokenPair {
+  /** A signed JWT (RFC 9068). */
+  readonly accessToken: string;
+  /** Opaque; rotated at every use. */
+  readonly refreshToken: string;
+  /** Lifetime of the access token. */
+  readonly expiresInSeconds: number;
+}
+
+/** RFC 7662: `active` and, when active, what the token says. */
+export type Introspection = { readonly active: false } | ({ readonly active: true } & Readonly<Record<string, unknown>>);
 
 /** The use cases of Sesame. Failures are `AuthError`s; the store's own errors pass through. */
 export interface Auth {
@@ -45,12 +63,13 @@ export interface Auth {
   /** The principal behind a live cookie session, or null. The hot path: one indexed read, a write at most once a minute. */
   validateSessionToken(sessionToken: string): Promise<Principal | null>;
 
-  /** Ends the principal's session. Throws `invalid_session` when it has already ended. */
+  /** Ends the principal's session, whatever holds it. Throws `invalid_session` when it has already ended. */
   logOut(principal: Principal): Promise<void>;
 
   /**
    * Changes the principal's password given the current one, and ends every other session of
-   * the user (ASVS 7.4.3). Throws `invalid_credentials` for a wrong current password.
+   * the user (ASVS 7.4.3). Throws `invalid_credentials` for a wrong current password, and
+   * `invalid_session` when a reset or a log-out overtook the change.
    */
   changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void>;
 
@@ -63,6 +82,42 @@ export interface Auth {
    */
   resetPassword(email: string, resetToken: string, newPassword: string): Promise<void>;
 
+  /**
+   * The password grant: checks the credentials like `logIn` and starts a token session,
+   * leaving every other session alone. The access token says `fresh: true`.
+   */
+  grantTokens(email: string, password: string): Promise<TokenPair>;
+
+  /**
+   * The refresh grant. The current refresh token is exchanged for its child exactly once
+   * (compare-and-set); its parent presented again within the grace window gets that same child
+   * with a new access token; any older token of the session ends the session (ASVS 10.4.5).
+   * Throws `invalid_grant` for anything else.
+   */
+  refreshTokens(refreshToken: string): Promise<TokenPair>;
+
+  /** The principal behind a valid access token whose session is live, or null. */
+  validateAccessToken(accessToken: string): Promise<Principal | null>;
+
+  /** Ends the session of an access or refresh token (RFC 7009); an unknown token changes nothing. */
+  revokeToken(token: string): Promise<void>;
+
+  /** What an access or refresh token says if it is valid and its session live (RFC 7662). */
+  introspectToken(token: string): Promise<Introspection>;
+
+  /** Throws `invalid_client` unless `presented` is the configured introspection token (or none is configured). */
+  authorizeIntrospection(presented: string | null): void;
+
+  /**
+   * Sets the custom claims added to a user's future access tokens (null: none). Throws
+   * `invalid_input` for a claim name the standards reserve, `email_not_registered` for an
+   * unknown email.
+   */
+  setUserClaims(email: string, claims: UserClaims | null): Promise<void>;
+
+  /** The public signing keys that can still verify unexpired tokens (JWK Set). */
+  publicKeys(): { keys: JWK[] };
+
   /** Deletes expired sessions and reset tokens. */
   purgeExpired(): Promise<PurgeCounts>;
 
@@ -71,130 +126,21 @@ export interface Auth {
 }
 
 /**
- * Builds the use cases over a store, a clock and a hasher. Every secret it issues is 256
- * random bits stored as SHA-256; every check that involves a password costs one password
- * verification whether or not the email exists; every write that depends on an earlier read
- * is a compare-and-set in the store.
+ * Builds the use cases over a store, a clock, a hasher and the key ring. Every secret it
+ * issues is 256 random bits stored as SHA-256; every check that involves a password costs one
+ * password verification whether or not the email exists; every write that depends on an
+ * earlier read is a compare-and-set in the store.
  */
-export function createAuth({ store, clock, hasher, config }: AuthDeps): Auth {
-  const invalidCredentials = () => new AuthError('invalid_credentials', 'wrong email or password');
-  const invalidSession = () => new AuthError('invalid_session', 'no valid session');
-  const invalidResetToken = () => new AuthError('invalid_reset_token', 'invalid or expired reset token');
-  const emailTaken = () => new AuthError('email_taken', 'email already registered');
-
-  /** Rehashes a legacy or outdated hash after a successful check. */
-  async function upgradePasswordIfNeeded(user: User, password: string): Promise<void> {
-    if (!hasher.needsRehash(user.password, config.password.normalization)) return;
-    try {
-      const next = await hasher.hash(password, config.password.normalization);
-      // Of concurrent log-ins one upgrades; the others find the hash changed and leave it.
-      await store.upgradePassword(user.id, user.password, next, clock.now());
-    } catch (error) {
-      // A busy hasher must not fail the log-in: the upgrade happens at a later one.
-      if (!(error instanceof AuthError)) throw error;
-    }
-  }
-
+export function createAuth(deps: AuthDeps): Auth {
+  const { store, clock, keys, config } = deps;
   return {
-    async register(email, password) {
-      const emailKey = toEmailKey(email);
-      checkNewPassword(password, 'password', config.password);
-      // Registration reveals an existing email by contract, so skipping the hash costs no secrecy.
-      if (await store.findUserByEmailKey(emailKey)) throw emailTaken();
-      const stored = await hasher.hash(password, config.password.normalization);
-      const now = clock.now();
-      try {
-        await store.insertUser({
-          id: generateId(),
-          email,
-          emailKey,
-          password: stored,
-          passwordVersion: 0,
-          createdAt: now,
-          updatedAt: now,
-        });
-      } catch (error) {
-        if (error instanceof StoreConflictError) throw emailTaken();
-        throw error;
-      }
-    },
-
-    async logIn(email, password, previousSessionToken) {
-      const emailKey = toEmailKey(email);
-      checkPresentedPassword(password, 'password');
-      const user = await store.findUserByEmailKey(emailKey);
-      const matches = user ? await hasher.verify(password, user.password) : await hasher.verifyNothing(password);
-      if (!user || !matches) throw invalidCredentials();
-      await upgradePasswordIfNeeded(user, password);
-      const { session, token } = newCookieSession(user.id, clock.now(), config);
-      const replacesTokenHash =
-        previousSessionToken !== null && isSecretShaped(previousSessionToken) ? hashSecret(previousSessionToken) : null;
-      const started = await store.insertSession(session, {
-        passwordVersion: user.passwordVersion,
-        endOtherCookieSessions: config.singleCookieSession,
-        replacesTokenHash,
-      });
-      if (!started) throw invalidCredentials();
-      return { sessionToken: token };
-    },
-
-    async validateSessionToken(sessionToken) {
-      if (!isSecretShaped(sessionToken)) return null;
-      const session = await store.findSessionByTokenHash(hashSecret(sessionToken));
-      if (session?.kind !== 'cookie') return null;
-      const now = clock.now();
-      if (!isSessionLive(session, now, config)) return null;
-      if (needsTouch(session, now)) await store.touchSession(session.id, now);
-      return { userId: session.userId, sessionId: session.id, email: session.email };
-    },
-
-    async logOut(principal) {
-      if (!(await store.deleteSession(principal.sessionId))) throw invalidSession();
-    },
-
-    async changePassword(principal, currentPassword, newPassword) {
-      checkPresentedPassword(currentPassword, 'password');
-      checkNewPassword(newPassword, 'new_password', config.password);
-      const user = await store.findUserById(principal.userId);
-      if (!user) throw invalidSession();
-      if (!(await hasher.verify(currentPassword, user.password))) throw invalidCredentials();
-      const stored = await hasher.hash(newPassword, config.password.normalization);
-      // A reset or a log-out while the new password was hashing wins over this change.
-      const changed = await store.changePassword(user.id, user.passwordVersion, stored, principal.sessionId, clock.now());
-      if (!changed) throw invalidSession();
-    },
-
-    async requestPasswordReset(email) {
-      const user = await store.findUserByEmailKey(toEmailKey(email));
-      if (!user) throw new AuthError('email_not_registered', 'email not registered');
-      const { token, record } = newResetToken(user.id, clock.now(), config.resetTokenTtlSeconds);
-      await store.saveResetToken(record);
-      return { resetToken: token };
-    },
-
-    async resetPassword(email, resetToken, newPassword) {
-      const emailKey = toEmailKey(email);
-      checkNewPassword(newPassword, 'new_password', config.password);
-      // An empty or malformed token can match nothing, not even a user without a pending reset.
-      if (!isSecretShaped(resetToken)) throw invalidResetToken();
-      const tokenHash = hashSecret(resetToken);
-      const [user, record] = await Promise.all([
-        store.findUserByEmailKey(emailKey),
-        store.findResetTokenByHash(tokenHash),
-      ]);
-      if (!user || !record || !isResetTokenUsable(record, user.id, clock.now())) throw invalidResetToken();
-      const stored = await hasher.hash(newPassword, config.password.normalization);
-      // The store consumes the token atomically: of concurrent resets with one token, one wins.
-      if (!(await store.resetPassword(user.id, tokenHash, stored, clock.now()))) throw invalidResetToken();
-    },
-
+    ...createPasswordAuth(deps),
+    ...createTokenAuth(deps),
+    publicKeys: () => keys.jwks(),
     purgeExpired() {
       const now = clock.now();
       return store.purgeExpired(now, idleCutoff(now, config));
     },
-
-    checkReady() {
-      return store.ping();
-    },
+    checkReady: () => store.ping(),
   };
 }

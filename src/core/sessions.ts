@@ -1,5 +1,5 @@
 import { generateId, generateSecret, hashSecret } from './secrets.js';
-import type { Session } from './store.js';
+import type { Session, SessionKind } from './store.js';
 
 export interface SessionPolicy {
   /** A session unused for this long has ended (ASVS 7.3.1). */
@@ -16,19 +16,38 @@ export interface SessionPolicy {
  */
 const TOUCH_INTERVAL_MS = 60_000;
 
-/** A new cookie session for `userId` starting at `now`, and the token the client will hold. */
-export function newCookieSession(userId: string, now: Date, policy: SessionPolicy): { session: Session; token: string } {
-  const token = generateSecret();
-  const session: Session = {
+/** A new cookie session for `userId` starting at `now`, and the secret of its cookie. */
+export function newCookieSession(userId: string, now: Date, policy: SessionPolicy): { session: Session; secret: string } {
+  const secret = generateSecret();
+  return { session: newSession(userId, 'cookie', hashSecret(secret), null, now, policy), secret };
+}
+
+/** A new token session for `userId` starting at `now`, and the secret of its first refresh token. */
+export function newTokenSession(userId: string, now: Date, policy: SessionPolicy): { session: Session; secret: string } {
+  const secret = generateSecret();
+  return { session: newSession(userId, 'token', null, hashSecret(secret), now, policy), secret };
+}
+
+function newSession(
+  userId: string,
+  kind: SessionKind,
+  tokenHash: string | null,
+  refreshHash: string | null,
+  now: Date,
+  policy: SessionPolicy,
+): Session {
+  return {
     id: generateId(),
     userId,
-    kind: 'cookie',
-    tokenHash: hashSecret(token),
+    kind,
+    tokenHash,
+    refreshHash,
+    refreshGeneration: 0,
+    refreshedAt: null,
     createdAt: now,
     lastSeenAt: now,
     expiresAt: new Date(now.getTime() + policy.sessionAbsoluteLifetimeSeconds * 1000),
   };
-  return { session, token };
 }
 
 /** True while the session is within both its idle timeout and its absolute lifetime at `now`. */

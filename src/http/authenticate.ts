@@ -9,21 +9,49 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Who is behind the request's session; set by `requireSession`, null before it runs. */
     principal: Principal | null;
+    /** How the principal proved itself; null before `requireSession` runs. */
+    credential: 'cookie' | 'bearer' | null;
   }
 }
+
+// RFC 6750 §2.1: "Bearer" then a b64token.
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /** The session token the request carries in its cookie, or null. */
 export function readSessionToken(request: FastifyRequest): string | null {
   return request.cookies[SESSION_COOKIE] ?? null;
 }
 
-/** An `onRequest` hook that resolves the session cookie into `request.principal`, or refuses the request (403). */
+/**
+ * The token of an `Authorization: Bearer` header; '' when the header says Bearer but holds no
+ * well-formed token; null when there is no such header (other schemes are not ours to read).
+ */
+export function readBearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (header === undefined || !/^bearer(\s|$)/i.test(header)) return null;
+  return BEARER.exec(header)?.[1] ?? '';
+}
+
+/**
+ * An `onRequest` hook that resolves the request's credential into `request.principal`: a
+ * bearer access token when the request has one (refused with 401 when it is bad or its session
+ * has ended), otherwise the session cookie (refused with 403).
+ */
 export function requireSession(auth: Auth) {
   return async (request: FastifyRequest): Promise<void> => {
+    const bearer = readBearerToken(request);
+    if (bearer !== null) {
+      const principal = bearer === '' ? null : await auth.validateAccessToken(bearer);
+      if (!principal) throw new AuthError('invalid_token', 'invalid or expired access token');
+      request.principal = principal;
+      request.credential = 'bearer';
+      return;
+    }
     const token = readSessionToken(request);
     const principal = token === null ? null : await auth.validateSessionToken(token);
     if (!principal) throw new AuthError('invalid_session', 'no valid session');
     request.principal = principal;
+    request.credential = 'cookie';
   };
 }
 

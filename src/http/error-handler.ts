@@ -4,15 +4,51 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AuthError, type AuthErrorCode } from '../core/errors.js';
 import { StoreUnavailableError } from '../core/store.js';
 
-/** Every core error code's status. A new code without an entry here does not compile. */
-const STATUS_BY_CODE: Record<AuthErrorCode, number> = {
-  invalid_input: 400,
-  email_taken: 400,
-  invalid_credentials: 401,
-  invalid_session: 403,
-  email_not_registered: 403,
-  invalid_reset_token: 403,
-  overloaded: 503,
+/** Which error body a route answers with: the session API's `{"message"}` or RFC 6749's `{"error", "error_description"}`. */
+export type ErrorFamily = 'session' | 'oauth';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route's error body shape; `session` when unset. */
+    errorFamily?: ErrorFamily;
+  }
+}
+
+interface Outcome {
+  readonly status: number;
+  /** The RFC 6749 / RFC 6750 error code for OAuth-shaped answers. */
+  readonly oauth: string;
+}
+
+/** Every core error code's status and OAuth code, per family. A new code without an entry here does not compile. */
+const OUTCOMES: Record<ErrorFamily, Record<AuthErrorCode, Outcome>> = {
+  session: {
+    invalid_input: { status: 400, oauth: 'invalid_request' },
+    email_taken: { status: 400, oauth: 'invalid_request' },
+    invalid_credentials: { status: 401, oauth: 'invalid_grant' },
+    invalid_session: { status: 403, oauth: 'invalid_token' },
+    email_not_registered: { status: 403, oauth: 'invalid_request' },
+    invalid_reset_token: { status: 403, oauth: 'invalid_request' },
+    invalid_grant: { status: 400, oauth: 'invalid_grant' },
+    invalid_token: { status: 401, oauth: 'invalid_token' },
+    invalid_client: { status: 401, oauth: 'invalid_client' },
+    unsupported_grant_type: { status: 400, oauth: 'unsupported_grant_type' },
+    overloaded: { status: 503, oauth: 'temporarily_unavailable' },
+  },
+  oauth: {
+    invalid_input: { status: 400, oauth: 'invalid_request' },
+    email_taken: { status: 400, oauth: 'invalid_request' },
+    // RFC 6749 §5.2: wrong resource-owner credentials are an invalid grant.
+    invalid_credentials: { status: 400, oauth: 'invalid_grant' },
+    invalid_session: { status: 401, oauth: 'invalid_token' },
+    email_not_registered: { status: 400, oauth: 'invalid_request' },
+    invalid_reset_token: { status: 400, oauth: 'invalid_request' },
+    invalid_grant: { status: 400, oauth: 'invalid_grant' },
+    invalid_token: { status: 401, oauth: 'invalid_token' },
+    invalid_client: { status: 401, oauth: 'invalid_client' },
+    unsupported_grant_type: { status: 400, oauth: 'unsupported_grant_type' },
+    overloaded: { status: 503, oauth: 'temporarily_unavailable' },
+  },
 };
 
 // Fixed texts for the framework's client errors: its own messages echo request headers.
@@ -29,29 +65,42 @@ const STORE_RETRY_AFTER_SECONDS = 5;
 /**
  * Maps every error to a status and a body in one place: core errors by code, validation and
  * framework errors to 4xx, an unreachable store to 503, anything else to a 500 whose cause
- * goes to the log only. Session-API bodies are `{"message": "…"}`, whatever the status.
+ * goes to the log only. The route's family picks the body: session-API routes answer
+ * `{"message"}` whatever the status, token-API routes `{"error", "error_description"}`.
  */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    const family = request.routeOptions.config.errorFamily ?? 'session';
     if (error instanceof AuthError) {
+      const outcome = OUTCOMES[family][error.code];
       if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
-      return sendMessage(reply, STATUS_BY_CODE[error.code], error.message);
+      // RFC 6750 §3: a refused bearer token says so in WWW-Authenticate.
+      if (outcome.status === 401) {
+        const challenge = outcome.oauth === 'invalid_token' ? 'Bearer error="invalid_token"' : 'Bearer';
+        void reply.header('www-authenticate', challenge);
+      }
+      return sendError(reply, family, outcome, error.message);
     }
     if (error instanceof StoreUnavailableError) {
       request.log.warn({ err: error.cause }, 'store unavailable');
       void reply.header('retry-after', String(STORE_RETRY_AFTER_SECONDS));
-      return sendMessage(reply, 503, 'service unavailable, retry shortly');
+      return sendError(reply, family, { status: 503, oauth: 'temporarily_unavailable' }, 'service unavailable, retry shortly');
     }
-    if (error.validation) return sendMessage(reply, 400, describeValidation(error));
+    if (error.validation) return sendError(reply, family, { status: 400, oauth: 'invalid_request' }, describeValidation(error));
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      return sendMessage(reply, status, FRAMEWORK_MESSAGES[error.code] ?? 'malformed request');
+      return sendError(reply, family, { status, oauth: 'invalid_request' }, FRAMEWORK_MESSAGES[error.code] ?? 'malformed request');
     }
     request.log.error({ err: error }, 'request failed');
-    return sendMessage(reply, 500, 'internal error');
+    return sendError(reply, family, { status: 500, oauth: 'server_error' }, 'internal error');
   });
 
-  app.setNotFoundHandler((_request, reply) => sendMessage(reply, 404, 'not found'));
+  app.setNotFoundHandler((_request, reply) => sendError(reply, 'session', { status: 404, oauth: 'invalid_request' }, 'not found'));
+}
+
+function sendError(reply: FastifyReply, family: ErrorFamily, outcome: Outcome, message: string): FastifyReply {
+  const body = family === 'oauth' ? { error: outcome.oauth, error_description: message } : { message };
+  return reply.code(outcome.status).send(body);
 }
 
 /**
@@ -71,10 +120,6 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
-}
-
-function sendMessage(reply: FastifyReply, status: number, message: string): FastifyReply {
-  return reply.code(status).send({ message });
 }
 
 /** One clear sentence for the first schema violation, naming the field as the client sent it. */

@@ -3,6 +3,7 @@ import { buildApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
 import { createAuth, type Auth } from '../../src/core/auth.js';
 import { createPasswordHasher, type PasswordHasher } from '../../src/core/passwords.js';
+import { openKeyRing, type KeyRing } from '../../src/core/signing-keys.js';
 import { createLogger } from '../../src/logger.js';
 import { openStore, type EngineStore } from '../../src/store/open-store.js';
 import { TestClock } from './test-clock.js';
@@ -13,6 +14,7 @@ export interface Harness {
   readonly clock: TestClock;
   readonly store: EngineStore;
   readonly hasher: PasswordHasher;
+  readonly keys: KeyRing;
   readonly auth: Auth;
   close(): Promise<void>;
 }
@@ -23,8 +25,9 @@ export async function createHarness(config: Config = testConfig()): Promise<Harn
   const store = await openStore(config.database);
   await store.migrate();
   const hasher = createPasswordHasher(config.hashing);
-  const auth = createAuth({ store, clock, hasher, config: config.auth });
-  return { config, clock, store, hasher, auth, close: () => store.close() };
+  const keys = await openKeyRing(store, clock, config.keys);
+  const auth = createAuth({ store, clock, hasher, keys, config: config.auth });
+  return { config, clock, store, hasher, keys, auth, close: () => store.close() };
 }
 
 export interface AppHarness extends Harness {

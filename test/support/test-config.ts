@@ -26,8 +26,20 @@ export function testConfig(overrides: Overrides<Config> = {}): Config {
       singleCookieSession: true,
       resetTokenTtlSeconds: 3600,
       password: { minLength: 1, normalization: 'none' },
+      issuer: 'https://sesame.test',
+      audience: 'sesame',
+      accessTokenTtlSeconds: 900,
+      refreshGraceSeconds: 10,
+      introspectionToken: null,
     },
     hashing: { memoryKib: 64, iterations: 1, parallelism: 1, concurrency: 4, queueLimit: 1000 },
+    keys: {
+      algorithm: 'EdDSA',
+      configuredSigningKeys: null,
+      configuredRefreshKey: null,
+      encryptionKey: null,
+      accessTokenTtlSeconds: 900,
+    },
     gcIntervalSeconds: 0,
   };
   return {
@@ -41,5 +53,6 @@ export function testConfig(overrides: Overrides<Config> = {}): Config {
       password: { ...base.auth.password, ...overrides.auth?.password },
     },
     hashing: { ...base.hashing, ...overrides.hashing },
+    keys: { ...base.keys, ...overrides.keys },
   };
 }

@@ -23,7 +23,7 @@ export interface SessionApiOptions {
 const COOKIE_OPTIONS: CookieSerializeOptions = { path: '/', httpOnly: true, sameSite: 'lax' };
 
 const tags = ['session API'];
-const cookieAuth = [{ sessionCookie: [] }];
+const cookieOrBearer = [{ sessionCookie: [] }, { bearerAuth: [] }];
 
 /** The compatibility contract of DESIGN.md §2, plus `PUT /password`. */
 export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (app, { auth }) => {
@@ -75,10 +75,15 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
     '/sessions',
     {
       onRequest: withSession,
-      schema: { tags, summary: 'Log out: ends the session, clears the cookie, redirects to /', security: cookieAuth },
+      schema: {
+        tags,
+        summary: 'Log out: ends the session; with a cookie, clears it and redirects to /; with a Bearer token, 204',
+        security: cookieOrBearer,
+      },
     },
     async (request, reply) => {
       await auth.logOut(principalOf(request));
+      if (request.credential === 'bearer') return reply.code(204).send();
       return reply.clearCookie(SESSION_COOKIE, COOKIE_OPTIONS).redirect('/', 302);
     },
   );
@@ -90,8 +95,8 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
       schema: {
         tags,
         summary: "The session's user",
-        security: cookieAuth,
-        response: { 200: EmailReply, 403: MessageReply },
+        security: cookieOrBearer,
+        response: { 200: EmailReply, 401: MessageReply, 403: MessageReply },
       },
     },
     (request) => ({ email: principalOf(request).email }),
@@ -140,7 +145,7 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
         tags,
         summary: 'Change the password; ends every other session of the user',
         consumes: FORM_OR_JSON,
-        security: cookieAuth,
+        security: cookieOrBearer,
         body: ChangePasswordBody,
         response: { 200: MessageReply, 401: MessageReply, 403: MessageReply },
       },

@@ -1,0 +1,45 @@
+import type { AuthDeps } from './auth.js';
+import { toEmailKey } from './emails.js';
+import { AuthError } from './errors.js';
+import { checkPresentedPassword } from './password-rules.js';
+import { isSessionLive, needsTouch } from './sessions.js';
+import type { Session, User } from './store.js';
+
+export const invalidCredentials = () => new AuthError('invalid_credentials', 'wrong email or password');
+
+/**
+ * The user whose email and password these are. An unknown email costs one verification
+ * against a dummy hash, a wrong password one against the user's: the same work and the same
+ * error, so neither status nor timing tells them apart (ASVS 6.3.8). A legacy or outdated
+ * hash is upgraded after a successful check. Throws `invalid_input` or `invalid_credentials`.
+ */
+export async function checkCredentials(deps: AuthDeps, email: string, password: string): Promise<User> {
+  const { store, hasher, clock, config } = deps;
+  const emailKey = toEmailKey(email);
+  checkPresentedPassword(password, 'password');
+  const user = await store.findUserByEmailKey(emailKey);
+  const matches = user ? await hasher.verify(password, user.password) : await hasher.verifyNothing(password);
+  if (!user || !matches) throw invalidCredentials();
+  if (hasher.needsRehash(user.password, config.password.normalization)) {
+    try {
+      const next = await hasher.hash(password, config.password.normalization);
+      // Of concurrent log-ins one upgrades; the others find the hash changed and leave it.
+      await store.upgradePassword(user.id, user.password, next, clock.now());
+    } catch (error) {
+      // A busy hasher must not fail the log-in: the upgrade happens at a later one.
+      if (!(error instanceof AuthError)) throw error;
+    }
+  }
+  return user;
+}
+
+/**
+ * True when the session is within its idle timeout and absolute lifetime now; records the
+ * use, at most once a minute, so that a session in use does not go idle.
+ */
+export async function isSessionInUse({ store, clock, config }: AuthDeps, session: Session): Promise<boolean> {
+  const now = clock.now();
+  if (!isSessionLive(session, now, config)) return false;
+  if (needsTouch(session, now)) await store.touchSession(session.id, now);
+  return true;
+}

@@ -1,0 +1,109 @@
+import type { Auth, AuthDeps } from './auth.js';
+import { checkCredentials, invalidCredentials, isSessionInUse } from './credentials.js';
+import { toEmailKey } from './emails.js';
+import { AuthError } from './errors.js';
+import { checkNewPassword, checkPresentedPassword } from './password-rules.js';
+import { isResetTokenUsable, newResetToken } from './reset-tokens.js';
+import { generateId, hashSecret, isSecretShaped } from './secrets.js';
+import { newCookieSession } from './sessions.js';
+import { StoreConflictError } from './store.js';
+
+type PasswordUseCases = Pick<
+  Auth,
+  'register' | 'logIn' | 'validateSessionToken' | 'logOut' | 'changePassword' | 'requestPasswordReset' | 'resetPassword'
+>;
+
+/** The use cases of the session API (DESIGN.md §2): accounts, cookie sessions, passwords. */
+export function createPasswordAuth(deps: AuthDeps): PasswordUseCases {
+  const { store, clock, hasher, config } = deps;
+  const invalidSession = () => new AuthError('invalid_session', 'no valid session');
+  const invalidResetToken = () => new AuthError('invalid_reset_token', 'invalid or expired reset token');
+  const emailTaken = () => new AuthError('email_taken', 'email already registered');
+
+  return {
+    async register(email, password) {
+      const emailKey = toEmailKey(email);
+      checkNewPassword(password, 'password', config.password);
+      // Registration reveals an existing email by contract, so skipping the hash costs no secrecy.
+      if (await store.findUserByEmailKey(emailKey)) throw emailTaken();
+      const stored = await hasher.hash(password, config.password.normalization);
+      const now = clock.now();
+      try {
+        await store.insertUser({
+          id: generateId(),
+          email,
+          emailKey,
+          password: stored,
+          passwordVersion: 0,
+          claims: null,
+          createdAt: now,
+          updatedAt: now,
+        });
+      } catch (error) {
+        if (error instanceof StoreConflictError) throw emailTaken();
+        throw error;
+      }
+    },
+
+    async logIn(email, password, previousSessionToken) {
+      const user = await checkCredentials(deps, email, password);
+      const { session, secret } = newCookieSession(user.id, clock.now(), config);
+      const replacesTokenHash =
+        previousSessionToken !== null && isSecretShaped(previousSessionToken) ? hashSecret(previousSessionToken) : null;
+      const started = await store.insertSession(session, {
+        passwordVersion: user.passwordVersion,
+        endOtherCookieSessions: config.singleCookieSession,
+        replacesTokenHash,
+      });
+      if (!started) throw invalidCredentials();
+      return { sessionToken: secret };
+    },
+
+    async validateSessionToken(sessionToken) {
+      if (!isSecretShaped(sessionToken)) return null;
+      const session = await store.findSessionByTokenHash(hashSecret(sessionToken));
+      if (session?.kind !== 'cookie' || !(await isSessionInUse(deps, session))) return null;
+      return { userId: session.userId, sessionId: session.id, email: session.email };
+    },
+
+    async logOut(principal) {
+      if (!(await store.deleteSession(principal.sessionId))) throw invalidSession();
+    },
+
+    async changePassword(principal, currentPassword, newPassword) {
+      checkPresentedPassword(currentPassword, 'password');
+      checkNewPassword(newPassword, 'new_password', config.password);
+      const user = await store.findUserById(principal.userId);
+      if (!user) throw invalidSession();
+      if (!(await hasher.verify(currentPassword, user.password))) throw invalidCredentials();
+      const stored = await hasher.hash(newPassword, config.password.normalization);
+      // A reset or a log-out while the new password was hashing wins over this change.
+      const changed = await store.changePassword(user.id, user.passwordVersion, stored, principal.sessionId, clock.now());
+      if (!changed) throw invalidSession();
+    },
+
+    async requestPasswordReset(email) {
+      const user = await store.findUserByEmailKey(toEmailKey(email));
+      if (!user) throw new AuthError('email_not_registered', 'email not registered');
+      const { token, record } = newResetToken(user.id, clock.now(), config.resetTokenTtlSeconds);
+      await store.saveResetToken(record);
+      return { resetToken: token };
+    },
+
+    async resetPassword(email, resetToken, newPassword) {
+      const emailKey = toEmailKey(email);
+      checkNewPassword(newPassword, 'new_password', config.password);
+      // An empty or malformed token can match nothing, not even a user without a pending reset.
+      if (!isSecretShaped(resetToken)) throw invalidResetToken();
+      const tokenHash = hashSecret(resetToken);
+      const [user, record] = await Promise.all([
+        store.findUserByEmailKey(emailKey),
+        store.findResetTokenByHash(tokenHash),
+      ]);
+      if (!user || !record || !isResetTokenUsable(record, user.id, clock.now())) throw invalidResetToken();
+      const stored = await hasher.hash(newPassword, config.password.normalization);
+      // The store consumes the token atomically: of concurrent resets with one token, one wins.
+      if (!(await store.resetPassword(user.id, tokenHash, stored, clock.now()))) throw invalidResetToken();
+    },
+  };
+}

@@ -1,0 +1,181 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { RESERVED_CLAIMS, signAccessToken, verifyAccessToken, type AccessTokenClaims } from './access-tokens.js';
+import type { Auth, AuthDeps, TokenPair } from './auth.js';
+import { checkCredentials, invalidCredentials, isSessionInUse } from './credentials.js';
+import { toEmailKey } from './emails.js';
+import { AuthError } from './errors.js';
+import { deriveChildSecret, formatRefreshToken, isUsedAncestor, parseRefreshToken } from './refresh-tokens.js';
+import { hashSecret } from './secrets.js';
+import { isSessionLive, newTokenSession } from './sessions.js';
+import type { Session, SessionWithEmail, UserClaims } from './store.js';
+
+type TokenUseCases = Pick<
+  Auth,
+  'grantTokens' | 'refreshTokens' | 'validateAccessToken' | 'revokeToken' | 'introspectToken' | 'authorizeIntrospection' | 'setUserClaims'
+>;
+
+/**
+ * How many rotations back a replayed refresh token is still recognised as this session's
+ * (each step is one HMAC): bounds the work a forged token can cost. At one refresh every 15
+ * minutes that is ten days of tokens; an older one is refused without ending the session.
+ */
+const MAX_ANCESTRY_STEPS = 1_000;
+const MAX_CLAIMS_BYTES = 4096;
+
+/** The use cases of the token API (DESIGN.md §3). */
+export function createTokenAuth(deps: AuthDeps): TokenUseCases {
+  const { store, clock, keys, config } = deps;
+  const invalidGrant = (reason = 'refresh token is invalid, expired or revoked') => new AuthError('invalid_grant', reason);
+
+  async function issue(session: Session, email: string, claims: UserClaims | null, refreshSecret: string, fresh: boolean): Promise<TokenPair> {
+    const accessToken = await signAccessToken(keys, clock, config, {
+      userId: session.userId,
+      sessionId: session.id,
+      email,
+      fresh,
+      custom: claims,
+    });
+    return { accessToken, refreshToken: formatRefreshToken(session.id, refreshSecret), expiresInSeconds: config.accessTokenTtlSeconds };
+  }
+
+  /** A refreshed pair: the user's email and claims are read again, so changes reach the next token. */
+  async function reissue(session: Session, childSecret: string): Promise<TokenPair> {
+    const user = await store.findUserById(session.userId);
+    if (!user) throw invalidGrant();
+    return issue(session, user.email, user.claims, childSecret, false);
+  }
+
+  function isWithinGrace(session: Session, now: Date): boolean {
+    return (
+      config.refreshGraceSeconds > 0 &&
+      session.refreshedAt !== null &&
+      now.getTime() - session.refreshedAt.getTime() <= config.refreshGraceSeconds * 1000
+    );
+  }
+
+  /** The token session named by verified access-token claims, if it is live; records its use. */
+  async function sessionOfAccessToken(claims: AccessTokenClaims): Promise<SessionWithEmail | null> {
+    const session = await store.findSessionById(claims.sid);
+    if (session?.kind !== 'token' || session.userId !== claims.sub) return null;
+    return (await isSessionInUse(deps, session)) ? session : null;
+  }
+
+  /** The token session a refresh token names and whether the token is its current one or a used ancestor. */
+  async function sessionOfRefreshToken(token: string): Promise<{ session: SessionWithEmail; isCurrent: boolean; isUsed: boolean } | null> {
+    const parsed = parseRefreshToken(token);
+    if (!parsed) return null;
+    const session = await store.findSessionById(parsed.sessionId);
+    if (session?.kind !== 'token' || session.refreshHash === null) return null;
+    const isCurrent = hashSecret(parsed.secret) === session.refreshHash;
+    const isUsed =
+      !isCurrent &&
+      isUsedAncestor(keys.refreshKey(), parsed.secret, session.refreshHash, Math.min(session.refreshGeneration, MAX_ANCESTRY_STEPS));
+    return { session, isCurrent, isUsed };
+  }
+
+  return {
+    async grantTokens(email, password) {
+      const user = await checkCredentials(deps, email, password);
+      const { session, secret } = newTokenSession(user.id, clock.now(), config);
+      const started = await store.insertSession(session, {
+        passwordVersion: user.passwordVersion,
+        endOtherCookieSessions: false,
+        replacesTokenHash: null,
+      });
+      if (!started) throw invalidCredentials();
+      return issue(session, user.email, user.claims, secret, true);
+    },
+
+    async refreshTokens(refreshToken) {
+      const parsed = parseRefreshToken(refreshToken);
+      if (!parsed) throw invalidGrant();
+      let session = await store.findSessionById(parsed.sessionId);
+      const now = clock.now();
+      if (session?.kind !== 'token' || session.refreshHash === null || !isSessionLive(session, now, config)) throw invalidGrant();
+
+      const parentHash = hashSecret(parsed.secret);
+      const child = deriveChildSecret(keys.refreshKey(), parsed.secret);
+      const childHash = hashSecret(child);
+      if (session.refreshHash === parentHash) {
+        if (await store.rotateRefreshToken(session.id, parentHash, childHash, now)) return reissue(session, child);
+        // A concurrent request rotated it first: judge this one against what it left.
+        session = await store.findSessionById(session.id);
+        if (!session || session.refreshHash === null) throw invalidGrant();
+      }
+      // The parent again, soon after: a lost answer or a second tab. Same child, new access token.
+      if (session.refreshHash === childHash && isWithinGrace(session, now)) return reissue(session, child);
+      const steps = Math.min(session.refreshGeneration, MAX_ANCESTRY_STEPS);
+      if (isUsedAncestor(keys.refreshKey(), parsed.secret, session.refreshHash, steps)) {
+        // A used token came back: someone holds a copy. End everything issued in this session.
+        await store.deleteSession(session.id);
+        throw invalidGrant('refresh token was already used; the session has ended');
+      }
+      throw invalidGrant();
+    },
+
+    async validateAccessToken(accessToken) {
+      const claims = await verifyAccessToken(keys, clock, config, accessToken);
+      const session = claims && (await sessionOfAccessToken(claims));
+      return session ? { userId: session.userId, sessionId: session.id, email: session.email } : null;
+    },
+
+    async revokeToken(token) {
+      const refresh = await sessionOfRefreshToken(token);
+      if (refresh) {
+        // Only a token really issued in the session may end it: a guessed one changes nothing.
+        if (refresh.isCurrent || refresh.isUsed) await store.deleteSession(refresh.session.id);
+        return;
+      }
+      const claims = await verifyAccessToken(keys, clock, config, token);
+      if (!claims) return;
+      const session = await store.findSessionById(claims.sid);
+      if (session?.userId === claims.sub) await store.deleteSession(session.id);
+    },
+
+    async introspectToken(token) {
+      const refresh = await sessionOfRefreshToken(token);
+      if (refresh) {
+        const { session, isCurrent } = refresh;
+        if (!isCurrent || !isSessionLive(session, clock.now(), config)) return { active: false };
+        return {
+          active: true,
+          token_type: 'refresh_token',
+          sub: session.userId,
+          sid: session.id,
+          email: session.email,
+          iat: Math.floor((session.refreshedAt ?? session.createdAt).getTime() / 1000),
+          exp: Math.floor(session.expiresAt.getTime() / 1000),
+        };
+      }
+      const claims = await verifyAccessToken(keys, clock, config, token);
+      if (!claims || !(await sessionOfAccessToken(claims))) return { active: false };
+      return { ...claims, active: true, token_type: 'access_token' };
+    },
+
+    authorizeIntrospection(presented) {
+      const expected = config.introspectionToken;
+      if (expected === null) return;
+      // Comparing digests keeps the comparison constant-time whatever the lengths (ASVS 11.2.4).
+      const digest = (value: string) => createHash('sha256').update(value).digest();
+      if (presented === null || !timingSafeEqual(digest(presented), digest(expected))) {
+        throw new AuthError('invalid_client', 'introspection needs the introspection bearer token');
+      }
+    },
+
+    async setUserClaims(email, claims) {
+      if (claims !== null) {
+        const reserved = Object.keys(claims).filter((name) => RESERVED_CLAIMS.has(name));
+        if (reserved.length > 0) {
+          throw new AuthError('invalid_input', `claims reserved by the token standards cannot be set: ${reserved.join(', ')}`);
+        }
+        if (Buffer.byteLength(JSON.stringify(claims)) > MAX_CLAIMS_BYTES) {
+          throw new AuthError('invalid_input', `claims may take at most ${MAX_CLAIMS_BYTES} bytes of JSON`);
+        }
+      }
+      const user = await store.findUserByEmailKey(toEmailKey(email));
+      if (!user || !(await store.setUserClaims(user.id, claims, clock.now()))) {
+        throw new AuthError('email_not_registered', 'email not registered');
+      }
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Auth } from '../../core/auth.js';
+import { JwksReply } from '../schemas.js';
+
+export interface JwksOptions {
+  readonly auth: Auth;
+}
+
+/** The public keys consumers verify access tokens with (RFC 7517 JWK Set). */
+export const jwks: FastifyPluginAsyncTypebox<JwksOptions> = async (app, { auth }) => {
+  app.get(
+    '/.well-known/jwks.json',
+    {
+      schema: {
+        tags: ['token API'],
+        summary: 'Public signing keys: the current one and those whose tokens may not have expired yet',
+        response: { 200: JwksReply },
+      },
+    },
+    () => auth.publicKeys(),
+  );
+};

@@ -1,0 +1,90 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Auth } from '../../core/auth.js';
+import { AuthError } from '../../core/errors.js';
+import { readBearerToken } from '../authenticate.js';
+import { EmptyReply, FORM_OR_JSON, IntrospectionReply, OAuthErrorReply, TokenBody, TokenOnlyBody, TokenReply } from '../schemas.js';
+
+export interface TokenApiOptions {
+  readonly auth: Auth;
+}
+
+const tags = ['token API'];
+// Errors of these routes are RFC 6749 §5.2 bodies.
+const config = { errorFamily: 'oauth' as const };
+
+function required(value: string | undefined, name: string, grant: string): string {
+  if (value === undefined) throw new AuthError('invalid_input', `${name} is required for grant_type=${grant}`);
+  return value;
+}
+
+/** `/token`, `/revoke` and `/introspect` (DESIGN.md §3). */
+export const tokenApi: FastifyPluginAsyncTypebox<TokenApiOptions> = async (app, { auth }) => {
+  app.post(
+    '/token',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Exchange a password or a refresh token for an access token and a new refresh token',
+        consumes: FORM_OR_JSON,
+        body: TokenBody,
+        response: { 200: TokenReply, 400: OAuthErrorReply },
+      },
+    },
+    async (request, reply) => {
+      const { grant_type: grant, username, password, refresh_token: refreshToken } = request.body;
+      let pair;
+      if (grant === 'password') {
+        pair = await auth.grantTokens(required(username, 'username', grant), required(password, 'password', grant));
+      } else if (grant === 'refresh_token') {
+        pair = await auth.refreshTokens(required(refreshToken, 'refresh_token', grant));
+      } else {
+        throw new AuthError('unsupported_grant_type', 'grant_type must be password or refresh_token');
+      }
+      // RFC 6749 §5.1: no cache may keep a token (Cache-Control: no-store is set on every answer).
+      void reply.header('pragma', 'no-cache');
+      return {
+        access_token: pair.accessToken,
+        token_type: 'Bearer' as const,
+        expires_in: pair.expiresInSeconds,
+        refresh_token: pair.refreshToken,
+      };
+    },
+  );
+
+  app.post(
+    '/revoke',
+    {
+      config,
+      schema: {
+        tags,
+        summary: "Revoke an access or refresh token: ends its session (RFC 7009); 200 for unknown tokens too",
+        consumes: FORM_OR_JSON,
+        body: TokenOnlyBody,
+        response: { 200: EmptyReply, 400: OAuthErrorReply },
+      },
+    },
+    async (request) => {
+      await auth.revokeToken(request.body.token);
+      return {};
+    },
+  );
+
+  app.post(
+    '/introspect',
+    {
+      config,
+      // The caller proves itself before its request is read.
+      onRequest: async (request) => auth.authorizeIntrospection(readBearerToken(request) || null),
+      schema: {
+        tags,
+        summary: 'What a token says, if it is valid and its session live (RFC 7662)',
+        consumes: FORM_OR_JSON,
+        security: [{ introspectionToken: [] }],
+        body: TokenOnlyBody,
+        response: { 200: IntrospectionReply, 400: OAuthErrorReply, 401: OAuthErrorReply },
+      },
+    },
+    async (request) => auth.introspectToken(request.body.token),
+  );
+};
