@@ -157,12 +157,18 @@ describe('loadConfig', () => {
       SESAME_SIGNING_KEY_FILE: '/no/such/key.pem',
     });
     expect(problems).toEqual([
-      'SESAME_INTROSPECTION_TOKEN: must have at least 32 characters (value hidden)',
+      'SESAME_INTROSPECTION_TOKEN: must have at least 32 characters of A-Z a-z 0-9 - . _ ~ + / (then = padding) (value hidden)',
       'SESAME_SIGNING_KEY_FILE: no such file: /no/such/key.pem',
       'SESAME_KEY_ENCRYPTION_KEY: must be exactly 32 bytes of random data, as hex or base64 (value hidden); e.g. openssl rand -hex 32',
       'SESAME_REFRESH_KEY: must be at least 32 bytes of random data, as hex or base64 (value hidden); e.g. openssl rand -hex 32',
     ]);
     expect(problems.join('\n')).not.toMatch(/too-short-secret|short-secret|abcd/);
+  });
+
+  it('refuses an introspection token that could not travel as a Bearer token', () => {
+    expect(problemsOf({ SESAME_INTROSPECTION_TOKEN: `${'a'.repeat(32)}@!#` })).toEqual([
+      'SESAME_INTROSPECTION_TOKEN: must have at least 32 characters of A-Z a-z 0-9 - . _ ~ + / (then = padding) (value hidden)',
+    ]);
   });
 
   it('reads the signing key from a file, and refuses both a key and a file', () => {

@@ -38,7 +38,8 @@ const Settings = Type.Object({
   SESAME_SIGNING_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   SESAME_REFRESH_KEY: Type.Optional(Type.String({ minLength: 1, secret: true })),
   SESAME_KEY_ENCRYPTION_KEY: Type.Optional(Type.String({ minLength: 1, secret: true })),
-  SESAME_INTROSPECTION_TOKEN: Type.Optional(Type.String({ minLength: 32, secret: true })),
+  // It travels as a Bearer token, so it must be an RFC 6750 b64token.
+  SESAME_INTROSPECTION_TOKEN: Type.Optional(Type.String({ minLength: 32, pattern: '^[A-Za-z0-9._~+/-]+=*$', secret: true })),
 });
 type Settings = Static<typeof Settings>;
 
@@ -178,16 +179,18 @@ function parseSetting(schema: TSchema, text: string): unknown {
 }
 
 function describe(schema: TSchema): string {
-  const { type, minimum, maximum, minLength, enum: choices } = schema as {
+  const { type, minimum, maximum, minLength, pattern, enum: choices } = schema as {
     type?: unknown;
     minimum?: number;
     maximum?: number;
     minLength?: number;
+    pattern?: string;
     enum?: unknown[];
   };
   if (Array.isArray(choices)) return `must be one of ${choices.join(', ')}`;
   if (type === 'integer') return `must be a whole number from ${minimum} to ${maximum}`;
   if (type === 'boolean') return 'must be true or false';
+  if (pattern !== undefined) return `must have at least ${minLength} characters of A-Z a-z 0-9 - . _ ~ + / (then = padding)`;
   return minLength !== undefined && minLength > 1 ? `must have at least ${minLength} characters` : 'must not be empty';
 }
 

@@ -8,7 +8,7 @@ import { createAuth, type Auth } from './core/auth.js';
 import { systemClock } from './core/clock.js';
 import { AuthError } from './core/errors.js';
 import { createPasswordHasher } from './core/passwords.js';
-import { openKeyRing, type KeyRing } from './core/signing-keys.js';
+import { KEY_RELOAD_INTERVAL_SECONDS, openKeyRing, type KeyRing } from './core/signing-keys.js';
 import type { UserClaims } from './core/store.js';
 import { createLogger } from './logger.js';
 import { repeatEvery } from './repeat.js';
@@ -20,8 +20,8 @@ Commands:
   serve                        start the HTTP service (runs pending migrations first)
   migrate                      apply pending database migrations
   gc                           delete expired sessions and reset tokens
-  keys rotate                  add a signing key; it signs from now on, older keys keep
-                               verifying until their tokens have expired
+  keys rotate                  add a signing key: published at once, signing two minutes
+                               later; older keys verify until their tokens have expired
   user claims <email> <json>   set the custom claims of a user's access tokens
                                (a JSON object; null removes them)
 
@@ -39,8 +39,6 @@ const COMMANDS: Record<string, number> = { serve: 0, migrate: 0, gc: 0, 'keys ro
 
 // A shutdown that outlives this (a request stuck on a dead client) is cut short.
 const SHUTDOWN_GRACE_MS = 10_000;
-// Instances pick up keys another instance rotated in at most this long.
-const KEY_RELOAD_SECONDS = 60;
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -104,9 +102,11 @@ async function main(argv: readonly string[]): Promise<number> {
       case 'gc':
         logger.info({ purged: await auth.purgeExpired() }, 'expired rows purged');
         return await closing(store, 0);
-      case 'keys rotate':
-        logger.info({ kid: await keys.rotate() }, 'signing key added');
+      case 'keys rotate': {
+        const { kid, signsFrom } = await keys.rotate();
+        logger.info({ kid, signsFrom }, 'signing key added: published now, signing from signsFrom');
         return await closing(store, 0);
+      }
       default:
         return await closing(store, await setClaims(auth, logger, args[0]!, args[1]!));
     }
@@ -168,7 +168,7 @@ async function serve(config: Config, store: EngineStore, keys: KeyRing, auth: Au
     (error) => logger.warn({ err: error }, 'purge failed; it runs again at the next interval'),
   );
   const stopReloading = repeatEvery(
-    KEY_RELOAD_SECONDS,
+    KEY_RELOAD_INTERVAL_SECONDS,
     () => keys.reload(),
     (error) => logger.warn({ err: error }, 'reloading keys failed; the current ones stay in use'),
   );

@@ -281,6 +281,70 @@ describe.each(engines)('store contract on %s', (engine) => {
     expect(await store.findResetTokenByHash(hashSecret('new'))).not.toBeNull();
   });
 
+  it('finds a session by id with its owner, round-tripping the refresh state', async () => {
+    const user = await addUser(newUser('Owner@x.io'));
+    const session = await addSession(user, 'token', { refreshGeneration: 3, refreshedAt: at(7) });
+    expect(await store.findSessionById(session.id)).toEqual({ ...session, email: 'Owner@x.io' });
+    expect(await store.findSessionById(generateId())).toBeNull();
+  });
+
+  it('rotates a refresh token for exactly one of concurrent callers, and never from a wrong parent', async () => {
+    const user = await addUser();
+    const session = await addSession(user, 'token');
+    const childHash = hashSecret(generateSecret());
+    expect(await store.rotateRefreshToken(session.id, hashSecret('not the parent'), childHash, at(5))).toBe(false);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => store.rotateRefreshToken(session.id, session.refreshHash!, childHash, at(9))),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await store.findSessionById(session.id)).toMatchObject({
+      refreshHash: childHash,
+      refreshGeneration: 1,
+      refreshedAt: at(9),
+      lastSeenAt: at(9),
+    });
+  });
+
+  it('confirms a refresh token only while it is the current one of a live row', async () => {
+    const user = await addUser();
+    const session = await addSession(user, 'token');
+    expect(await store.confirmRefreshToken(session.id, hashSecret('other'), at(3))).toBe(false);
+    expect(await store.confirmRefreshToken(session.id, session.refreshHash!, at(3))).toBe(true);
+    expect((await store.findSessionById(session.id))?.lastSeenAt).toEqual(at(3));
+    await store.deleteSession(session.id);
+    expect(await store.confirmRefreshToken(session.id, session.refreshHash!, at(4))).toBe(false);
+  });
+
+  it('sets and clears custom claims', async () => {
+    const user = await addUser();
+    expect(await store.setUserClaims(user.id, { role: 'admin', n: [1, 2] }, at(4))).toBe(true);
+    expect(await store.findUserById(user.id)).toMatchObject({ claims: { role: 'admin', n: [1, 2] }, updatedAt: at(4) });
+    expect(await store.setUserClaims(user.id, null, at(5))).toBe(true);
+    expect((await store.findUserById(user.id))?.claims).toBeNull();
+    expect(await store.setUserClaims(generateId(), {}, at(5))).toBe(false);
+  });
+
+  it('stores one key per purpose and position, with one winner among concurrent inserts', async () => {
+    const key = (kid: string, position: number, purpose: 'signing' | 'refresh' = 'signing') => ({
+      kid,
+      purpose,
+      position,
+      algorithm: purpose === 'signing' ? 'EdDSA' : null,
+      publicJwk: purpose === 'signing' ? '{"kty":"OKP"}' : null,
+      privateMaterial: `material-${kid}`,
+      createdAt: at(position),
+    });
+    const results = await Promise.all(Array.from({ length: 10 }, (_, index) => store.insertKey(key(`k${index}`, 1))));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await store.insertKey(key('next', 2))).toBe(true);
+    expect(await store.insertKey(key('refresh', 1, 'refresh'))).toBe(true);
+    const winner = `k${results.indexOf(true)}`;
+    const stored = await store.listKeys();
+    expect(stored.sort((a, b) => a.kid.localeCompare(b.kid))).toEqual(
+      [key(winner, 1), key('next', 2), key('refresh', 1, 'refresh')].sort((a, b) => a.kid.localeCompare(b.kid)),
+    );
+  });
+
   it('answers a ping, and reports itself unavailable once closed', async () => {
     await store.ping();
     const closing = await openStore(databaseFor(engine));

@@ -33,26 +33,30 @@ const TOKEN_TYPE = 'at+jwt';
 /**
  * Signs an access token (RFC 9068): header `alg`, `kid`, `typ: at+jwt`; claims `iss`, `aud`,
  * `sub`, `sid`, `jti`, `iat`, `exp`, `email`, `fresh`, then the user's custom claims, which
- * can never replace a standard one.
+ * can never replace a standard one. `exp` is the TTL away, or the session's end if sooner:
+ * a token never outlives its session, even at services that verify it locally. Returns the
+ * token and its lifetime in seconds.
  */
 export async function signAccessToken(
   keys: KeyRing,
   clock: Clock,
   config: AccessTokenConfig,
-  claims: { userId: string; sessionId: string; email: string; fresh: boolean; custom: UserClaims | null },
-): Promise<string> {
+  claims: { userId: string; sessionId: string; email: string; fresh: boolean; custom: UserClaims | null; sessionEndsAt: Date },
+): Promise<{ token: string; expiresInSeconds: number }> {
   const key = keys.signingKey();
   const issuedAt = Math.floor(clock.now().getTime() / 1000);
+  const expiresAt = Math.min(issuedAt + config.accessTokenTtlSeconds, Math.floor(claims.sessionEndsAt.getTime() / 1000));
   const custom = Object.fromEntries(Object.entries(claims.custom ?? {}).filter(([name]) => !RESERVED_CLAIMS.has(name)));
-  return new SignJWT({ ...custom, sid: claims.sessionId, email: claims.email, fresh: claims.fresh })
+  const token = await new SignJWT({ ...custom, sid: claims.sessionId, email: claims.email, fresh: claims.fresh })
     .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: TOKEN_TYPE })
     .setIssuer(config.issuer)
     .setAudience(config.audience)
     .setSubject(claims.userId)
     .setJti(generateId())
     .setIssuedAt(issuedAt)
-    .setExpirationTime(issuedAt + config.accessTokenTtlSeconds)
+    .setExpirationTime(expiresAt)
     .sign(key.privateKey);
+  return { token, expiresInSeconds: expiresAt - issuedAt };
 }
 
 /**

@@ -5,6 +5,7 @@ import { checkPresentedPassword } from './password-rules.js';
 import { isSessionLive, needsTouch } from './sessions.js';
 import type { Session, User } from './store.js';
 
+/** The one error for an unknown email and a wrong password alike. */
 export const invalidCredentials = () => new AuthError('invalid_credentials', 'wrong email or password');
 
 /**

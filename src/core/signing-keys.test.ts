@@ -47,30 +47,46 @@ describe('the key ring', () => {
     expect(ring.jwks().keys[0]).not.toHaveProperty('d');
   });
 
-  it('keeps a rotated-out key verifying until its tokens have expired, then drops it', async () => {
+  it('publishes a new key at once, signs with it two minutes later, and drops the old one when its tokens have expired', async () => {
     const ring = await openKeyRing(store, clock, base);
     const old = ring.signingKey().kid;
-    const fresh = await ring.rotate();
-    expect(ring.signingKey().kid).toBe(fresh);
+    const { kid: fresh, signsFrom } = await ring.rotate();
+    expect(signsFrom).toEqual(new Date(clock.now().getTime() + 120_000));
     expect(ring.jwks().keys.map((key) => key.kid)).toEqual([fresh, old]);
-    expect(await ring.verificationKey(old)).not.toBeNull();
-    // Token lifetime, plus a reload interval and clock skew of a minute each.
-    clock.advanceSeconds(900 + 60 + 60 - 1);
+    expect(await ring.verificationKey(fresh)).not.toBeNull();
+    // Every instance reloads within a minute; clocks may be a minute apart.
+    clock.advanceSeconds(119);
+    expect(ring.signingKey().kid).toBe(old);
+    clock.advanceSeconds(1);
+    expect(ring.signingKey().kid).toBe(fresh);
+    // The old key's last tokens live one TTL (and the clock skew) longer.
+    clock.advanceSeconds(900 + 60 - 1);
     expect(await ring.verificationKey(old)).not.toBeNull();
     clock.advanceSeconds(1);
     expect(await ring.verificationKey(old)).toBeNull();
     expect(ring.jwks().keys.map((key) => key.kid)).toEqual([fresh]);
   });
 
+  it('warns when the configured algorithm is not the signing key\'s', async () => {
+    await openKeyRing(store, clock, base);
+    const ring = await openKeyRing(store, clock, { ...base, algorithm: 'ES256' });
+    expect(ring.signingKey().algorithm).toBe('EdDSA');
+    expect(ring.warnings).toEqual(['SESAME_JWT_ALGORITHM is ES256 but the signing key is EdDSA: run `sesame keys rotate` to switch']);
+    await ring.rotate();
+    clock.advanceSeconds(120);
+    expect(ring.signingKey().algorithm).toBe('ES256');
+  });
+
   it("finds a key another instance rotated in when a token names it, without reloading for every unknown kid", async () => {
     const first = await openKeyRing(store, clock, base);
     const second = await openKeyRing(store, clock, base);
-    const rotated = await second.rotate();
+    const { kid: rotated } = await second.rotate();
     // Loaded a moment ago: the reload gap keeps forged kids from hammering the store.
     clock.advanceSeconds(4);
     expect(await first.verificationKey(rotated)).toBeNull();
     clock.advanceSeconds(1);
     expect(await first.verificationKey(rotated)).not.toBeNull();
+    clock.advanceSeconds(120);
     expect(first.signingKey().kid).toBe(rotated);
     expect(await first.verificationKey('no-such-kid')).toBeNull();
   });

@@ -5,6 +5,7 @@ import { isSealed, seal, unseal } from './key-encryption.js';
 import { generateId } from './secrets.js';
 import type { Store, StoredKey } from './store.js';
 
+/** The JWS algorithms Sesame signs with; a token naming any other is refused. */
 export const SIGNING_ALGORITHMS = ['EdDSA', 'ES256', 'RS256'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
@@ -42,8 +43,11 @@ export interface KeyRing {
   refreshKey(): Buffer;
   /** Re-reads the stored keys: another instance may have rotated. */
   reload(): Promise<void>;
-  /** Stores a new signing key, which signs from the next reload of each instance on; returns its kid. */
-  rotate(): Promise<string>;
+  /**
+   * Stores a new signing key. It is published at once and signs once every instance has had
+   * the time to load it; returns its kid and that moment.
+   */
+  rotate(): Promise<{ kid: string; signsFrom: Date }>;
   /** Things worth telling the operator at start (keys stored before encryption was turned on). */
   readonly warnings: readonly string[];
 }
@@ -53,9 +57,13 @@ export class KeyRingError extends Error {
   override readonly name = 'KeyRingError';
 }
 
-// Other instances pick up a rotation at their next reload; clocks differ by a little.
-const RELOAD_INTERVAL_SECONDS = 60;
+/** How often instances re-read the stored keys. */
+export const KEY_RELOAD_INTERVAL_SECONDS = 60;
+// Clocks of instances differ by a little.
 const CLOCK_SKEW_SECONDS = 60;
+// A new key is published this long before it signs, so that every instance can verify its
+// tokens, and serve it in its JWKS, before any of them uses it.
+const PUBLISH_BEFORE_SIGNING_SECONDS = KEY_RELOAD_INTERVAL_SECONDS + CLOCK_SKEW_SECONDS;
 // An unknown kid triggers a reload at most this often, so forged kids cannot hammer the store.
 const MIN_RELOAD_GAP_MS = 5_000;
 const REFRESH_KEY_BYTES = 32;
@@ -68,8 +76,8 @@ const REFRESH_KEY_BYTES = 32;
 export async function openKeyRing(store: Store, clock: Clock, config: KeyRingConfig): Promise<KeyRing> {
   const warnings = new Set<string>();
   const configured = config.configuredSigningKeys === null ? null : await parseConfiguredKeys(config.configuredSigningKeys);
-  let signing: SigningKey[] = [];
-  let retiredAt = new Map<string, Date>();
+  // Newest first. A stored key signs from `signsFrom`; configured keys sign from the start.
+  let signing: Array<{ key: SigningKey; signsFrom: Date }> = [];
   let refreshKey: Buffer = config.configuredRefreshKey ?? Buffer.alloc(0);
   let lastLoad = 0;
   let loading: Promise<void> | null = null;
@@ -128,20 +136,34 @@ export async function openKeyRing(store: Store, clock: Clock, config: KeyRingCon
       refreshKey = Buffer.from(readPrivate(refresh), 'base64url');
     }
     if (configured) {
-      signing = configured;
+      signing = configured.map((key) => ({ key, signsFrom: new Date(0) }));
       return;
     }
     const storedSigning = newestFirst.filter((key) => key.purpose === 'signing');
-    signing = await Promise.all(storedSigning.map((key) => toSigningKey(createPrivateKey(readPrivate(key)), key.kid)));
-    // A key is retired when the next one is created; tokens it signed live one TTL longer.
-    retiredAt = new Map(storedSigning.slice(1).map((key, index) => [key.kid, storedSigning[index]!.createdAt]));
+    signing = await Promise.all(
+      storedSigning.map(async (stored, index) => ({
+        key: await toSigningKey(createPrivateKey(readPrivate(stored)), stored.kid),
+        // The first key ever signs at once: there is nothing else to sign with.
+        signsFrom: index === storedSigning.length - 1 ? new Date(0) : new Date(stored.createdAt.getTime() + PUBLISH_BEFORE_SIGNING_SECONDS * 1000),
+      })),
+    );
+    const current = signing.find(({ signsFrom }) => signsFrom <= clock.now())?.key ?? signing.at(-1)!.key;
+    if (current.algorithm !== config.algorithm) {
+      warnings.add(`SESAME_JWT_ALGORITHM is ${config.algorithm} but the signing key is ${current.algorithm}: run \`sesame keys rotate\` to switch`);
+    }
   }
 
-  function stillVerifies(key: SigningKey): boolean {
-    const retired = retiredAt.get(key.kid);
-    if (!retired) return true;
-    const graceSeconds = config.accessTokenTtlSeconds + RELOAD_INTERVAL_SECONDS + CLOCK_SKEW_SECONDS;
-    return clock.now().getTime() < retired.getTime() + graceSeconds * 1000;
+  function currentSigningKey(): SigningKey {
+    const now = clock.now();
+    return (signing.find(({ signsFrom }) => signsFrom <= now) ?? signing.at(-1)!).key;
+  }
+
+  /** A key verifies until the last token it signed has expired: one TTL after its successor took over. */
+  function stillVerifies(index: number): boolean {
+    const successor = signing[index - 1];
+    if (!successor || configured) return true;
+    const graceSeconds = config.accessTokenTtlSeconds + CLOCK_SKEW_SECONDS;
+    return clock.now().getTime() < successor.signsFrom.getTime() + graceSeconds * 1000;
   }
 
   function reload(): Promise<void> {
@@ -155,16 +177,16 @@ export async function openKeyRing(store: Store, clock: Clock, config: KeyRingCon
     get warnings() {
       return [...warnings];
     },
-    signingKey: () => signing[0]!,
+    signingKey: currentSigningKey,
     async verificationKey(kid) {
-      let key = signing.find((candidate) => candidate.kid === kid);
-      if (!key && !configured && clock.now().getTime() - lastLoad >= MIN_RELOAD_GAP_MS) {
+      let index = signing.findIndex(({ key }) => key.kid === kid);
+      if (index < 0 && !configured && clock.now().getTime() - lastLoad >= MIN_RELOAD_GAP_MS) {
         await reload();
-        key = signing.find((candidate) => candidate.kid === kid);
+        index = signing.findIndex(({ key }) => key.kid === kid);
       }
-      return key && stillVerifies(key) ? key : null;
+      return index >= 0 && stillVerifies(index) ? signing[index]!.key : null;
     },
-    jwks: () => ({ keys: signing.filter(stillVerifies).map((key) => key.publicJwk) }),
+    jwks: () => ({ keys: signing.filter((_, index) => stillVerifies(index)).map(({ key }) => key.publicJwk) }),
     refreshKey: () => refreshKey,
     reload: () => (configured ? Promise.resolve() : reload()),
     async rotate() {
@@ -173,7 +195,7 @@ export async function openKeyRing(store: Store, clock: Clock, config: KeyRingCon
       const key = await newStoredSigningKey(position);
       if (!(await store.insertKey(key))) throw new KeyRingError('another rotation happened at the same moment; run it again if you need one more');
       await reload();
-      return key.kid;
+      return { kid: key.kid, signsFrom: new Date(key.createdAt.getTime() + PUBLISH_BEFORE_SIGNING_SECONDS * 1000) };
     },
   };
 }

@@ -153,6 +153,13 @@ export interface Store {
    */
   rotateRefreshToken(sessionId: string, parentHash: string, childHash: string, at: Date): Promise<boolean>;
 
+  /**
+   * Records a use of the session at `at` only if it still exists with `refreshHash` as its
+   * current refresh token. Returns whether it did: false means the session ended or rotated
+   * on meanwhile.
+   */
+  confirmRefreshToken(sessionId: string, refreshHash: string, at: Date): Promise<boolean>;
+
   /** Moves `lastSeenAt` forward to `seenAt`; never moves it back. */
   touchSession(sessionId: string, seenAt: Date): Promise<void>;
 

@@ -15,11 +15,13 @@ type TokenUseCases = Pick<
 >;
 
 /**
- * How many rotations back a replayed refresh token is still recognised as this session's
- * (each step is one HMAC): bounds the work a forged token can cost. At one refresh every 15
- * minutes that is ten days of tokens; an older one is refused without ending the session.
+ * How many rotations back a replayed refresh token is still recognised as this session's.
+ * Each step is an HMAC and a hash, and a forged token for a known session id costs all of
+ * them, so the bound keeps that below the cost of an ordinary request. A stolen token is
+ * replayed soon after it is stolen; 64 rotations is 16 hours at one refresh every 15 minutes.
+ * An older one is refused without ending the session.
  */
-const MAX_ANCESTRY_STEPS = 1_000;
+const MAX_ANCESTRY_STEPS = 64;
 const MAX_CLAIMS_BYTES = 4096;
 
 /** The use cases of the token API (DESIGN.md §3). */
@@ -28,14 +30,19 @@ export function createTokenAuth(deps: AuthDeps): TokenUseCases {
   const invalidGrant = (reason = 'refresh token is invalid, expired or revoked') => new AuthError('invalid_grant', reason);
 
   async function issue(session: Session, email: string, claims: UserClaims | null, refreshSecret: string, fresh: boolean): Promise<TokenPair> {
-    const accessToken = await signAccessToken(keys, clock, config, {
+    const access = await signAccessToken(keys, clock, config, {
       userId: session.userId,
       sessionId: session.id,
       email,
       fresh,
       custom: claims,
+      sessionEndsAt: session.expiresAt,
     });
-    return { accessToken, refreshToken: formatRefreshToken(session.id, refreshSecret), expiresInSeconds: config.accessTokenTtlSeconds };
+    return {
+      accessToken: access.token,
+      refreshToken: formatRefreshToken(session.id, refreshSecret),
+      expiresInSeconds: access.expiresInSeconds,
+    };
   }
 
   /** A refreshed pair: the user's email and claims are read again, so changes reach the next token. */
@@ -60,17 +67,16 @@ export function createTokenAuth(deps: AuthDeps): TokenUseCases {
     return (await isSessionInUse(deps, session)) ? session : null;
   }
 
-  /** The token session a refresh token names and whether the token is its current one or a used ancestor. */
-  async function sessionOfRefreshToken(token: string): Promise<{ session: SessionWithEmail; isCurrent: boolean; isUsed: boolean } | null> {
+  /**
+   * The token session whose current refresh token this is, or null. A used token is not
+   * looked for here: only the refresh grant pays for that walk, so revocation and
+   * introspection cost the same for any token.
+   */
+  async function sessionOfCurrentRefreshToken(token: string): Promise<SessionWithEmail | null> {
     const parsed = parseRefreshToken(token);
     if (!parsed) return null;
     const session = await store.findSessionById(parsed.sessionId);
-    if (session?.kind !== 'token' || session.refreshHash === null) return null;
-    const isCurrent = hashSecret(parsed.secret) === session.refreshHash;
-    const isUsed =
-      !isCurrent &&
-      isUsedAncestor(keys.refreshKey(), parsed.secret, session.refreshHash, Math.min(session.refreshGeneration, MAX_ANCESTRY_STEPS));
-    return { session, isCurrent, isUsed };
+    return session?.kind === 'token' && session.refreshHash === hashSecret(parsed.secret) ? session : null;
   }
 
   return {
@@ -102,8 +108,12 @@ export function createTokenAuth(deps: AuthDeps): TokenUseCases {
         session = await store.findSessionById(session.id);
         if (!session || session.refreshHash === null) throw invalidGrant();
       }
-      // The parent again, soon after: a lost answer or a second tab. Same child, new access token.
-      if (session.refreshHash === childHash && isWithinGrace(session, now)) return reissue(session, child);
+      // The parent again, soon after: a lost answer or a second tab. Same child, new access token,
+      // provided the session has not ended or moved on since it was read.
+      if (session.refreshHash === childHash && isWithinGrace(session, now)) {
+        if (await store.confirmRefreshToken(session.id, childHash, now)) return reissue(session, child);
+        throw invalidGrant();
+      }
       const steps = Math.min(session.refreshGeneration, MAX_ANCESTRY_STEPS);
       if (isUsedAncestor(keys.refreshKey(), parsed.secret, session.refreshHash, steps)) {
         // A used token came back: someone holds a copy. End everything issued in this session.
@@ -120,10 +130,10 @@ export function createTokenAuth(deps: AuthDeps): TokenUseCases {
     },
 
     async revokeToken(token) {
-      const refresh = await sessionOfRefreshToken(token);
-      if (refresh) {
-        // Only a token really issued in the session may end it: a guessed one changes nothing.
-        if (refresh.isCurrent || refresh.isUsed) await store.deleteSession(refresh.session.id);
+      // Only the session's current refresh token ends it: a guessed one changes nothing.
+      const refreshed = await sessionOfCurrentRefreshToken(token);
+      if (refreshed) {
+        await store.deleteSession(refreshed.id);
         return;
       }
       const claims = await verifyAccessToken(keys, clock, config, token);
@@ -133,10 +143,9 @@ export function createTokenAuth(deps: AuthDeps): TokenUseCases {
     },
 
     async introspectToken(token) {
-      const refresh = await sessionOfRefreshToken(token);
-      if (refresh) {
-        const { session, isCurrent } = refresh;
-        if (!isCurrent || !isSessionLive(session, clock.now(), config)) return { active: false };
+      const session = await sessionOfCurrentRefreshToken(token);
+      if (session) {
+        if (!isSessionLive(session, clock.now(), config)) return { active: false };
         return {
           active: true,
           token_type: 'refresh_token',

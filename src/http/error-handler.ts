@@ -72,7 +72,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const family = request.routeOptions.config.errorFamily ?? 'session';
     if (error instanceof AuthError) {
-      const outcome = OUTCOMES[family][error.code];
+      // A session that ended under a request authenticated by a Bearer token makes that token dead (401), not a missing cookie (403).
+      const code = error.code === 'invalid_session' && request.credential === 'bearer' ? 'invalid_token' : error.code;
+      const outcome = OUTCOMES[family][code];
       if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
       // RFC 6750 §3: a refused bearer token says so in WWW-Authenticate.
       if (outcome.status === 401) {

@@ -463,22 +463,40 @@ describe('POST /introspect', () => {
 
 describe('GET /.well-known/jwks.json', () => {
   it('publishes public keys only, and keeps a rotated-out key until its tokens have expired', async () => {
-    await setUp();
-    const old = (await passwordGrant()).access_token;
+    await setUp({ auth: { sessionIdleTimeoutSeconds: 7200 } });
     const oldKid = h.keys.signingKey().kid;
-    const newKid = await h.keys.rotate();
-    const fresh = (await passwordGrant()).access_token;
-    expect(decodeProtectedHeader(fresh).kid).toBe(newKid);
-
+    const { kid: newKid } = await h.keys.rotate();
     const jwks = (await h.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json<{ keys: Array<Record<string, unknown>> }>();
     expect(jwks.keys.map((key) => key.kid)).toEqual([newKid, oldKid]);
     for (const key of jwks.keys) expect(Object.keys(key).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x']);
+
+    h.clock.advanceSeconds(119);
+    const old = (await passwordGrant()).access_token;
+    expect(decodeProtectedHeader(old).kid).toBe(oldKid);
+    h.clock.advanceSeconds(1);
+    const fresh = (await passwordGrant()).access_token;
+    expect(decodeProtectedHeader(fresh).kid).toBe(newKid);
     expect((await profile(old)).statusCode).toBe(200);
 
-    h.clock.advanceSeconds(900);
+    // The old key verifies until the old token expires.
+    h.clock.advanceSeconds(898);
+    expect((await profile(old)).statusCode).toBe(200);
+    h.clock.advanceSeconds(1);
     expectInvalidToken(await profile(old));
-    h.clock.advanceSeconds(120);
+    expect((await profile(fresh)).statusCode).toBe(200);
+    h.clock.advanceSeconds(61);
     const later = (await h.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json<{ keys: Array<{ kid: string }> }>();
     expect(later.keys.map((key) => key.kid)).toEqual([newKid]);
+  });
+
+  it('never lets an access token outlive its session', async () => {
+    await setUp({ auth: { sessionAbsoluteLifetimeSeconds: 1000 } });
+    const first = await passwordGrant();
+    expect(first.expires_in).toBe(900);
+    h.clock.advanceSeconds(400);
+    const next = (await refresh(first.refresh_token)).json<Pair>();
+    expect(next.expires_in).toBe(600);
+    const claims = decodeJwt(next.access_token);
+    expect(claims.exp! - claims.iat!).toBe(600);
   });
 });

@@ -165,6 +165,18 @@ export class SqlStore implements Store {
     });
   }
 
+  confirmRefreshToken(sessionId: string, refreshHash: string, at: Date): Promise<boolean> {
+    return this.#guard(async () => {
+      const result = await this.#db
+        .updateTable('sessions')
+        .set({ last_seen_at: at.getTime() })
+        .where('id', '=', sessionId)
+        .where('refresh_hash', '=', refreshHash)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    });
+  }
+
   touchSession(sessionId: string, seenAt: Date): Promise<void> {
     return this.#guard(async () => {
       await this.#db
