@@ -121,10 +121,10 @@ describe('loadConfig', () => {
   });
 
   it('lists problems across settings together with schema problems', () => {
-    const problems = problemsOf({ SESAME_PORT: 'abc', SESAME_PROFILE: 'strict', SESAME_DATABASE_URL: 'postgres://x/y' });
+    const problems = problemsOf({ SESAME_PORT: 'abc', SESAME_PROFILE: 'strict', SESAME_DATABASE_URL: 'db.example' });
     expect(problems).toHaveLength(3);
     expect(problems[0]).toMatch(/^SESAME_PORT: /);
-    expect(problems[1]).toMatch(/^SESAME_DATABASE_URL: PostgreSQL/);
+    expect(problems[1]).toMatch(/^SESAME_DATABASE_URL: must be sqlite:/);
     expect(problems[2]).toMatch(/^SESAME_PROFILE: strict is not built yet/);
   });
 
@@ -134,12 +134,24 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    ['postgres://localhost/sesame', /PostgreSQL and MySQL\/MariaDB are not supported yet/],
-    ['mysql://root@localhost/sesame', /PostgreSQL and MySQL\/MariaDB are not supported yet/],
     ['sqlite:', /sqlite: needs a file path/],
-    ['./sesame.db', /must start with sqlite:/],
+    ['./sesame.db', /must be sqlite:<path>, postgres:\/\/user:password@host:port\/database or mysql:/],
+    ['oracle://scott:tiger@db/orcl', /must be sqlite:<path>/],
+    ['postgres://', /must be sqlite:<path>/],
   ])('refuses the database URL %s', (url, problem) => {
-    expect(problemsOf({ SESAME_DATABASE_URL: url })).toEqual([expect.stringMatching(problem)]);
+    const problems = problemsOf({ SESAME_DATABASE_URL: url });
+    expect(problems).toEqual([expect.stringMatching(problem)]);
+    expect(problems[0]).not.toContain('tiger');
+  });
+
+  it.each([
+    ['postgres://sesame:secret@db:5432/sesame', 'postgres', 'postgres://sesame:secret@db:5432/sesame'],
+    ['postgresql://db/sesame', 'postgres', 'postgresql://db/sesame'],
+    ['mysql://root@127.0.0.1:3306/sesame', 'mysql', 'mysql://root@127.0.0.1:3306/sesame'],
+    ['mariadb://root@127.0.0.1/sesame', 'mysql', 'mysql://root@127.0.0.1/sesame'],
+  ])('reads the server URL %s', (url, engine, driverUrl) => {
+    const { config } = loadConfig({ env: { SESAME_DATABASE_URL: url, SESAME_DATABASE_POOL_SIZE: '25' } });
+    expect(config.database).toEqual({ engine, url: driverUrl, poolSize: 25 });
   });
 
   it('reads sqlite::memory: as an in-memory database', () => {

@@ -15,7 +15,9 @@ const Settings = Type.Object({
   SESAME_PROFILE: Type.Enum(['compat', 'strict'], { default: 'compat' }),
   SESAME_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   SESAME_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 5000 }),
-  SESAME_DATABASE_URL: Type.String({ minLength: 1, default: 'sqlite:./data/sesame.db' }),
+  // A server URL may hold a password: its value is never echoed.
+  SESAME_DATABASE_URL: Type.String({ minLength: 1, default: 'sqlite:./data/sesame.db', secret: true }),
+  SESAME_DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
   SESAME_LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   SESAME_SESSION_IDLE_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 31_536_000, default: 86_400 }),
   SESAME_SESSION_ABSOLUTE_LIFETIME_SECONDS: Type.Integer({ minimum: 1, maximum: 31_536_000, default: 2_592_000 }),
@@ -118,7 +120,9 @@ export function loadConfig(sources: {
   // lists every problem.
   const settings = values as Settings;
   const valid = (...names: Array<keyof Settings>) => names.every((name) => !invalid.has(name));
-  const database = valid('SESAME_DATABASE_URL') ? parseDatabaseUrl(settings.SESAME_DATABASE_URL, problems) : null;
+  const database = valid('SESAME_DATABASE_URL', 'SESAME_DATABASE_POOL_SIZE')
+    ? parseDatabaseUrl(settings.SESAME_DATABASE_URL, settings.SESAME_DATABASE_POOL_SIZE, problems)
+    : null;
   if (valid('SESAME_PROFILE') && settings.SESAME_PROFILE === 'strict') {
     problems.push(
       'SESAME_PROFILE: strict is not built yet (issue #6); missing: reset-token delivery by webhook, ' +
@@ -229,7 +233,7 @@ function decodeKey(
   return bytes;
 }
 
-function parseDatabaseUrl(url: string, problems: string[]): DatabaseConfig | null {
+function parseDatabaseUrl(url: string, poolSize: number, problems: string[]): DatabaseConfig | null {
   if (url.startsWith('sqlite:')) {
     // Both `sqlite:relative/path` and `sqlite:///absolute/path` are common spellings.
     const rest = url.slice('sqlite:'.length);
@@ -240,12 +244,14 @@ function parseDatabaseUrl(url: string, problems: string[]): DatabaseConfig | nul
     }
     return { engine: 'sqlite', path };
   }
-  if (/^(postgres|postgresql|mysql|mariadb):\/\//.test(url)) {
-    problems.push('SESAME_DATABASE_URL: PostgreSQL and MySQL/MariaDB are not supported yet (issue #4); use sqlite:<path>');
+  const scheme = /^([a-z]+):\/\//.exec(url)?.[1];
+  const engine = scheme === 'postgres' || scheme === 'postgresql' ? 'postgres' : scheme === 'mysql' || scheme === 'mariadb' ? 'mysql' : null;
+  if (engine === null || !URL.canParse(url) || new URL(url).hostname === '') {
+    problems.push('SESAME_DATABASE_URL: must be sqlite:<path>, postgres://user:password@host:port/database or mysql://user:password@host:port/database');
     return null;
   }
-  problems.push('SESAME_DATABASE_URL: must start with sqlite: (e.g. sqlite:./data/sesame.db)');
-  return null;
+  // mysql2 knows only the mysql: scheme; MariaDB speaks the same protocol.
+  return { engine, url: engine === 'mysql' ? url.replace(/^mariadb:/, 'mysql:') : url, poolSize };
 }
 
 function deepFreeze<T extends object>(value: T): T {

@@ -111,7 +111,7 @@ describe('the sesame command', () => {
   });
 
   it('warns about a misspelt setting and starts anyway', async () => {
-    const server = await startServer({ databasePath: tempDatabasePath(), env: { SESAME_PROT: '80' } });
+    const server = await startServer({ database: `sqlite:${tempDatabasePath()}`, env: { SESAME_PROT: '80' } });
     expect((await requests.get(`${server.url}/`)).statusCode).toBe(200);
     expect(await server.stop()).toBe(0);
     expect(server.output()).toContain('SESAME_PROT is not a setting of Sesame and is ignored');
@@ -119,7 +119,7 @@ describe('the sesame command', () => {
 
   it('starts with npm start, forwarding options to serve', async () => {
     const server = await startServer({
-      databasePath: tempDatabasePath(),
+      database: `sqlite:${tempDatabasePath()}`,
       command: ['npm', 'start', '--silent', '--', '--port', '0'],
       cwd: PROJECT_ROOT,
     });

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EMAIL, NEW_PASSWD, runCanonicalClient } from './support/canonical-client.js';
 import { requests } from './support/requests-like.js';
 import { runCli, startServer, type ServerProcess } from './support/server-process.js';
+import { createTestDatabase, TEST_ENGINES, type TestDatabase } from './support/databases.js';
 import { tempDatabasePath } from './support/test-config.js';
 
 /** Secrets of a run: none may ever appear in the server's output. */
@@ -11,14 +12,17 @@ function expectNoSecrets(output: string, secrets: Iterable<string>): void {
   expect(output).not.toMatch(/\$argon2|\$2[aby]\$/);
 }
 
-describe('the canonical client against a listening Sesame (default configuration)', () => {
+describe.each(TEST_ENGINES)('the canonical client against a listening Sesame on %s (default configuration)', (engine) => {
+  let database: TestDatabase;
   let server: ServerProcess;
 
   beforeAll(async () => {
-    server = await startServer({ databasePath: tempDatabasePath() });
+    database = await createTestDatabase(engine);
+    server = await startServer({ database: database.url });
   });
   afterAll(async () => {
     expect(await server.stop()).toBe(0);
+    await database.drop();
   });
 
   it('passes against a freshly started Sesame', async () => {
@@ -38,21 +42,29 @@ describe('the canonical client against a listening Sesame (default configuration
   });
 });
 
-describe('a listening Sesame', () => {
+describe.each(TEST_ENGINES)('a listening Sesame on %s', (engine) => {
   const running: ServerProcess[] = [];
+  const databases: TestDatabase[] = [];
   afterEach(async () => {
     await Promise.all(running.splice(0).map((server) => server.stop('SIGKILL')));
+    await Promise.all(databases.splice(0).map((database) => database.drop()));
   });
 
-  async function start(databasePath: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-    const server = await startServer({ databasePath, env });
+  async function newDatabase(): Promise<string> {
+    const database = await createTestDatabase(engine);
+    databases.push(database);
+    return database.url;
+  }
+
+  async function start(database: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+    const server = await startServer({ database, env });
     running.push(server);
     return server;
   }
 
   it('loses no acknowledged write when killed with SIGKILL', async () => {
-    const databasePath = tempDatabasePath();
-    const first = await start(databasePath);
+    const database = await newDatabase();
+    const first = await start(database);
     const email = 'durable@x.io';
     expect((await requests.post(`${first.url}/users`, { data: { email, password: 'pw' } })).statusCode).toBe(200);
     const login = await requests.post(`${first.url}/sessions`, { data: { email, password: 'pw' } });
@@ -61,7 +73,7 @@ describe('a listening Sesame', () => {
     const { reset_token } = reset.json() as { reset_token: string };
     expect(await first.stop('SIGKILL')).toBeNull();
 
-    const second = await start(databasePath);
+    const second = await start(database);
     const profile = await requests.get(`${second.url}/profile`, { cookies: { session_id: sessionId } });
     expect(profile.statusCode).toBe(200);
     expect(profile.json()).toEqual({ email });
@@ -70,10 +82,23 @@ describe('a listening Sesame', () => {
     });
     expect(update.statusCode).toBe(200);
   });
+});
+
+describe('a listening Sesame', () => {
+  const running: ServerProcess[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((server) => server.stop('SIGKILL')));
+  });
+
+  async function start(env: Record<string, string> = {}): Promise<ServerProcess> {
+    const server = await startServer({ database: `sqlite:${tempDatabasePath()}`, env });
+    running.push(server);
+    return server;
+  }
 
   it('finishes the request in flight on SIGTERM, then exits 0', async () => {
     // A hash of about half a second keeps a registration in flight while the signal lands.
-    const server = await start(tempDatabasePath(), { SESAME_ARGON2_MEMORY_KIB: '262144', SESAME_ARGON2_ITERATIONS: '3' });
+    const server = await start({ SESAME_ARGON2_MEMORY_KIB: '262144', SESAME_ARGON2_ITERATIONS: '3' });
     const inFlight = requests.post(`${server.url}/users`, { data: { email: 'late@x.io', password: 'pw' } });
     await new Promise((resolve) => setTimeout(resolve, 150));
     const exit = server.stop('SIGTERM');
@@ -85,7 +110,7 @@ describe('a listening Sesame', () => {
   });
 
   it('serves health, readiness and its OpenAPI description', async () => {
-    const server = await start(tempDatabasePath());
+    const server = await start();
     expect((await requests.get(`${server.url}/health`)).json()).toEqual({ status: 'ok' });
     expect((await requests.get(`${server.url}/ready`)).json()).toEqual({ status: 'ready' });
     const openapi = (await requests.get(`${server.url}/openapi.json`)).json() as { openapi: string; paths: Record<string, object> };
@@ -107,14 +132,22 @@ describe('a listening Sesame', () => {
   });
 });
 
-describe('the token API against a listening Sesame', () => {
+describe.each(TEST_ENGINES)('the token API against a listening Sesame on %s', (engine) => {
   const running: ServerProcess[] = [];
+  const databases: TestDatabase[] = [];
   afterEach(async () => {
     await Promise.all(running.splice(0).map((server) => server.stop('SIGKILL')));
+    await Promise.all(databases.splice(0).map((database) => database.drop()));
   });
 
-  async function start(databasePath: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-    const server = await startServer({ databasePath, env: { SESAME_ISSUER: 'https://auth.example.test', ...env } });
+  async function newDatabase(): Promise<string> {
+    const database = await createTestDatabase(engine);
+    databases.push(database);
+    return database.url;
+  }
+
+  async function start(database: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+    const server = await startServer({ database, env: { SESAME_ISSUER: 'https://auth.example.test', ...env } });
     running.push(server);
     return server;
   }
@@ -134,7 +167,7 @@ describe('the token API against a listening Sesame', () => {
     fetch(`${url}/profile`, { headers: { authorization: `Bearer ${accessToken}` } }).then((response) => response.status);
 
   it('issues tokens a separate service verifies with jose and the JWKS alone', async () => {
-    const server = await start(tempDatabasePath());
+    const server = await start(await newDatabase());
     await requests.post(`${server.url}/users`, { data: { email: 'a@x.io', password: 'pw' } });
     const { access_token } = await grant(server.url, 'a@x.io', 'pw');
 
@@ -152,8 +185,8 @@ describe('the token API against a listening Sesame', () => {
   });
 
   it('keeps revocations and Bearer log-outs across a restart', async () => {
-    const databasePath = tempDatabasePath();
-    const first = await start(databasePath);
+    const database = await newDatabase();
+    const first = await start(database);
     await requests.post(`${first.url}/users`, { data: { email: 'a@x.io', password: 'pw' } });
     const revoked = await grant(first.url, 'a@x.io', 'pw');
     const loggedOut = await grant(first.url, 'a@x.io', 'pw');
@@ -163,7 +196,7 @@ describe('the token API against a listening Sesame', () => {
     expect(logout.status).toBe(204);
     expect(await first.stop()).toBe(0);
 
-    const second = await start(databasePath);
+    const second = await start(database);
     for (const pair of [revoked, loggedOut]) {
       expect(await bearer(second.url, pair.access_token)).toBe(401);
       const introspection = await requests.post(`${second.url}/introspect`, { data: { token: pair.access_token } });
@@ -177,9 +210,8 @@ describe('the token API against a listening Sesame', () => {
   });
 
   it('rotates keys from the command line, and sets custom claims', async () => {
-    const databasePath = tempDatabasePath();
-    const database = `sqlite:${databasePath}`;
-    const first = await start(databasePath);
+    const database = await newDatabase();
+    const first = await start(database);
     await requests.post(`${first.url}/users`, { data: { email: 'a@x.io', password: 'pw' } });
     const before = await grant(first.url, 'a@x.io', 'pw');
     expect(await first.stop()).toBe(0);
@@ -195,7 +227,7 @@ describe('the token API against a listening Sesame', () => {
     expect((await runCli(['user', 'claims', 'a@x.io', '[1]', '--database', database])).code).toBe(2);
     expect((await runCli(['user', 'claims', 'nobody@x.io', '{}', '--database', database])).code).toBe(1);
 
-    const second = await start(databasePath);
+    const second = await start(database);
     const jwks = (await requests.get(`${second.url}/.well-known/jwks.json`)).json() as { keys: Array<{ kid: string }> };
     expect(jwks.keys.map((key) => key.kid)).toEqual([kid, decodeHeader(before.access_token).kid]);
     expect(await bearer(second.url, before.access_token)).toBe(200);

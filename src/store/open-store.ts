@@ -1,7 +1,9 @@
 import type { Store } from '../core/store.js';
 
 /** Which engine and where. A union, so each engine carries exactly the settings it needs. */
-export type DatabaseConfig = { readonly engine: 'sqlite'; readonly path: string };
+export type DatabaseConfig =
+  | { readonly engine: 'sqlite'; readonly path: string }
+  | { readonly engine: 'postgres' | 'mysql'; readonly url: string; readonly poolSize: number };
 
 /** A store the CLI can also migrate. */
 export interface EngineStore extends Store {
@@ -11,16 +13,22 @@ export interface EngineStore extends Store {
 
 /**
  * Opens the store for `database`. Each engine's driver is imported only when chosen, so an
- * install never loads drivers it does not use. Throws when the database cannot be opened.
+ * install never loads drivers it does not use. Connections are made at the first query.
  */
 export async function openStore(database: DatabaseConfig): Promise<EngineStore> {
+  const { SqlStore } = await import('./sql/sql-store.js');
   switch (database.engine) {
     case 'sqlite': {
-      const [{ openSqlite }, { SqlStore }] = await Promise.all([
-        import('./sql/sqlite-dialect.js'),
-        import('./sql/sql-store.js'),
-      ]);
+      const { openSqlite } = await import('./sql/sqlite-dialect.js');
       return new SqlStore(openSqlite(database.path));
+    }
+    case 'postgres': {
+      const { openPostgres } = await import('./sql/postgres-dialect.js');
+      return new SqlStore(openPostgres(database.url, database.poolSize));
+    }
+    case 'mysql': {
+      const { openMysql } = await import('./sql/mysql-dialect.js');
+      return new SqlStore(openMysql(database.url, database.poolSize));
     }
   }
 }

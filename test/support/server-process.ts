@@ -40,14 +40,15 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd?: s
  * once it logs the address it listens on.
  */
 export function startServer(options: {
-  readonly databasePath: string;
+  /** SESAME_DATABASE_URL: `sqlite:<path>` or a server URL. */
+  readonly database: string;
   readonly env?: Record<string, string>;
   readonly command?: readonly [string, ...string[]];
   readonly cwd?: string;
 }): Promise<ServerProcess> {
   requireBuild();
   const [command, ...args] = options.command ?? [process.execPath, MAIN_JS, 'serve', '--port', '0'];
-  const child = spawn(command, [...args, '--database', `sqlite:${options.databasePath}`], {
+  const child = spawn(command, [...args, '--database', options.database], {
     env: cleanEnv({ SESAME_LOG_LEVEL: 'info', ...options.env }),
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],

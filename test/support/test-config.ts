@@ -2,8 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../src/config.js';
+import type { DatabaseConfig } from '../../src/store/open-store.js';
 
 type Overrides<T> = { readonly [K in keyof T]?: T[K] extends object ? Overrides<T[K]> : T[K] };
+/** Settings to change; a database replaces the default one whole. */
+export type ConfigOverrides = Omit<Overrides<Config>, 'database'> & { readonly database?: DatabaseConfig };
 
 /** A fresh SQLite file in its own temporary folder. */
 export function tempDatabasePath(): string {
@@ -14,7 +17,7 @@ export function tempDatabasePath(): string {
  * Configuration for tests: the compat defaults, a fresh SQLite file and a cheap argon2id cost
  * (the cost is a parameter of the hash, so every code path stays the same).
  */
-export function testConfig(overrides: Overrides<Config> = {}): Config {
+export function testConfig(overrides: ConfigOverrides = {}): Config {
   const base: Config = {
     profile: 'compat',
     server: { host: '127.0.0.1', port: 0 },
@@ -46,7 +49,7 @@ export function testConfig(overrides: Overrides<Config> = {}): Config {
     ...base,
     ...overrides,
     server: { ...base.server, ...overrides.server },
-    database: { ...base.database, ...overrides.database },
+    database: overrides.database ?? base.database,
     auth: {
       ...base.auth,
       ...overrides.auth,

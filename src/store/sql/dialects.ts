@@ -1,22 +1,47 @@
-import type { ColumnDataType, Dialect, Expression } from 'kysely';
+import type { ColumnDataType, Dialect, Expression, Kysely } from 'kysely';
 
 /** A column type as Kysely's schema builder takes it. */
 export type ColumnType = ColumnDataType | Expression<unknown>;
+
+/** Column types of an engine. */
+export interface Columns {
+  /** Ids, hashes and email keys: compared byte for byte, trailing spaces included. */
+  key(length: number): ColumnType;
+  /** Free text (emails as given, keys' JSON and PEM). */
+  readonly text: ColumnType;
+  /** Milliseconds since the epoch. */
+  readonly time: ColumnType;
+  /** A small counter. */
+  readonly integer: ColumnType;
+}
 
 /** What the store and the migrations need to know about an engine, as capabilities rather than names. */
 export interface SqlDialect {
   /** The Kysely dialect to talk to the engine with. */
   readonly kysely: Dialect;
-  /** Column types: `key(n)` holds ids, hashes and email keys and compares byte for byte. */
-  readonly columns: {
-    key(length: number): ColumnType;
-    /** Free text (emails as given). */
-    readonly text: ColumnType;
-    /** Milliseconds since the epoch. */
-    readonly time: ColumnType;
-    /** A small counter. */
-    readonly integer: ColumnType;
-  };
+  /** The engine's column types; some engines are asked which collations they have. */
+  columns(db: Kysely<unknown>): Promise<Columns>;
+  /**
+   * True when `SELECT … FOR UPDATE` is needed to serialise the writers of one user's rows.
+   * SQLite has no row locks and needs none: a write transaction holds the whole database.
+   */
+  readonly hasRowLocks: boolean;
+  /** How to insert-or-replace: `ON CONFLICT … DO UPDATE` or `ON DUPLICATE KEY UPDATE`. */
+  readonly upsert: 'on-conflict' | 'on-duplicate-key';
   /** Sorts an engine error into a unique-key conflict, an unavailable database, or neither (a bug). */
   classifyError(error: unknown): 'conflict' | 'unavailable' | null;
+}
+
+// Node's own network errors: the database cannot be reached.
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/** The `code` of a driver or network error, if it has one. */
+export function errorCode(error: unknown): string | null {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : null;
+}
+
+/** True for errors that mean the network path to the database is down. */
+export function isNetworkError(error: unknown): boolean {
+  return NETWORK_CODES.has(errorCode(error) ?? '');
 }

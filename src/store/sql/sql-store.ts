@@ -46,9 +46,10 @@ export class SqlStore implements Store {
   /** Applies every pending migration, in order; returns the names of those it applied. */
   async migrate(): Promise<string[]> {
     return this.#guard(async () => {
+      const columns = await this.#dialect.columns(this.#db as Kysely<unknown>);
       const migrator = new Migrator({
         db: this.#db,
-        provider: { getMigrations: () => Promise.resolve(sqlMigrations(this.#dialect.columns)) },
+        provider: { getMigrations: () => Promise.resolve(sqlMigrations(columns)) },
         migrationTableName: 'sesame_migrations',
         migrationLockTableName: 'sesame_migrations_lock',
       });
@@ -103,12 +104,10 @@ export class SqlStore implements Store {
 
   insertSession(session: Session, options: InsertSessionOptions): Promise<boolean> {
     return this.#guard(() =>
-      this.#db.transaction().execute(async (trx) => {
-        const user = await trx
-          .selectFrom('users')
-          .select('password_version')
-          .where('id', '=', session.userId)
-          .executeTakeFirst();
+      this.#transaction().execute(async (trx) => {
+        const query = trx.selectFrom('users').select('password_version').where('id', '=', session.userId);
+        // Locking the user's row serialises its log-ins: the deletes below see every earlier insert.
+        const user = await (this.#dialect.hasRowLocks ? query.forUpdate() : query).executeTakeFirst();
         if (user === undefined || Number(user.password_version) !== options.passwordVersion) return false;
         if (options.replacesTokenHash !== null) {
           await trx.deleteFrom('sessions').where('token_hash', '=', options.replacesTokenHash).execute();
@@ -203,7 +202,7 @@ export class SqlStore implements Store {
     at: Date,
   ): Promise<boolean> {
     return this.#guard(() =>
-      this.#db.transaction().execute(async (trx) => {
+      this.#transaction().execute(async (trx) => {
         const changed = await trx
           .updateTable('users')
           .set((eb) => ({
@@ -231,17 +230,12 @@ export class SqlStore implements Store {
   saveResetToken(token: ResetToken): Promise<void> {
     return this.#guard(async () => {
       const row = fromResetToken(token);
-      await this.#db
-        .insertInto('reset_tokens')
-        .values(row)
-        .onConflict((conflict) =>
-          conflict.column('user_id').doUpdateSet({
-            token_hash: row.token_hash,
-            created_at: row.created_at,
-            expires_at: row.expires_at,
-          }),
-        )
-        .execute();
+      const replacement = { token_hash: row.token_hash, created_at: row.created_at, expires_at: row.expires_at };
+      const insert = this.#db.insertInto('reset_tokens').values(row);
+      await (this.#dialect.upsert === 'on-conflict'
+        ? insert.onConflict((conflict) => conflict.column('user_id').doUpdateSet(replacement))
+        : insert.onDuplicateKeyUpdate(replacement)
+      ).execute();
     });
   }
 
@@ -258,7 +252,10 @@ export class SqlStore implements Store {
 
   resetPassword(userId: string, tokenHash: string, password: StoredPassword, at: Date): Promise<boolean> {
     return this.#guard(() =>
-      this.#db.transaction().execute(async (trx) => {
+      this.#transaction().execute(async (trx) => {
+        // The user's row first, as in every transaction that touches it, so that two of them
+        // never wait for each other's locks in opposite orders.
+        if (this.#dialect.hasRowLocks) await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
         // Deleting the token is the compare-and-set: only one transaction can delete the row.
         const consumed = await trx
           .deleteFrom('reset_tokens')
@@ -320,15 +317,14 @@ export class SqlStore implements Store {
     return this.#guard(async () => (await this.#db.selectFrom('keys').selectAll().execute()).map(toKey));
   }
 
-  insertKey(key: StoredKey): Promise<boolean> {
-    return this.#guard(async () => {
-      const result = await this.#db
-        .insertInto('keys')
-        .values(fromKey(key))
-        .onConflict((conflict) => conflict.doNothing())
-        .executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
-    });
+  async insertKey(key: StoredKey): Promise<boolean> {
+    try {
+      await this.#guard(() => this.#db.insertInto('keys').values(fromKey(key)).execute());
+      return true;
+    } catch (error) {
+      if (error instanceof StoreConflictError) return false;
+      throw error;
+    }
   }
 
   ping(): Promise<void> {
@@ -340,6 +336,15 @@ export class SqlStore implements Store {
   close(): Promise<void> {
     this.#closed = true;
     return this.#db.destroy();
+  }
+
+  /**
+   * A read-committed transaction on every engine: PostgreSQL's default, and on MySQL it keeps
+   * the range deletes of log-ins from taking gap locks that deadlock with each other's inserts.
+   * Correctness comes from row locks and conditional writes, not from the isolation level.
+   */
+  #transaction() {
+    return this.#db.transaction().setIsolationLevel('read committed');
   }
 
   async #guard<T>(operation: () => Promise<T>): Promise<T> {

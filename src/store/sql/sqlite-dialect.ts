@@ -27,7 +27,9 @@ export function openSqlite(path: string): SqlDialect {
   return {
     kysely: new CachingSqliteDialect(open),
     // SQLite compares TEXT with the BINARY collation unless told otherwise: byte-exact already.
-    columns: { key: () => 'text', text: 'text', time: 'integer', integer: 'integer' },
+    columns: () => Promise.resolve({ key: () => 'text', text: 'text', time: 'integer', integer: 'integer' }),
+    hasRowLocks: false,
+    upsert: 'on-conflict',
     classifyError(error) {
       if (!(error instanceof Error)) return null;
       const code = (error as { code?: unknown }).code;

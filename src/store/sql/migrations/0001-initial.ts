@@ -1,12 +1,12 @@
 import type { Kysely, Migration } from 'kysely';
-import type { SqlDialect } from '../dialects.js';
+import type { Columns } from '../dialects.js';
 
 /**
  * Users, sessions (tagged `cookie` or `token` from the start, with the refresh-token state of
  * token sessions), reset tokens and keys. Client secrets are never stored: token columns hold
  * SHA-256 hex digests. Times are epoch milliseconds, the same integer on every engine.
  */
-export function initialSchema(columns: SqlDialect['columns']): Migration {
+export function initialSchema(columns: Columns): Migration {
   return {
     async up(db: Kysely<unknown>) {
       await db.schema

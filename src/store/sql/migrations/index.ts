@@ -1,9 +1,9 @@
 import type { Migration } from 'kysely';
-import type { SqlDialect } from '../dialects.js';
+import type { Columns } from '../dialects.js';
 import { initialSchema } from './0001-initial.js';
 
 /** Every migration, by name; names sort in the order they apply. Never edit one that has shipped: add the next. */
-export function sqlMigrations(columns: SqlDialect['columns']): Record<string, Migration> {
+export function sqlMigrations(columns: Columns): Record<string, Migration> {
   return {
     '0001-initial': initialSchema(columns),
   };

@@ -1,0 +1,36 @@
+import { PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { errorCode, isNetworkError, type SqlDialect } from './dialects.js';
+
+// SQLSTATE classes and codes that mean "the server cannot serve now", not "the query is wrong":
+// connection exceptions, shutdown, too many connections, serialization and deadlock retries.
+const UNAVAILABLE_STATES = /^(08|53|57P|40001|40P01)/;
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|not queryable|Client was closed/i;
+
+/** A PostgreSQL pool of at most `poolSize` connections for `url`. */
+export function openPostgres(url: string, poolSize: number): SqlDialect {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+  // An idle connection whose server went away is reported here; left unhandled it would end
+  // the process. The next query on the pool fails and is answered as unavailable.
+  pool.on('error', () => undefined);
+  return {
+    kysely: new PostgresDialect({ pool }),
+    // The "C" collation compares bytes.
+    columns: () =>
+      Promise.resolve({
+        key: (length: number) => sql`varchar(${sql.raw(String(length))}) collate "C"`,
+        text: 'text',
+        time: 'bigint',
+        integer: 'integer',
+      }),
+    hasRowLocks: true,
+    upsert: 'on-conflict',
+    classifyError(error) {
+      const code = errorCode(error);
+      if (code === '23505') return 'conflict';
+      if ((code !== null && UNAVAILABLE_STATES.test(code)) || isNetworkError(error)) return 'unavailable';
+      if (error instanceof Error && UNAVAILABLE_MESSAGES.test(error.message)) return 'unavailable';
+      return null;
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { createConnection } from 'mysql2/promise';
+import pg from 'pg';
+import type { DatabaseConfig } from '../../src/store/open-store.js';
+import { tempDatabasePath } from './test-config.js';
+
+export type Engine = DatabaseConfig['engine'];
+const ALL_ENGINES: readonly Engine[] = ['sqlite', 'postgres', 'mysql'];
+
+/**
+ * The engines suites run on: every one under CI=true, so that a server that is down fails the
+ * run instead of being skipped; otherwise SESAME_TEST_STORES (comma-separated), or SQLite.
+ */
+export const TEST_ENGINES: readonly Engine[] =
+  process.env.CI === 'true'
+    ? ALL_ENGINES
+    : (process.env.SESAME_TEST_STORES ?? 'sqlite').split(',').map((name) => {
+        const engine = name.trim() as Engine;
+        if (!ALL_ENGINES.includes(engine)) throw new Error(`SESAME_TEST_STORES names an unknown engine: ${name}`);
+        return engine;
+      });
+
+// Servers to create throw-away databases on (the machine's own, as .ci/run starts them).
+const POSTGRES_ADMIN_URL = process.env.SESAME_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const MYSQL_ADMIN_URL = process.env.SESAME_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+
+export interface TestDatabase {
+  readonly config: DatabaseConfig;
+  /** The `SESAME_DATABASE_URL` of this database. */
+  readonly url: string;
+  drop(): Promise<void>;
+}
+
+/** A new, empty database on `engine`, dropped by `drop()`. */
+export async function createTestDatabase(engine: Engine): Promise<TestDatabase> {
+  if (engine === 'sqlite') {
+    const path = tempDatabasePath();
+    return { config: { engine, path }, url: `sqlite:${path}`, drop: () => Promise.resolve() };
+  }
+  const name = `sesame_test_${randomBytes(6).toString('hex')}`;
+  if (engine === 'postgres') {
+    await onPostgres(`create database ${name}`);
+    const url = new URL(POSTGRES_ADMIN_URL);
+    url.pathname = `/${name}`;
+    return {
+      config: { engine, url: url.toString(), poolSize: 10 },
+      url: url.toString(),
+      drop: () => onPostgres(`drop database if exists ${name} with (force)`),
+    };
+  }
+  await onMysql(`create database ${name} character set utf8mb4`);
+  const url = new URL(MYSQL_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    config: { engine, url: url.toString(), poolSize: 10 },
+    url: url.toString(),
+    drop: () => onMysql(`drop database if exists ${name}`),
+  };
+}
+
+async function onPostgres(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+async function onMysql(statement: string): Promise<void> {
+  const connection = await createConnection({ uri: MYSQL_ADMIN_URL });
+  try {
+    await connection.query(statement);
+  } finally {
+    await connection.end();
+  }
+}
