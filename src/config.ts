@@ -5,7 +5,7 @@ import { Value } from 'typebox/value';
 import type { AuthConfig } from './core/auth.js';
 import type { PasswordHashingConfig } from './core/passwords.js';
 import type { KeyRingConfig } from './core/signing-keys.js';
-import type { DatabaseConfig } from './store/open-store.js';
+import type { CacheConfig, DatabaseConfig } from './store/open-store.js';
 
 /**
  * Every setting, as environment variables. Defaults are the compat profile's. The schema is
@@ -18,6 +18,8 @@ const Settings = Type.Object({
   // A server URL may hold a password: its value is never echoed.
   SESAME_DATABASE_URL: Type.String({ minLength: 1, default: 'sqlite:./data/sesame.db', secret: true }),
   SESAME_DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  SESAME_REDIS_URL: Type.Optional(Type.String({ minLength: 1, pattern: '^rediss?://', secret: true })),
+  SESAME_REDIS_KEY_PREFIX: Type.String({ default: 'sesame:' }),
   SESAME_LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   SESAME_SESSION_IDLE_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 31_536_000, default: 86_400 }),
   SESAME_SESSION_ABSOLUTE_LIFETIME_SECONDS: Type.Integer({ minimum: 1, maximum: 31_536_000, default: 2_592_000 }),
@@ -51,6 +53,8 @@ export interface Config {
   readonly profile: 'compat';
   readonly server: { readonly host: string; readonly port: number };
   readonly database: DatabaseConfig;
+  /** The shared session cache, or null for none. */
+  readonly cache: CacheConfig;
   readonly logLevel: LogLevel;
   readonly auth: AuthConfig;
   readonly hashing: PasswordHashingConfig;
@@ -145,6 +149,7 @@ export function loadConfig(sources: {
     profile: 'compat',
     server: { host: settings.SESAME_HOST, port: settings.SESAME_PORT },
     database,
+    cache: settings.SESAME_REDIS_URL === undefined ? null : { url: settings.SESAME_REDIS_URL, keyPrefix: settings.SESAME_REDIS_KEY_PREFIX },
     logLevel: settings.SESAME_LOG_LEVEL,
     auth: {
       sessionIdleTimeoutSeconds: settings.SESAME_SESSION_IDLE_TIMEOUT_SECONDS,
@@ -194,6 +199,7 @@ function describe(schema: TSchema): string {
   if (Array.isArray(choices)) return `must be one of ${choices.join(', ')}`;
   if (type === 'integer') return `must be a whole number from ${minimum} to ${maximum}`;
   if (type === 'boolean') return 'must be true or false';
+  if (pattern === '^rediss?://') return 'must be a redis:// or rediss:// URL';
   if (pattern !== undefined) return `must have at least ${minLength} characters of A-Z a-z 0-9 - . _ ~ + / (then = padding)`;
   return minLength !== undefined && minLength > 1 ? `must have at least ${minLength} characters` : 'must not be empty';
 }

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createAuth, type Auth } from './core/auth.js';
+import { noCache, type SessionCache } from './core/cache.js';
 import { systemClock } from './core/clock.js';
 import { AuthError } from './core/errors.js';
 import { createPasswordHasher } from './core/passwords.js';
@@ -12,7 +13,7 @@ import { KEY_RELOAD_INTERVAL_SECONDS, openKeyRing, type KeyRing } from './core/s
 import type { UserClaims } from './core/store.js';
 import { createLogger } from './logger.js';
 import { repeatEvery } from './repeat.js';
-import { openStore, type EngineStore } from './store/open-store.js';
+import { openCache, openStore, type EngineStore } from './store/open-store.js';
 
 const USAGE = `Usage: sesame <command> [options]
 
@@ -95,10 +96,12 @@ async function main(argv: readonly string[]): Promise<number> {
     if (command === 'migrate') return await closing(store, 0);
     const keys = await openKeyRing(store, systemClock, config.keys);
     for (const warning of keys.warnings) logger.warn(warning);
-    const auth = createAuth({ store, clock: systemClock, hasher: createPasswordHasher(config.hashing), keys, config: config.auth });
+    // The other commands end no live session, so they need no cache.
+    const cache = command === 'serve' ? await openCache(config.cache) : noCache;
+    const auth = createAuth({ store, clock: systemClock, hasher: createPasswordHasher(config.hashing), keys, cache, config: config.auth });
     switch (command) {
       case 'serve':
-        return await serve(config, store, keys, auth, logger);
+        return await serve(config, { store, cache, keys, auth }, logger);
       case 'gc':
         logger.info({ purged: await auth.purgeExpired() }, 'expired rows purged');
         return await closing(store, 0);
@@ -155,7 +158,11 @@ function rootCause(error: unknown): string {
 }
 
 /** Runs the service until SIGTERM or SIGINT, then stops accepting, finishes in-flight requests and closes the store. */
-async function serve(config: Config, store: EngineStore, keys: KeyRing, auth: Auth, logger: Logger): Promise<number> {
+async function serve(
+  config: Config,
+  { store, cache, keys, auth }: { store: EngineStore; cache: SessionCache; keys: KeyRing; auth: Auth },
+  logger: Logger,
+): Promise<number> {
   if (config.auth.introspectionToken === null) {
     logger.warn('SESAME_INTROSPECTION_TOKEN is not set: anyone who can reach Sesame may call /introspect');
   }
@@ -186,6 +193,7 @@ async function serve(config: Config, store: EngineStore, keys: KeyRing, auth: Au
   }, SHUTDOWN_GRACE_MS).unref();
   // Fastify stops accepting, answers 503 to new requests on open connections and waits for in-flight ones.
   await app.close();
+  await cache.close();
   await store.close();
   clearTimeout(deadline);
   logger.info('stopped');

@@ -6,6 +6,7 @@ import {
   type ResetToken,
   type Session,
   type SessionKind,
+  type SessionRef,
   type User,
 } from '../src/core/store.js';
 import { openStore, type EngineStore } from '../src/store/open-store.js';
@@ -49,6 +50,8 @@ function newSession(user: User, kind: SessionKind = 'cookie', overrides: Partial
 }
 
 const plain = { endOtherCookieSessions: false, replacesTokenHash: null };
+const ref = ({ id, kind, tokenHash }: Session): SessionRef => ({ id, kind, tokenHash });
+const sortById = (refs: readonly SessionRef[]) => [...refs].sort((a, b) => a.id.localeCompare(b.id));
 
 describe.each(TEST_ENGINES)('store contract on %s', (engine) => {
   let database: TestDatabase;
@@ -71,7 +74,7 @@ describe.each(TEST_ENGINES)('store contract on %s', (engine) => {
 
   async function addSession(user: User, kind: SessionKind = 'cookie', overrides: Partial<Session> = {}): Promise<Session> {
     const session = newSession(user, kind, overrides);
-    expect(await store.insertSession(session, { ...plain, passwordVersion: user.passwordVersion })).toBe(true);
+    expect(await store.insertSession(session, { ...plain, passwordVersion: user.passwordVersion })).toEqual([]);
     return session;
   }
 
@@ -134,7 +137,7 @@ describe.each(TEST_ENGINES)('store contract on %s', (engine) => {
   it('starts no session when the password changed after it was checked', async () => {
     const user = await addUser();
     const session = newSession(user);
-    expect(await store.insertSession(session, { ...plain, passwordVersion: user.passwordVersion + 1 })).toBe(false);
+    expect(await store.insertSession(session, { ...plain, passwordVersion: user.passwordVersion + 1 })).toBeNull();
     expect(await store.findSessionByTokenHash(session.tokenHash!)).toBeNull();
   });
 
@@ -145,7 +148,8 @@ describe.each(TEST_ENGINES)('store contract on %s', (engine) => {
     const tokenSession = await addSession(user, 'token');
     const othersCookie = await addSession(someoneElse);
     const fresh = newSession(user);
-    await store.insertSession(fresh, { passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: null });
+    const ended = await store.insertSession(fresh, { passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: null });
+    expect(ended).toEqual([ref(oldCookie)]);
     expect(await surviving([oldCookie, tokenSession, othersCookie, fresh])).toEqual([tokenSession, othersCookie, fresh]);
   });
 
@@ -167,6 +171,14 @@ describe.each(TEST_ENGINES)('store contract on %s', (engine) => {
       ),
     );
     expect(await surviving(sessions)).toHaveLength(1);
+  });
+
+  it("lists a user's sessions, and only that user's", async () => {
+    const user = await addUser();
+    const cookie = await addSession(user);
+    const token = await addSession(user, 'token');
+    await addSession(await addUser());
+    expect(sortById(await store.listUserSessions(user.id))).toEqual(sortById([ref(cookie), ref(token)]));
   });
 
   it('moves the last-seen time forward only', async () => {
@@ -191,7 +203,8 @@ describe.each(TEST_ENGINES)('store contract on %s', (engine) => {
     const reset: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(3600) };
     await store.saveResetToken(reset);
     const password = { hash: '$argon2id$changed', normalization: 'none' as const };
-    expect(await store.changePassword(user.id, 0, password, kept.id, at(9))).toBe(true);
+    const changed = await store.changePassword(user.id, 0, password, kept.id, at(9));
+    expect(sortById(changed!)).toEqual(sortById([ref(ended), ref(tokenSession)]));
     expect(await store.findUserById(user.id)).toMatchObject({ password, passwordVersion: 1, updatedAt: at(9) });
     expect(await store.findResetTokenByHash(reset.tokenHash)).toBeNull();
     expect(await surviving([kept, ended, tokenSession])).toEqual([kept]);
@@ -203,9 +216,9 @@ describe.each(TEST_ENGINES)('store contract on %s', (engine) => {
     const session = await addSession(user);
     const othersSession = await addSession(other);
     const password = { hash: '$argon2id$never', normalization: 'none' as const };
-    expect(await store.changePassword(user.id, 1, password, session.id, at(9))).toBe(false);
-    expect(await store.changePassword(user.id, 0, password, othersSession.id, at(9))).toBe(false);
-    expect(await store.changePassword(user.id, 0, password, generateId(), at(9))).toBe(false);
+    expect(await store.changePassword(user.id, 1, password, session.id, at(9))).toBeNull();
+    expect(await store.changePassword(user.id, 0, password, othersSession.id, at(9))).toBeNull();
+    expect(await store.changePassword(user.id, 0, password, generateId(), at(9))).toBeNull();
     expect(await store.findUserById(user.id)).toEqual(user);
     expect(await surviving([session, othersSession])).toEqual([session, othersSession]);
   });
@@ -218,8 +231,9 @@ describe.each(TEST_ENGINES)('store contract on %s', (engine) => {
         store.changePassword(user.id, 0, { hash: `$argon2id$${index}`, normalization: 'none' }, session.id, at(9)),
       ),
     );
-    expect(results.filter(Boolean)).toHaveLength(1);
-    expect(await store.findUserById(user.id)).toMatchObject({ passwordVersion: 1, password: { hash: `$argon2id$${results.indexOf(true)}` } });
+    const winners = results.flatMap((ended, index) => (ended === null ? [] : [index]));
+    expect(winners).toHaveLength(1);
+    expect(await store.findUserById(user.id)).toMatchObject({ passwordVersion: 1, password: { hash: `$argon2id$${winners[0]}` } });
   });
 
   it('keeps one reset token per user, the newest', async () => {
@@ -242,9 +256,10 @@ describe.each(TEST_ENGINES)('store contract on %s', (engine) => {
         store.resetPassword(user.id, token.tokenHash, { hash: `$argon2id$${index}`, normalization: 'none' }, at(10)),
       ),
     );
-    expect(results.filter(Boolean)).toHaveLength(1);
-    const winner = results.indexOf(true);
-    expect(await store.findUserById(user.id)).toMatchObject({ passwordVersion: 1, password: { hash: `$argon2id$${winner}` } });
+    const winners = results.flatMap((ended, index) => (ended === null ? [] : [index]));
+    expect(winners).toHaveLength(1);
+    expect(results[winners[0]!]).toEqual([{ id: session.id, kind: 'cookie', tokenHash: session.tokenHash }]);
+    expect(await store.findUserById(user.id)).toMatchObject({ passwordVersion: 1, password: { hash: `$argon2id$${winners[0]}` } });
     expect(await store.findResetTokenByHash(token.tokenHash)).toBeNull();
     expect(await surviving([session])).toEqual([]);
   });
@@ -256,9 +271,9 @@ describe.each(TEST_ENGINES)('store contract on %s', (engine) => {
     const token: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(3600) };
     await store.saveResetToken(token);
     const password = { hash: '$argon2id$never', normalization: 'none' as const };
-    expect(await store.resetPassword(user.id, token.tokenHash, password, at(3600))).toBe(false);
-    expect(await store.resetPassword(other.id, token.tokenHash, password, at(10))).toBe(false);
-    expect(await store.resetPassword(user.id, hashSecret(generateSecret()), password, at(10))).toBe(false);
+    expect(await store.resetPassword(user.id, token.tokenHash, password, at(3600))).toBeNull();
+    expect(await store.resetPassword(other.id, token.tokenHash, password, at(10))).toBeNull();
+    expect(await store.resetPassword(user.id, hashSecret(generateSecret()), password, at(10))).toBeNull();
     expect((await store.findUserById(user.id))?.password).toEqual(user.password);
     expect(await store.findResetTokenByHash(token.tokenHash)).toEqual(token);
     expect(await surviving([session])).toEqual([session]);

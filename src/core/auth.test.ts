@@ -48,12 +48,13 @@ describe('registration and log-in', () => {
   });
 
   it('gives one answer for an unknown email and a wrong password, after the same hashing work', async () => {
-    const { auth, store, clock, hasher, keys, config } = await setUp();
+    const { auth, store, clock, hasher, keys, cache, config } = await setUp();
     const checks: string[] = [];
     const counting = createAuth({
       store,
       clock,
       keys,
+      cache,
       config: config.auth,
       hasher: {
         ...hasher,
@@ -271,12 +272,13 @@ describe('log-out and password change', () => {
   });
 
   it('refuses a change made from a session that ended while the new password was hashing', async () => {
-    const { auth, store, clock, hasher, keys, config } = await setUp();
+    const { auth, store, clock, hasher, keys, cache, config } = await setUp();
     const gate = deferred();
     const slow = createAuth({
       store,
       clock,
       keys,
+      cache,
       config: config.auth,
       hasher: { ...hasher, hash: async (password, normalization) => (await gate.promise, hasher.hash(password, normalization)) },
     });
@@ -292,12 +294,13 @@ describe('log-out and password change', () => {
   });
 
   it('lets a reset win over a change that was hashing when the reset landed', async () => {
-    const { auth, store, clock, hasher, keys, config } = await setUp({ auth: { singleCookieSession: false } });
+    const { auth, store, clock, hasher, keys, cache, config } = await setUp({ auth: { singleCookieSession: false } });
     const gate = deferred();
     const slow = createAuth({
       store,
       clock,
       keys,
+      cache,
       config: config.auth,
       hasher: { ...hasher, hash: async (password, normalization) => (await gate.promise, hasher.hash(password, normalization)) },
     });

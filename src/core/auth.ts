@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
 import type { AccessTokenConfig } from './access-tokens.js';
+import type { SessionCache } from './cache.js';
 import type { Clock } from './clock.js';
 import { createPasswordAuth } from './password-auth.js';
 import type { PasswordPolicy } from './password-rules.js';
@@ -24,6 +25,8 @@ export interface AuthDeps {
   readonly clock: Clock;
   readonly hasher: PasswordHasher;
   readonly keys: KeyRing;
+  /** The shared cache of live sessions, or `noCache`. */
+  readonly cache: SessionCache;
   readonly config: AuthConfig;
 }
 

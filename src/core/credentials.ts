@@ -2,8 +2,7 @@ import type { AuthDeps } from './auth.js';
 import { toEmailKey } from './emails.js';
 import { AuthError } from './errors.js';
 import { checkPresentedPassword } from './password-rules.js';
-import { isSessionLive, needsTouch } from './sessions.js';
-import type { Session, User } from './store.js';
+import type { User } from './store.js';
 
 /** The one error for an unknown email and a wrong password alike. */
 export const invalidCredentials = () => new AuthError('invalid_credentials', 'wrong email or password');
@@ -32,15 +31,4 @@ export async function checkCredentials(deps: AuthDeps, email: string, password: 
     }
   }
   return user;
-}
-
-/**
- * True when the session is within its idle timeout and absolute lifetime now; records the
- * use, at most once a minute, so that a session in use does not go idle.
- */
-export async function isSessionInUse({ store, clock, config }: AuthDeps, session: Session): Promise<boolean> {
-  const now = clock.now();
-  if (!isSessionLive(session, now, config)) return false;
-  if (needsTouch(session, now)) await store.touchSession(session.id, now);
-  return true;
 }

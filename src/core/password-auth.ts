@@ -1,5 +1,7 @@
 import type { Auth, AuthDeps } from './auth.js';
-import { checkCredentials, invalidCredentials, isSessionInUse } from './credentials.js';
+import { cacheKeyOf, cookieCacheKey } from './cache.js';
+import { isSessionInUse, markEnded, markKeysEnded, readSession } from './cached-sessions.js';
+import { checkCredentials, invalidCredentials } from './credentials.js';
 import { toEmailKey } from './emails.js';
 import { AuthError } from './errors.js';
 import { checkNewPassword, checkPresentedPassword } from './password-rules.js';
@@ -15,7 +17,14 @@ type PasswordUseCases = Pick<
 
 /** The use cases of the session API (DESIGN.md §2): accounts, cookie sessions, passwords. */
 export function createPasswordAuth(deps: AuthDeps): PasswordUseCases {
-  const { store, clock, hasher, config } = deps;
+  const { store, clock, hasher, cache, config } = deps;
+
+  /** The user's sessions but `keepSessionId`, marked ended ahead of a change that ends them. */
+  async function markOthersEnded(userId: string, keepSessionId: string | null): Promise<void> {
+    if (!cache.enabled) return;
+    const sessions = await store.listUserSessions(userId);
+    await markEnded(deps, sessions.filter((session) => session.id !== keepSessionId));
+  }
   const invalidSession = () => new AuthError('invalid_session', 'no valid session');
   const invalidResetToken = () => new AuthError('invalid_reset_token', 'invalid or expired reset token');
   const emailTaken = () => new AuthError('email_taken', 'email already registered');
@@ -50,24 +59,34 @@ export function createPasswordAuth(deps: AuthDeps): PasswordUseCases {
       const { session, secret } = newCookieSession(user.id, clock.now(), config);
       const replacesTokenHash =
         previousSessionToken !== null && isSecretShaped(previousSessionToken) ? hashSecret(previousSessionToken) : null;
-      const started = await store.insertSession(session, {
+      if (cache.enabled) {
+        const others = config.singleCookieSession ? (await store.listUserSessions(user.id)).filter((other) => other.kind === 'cookie') : [];
+        const replaced = replacesTokenHash === null ? [] : [cookieCacheKey(replacesTokenHash)];
+        await markKeysEnded(deps, [...others.map(cacheKeyOf), ...replaced]);
+      }
+      const ended = await store.insertSession(session, {
         passwordVersion: user.passwordVersion,
         endOtherCookieSessions: config.singleCookieSession,
         replacesTokenHash,
       });
-      if (!started) throw invalidCredentials();
+      if (!ended) throw invalidCredentials();
+      await markEnded(deps, ended);
       return { sessionToken: secret };
     },
 
     async validateSessionToken(sessionToken) {
       if (!isSecretShaped(sessionToken)) return null;
-      const session = await store.findSessionByTokenHash(hashSecret(sessionToken));
+      const tokenHash = hashSecret(sessionToken);
+      const session = await readSession(deps, cookieCacheKey(tokenHash), () => store.findSessionByTokenHash(tokenHash));
       if (session?.kind !== 'cookie' || !(await isSessionInUse(deps, session))) return null;
       return { userId: session.userId, sessionId: session.id, email: session.email };
     },
 
     async logOut(principal) {
-      if (!(await store.deleteSession(principal.sessionId))) throw invalidSession();
+      const session = await store.findSessionById(principal.sessionId);
+      if (!session) throw invalidSession();
+      await markEnded(deps, [session]);
+      if (!(await store.deleteSession(session.id))) throw invalidSession();
     },
 
     async changePassword(principal, currentPassword, newPassword) {
@@ -77,9 +96,11 @@ export function createPasswordAuth(deps: AuthDeps): PasswordUseCases {
       if (!user) throw invalidSession();
       if (!(await hasher.verify(currentPassword, user.password))) throw invalidCredentials();
       const stored = await hasher.hash(newPassword, config.password.normalization);
+      await markOthersEnded(user.id, principal.sessionId);
       // A reset or a log-out while the new password was hashing wins over this change.
-      const changed = await store.changePassword(user.id, user.passwordVersion, stored, principal.sessionId, clock.now());
-      if (!changed) throw invalidSession();
+      const ended = await store.changePassword(user.id, user.passwordVersion, stored, principal.sessionId, clock.now());
+      if (!ended) throw invalidSession();
+      await markEnded(deps, ended);
     },
 
     async requestPasswordReset(email) {
@@ -102,8 +123,11 @@ export function createPasswordAuth(deps: AuthDeps): PasswordUseCases {
       ]);
       if (!user || !record || !isResetTokenUsable(record, user.id, clock.now())) throw invalidResetToken();
       const stored = await hasher.hash(newPassword, config.password.normalization);
+      await markOthersEnded(user.id, null);
       // The store consumes the token atomically: of concurrent resets with one token, one wins.
-      if (!(await store.resetPassword(user.id, tokenHash, stored, clock.now()))) throw invalidResetToken();
+      const ended = await store.resetPassword(user.id, tokenHash, stored, clock.now());
+      if (!ended) throw invalidResetToken();
+      await markEnded(deps, ended);
     },
   };
 }

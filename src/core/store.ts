@@ -52,6 +52,9 @@ export interface Session {
   readonly expiresAt: Date;
 }
 
+/** What names a session in caches: its id, its kind and, for a cookie session, its token hash. */
+export type SessionRef = Pick<Session, 'id' | 'kind' | 'tokenHash'>;
+
 /** A session with its owner's stored email: everything a session check answers with. */
 export interface SessionWithEmail extends Session {
   readonly email: string;
@@ -136,9 +139,13 @@ export interface Store {
    * transaction, deletes the session whose token hash is `replacesTokenHash` (re-authentication
    * ends the old session) and, with `endOtherCookieSessions`, every other cookie session of
    * the user. Concurrent calls for one user are serialised, so N concurrent cookie log-ins
-   * leave exactly one cookie session. Returns whether the session was inserted.
+   * leave exactly one cookie session. Returns the sessions it ended, or null when it inserted
+   * nothing.
    */
-  insertSession(session: Session, options: InsertSessionOptions): Promise<boolean>;
+  insertSession(session: Session, options: InsertSessionOptions): Promise<readonly SessionRef[] | null>;
+
+  /** Every session of the user, live or expired. */
+  listUserSessions(userId: string): Promise<SessionRef[]>;
 
   /** The session whose token hash this is, with its owner's email, or null. Expiry is the caller's to judge. */
   findSessionByTokenHash(tokenHash: string): Promise<SessionWithEmail | null>;
@@ -171,7 +178,7 @@ export interface Store {
    * and the session `keepSessionId` still exists (a change checked against a password that
    * was reset meanwhile, or made from a session that has ended, changes nothing). In the same
    * transaction: increments the version and deletes every other session of the user and the
-   * pending reset token. Returns whether the password was changed.
+   * pending reset token. Returns the sessions it ended, or null when it changed nothing.
    */
   changePassword(
     userId: string,
@@ -179,7 +186,7 @@ export interface Store {
     password: StoredPassword,
     keepSessionId: string,
     at: Date,
-  ): Promise<boolean>;
+  ): Promise<readonly SessionRef[] | null>;
 
   /** Stores a user's reset token, replacing the previous one: a user has at most one. */
   saveResetToken(token: ResetToken): Promise<void>;
@@ -190,11 +197,10 @@ export interface Store {
   /**
    * In one transaction: consumes the user's reset token if its hash is `tokenHash` and it has
    * not expired at `at`, sets the new password (incrementing the version), and deletes every
-   * session of the user.
-   * Returns false, changing nothing, when there was no such token; of concurrent calls with
-   * one token exactly one gets true.
+   * session of the user. Returns the sessions it ended; null, changing nothing, when there was
+   * no such token. Of concurrent calls with one token exactly one gets a list.
    */
-  resetPassword(userId: string, tokenHash: string, password: StoredPassword, at: Date): Promise<boolean>;
+  resetPassword(userId: string, tokenHash: string, password: StoredPassword, at: Date): Promise<readonly SessionRef[] | null>;
 
   /**
    * Deletes sessions whose absolute expiry is at or before `now` or last seen at or before

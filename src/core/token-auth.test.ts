@@ -27,13 +27,13 @@ function holdingReads(store: Store, gate: Promise<void>): Store {
 describe('the refresh grant under races', () => {
   it('issues nothing for a parent within the grace window when the session ended after it was read', async () => {
     h = await createHarness();
-    const { auth, store, clock, hasher, keys, config } = h;
+    const { auth, store, clock, hasher, keys, cache, config } = h;
     await auth.register('a@x.io', 'pw');
     const first = await auth.grantTokens('a@x.io', 'pw');
     const second = await auth.refreshTokens(first.refreshToken);
 
     const gate = deferred();
-    const slow = createAuth({ store: holdingReads(store, gate.promise), clock, hasher, keys, config: config.auth });
+    const slow = createAuth({ store: holdingReads(store, gate.promise), clock, hasher, keys, cache, config: config.auth });
     const retry = slow.refreshTokens(first.refreshToken);
     await auth.revokeToken(second.refreshToken);
     gate.resolve();
@@ -42,13 +42,13 @@ describe('the refresh grant under races', () => {
 
   it('issues nothing to a refresh that read the session before a password change ended it', async () => {
     h = await createHarness();
-    const { auth, store, clock, hasher, keys, config } = h;
+    const { auth, store, clock, hasher, keys, cache, config } = h;
     await auth.register('a@x.io', 'pw');
     const pair = await auth.grantTokens('a@x.io', 'pw');
     const other = await auth.grantTokens('a@x.io', 'pw');
 
     const gate = deferred();
-    const slow = createAuth({ store: holdingReads(store, gate.promise), clock, hasher, keys, config: config.auth });
+    const slow = createAuth({ store: holdingReads(store, gate.promise), clock, hasher, keys, cache, config: config.auth });
     const refresh = slow.refreshTokens(pair.refreshToken);
     const principal = await auth.validateAccessToken(other.accessToken);
     await auth.changePassword(principal!, 'pw', 'new');

@@ -1,7 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { RESERVED_CLAIMS, signAccessToken, verifyAccessToken, type AccessTokenClaims } from './access-tokens.js';
 import type { Auth, AuthDeps, TokenPair } from './auth.js';
-import { checkCredentials, invalidCredentials, isSessionInUse } from './credentials.js';
+import { tokenCacheKey } from './cache.js';
+import { isSessionInUse, markEnded, readSession } from './cached-sessions.js';
+import { checkCredentials, invalidCredentials } from './credentials.js';
 import { toEmailKey } from './emails.js';
 import { AuthError } from './errors.js';
 import { deriveChildSecret, formatRefreshToken, isUsedAncestor, parseRefreshToken } from './refresh-tokens.js';
@@ -62,7 +64,7 @@ export function createTokenAuth(deps: AuthDeps): TokenUseCases {
 
   /** The token session named by verified access-token claims, if it is live; records its use. */
   async function sessionOfAccessToken(claims: AccessTokenClaims): Promise<SessionWithEmail | null> {
-    const session = await store.findSessionById(claims.sid);
+    const session = await readSession(deps, tokenCacheKey(claims.sid), () => store.findSessionById(claims.sid));
     if (session?.kind !== 'token' || session.userId !== claims.sub) return null;
     return (await isSessionInUse(deps, session)) ? session : null;
   }
@@ -83,12 +85,12 @@ export function createTokenAuth(deps: AuthDeps): TokenUseCases {
     async grantTokens(email, password) {
       const user = await checkCredentials(deps, email, password);
       const { session, secret } = newTokenSession(user.id, clock.now(), config);
-      const started = await store.insertSession(session, {
+      const ended = await store.insertSession(session, {
         passwordVersion: user.passwordVersion,
         endOtherCookieSessions: false,
         replacesTokenHash: null,
       });
-      if (!started) throw invalidCredentials();
+      if (!ended) throw invalidCredentials();
       return issue(session, user.email, user.claims, secret, true);
     },
 
@@ -117,6 +119,7 @@ export function createTokenAuth(deps: AuthDeps): TokenUseCases {
       const steps = Math.min(session.refreshGeneration, MAX_ANCESTRY_STEPS);
       if (isUsedAncestor(keys.refreshKey(), parsed.secret, session.refreshHash, steps)) {
         // A used token came back: someone holds a copy. End everything issued in this session.
+        await markEnded(deps, [session]);
         await store.deleteSession(session.id);
         throw invalidGrant('refresh token was already used; the session has ended');
       }
@@ -133,13 +136,16 @@ export function createTokenAuth(deps: AuthDeps): TokenUseCases {
       // Only the session's current refresh token ends it: a guessed one changes nothing.
       const refreshed = await sessionOfCurrentRefreshToken(token);
       if (refreshed) {
+        await markEnded(deps, [refreshed]);
         await store.deleteSession(refreshed.id);
         return;
       }
       const claims = await verifyAccessToken(keys, clock, config, token);
       if (!claims) return;
       const session = await store.findSessionById(claims.sid);
-      if (session?.userId === claims.sub) await store.deleteSession(session.id);
+      if (session?.userId !== claims.sub) return;
+      await markEnded(deps, [session]);
+      await store.deleteSession(session.id);
     },
 
     async introspectToken(token) {

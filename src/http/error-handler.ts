@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { CacheUnavailableError } from '../core/cache.js';
 import { AuthError, type AuthErrorCode } from '../core/errors.js';
 import { StoreUnavailableError } from '../core/store.js';
 
@@ -83,8 +84,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
       }
       return sendError(reply, family, outcome, error.message);
     }
-    if (error instanceof StoreUnavailableError) {
-      request.log.warn({ err: error.cause }, 'store unavailable');
+    // A cache that cannot take a session's end fails the request: better than a stale "live".
+    if (error instanceof StoreUnavailableError || error instanceof CacheUnavailableError) {
+      request.log.warn({ err: error.cause }, error instanceof StoreUnavailableError ? 'store unavailable' : 'cache unavailable');
       void reply.header('retry-after', String(STORE_RETRY_AFTER_SECONDS));
       return sendError(reply, family, { status: 503, oauth: 'temporarily_unavailable' }, 'service unavailable, retry shortly');
     }

@@ -6,19 +6,30 @@ import { tempDatabasePath } from './test-config.js';
 
 export type Engine = DatabaseConfig['engine'];
 const ALL_ENGINES: readonly Engine[] = ['sqlite', 'postgres', 'mysql'];
+const ALL_STORES = [...ALL_ENGINES, 'redis'];
 
 /**
- * The engines suites run on: every one under CI=true, so that a server that is down fails the
- * run instead of being skipped; otherwise SESAME_TEST_STORES (comma-separated), or SQLite.
+ * What the suites run on: every engine and Redis under CI=true, so that a server that is down
+ * fails the run instead of being skipped; otherwise SESAME_TEST_STORES (comma-separated, e.g.
+ * `sqlite` on a machine without servers), and by default all of them.
  */
-export const TEST_ENGINES: readonly Engine[] =
+const stores =
   process.env.CI === 'true'
-    ? ALL_ENGINES
-    : (process.env.SESAME_TEST_STORES ?? 'sqlite').split(',').map((name) => {
-        const engine = name.trim() as Engine;
-        if (!ALL_ENGINES.includes(engine)) throw new Error(`SESAME_TEST_STORES names an unknown engine: ${name}`);
-        return engine;
+    ? ALL_STORES
+    : (process.env.SESAME_TEST_STORES ?? ALL_STORES.join(',')).split(',').map((name) => {
+        if (!ALL_STORES.includes(name.trim())) throw new Error(`SESAME_TEST_STORES names an unknown store: ${name}`);
+        return name.trim();
       });
+
+export const TEST_ENGINES: readonly Engine[] = ALL_ENGINES.filter((engine) => stores.includes(engine));
+
+/** The Redis server for cache suites, or null when SESAME_TEST_STORES leaves Redis out. */
+export const TEST_REDIS_URL: string | null = stores.includes('redis') ? (process.env.SESAME_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379') : null;
+
+/** A key prefix of its own for one test, so that tests never see each other's keys. */
+export function testKeyPrefix(): string {
+  return `sesame-test:${randomBytes(6).toString('hex')}:`;
+}
 
 // Servers to create throw-away databases on (the machine's own, as .ci/run starts them).
 const POSTGRES_ADMIN_URL = process.env.SESAME_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -60,7 +71,9 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
 
 async function onPostgres(statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-  await client.connect();
+  await client.connect().catch((error: unknown) => {
+    throw new Error(`PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL}: start it, or leave it out with SESAME_TEST_STORES`, { cause: error });
+  });
   try {
     await client.query(statement);
   } finally {
@@ -69,7 +82,9 @@ async function onPostgres(statement: string): Promise<void> {
 }
 
 async function onMysql(statement: string): Promise<void> {
-  const connection = await createConnection({ uri: MYSQL_ADMIN_URL });
+  const connection = await createConnection({ uri: MYSQL_ADMIN_URL }).catch((error: unknown) => {
+    throw new Error(`MySQL is not reachable at ${MYSQL_ADMIN_URL}: start it, or leave it out with SESAME_TEST_STORES`, { cause: error });
+  });
   try {
     await connection.query(statement);
   } finally {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
 import { createAuth, type Auth } from '../../src/core/auth.js';
+import { noCache, type SessionCache } from '../../src/core/cache.js';
 import { createPasswordHasher, type PasswordHasher } from '../../src/core/passwords.js';
 import { openKeyRing, type KeyRing } from '../../src/core/signing-keys.js';
 import { createLogger } from '../../src/logger.js';
@@ -15,19 +16,32 @@ export interface Harness {
   readonly store: EngineStore;
   readonly hasher: PasswordHasher;
   readonly keys: KeyRing;
+  readonly cache: SessionCache;
   readonly auth: Auth;
   close(): Promise<void>;
 }
 
 /** The core on a real, migrated SQLite store with a movable clock. */
-export async function createHarness(config: Config = testConfig()): Promise<Harness> {
+export async function createHarness(config: Config = testConfig(), cache: SessionCache = noCache): Promise<Harness> {
   const clock = new TestClock();
   const store = await openStore(config.database);
   await store.migrate();
   const hasher = createPasswordHasher(config.hashing);
   const keys = await openKeyRing(store, clock, config.keys);
-  const auth = createAuth({ store, clock, hasher, keys, config: config.auth });
-  return { config, clock, store, hasher, keys, auth, close: () => store.close() };
+  const auth = createAuth({ store, clock, hasher, keys, cache, config: config.auth });
+  return {
+    config,
+    clock,
+    store,
+    hasher,
+    keys,
+    cache,
+    auth,
+    close: async () => {
+      await cache.close();
+      await store.close();
+    },
+  };
 }
 
 export interface AppHarness extends Harness {
@@ -35,8 +49,8 @@ export interface AppHarness extends Harness {
 }
 
 /** The HTTP application over `createHarness`, for `inject()` tests. */
-export async function createAppHarness(config: Config = testConfig()): Promise<AppHarness> {
-  const harness = await createHarness(config);
+export async function createAppHarness(config: Config = testConfig(), cache: SessionCache = noCache): Promise<AppHarness> {
+  const harness = await createHarness(config, cache);
   const app = await buildApp({ auth: harness.auth, logger: createLogger('silent') });
   return {
     ...harness,

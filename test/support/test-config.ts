@@ -6,7 +6,7 @@ import type { DatabaseConfig } from '../../src/store/open-store.js';
 
 type Overrides<T> = { readonly [K in keyof T]?: T[K] extends object ? Overrides<T[K]> : T[K] };
 /** Settings to change; a database replaces the default one whole. */
-export type ConfigOverrides = Omit<Overrides<Config>, 'database'> & { readonly database?: DatabaseConfig };
+export type ConfigOverrides = Omit<Overrides<Config>, 'database' | 'cache'> & { readonly database?: DatabaseConfig };
 
 /** A fresh SQLite file in its own temporary folder. */
 export function tempDatabasePath(): string {
@@ -22,6 +22,7 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
     profile: 'compat',
     server: { host: '127.0.0.1', port: 0 },
     database: { engine: 'sqlite', path: tempDatabasePath() },
+    cache: null,
     logLevel: 'silent',
     auth: {
       sessionIdleTimeoutSeconds: 86_400,

@@ -5,6 +5,7 @@ import type {
   ResetToken,
   Session,
   SessionKind,
+  SessionRef,
   StoredKey,
   User,
   UserClaims,
@@ -67,6 +68,10 @@ export function toSession(row: Selectable<SessionsTable>): Session {
     lastSeenAt: toDate(row.last_seen_at),
     expiresAt: toDate(row.expires_at),
   };
+}
+
+export function toSessionRef(row: Pick<Selectable<SessionsTable>, 'id' | 'kind' | 'token_hash'>): SessionRef {
+  return { id: row.id, kind: toSessionKind(row.kind), tokenHash: row.token_hash };
 }
 
 export function fromResetToken(token: ResetToken): ResetTokensTable {

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { Kysely, Migrator, sql } from 'kysely';
+import { Kysely, Migrator, sql, type ExpressionBuilder, type ExpressionWrapper, type SqlBool, type Transaction } from 'kysely';
 import {
   StoreConflictError,
   StoreUnavailableError,
@@ -7,6 +7,7 @@ import {
   type PurgeCounts,
   type ResetToken,
   type Session,
+  type SessionRef,
   type SessionWithEmail,
   type Store,
   type StoredKey,
@@ -25,9 +26,12 @@ import {
   toKey,
   toResetToken,
   toSession,
+  toSessionRef,
   toUser,
 } from './rows.js';
 import type { Tables } from './tables.js';
+
+type SessionFilter = (eb: ExpressionBuilder<Tables, 'sessions'>) => ExpressionWrapper<Tables, 'sessions', SqlBool>;
 
 // Rows purged per statement: large enough to be quick, small enough to never hold the write lock for long.
 const PURGE_BATCH = 500;
@@ -102,23 +106,33 @@ export class SqlStore implements Store {
     });
   }
 
-  insertSession(session: Session, options: InsertSessionOptions): Promise<boolean> {
+  insertSession(session: Session, options: InsertSessionOptions): Promise<readonly SessionRef[] | null> {
     return this.#guard(() =>
       this.#transaction().execute(async (trx) => {
         const query = trx.selectFrom('users').select('password_version').where('id', '=', session.userId);
         // Locking the user's row serialises its log-ins: the deletes below see every earlier insert.
         const user = await (this.#dialect.hasRowLocks ? query.forUpdate() : query).executeTakeFirst();
-        if (user === undefined || Number(user.password_version) !== options.passwordVersion) return false;
+        if (user === undefined || Number(user.password_version) !== options.passwordVersion) return null;
+        const ended: SessionRef[] = [];
         if (options.replacesTokenHash !== null) {
-          await trx.deleteFrom('sessions').where('token_hash', '=', options.replacesTokenHash).execute();
+          ended.push(...(await this.#deleteSessions(trx, (eb) => eb('token_hash', '=', options.replacesTokenHash))));
         }
         if (options.endOtherCookieSessions) {
-          await trx.deleteFrom('sessions').where('user_id', '=', session.userId).where('kind', '=', 'cookie').execute();
+          ended.push(
+            ...(await this.#deleteSessions(trx, (eb) => eb.and([eb('user_id', '=', session.userId), eb('kind', '=', 'cookie')]))),
+          );
         }
         await trx.insertInto('sessions').values(fromSession(session)).execute();
-        return true;
+        return ended;
       }),
     );
+  }
+
+  listUserSessions(userId: string): Promise<SessionRef[]> {
+    return this.#guard(async () => {
+      const rows = await this.#db.selectFrom('sessions').select(['id', 'kind', 'token_hash']).where('user_id', '=', userId).execute();
+      return rows.map(toSessionRef);
+    });
   }
 
   findSessionByTokenHash(tokenHash: string): Promise<SessionWithEmail | null> {
@@ -200,7 +214,7 @@ export class SqlStore implements Store {
     password: StoredPassword,
     keepSessionId: string,
     at: Date,
-  ): Promise<boolean> {
+  ): Promise<readonly SessionRef[] | null> {
     return this.#guard(() =>
       this.#transaction().execute(async (trx) => {
         const changed = await trx
@@ -219,10 +233,10 @@ export class SqlStore implements Store {
             ),
           )
           .executeTakeFirst();
-        if (changed.numUpdatedRows === 0n) return false;
-        await trx.deleteFrom('sessions').where('user_id', '=', userId).where('id', '!=', keepSessionId).execute();
+        if (changed.numUpdatedRows === 0n) return null;
+        const ended = await this.#deleteSessions(trx, (eb) => eb.and([eb('user_id', '=', userId), eb('id', '!=', keepSessionId)]));
         await trx.deleteFrom('reset_tokens').where('user_id', '=', userId).execute();
-        return true;
+        return ended;
       }),
     );
   }
@@ -250,7 +264,7 @@ export class SqlStore implements Store {
     });
   }
 
-  resetPassword(userId: string, tokenHash: string, password: StoredPassword, at: Date): Promise<boolean> {
+  resetPassword(userId: string, tokenHash: string, password: StoredPassword, at: Date): Promise<readonly SessionRef[] | null> {
     return this.#guard(() =>
       this.#transaction().execute(async (trx) => {
         // The user's row first, as in every transaction that touches it, so that two of them
@@ -263,7 +277,7 @@ export class SqlStore implements Store {
           .where('token_hash', '=', tokenHash)
           .where('expires_at', '>', at.getTime())
           .executeTakeFirst();
-        if (consumed.numDeletedRows === 0n) return false;
+        if (consumed.numDeletedRows === 0n) return null;
         await trx
           .updateTable('users')
           .set((eb) => ({
@@ -274,8 +288,7 @@ export class SqlStore implements Store {
           }))
           .where('id', '=', userId)
           .execute();
-        await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
-        return true;
+        return this.#deleteSessions(trx, (eb) => eb('user_id', '=', userId));
       }),
     );
   }
@@ -336,6 +349,17 @@ export class SqlStore implements Store {
   close(): Promise<void> {
     this.#closed = true;
     return this.#db.destroy();
+  }
+
+  /**
+   * Deletes the sessions `where` selects and returns them. Callers hold the user's row lock,
+   * so no session of that user appears between the select and the delete.
+   */
+  async #deleteSessions(trx: Transaction<Tables>, where: SessionFilter): Promise<SessionRef[]> {
+    const rows = await trx.selectFrom('sessions').select(['id', 'kind', 'token_hash']).where(where).execute();
+    if (rows.length === 0) return [];
+    await trx.deleteFrom('sessions').where('id', 'in', rows.map((row) => row.id)).execute();
+    return rows.map(toSessionRef);
   }
 
   /**
