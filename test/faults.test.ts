@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, TEST_ENGINES, type TestDatabase } from './support/databases.js';
+import { requests } from './support/requests-like.js';
+import { runCli, startServer, type ServerProcess } from './support/server-process.js';
+import { TcpProxy } from './support/tcp-proxy.js';
+
+const SERVER_ENGINES = TEST_ENGINES.filter((engine) => engine !== 'sqlite');
+
+/** DESIGN.md §6: the database goes away and comes back; Sesame stays up, says 503, and recovers by itself. */
+describe.each(SERVER_ENGINES)('losing %s', (engine) => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function serverBehindProxy(): Promise<{ server: ServerProcess; proxy: TcpProxy; database: TestDatabase }> {
+    const database = await createTestDatabase(engine);
+    cleanups.push(() => database.drop());
+    const target = new URL(database.url);
+    const proxy = await TcpProxy.start(target.hostname, Number(target.port));
+    cleanups.push(() => proxy.stop());
+    const server = await startServer({ database: proxy.through(database.url) });
+    cleanups.push(() => server.stop('SIGKILL'));
+    return { server, proxy, database };
+  }
+
+  it("answers 503 in each route family's shape, is not ready, stays up, and recovers", async () => {
+    const { server, proxy } = await serverBehindProxy();
+    await requests.post(`${server.url}/users`, { data: { email: 'a@x.io', password: 'pw' } });
+    const cookie = (await requests.post(`${server.url}/sessions`, { data: { email: 'a@x.io', password: 'pw' } })).cookies.get('session_id')!;
+
+    await proxy.cut();
+    const profile = await requests.get(`${server.url}/profile`, { cookies: { session_id: cookie } });
+    expect(profile.statusCode).toBe(503);
+    expect(profile.headers.get('retry-after')).toBe('5');
+    expect(profile.json()).toEqual({ message: 'service unavailable, retry shortly' });
+    const token = await requests.post(`${server.url}/token`, { data: { grant_type: 'password', username: 'a@x.io', password: 'pw' } });
+    expect(token.statusCode).toBe(503);
+    expect(token.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'service unavailable, retry shortly' });
+    expect((await requests.get(`${server.url}/ready`)).statusCode).toBe(503);
+    expect((await requests.get(`${server.url}/health`)).statusCode).toBe(200);
+
+    await proxy.restore();
+    await expect.poll(async () => (await requests.get(`${server.url}/ready`)).statusCode, { timeout: 15_000 }).toBe(200);
+    expect((await requests.get(`${server.url}/profile`, { cookies: { session_id: cookie } })).statusCode).toBe(200);
+    expect(server.child.exitCode).toBeNull();
+  });
+
+  it('exits 1 with a clear error when the database cannot be reached at start', async () => {
+    const { url } = await createTestDatabase(engine).then((database) => (cleanups.push(() => database.drop()), database));
+    const unreachable = new URL(url);
+    unreachable.hostname = '127.0.0.1';
+    unreachable.port = '9';
+    unreachable.password = 's3cret-db-pass';
+    const { code, stdout, stderr } = await runCli(['serve', '--port', '0', '--database', unreachable.toString()]);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/"msg":"serve failed: .*ECONNREFUSED/);
+    expect(stdout + stderr).not.toContain('s3cret-db-pass');
+  });
+});
