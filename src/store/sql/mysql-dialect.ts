@@ -23,6 +23,8 @@ export function openMysql(url: string, poolSize: number): SqlDialect {
     uri: url,
     connectionLimit: poolSize,
     connectTimeout: 5_000,
+    // Dead connections are noticed by the operating system, not left to hang a request.
+    enableKeepAlive: true,
     // Affected rows count the rows a WHERE matched, not only those whose values changed:
     // a compare-and-set that writes the same value still reports its match.
     flags: ['FOUND_ROWS'],

@@ -9,7 +9,14 @@ const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying
 
 /** A PostgreSQL pool of at most `poolSize` connections for `url`. */
 export function openPostgres(url: string, poolSize: number): SqlDialect {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    // A server that stops answering without closing the connection must not hold a request for ever.
+    query_timeout: 10_000,
+  });
   // An idle connection whose server went away is reported here; left unhandled it would end
   // the process. The next query on the pool fails and is answered as unavailable.
   pool.on('error', () => undefined);
