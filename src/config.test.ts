@@ -151,7 +151,7 @@ describe('loadConfig', () => {
     ['mariadb://root@127.0.0.1/sesame', 'mysql', 'mysql://root@127.0.0.1/sesame'],
   ])('reads the server URL %s', (url, engine, driverUrl) => {
     const { config } = loadConfig({ env: { SESAME_DATABASE_URL: url, SESAME_DATABASE_POOL_SIZE: '25' } });
-    expect(config.database).toEqual({ engine, url: driverUrl, poolSize: 25 });
+    expect(config.database).toEqual({ engine, url: driverUrl, poolSize: 25, timeoutSeconds: 10 });
   });
 
   it('reads sqlite::memory: as an in-memory database', () => {

@@ -18,6 +18,7 @@ const Settings = Type.Object({
   // A server URL may hold a password: its value is never echoed.
   SESAME_DATABASE_URL: Type.String({ minLength: 1, default: 'sqlite:./data/sesame.db', secret: true }),
   SESAME_DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  SESAME_DATABASE_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 300, default: 10 }),
   SESAME_REDIS_URL: Type.Optional(Type.String({ minLength: 1, pattern: '^rediss?://', secret: true })),
   SESAME_REDIS_KEY_PREFIX: Type.String({ default: 'sesame:' }),
   SESAME_LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
@@ -124,8 +125,8 @@ export function loadConfig(sources: {
   // lists every problem.
   const settings = values as Settings;
   const valid = (...names: Array<keyof Settings>) => names.every((name) => !invalid.has(name));
-  const database = valid('SESAME_DATABASE_URL', 'SESAME_DATABASE_POOL_SIZE')
-    ? parseDatabaseUrl(settings.SESAME_DATABASE_URL, settings.SESAME_DATABASE_POOL_SIZE, problems)
+  const database = valid('SESAME_DATABASE_URL', 'SESAME_DATABASE_POOL_SIZE', 'SESAME_DATABASE_TIMEOUT_SECONDS')
+    ? parseDatabaseUrl(settings.SESAME_DATABASE_URL, settings.SESAME_DATABASE_POOL_SIZE, settings.SESAME_DATABASE_TIMEOUT_SECONDS, problems)
     : null;
   if (valid('SESAME_PROFILE') && settings.SESAME_PROFILE === 'strict') {
     problems.push(
@@ -239,7 +240,7 @@ function decodeKey(
   return bytes;
 }
 
-function parseDatabaseUrl(url: string, poolSize: number, problems: string[]): DatabaseConfig | null {
+function parseDatabaseUrl(url: string, poolSize: number, timeoutSeconds: number, problems: string[]): DatabaseConfig | null {
   if (url.startsWith('sqlite:')) {
     // Both `sqlite:relative/path` and `sqlite:///absolute/path` are common spellings.
     const rest = url.slice('sqlite:'.length);
@@ -257,7 +258,7 @@ function parseDatabaseUrl(url: string, poolSize: number, problems: string[]): Da
     return null;
   }
   // mysql2 knows only the mysql: scheme; MariaDB speaks the same protocol.
-  return { engine, url: engine === 'mysql' ? url.replace(/^mariadb:/, 'mysql:') : url, poolSize };
+  return { engine, url: engine === 'mysql' ? url.replace(/^mariadb:/, 'mysql:') : url, poolSize, timeoutSeconds };
 }
 
 function deepFreeze<T extends object>(value: T): T {

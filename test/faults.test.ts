@@ -13,13 +13,13 @@ describe.each(SERVER_ENGINES)('losing %s', (engine) => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function serverBehindProxy(): Promise<{ server: ServerProcess; proxy: TcpProxy; database: TestDatabase }> {
+  async function serverBehindProxy(env: Record<string, string> = {}): Promise<{ server: ServerProcess; proxy: TcpProxy; database: TestDatabase }> {
     const database = await createTestDatabase(engine);
     cleanups.push(() => database.drop());
     const target = new URL(database.url);
     const proxy = await TcpProxy.start(target.hostname, Number(target.port));
     cleanups.push(() => proxy.stop());
-    const server = await startServer({ database: proxy.through(database.url) });
+    const server = await startServer({ database: proxy.through(database.url), env });
     cleanups.push(() => server.stop('SIGKILL'));
     return { server, proxy, database };
   }
@@ -43,6 +43,40 @@ describe.each(SERVER_ENGINES)('losing %s', (engine) => {
     await proxy.restore();
     await expect.poll(async () => (await requests.get(`${server.url}/ready`)).statusCode, { timeout: 15_000 }).toBe(200);
     expect((await requests.get(`${server.url}/profile`, { cookies: { session_id: cookie } })).statusCode).toBe(200);
+    expect(server.child.exitCode).toBeNull();
+  });
+
+  it('stays up when the database goes away under requests in flight', async () => {
+    const { server, proxy } = await serverBehindProxy();
+    await requests.post(`${server.url}/users`, { data: { email: 'a@x.io', password: 'pw' } });
+    const cookie = (await requests.post(`${server.url}/sessions`, { data: { email: 'a@x.io', password: 'pw' } })).cookies.get('session_id')!;
+    const traffic = Array.from({ length: 40 }, (_, index) =>
+      index % 2 === 0
+        ? requests.get(`${server.url}/profile`, { cookies: { session_id: cookie } })
+        : requests.post(`${server.url}/token`, { data: { grant_type: 'password', username: 'a@x.io', password: 'pw' } }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await proxy.cut();
+    const statuses = (await Promise.all(traffic)).map((response) => response.statusCode);
+    expect(statuses.every((status) => status === 200 || status === 503)).toBe(true);
+    expect(server.child.exitCode).toBeNull();
+    await proxy.restore();
+    await expect.poll(async () => (await requests.get(`${server.url}/ready`)).statusCode, { timeout: 15_000 }).toBe(200);
+    expect(server.child.exitCode).toBeNull();
+  });
+
+  it('answers 503 in time when the database stops answering without closing its connections', async () => {
+    const { server, proxy } = await serverBehindProxy({ SESAME_DATABASE_TIMEOUT_SECONDS: '1' });
+    await requests.post(`${server.url}/users`, { data: { email: 'a@x.io', password: 'pw' } });
+    const cookie = (await requests.post(`${server.url}/sessions`, { data: { email: 'a@x.io', password: 'pw' } })).cookies.get('session_id')!;
+    proxy.stall();
+    const started = Date.now();
+    const profile = await requests.get(`${server.url}/profile`, { cookies: { session_id: cookie } });
+    expect(profile.statusCode).toBe(503);
+    expect((await requests.get(`${server.url}/ready`)).statusCode).toBe(503);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    proxy.resume();
+    await expect.poll(async () => (await requests.get(`${server.url}/profile`, { cookies: { session_id: cookie } })).statusCode, { timeout: 15_000 }).toBe(200);
     expect(server.child.exitCode).toBeNull();
   });
 

@@ -70,6 +70,22 @@ describe.runIf(TEST_REDIS_URL).each(SERVER_ENGINES)('two instances sharing %s an
     expect(await profileByBearer(a, pair.access_token)).toBe(401);
   });
 
+  it('end everywhere the other sessions a password change on one ended', async () => {
+    const cookie = await logIn(a);
+    const pair = await grant(a);
+    expect(await profileByCookie(a, cookie)).toBe(200);
+    const change = (password: string, newPassword: string) =>
+      fetch(`${b.url}/password`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${pair.access_token}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ password, new_password: newPassword }),
+      }).then((response) => response.status);
+    expect(await change('pw', 'pw2')).toBe(200);
+    expect(await profileByCookie(a, cookie)).toBe(403);
+    expect(await profileByBearer(a, pair.access_token)).toBe(200);
+    expect(await change('pw2', 'pw')).toBe(200);
+  });
+
   it('keep the grace window and reuse detection across instances', async () => {
     const first = await grant(a);
     const child = (await refresh(a, first.refresh_token)).json() as { refresh_token: string; access_token: string };

@@ -18,7 +18,10 @@ export interface SessionCache {
   get(key: string): Promise<SessionWithEmail | 'ended' | null>;
   /** Caches a live session, unless its key is marked ended. Throws `CacheUnavailableError`. */
   put(key: string, session: SessionWithEmail): Promise<void>;
-  /** Replaces a cached session whose last use moved, unless it is not cached or marked ended. Throws `CacheUnavailableError`. */
+  /**
+   * Replaces a cached session whose last use moved, unless it is not cached or marked ended;
+   * never extends how long it stays cached. Throws `CacheUnavailableError`.
+   */
   update(key: string, session: SessionWithEmail): Promise<void>;
   /** Marks sessions ended, whatever is cached under their keys. Throws `CacheUnavailableError` when it cannot. */
   markEnded(keys: readonly string[]): Promise<void>;

@@ -22,31 +22,35 @@ export async function readSession(
 
 /**
  * True when the session is within its idle timeout and absolute lifetime now; records the
- * use, at most once a minute, so that a session in use does not go idle.
+ * use, at most once a minute, so that a session in use does not go idle. Recording it is also
+ * when a cached copy meets the store: a session the store no longer has has ended.
  */
 export async function isSessionInUse(deps: AuthDeps, session: SessionWithEmail): Promise<boolean> {
   const { store, cache, clock, config } = deps;
   const now = clock.now();
   if (!isSessionLive(session, now, config)) return false;
-  if (needsTouch(session, now)) {
-    await store.touchSession(session.id, now);
-    await ignoringOutage(() => cache.update(cacheKeyOf(session), { ...session, lastSeenAt: now }), undefined);
+  if (!needsTouch(session, now)) return true;
+  const key = cacheKeyOf(session);
+  if (!(await store.touchSession(session.id, now))) {
+    await tryMarkEnded(deps, [key]);
+    return false;
   }
+  await ignoringOutage(() => cache.update(key, { ...session, lastSeenAt: now }), undefined);
   return true;
 }
 
 /**
- * Marks sessions ended in the cache. Called before the store ends them, and again after with
- * what it actually ended; when the cache cannot be written this throws, and the request fails
- * (503) rather than leave an instance believing an ended session is live.
+ * Marks sessions ended in the cache before the store ends them; throws `CacheUnavailableError`
+ * when the cache cannot take the marks, so that the caller changes nothing and answers 503.
  */
-export async function markEnded(deps: AuthDeps, sessions: readonly SessionRef[]): Promise<void> {
-  await markKeysEnded(deps, sessions.map(cacheKeyOf));
+export async function markEnded({ cache }: AuthDeps, sessions: readonly SessionRef[]): Promise<void> {
+  if (cache.enabled && sessions.length > 0) await cache.markEnded(sessions.map(cacheKeyOf));
 }
 
-/** `markEnded` by cache keys. */
-export async function markKeysEnded({ cache }: AuthDeps, keys: readonly string[]): Promise<void> {
-  if (cache.enabled && keys.length > 0) await cache.markEnded(keys);
+/** Marks cache keys ended if the cache can be reached; returns whether it could. */
+export async function tryMarkEnded({ cache }: AuthDeps, keys: readonly string[]): Promise<boolean> {
+  if (!cache.enabled || keys.length === 0) return true;
+  return ignoringOutage(async () => (await cache.markEnded(keys), true), false);
 }
 
 async function ignoringOutage<T>(operation: () => Promise<T>, fallback: T): Promise<T> {
@@ -56,4 +60,18 @@ async function ignoringOutage<T>(operation: () => Promise<T>, fallback: T): Prom
     if (error instanceof CacheUnavailableError) return fallback;
     throw error;
   }
+}
+
+/**
+ * Ends one session: marks it ended in the cache if it can, then deletes it in the store, so
+ * that it ends even while the cache is away. When the cache could not be told, throws
+ * `CacheUnavailableError` after the store has ended it: a cached copy may live out its minute
+ * on other instances, and the caller hears 503 rather than a plain success. Returns whether
+ * the store still had the session.
+ */
+export async function endSession(deps: AuthDeps, session: SessionRef): Promise<boolean> {
+  const marked = await tryMarkEnded(deps, [cacheKeyOf(session)]);
+  const deleted = await deps.store.deleteSession(session.id);
+  if (!marked) throw new CacheUnavailableError('the session has ended, but the cache could not be told');
+  return deleted;
 }

@@ -1,6 +1,6 @@
 import type { Auth, AuthDeps } from './auth.js';
 import { cacheKeyOf, cookieCacheKey } from './cache.js';
-import { isSessionInUse, markEnded, markKeysEnded, readSession } from './cached-sessions.js';
+import { endSession, isSessionInUse, markEnded, readSession, tryMarkEnded } from './cached-sessions.js';
 import { checkCredentials, invalidCredentials } from './credentials.js';
 import { toEmailKey } from './emails.js';
 import { AuthError } from './errors.js';
@@ -19,7 +19,10 @@ type PasswordUseCases = Pick<
 export function createPasswordAuth(deps: AuthDeps): PasswordUseCases {
   const { store, clock, hasher, cache, config } = deps;
 
-  /** The user's sessions but `keepSessionId`, marked ended ahead of a change that ends them. */
+  /**
+   * The user's sessions but `keepSessionId`, marked ended ahead of a password change or reset
+   * that ends them; when the cache cannot take the marks, this throws and nothing changes.
+   */
   async function markOthersEnded(userId: string, keepSessionId: string | null): Promise<void> {
     if (!cache.enabled) return;
     const sessions = await store.listUserSessions(userId);
@@ -59,10 +62,12 @@ export function createPasswordAuth(deps: AuthDeps): PasswordUseCases {
       const { session, secret } = newCookieSession(user.id, clock.now(), config);
       const replacesTokenHash =
         previousSessionToken !== null && isSecretShaped(previousSessionToken) ? hashSecret(previousSessionToken) : null;
+      // A log-in must work while the cache is away, so the sessions it replaces are marked
+      // ended where the cache can be reached; a copy it could not mark lives out its minute.
       if (cache.enabled) {
         const others = config.singleCookieSession ? (await store.listUserSessions(user.id)).filter((other) => other.kind === 'cookie') : [];
         const replaced = replacesTokenHash === null ? [] : [cookieCacheKey(replacesTokenHash)];
-        await markKeysEnded(deps, [...others.map(cacheKeyOf), ...replaced]);
+        await tryMarkEnded(deps, [...others.map(cacheKeyOf), ...replaced]);
       }
       const ended = await store.insertSession(session, {
         passwordVersion: user.passwordVersion,
@@ -70,7 +75,7 @@ export function createPasswordAuth(deps: AuthDeps): PasswordUseCases {
         replacesTokenHash,
       });
       if (!ended) throw invalidCredentials();
-      await markEnded(deps, ended);
+      await tryMarkEnded(deps, ended.map(cacheKeyOf));
       return { sessionToken: secret };
     },
 
@@ -84,9 +89,7 @@ export function createPasswordAuth(deps: AuthDeps): PasswordUseCases {
 
     async logOut(principal) {
       const session = await store.findSessionById(principal.sessionId);
-      if (!session) throw invalidSession();
-      await markEnded(deps, [session]);
-      if (!(await store.deleteSession(session.id))) throw invalidSession();
+      if (!session || !(await endSession(deps, session))) throw invalidSession();
     },
 
     async changePassword(principal, currentPassword, newPassword) {
@@ -100,7 +103,8 @@ export function createPasswordAuth(deps: AuthDeps): PasswordUseCases {
       // A reset or a log-out while the new password was hashing wins over this change.
       const ended = await store.changePassword(user.id, user.passwordVersion, stored, principal.sessionId, clock.now());
       if (!ended) throw invalidSession();
-      await markEnded(deps, ended);
+      // Sessions started while the change ran were not marked ahead; mark them now if possible.
+      await tryMarkEnded(deps, ended.map(cacheKeyOf));
     },
 
     async requestPasswordReset(email) {
@@ -127,7 +131,7 @@ export function createPasswordAuth(deps: AuthDeps): PasswordUseCases {
       // The store consumes the token atomically: of concurrent resets with one token, one wins.
       const ended = await store.resetPassword(user.id, tokenHash, stored, clock.now());
       if (!ended) throw invalidResetToken();
-      await markEnded(deps, ended);
+      await tryMarkEnded(deps, ended.map(cacheKeyOf));
     },
   };
 }

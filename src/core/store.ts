@@ -167,8 +167,8 @@ export interface Store {
    */
   confirmRefreshToken(sessionId: string, refreshHash: string, at: Date): Promise<boolean>;
 
-  /** Moves `lastSeenAt` forward to `seenAt`; never moves it back. */
-  touchSession(sessionId: string, seenAt: Date): Promise<void>;
+  /** Moves `lastSeenAt` forward to `seenAt`, never back. Returns false when the session no longer exists. */
+  touchSession(sessionId: string, seenAt: Date): Promise<boolean>;
 
   /** Deletes one session. Returns whether it existed (of concurrent calls, exactly one gets true). */
   deleteSession(sessionId: string): Promise<boolean>;

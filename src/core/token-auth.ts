@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { RESERVED_CLAIMS, signAccessToken, verifyAccessToken, type AccessTokenClaims } from './access-tokens.js';
 import type { Auth, AuthDeps, TokenPair } from './auth.js';
-import { tokenCacheKey } from './cache.js';
-import { isSessionInUse, markEnded, readSession } from './cached-sessions.js';
+import { endSession, isSessionInUse, readSession } from './cached-sessions.js';
+import { CacheUnavailableError, tokenCacheKey } from './cache.js';
 import { checkCredentials, invalidCredentials } from './credentials.js';
 import { toEmailKey } from './emails.js';
 import { AuthError } from './errors.js';
@@ -118,9 +118,11 @@ export function createTokenAuth(deps: AuthDeps): TokenUseCases {
       }
       const steps = Math.min(session.refreshGeneration, MAX_ANCESTRY_STEPS);
       if (isUsedAncestor(keys.refreshKey(), parsed.secret, session.refreshHash, steps)) {
-        // A used token came back: someone holds a copy. End everything issued in this session.
-        await markEnded(deps, [session]);
-        await store.deleteSession(session.id);
+        // A used token came back: someone holds a copy. End everything issued in this session;
+        // the answer is invalid_grant whether or not the cache could be told.
+        await endSession(deps, session).catch((error: unknown) => {
+          if (!(error instanceof CacheUnavailableError)) throw error;
+        });
         throw invalidGrant('refresh token was already used; the session has ended');
       }
       throw invalidGrant();
@@ -136,16 +138,14 @@ export function createTokenAuth(deps: AuthDeps): TokenUseCases {
       // Only the session's current refresh token ends it: a guessed one changes nothing.
       const refreshed = await sessionOfCurrentRefreshToken(token);
       if (refreshed) {
-        await markEnded(deps, [refreshed]);
-        await store.deleteSession(refreshed.id);
+        await endSession(deps, refreshed);
         return;
       }
       const claims = await verifyAccessToken(keys, clock, config, token);
       if (!claims) return;
       const session = await store.findSessionById(claims.sid);
       if (session?.userId !== claims.sub) return;
-      await markEnded(deps, [session]);
-      await store.deleteSession(session.id);
+      await endSession(deps, session);
     },
 
     async introspectToken(token) {

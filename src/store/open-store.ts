@@ -4,7 +4,13 @@ import type { Store } from '../core/store.js';
 /** Which engine and where. A union, so each engine carries exactly the settings it needs. */
 export type DatabaseConfig =
   | { readonly engine: 'sqlite'; readonly path: string }
-  | { readonly engine: 'postgres' | 'mysql'; readonly url: string; readonly poolSize: number };
+  | {
+      readonly engine: 'postgres' | 'mysql';
+      readonly url: string;
+      readonly poolSize: number;
+      /** How long connecting or one operation may take before it is answered as unavailable. */
+      readonly timeoutSeconds: number;
+    };
 
 /** The shared session cache: a Redis URL and the prefix of every key, or none. */
 export type CacheConfig = { readonly url: string; readonly keyPrefix: string } | null;
@@ -28,11 +34,11 @@ export async function openStore(database: DatabaseConfig): Promise<EngineStore> 
     }
     case 'postgres': {
       const { openPostgres } = await import('./sql/postgres-dialect.js');
-      return new SqlStore(openPostgres(database.url, database.poolSize));
+      return new SqlStore(openPostgres(database.url, database.poolSize, database.timeoutSeconds * 1000));
     }
     case 'mysql': {
       const { openMysql } = await import('./sql/mysql-dialect.js');
-      return new SqlStore(openMysql(database.url, database.poolSize));
+      return new SqlStore(openMysql(database.url, database.poolSize, database.timeoutSeconds * 1000));
     }
   }
 }

@@ -54,7 +54,7 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
     const url = new URL(POSTGRES_ADMIN_URL);
     url.pathname = `/${name}`;
     return {
-      config: { engine, url: url.toString(), poolSize: 10 },
+      config: { engine, url: url.toString(), poolSize: 10, timeoutSeconds: 10 },
       url: url.toString(),
       drop: () => onPostgres(`drop database if exists ${name} with (force)`),
     };
@@ -63,7 +63,7 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
   const url = new URL(MYSQL_ADMIN_URL);
   url.pathname = `/${name}`;
   return {
-    config: { engine, url: url.toString(), poolSize: 10 },
+    config: { engine, url: url.toString(), poolSize: 10, timeoutSeconds: 10 },
     url: url.toString(),
     drop: () => onMysql(`drop database if exists ${name}`),
   };

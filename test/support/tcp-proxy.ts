@@ -9,6 +9,9 @@ export class TcpProxy {
   readonly #sockets = new Set<Socket>();
   #server: Server | null = null;
   #port = 0;
+  // While stalled, bytes are held, not forwarded: a server that stops answering but keeps
+  // its connections open.
+  #held: Array<() => void> | null = null;
 
   private constructor(target: { host: string; port: number }) {
     this.#target = target;
@@ -46,6 +49,18 @@ export class TcpProxy {
     await this.#listen(this.#port);
   }
 
+  /** Keeps every connection open but forwards nothing, in either direction. */
+  stall(): void {
+    this.#held ??= [];
+  }
+
+  /** Forwards again, the bytes held during the stall first. */
+  resume(): void {
+    const held = this.#held ?? [];
+    this.#held = null;
+    for (const deliver of held) deliver();
+  }
+
   async stop(): Promise<void> {
     await this.cut();
   }
@@ -58,7 +73,14 @@ export class TcpProxy {
         socket.on('close', () => this.#sockets.delete(socket));
         socket.on('error', () => undefined);
       }
-      client.pipe(upstream).pipe(client);
+      const forward = (from: Socket, to: Socket) =>
+        from.on('data', (chunk: Buffer) => {
+          const deliver = () => to.write(chunk);
+          if (this.#held) this.#held.push(deliver);
+          else deliver();
+        });
+      forward(client, upstream);
+      forward(upstream, client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });

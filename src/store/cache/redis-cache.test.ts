@@ -98,6 +98,19 @@ describe.runIf(TEST_REDIS_URL)('the Redis session cache', () => {
     await proxy.stop();
   });
 
+  it('keeps the command and its keys out of the errors it raises', async () => {
+    const cache = await open();
+    await raw.hset(`${prefix}k`, 'field', 'value');
+    const error = await cache.get('k').then(
+      () => null,
+      (failure: CacheUnavailableError) => failure,
+    );
+    expect(error).toBeInstanceOf(CacheUnavailableError);
+    const cause = error!.cause as Error;
+    expect(cause.message).toMatch(/WRONGTYPE/);
+    expect(JSON.stringify(cause, Object.getOwnPropertyNames(cause))).not.toContain(prefix);
+  });
+
   describe('shared by two instances on one database', () => {
     let a: AppHarness;
     let b: AppHarness;
@@ -147,30 +160,60 @@ describe.runIf(TEST_REDIS_URL)('the Redis session cache', () => {
       expect(await profile(a, kept)).toBe(200);
     });
 
-    it('serves from the database while Redis is away, and refuses to end a session it cannot mark', async () => {
+    it('keeps serving from the database while Redis is away: log-ins work, log-outs end the session and say 503', async () => {
       const proxy = await TcpProxy.start('127.0.0.1', Number(new URL(url).port || 6379));
-      const config = testConfig({ database: a.config.database });
-      const c = await createAppHarness(config, await open(proxy.through(url)));
+      // One cookie session per user: a log-in during the outage replaces the earlier one.
+      const c = await createAppHarness(testConfig({ database: a.config.database }), await open(proxy.through(url)));
       try {
-        const cookie = await logIn(c);
-        expect(await profile(c, cookie)).toBe(200);
+        const first = await logIn(c);
+        expect(await profile(c, first)).toBe(200);
+        const grant = await c.app.inject({ method: 'POST', url: '/token', headers: form, payload: 'grant_type=password&username=a%40x.io&password=pw' });
+        const { access_token } = grant.json<{ access_token: string }>();
         await proxy.cut();
-        expect(await profile(c, cookie)).toBe(200);
-        const refused = await c.app.inject({ method: 'DELETE', url: '/sessions', headers: { cookie: `session_id=${cookie}` } });
-        expect(refused.statusCode).toBe(503);
-        expect(refused.json()).toEqual({ message: 'service unavailable, retry shortly' });
-        expect(await profile(c, cookie)).toBe(200);
+        expect(await profile(c, first)).toBe(200);
+        const second = await logIn(c);
+        expect(await profile(c, first)).toBe(403);
+        expect(await profile(c, second)).toBe(200);
+
+        const logout = await c.app.inject({ method: 'DELETE', url: '/sessions', headers: { cookie: `session_id=${second}` } });
+        expect(logout.statusCode).toBe(503);
+        expect(logout.json()).toEqual({ message: 'service unavailable, retry shortly' });
+        expect(await profile(c, second)).toBe(403);
+
+        // A password change cannot tell the cache which sessions it ends (the token session):
+        // it changes nothing.
+        const third = await logIn(c);
+        const change = await c.app.inject({
+          method: 'PUT',
+          url: '/password',
+          headers: { ...form, cookie: `session_id=${third}` },
+          payload: 'password=pw&new_password=new',
+        });
+        expect(change.statusCode).toBe(503);
+        expect((await c.app.inject({ method: 'POST', url: '/sessions', headers: form, payload: 'email=a%40x.io&password=pw' })).statusCode).toBe(200);
+        const bearer = await c.app.inject({ method: 'GET', url: '/profile', headers: { authorization: `Bearer ${access_token}` } });
+        expect(bearer.statusCode).toBe(200);
+
         await proxy.restore();
-        await expect
-          .poll(async () => (await c.app.inject({ method: 'DELETE', url: '/sessions', headers: { cookie: `session_id=${cookie}` } })).statusCode, {
-            timeout: 5_000,
-          })
-          .toBe(302);
-        expect(await profile(a, cookie)).toBe(403);
+        await expect.poll(async () => (await logIn(c)) && (await raw.keys(`${prefix}*`)).length > 0, { timeout: 5_000 }).toBe(true);
       } finally {
         await c.close();
         await proxy.stop();
       }
+    });
+
+    it('never renews a cached copy of a session the store no longer has', async () => {
+      const cookie = await logIn(a);
+      expect(await profile(a, cookie)).toBe(200);
+      // Ended behind the cache's back (as if a mark had been lost): the copy is stale...
+      const session = await a.store.findSessionByTokenHash(hashSecret(cookie));
+      await a.store.deleteSession(session!.id);
+      expect(await profile(a, cookie)).toBe(200);
+      // ...until its use is next recorded, at most a minute on, when the store says it is gone.
+      a.clock.advanceSeconds(60);
+      expect(await profile(a, cookie)).toBe(403);
+      expect(await raw.get(`${prefix}${cookieCacheKey(hashSecret(cookie))}`)).toBe('ended');
+      expect(await profile(b, cookie)).toBe(403);
     });
 
     it('gives the same answers after the cache is flushed', async () => {

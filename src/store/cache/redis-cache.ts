@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { CacheUnavailableError, type SessionCache } from '../../core/cache.js';
 import type { SessionWithEmail } from '../../core/store.js';
+import { withoutStatement } from '../sql/dialects.js';
 
 // A cached session lives a minute, the touch interval: an entry never runs far behind the store.
 const ENTRY_TTL_MS = 60_000;
@@ -10,9 +11,10 @@ const ENDED = 'ended';
 // A command slower than this is given up on: the store answers instead.
 const COMMAND_TIMEOUT_MS = 500;
 
-// Replaces a cached session only if one is cached and it is not marked ended: never creates.
+// Replaces a cached session only if one is cached and not marked ended: never creates an
+// entry, and never extends one (KEEPTTL), so an entry lives at most a minute after it was read.
 const UPDATE_IF_LIVE = `local current = redis.call('GET', KEYS[1])
-if current and current ~= ARGV[3] then return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+if current and current ~= ARGV[2] then return redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL') end
 return false`;
 
 /** The session cache on Redis, with every key under `keyPrefix`. */
@@ -46,7 +48,7 @@ export class RedisCache implements SessionCache {
   }
 
   async update(key: string, session: SessionWithEmail): Promise<void> {
-    await this.#run(() => this.#redis.eval(UPDATE_IF_LIVE, 1, key, encode(session), ENTRY_TTL_MS, ENDED));
+    await this.#run(() => this.#redis.eval(UPDATE_IF_LIVE, 1, key, encode(session), ENDED));
   }
 
   async markEnded(keys: readonly string[]): Promise<void> {
@@ -56,7 +58,7 @@ export class RedisCache implements SessionCache {
       return pipeline.exec();
     });
     const failed = results?.find(([error]) => error !== null);
-    if (!results || failed) throw new CacheUnavailableError('the cache did not take every mark', { cause: failed?.[0] });
+    if (!results || failed) throw new CacheUnavailableError('the cache did not take every mark', { cause: withoutStatement(failed?.[0]) });
   }
 
   /**
@@ -81,7 +83,7 @@ export class RedisCache implements SessionCache {
     try {
       return await command();
     } catch (error) {
-      throw new CacheUnavailableError('the cache is unavailable', { cause: error });
+      throw new CacheUnavailableError('the cache is unavailable', { cause: withoutStatement(error) });
     }
   }
 }

@@ -30,6 +30,12 @@ export interface SqlDialect {
   readonly upsert: 'on-conflict' | 'on-duplicate-key';
   /** Sorts an engine error into a unique-key conflict, an unavailable database, or neither (a bug). */
   classifyError(error: unknown): 'conflict' | 'unavailable' | null;
+  /**
+   * How long one store operation may take before it is answered as unavailable, or null when
+   * operations cannot hang (SQLite runs in-process). The operation itself is not cancelled:
+   * its connection comes back to the pool when the server answers or the socket dies.
+   */
+  readonly deadlineMs: number | null;
 }
 
 // Node's own network errors: the database cannot be reached.
@@ -39,6 +45,20 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 export function errorCode(error: unknown): string | null {
   const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
   return typeof code === 'string' ? code : null;
+}
+
+/**
+ * A copy of a driver error that keeps its name, code and message and drops what drivers add
+ * beside them (mysql2's `sql` with the values written in, pg's `detail`, ioredis's command
+ * arguments): whatever reaches a log must not carry a password hash or a token hash.
+ */
+export function withoutStatement(error: unknown): Error {
+  if (!(error instanceof Error)) return new Error(String(error));
+  const copy = new Error(error.message);
+  copy.name = error.name;
+  const code = errorCode(error);
+  if (code !== null) Object.assign(copy, { code });
+  return copy;
 }
 
 /** True for errors that mean the network path to the database is down. */

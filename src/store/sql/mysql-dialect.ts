@@ -17,14 +17,15 @@ const UNAVAILABLE_CODES = new Set([
 // first, MySQL 8 the second; the server is asked which it has.
 const NO_PAD_BINARY_COLLATIONS = ['utf8mb4_nopad_bin', 'utf8mb4_0900_bin'];
 
-/** A MySQL or MariaDB pool of at most `poolSize` connections for `url`. */
-export function openMysql(url: string, poolSize: number): SqlDialect {
+/** A MySQL or MariaDB pool of at most `poolSize` connections for `url`; connecting may take `timeoutMs`. */
+export function openMysql(url: string, poolSize: number, timeoutMs: number): SqlDialect {
   const pool = createPool({
     uri: url,
     connectionLimit: poolSize,
-    connectTimeout: 5_000,
-    // Dead connections are noticed by the operating system, not left to hang a request.
+    connectTimeout: timeoutMs,
+    // Idle connections to a server that went away are found by TCP keep-alive probes.
     enableKeepAlive: true,
+    keepAliveInitialDelay: 10_000,
     // Affected rows count the rows a WHERE matched, not only those whose values changed:
     // a compare-and-set that writes the same value still reports its match.
     flags: ['FOUND_ROWS'],
@@ -35,7 +36,10 @@ export function openMysql(url: string, poolSize: number): SqlDialect {
     async columns(db: Kysely<unknown>): Promise<Columns> {
       const { rows } = await sql<{ name: string }>`select COLLATION_NAME as name from information_schema.COLLATIONS`.execute(db);
       const available = new Set(rows.map((row) => row.name));
-      const collation = NO_PAD_BINARY_COLLATIONS.find((name) => available.has(name)) ?? 'utf8mb4_bin';
+      const collation = NO_PAD_BINARY_COLLATIONS.find((name) => available.has(name));
+      if (!collation) {
+        throw new Error('this MySQL server has no NO PAD binary collation (utf8mb4_nopad_bin or utf8mb4_0900_bin): MariaDB 10.2+ or MySQL 8.0.17+ is needed');
+      }
       return {
         key: (length: number) => sql`varchar(${sql.raw(String(length))}) character set utf8mb4 collate ${sql.raw(collation)}`,
         text: sql`text character set utf8mb4 collate utf8mb4_bin`,
@@ -45,6 +49,7 @@ export function openMysql(url: string, poolSize: number): SqlDialect {
     },
     hasRowLocks: true,
     upsert: 'on-duplicate-key',
+    deadlineMs: timeoutMs,
     classifyError(error) {
       const code = errorCode(error);
       if (code === 'ER_DUP_ENTRY') return 'conflict';

@@ -5,21 +5,24 @@ import { errorCode, isNetworkError, type SqlDialect } from './dialects.js';
 // SQLSTATE classes and codes that mean "the server cannot serve now", not "the query is wrong":
 // connection exceptions, shutdown, too many connections, serialization and deadlock retries.
 const UNAVAILABLE_STATES = /^(08|53|57P|40001|40P01)/;
-const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|not queryable|Client was closed/i;
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|not queryable|Client was closed|Query read timeout/i;
 
-/** A PostgreSQL pool of at most `poolSize` connections for `url`. */
-export function openPostgres(url: string, poolSize: number): SqlDialect {
+/** A PostgreSQL pool of at most `poolSize` connections for `url`; a query may take `timeoutMs`. */
+export function openPostgres(url: string, poolSize: number, timeoutMs: number): SqlDialect {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: timeoutMs,
     idleTimeoutMillis: 30_000,
     // A server that stops answering without closing the connection must not hold a request for ever.
-    query_timeout: 10_000,
+    query_timeout: timeoutMs,
+    keepAlive: true,
   });
-  // An idle connection whose server went away is reported here; left unhandled it would end
-  // the process. The next query on the pool fails and is answered as unavailable.
+  // A connection whose server went away reports an 'error' event: on the pool while idle, on
+  // the client while in use. Left without a listener either would end the process; with one,
+  // the query fails (answered as unavailable) and the pool discards the connection.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return {
     kysely: new PostgresDialect({ pool }),
     // The "C" collation compares bytes.
@@ -32,6 +35,7 @@ export function openPostgres(url: string, poolSize: number): SqlDialect {
       }),
     hasRowLocks: true,
     upsert: 'on-conflict',
+    deadlineMs: timeoutMs,
     classifyError(error) {
       const code = errorCode(error);
       if (code === '23505') return 'conflict';

@@ -15,7 +15,7 @@ import {
   type User,
   type UserClaims,
 } from '../../core/store.js';
-import type { SqlDialect } from './dialects.js';
+import { withoutStatement, type SqlDialect } from './dialects.js';
 import { sqlMigrations } from './migrations/index.js';
 import {
   fromClaims,
@@ -190,14 +190,16 @@ export class SqlStore implements Store {
     });
   }
 
-  touchSession(sessionId: string, seenAt: Date): Promise<void> {
+  touchSession(sessionId: string, seenAt: Date): Promise<boolean> {
     return this.#guard(async () => {
-      await this.#db
+      const time = seenAt.getTime();
+      const result = await this.#db
         .updateTable('sessions')
-        .set({ last_seen_at: seenAt.getTime() })
+        // Never backwards: another instance may have recorded a later use already.
+        .set((eb) => ({ last_seen_at: eb.case().when('last_seen_at', '<', time).then(time).else(eb.ref('last_seen_at')).end() }))
         .where('id', '=', sessionId)
-        .where('last_seen_at', '<', seenAt.getTime())
-        .execute();
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
     });
   }
 
@@ -374,12 +376,27 @@ export class SqlStore implements Store {
   async #guard<T>(operation: () => Promise<T>): Promise<T> {
     if (this.#closed) throw new StoreUnavailableError('the store is closed');
     try {
-      return await operation();
+      return await this.#withinDeadline(operation());
     } catch (error) {
+      if (error instanceof StoreUnavailableError) throw error;
       const kind = this.#dialect.classifyError(error);
-      if (kind === 'conflict') throw new StoreConflictError('a unique value is already taken', { cause: error });
-      if (kind === 'unavailable') throw new StoreUnavailableError('the database is unavailable', { cause: error });
-      throw error;
+      if (kind === 'conflict') throw new StoreConflictError('a unique value is already taken', { cause: withoutStatement(error) });
+      if (kind === 'unavailable') throw new StoreUnavailableError('the database is unavailable', { cause: withoutStatement(error) });
+      throw withoutStatement(error);
+    }
+  }
+
+  async #withinDeadline<T>(operation: Promise<T>): Promise<T> {
+    const deadlineMs = this.#dialect.deadlineMs;
+    if (deadlineMs === null) return operation;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StoreUnavailableError(`the database did not answer within ${deadlineMs} ms`)), deadlineMs);
+    });
+    try {
+      return await Promise.race([operation, deadline]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

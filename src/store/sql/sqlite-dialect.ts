@@ -30,6 +30,7 @@ export function openSqlite(path: string): SqlDialect {
     columns: () => Promise.resolve({ key: () => 'text', text: 'text', time: 'integer', integer: 'integer' }),
     hasRowLocks: false,
     upsert: 'on-conflict',
+    deadlineMs: null,
     classifyError(error) {
       if (!(error instanceof Error)) return null;
       const code = (error as { code?: unknown }).code;
