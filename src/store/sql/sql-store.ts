@@ -15,8 +15,10 @@ import {
   type User,
   type UserClaims,
 } from '../../core/store.js';
-import { withoutStatement, type SqlDialect } from './dialects.js';
+import type { SqlDialect } from './dialects.js';
+import { guarded } from './guard.js';
 import { sqlMigrations } from './migrations/index.js';
+import { PURGE_BATCH, purgeResetTokens, purgeSessionBatch } from './purge.js';
 import {
   fromClaims,
   fromKey,
@@ -33,8 +35,6 @@ import type { Tables } from './tables.js';
 
 type SessionFilter = (eb: ExpressionBuilder<Tables, 'sessions'>) => ExpressionWrapper<Tables, 'sessions', SqlBool>;
 
-// Rows purged per statement: large enough to be quick, small enough to never hold the write lock for long.
-const PURGE_BATCH = 500;
 
 /** The `Store` on a SQL engine through Kysely. One class serves every engine; `SqlDialect` says how they differ. */
 export class SqlStore implements Store {
@@ -295,37 +295,18 @@ export class SqlStore implements Store {
     );
   }
 
-  purgeExpired(now: Date, idleCutoff: Date): Promise<PurgeCounts> {
-    return this.#guard(async () => {
-      const nowMs = now.getTime();
-      const idleMs = idleCutoff.getTime();
-      let sessions = 0;
-      for (;;) {
-        // Select then delete by id, re-checking the condition: portable to engines that
-        // cannot LIMIT a DELETE or a subquery, and exact even if a row changed in between.
-        const batch = await this.#db
-          .selectFrom('sessions')
-          .select('id')
-          .where((eb) => eb.or([eb('expires_at', '<=', nowMs), eb('last_seen_at', '<=', idleMs)]))
-          .limit(PURGE_BATCH)
-          .execute();
-        if (batch.length === 0) break;
-        const deleted = await this.#db
-          .deleteFrom('sessions')
-          .where(
-            'id',
-            'in',
-            batch.map((row) => row.id),
-          )
-          .where((eb) => eb.or([eb('expires_at', '<=', nowMs), eb('last_seen_at', '<=', idleMs)]))
-          .executeTakeFirst();
-        sessions += Number(deleted.numDeletedRows);
-        if (batch.length < PURGE_BATCH) break;
-        await yieldToEventLoop();
-      }
-      const resetTokens = await this.#db.deleteFrom('reset_tokens').where('expires_at', '<=', nowMs).executeTakeFirst();
-      return { sessions, resetTokens: Number(resetTokens.numDeletedRows) };
-    });
+  async purgeExpired(now: Date, idleCutoff: Date): Promise<PurgeCounts> {
+    let sessions = 0;
+    // Batch by batch, each within the deadline, yielding between them: a large purge never
+    // holds the database or the event loop for long.
+    for (;;) {
+      const { selected, deleted } = await this.#guard(() => purgeSessionBatch(this.#db, now.getTime(), idleCutoff.getTime()));
+      sessions += deleted;
+      if (selected < PURGE_BATCH) break;
+      await yieldToEventLoop();
+    }
+    const resetTokens = await this.#guard(() => purgeResetTokens(this.#db, now.getTime()));
+    return { sessions, resetTokens };
   }
 
   listKeys(): Promise<StoredKey[]> {
@@ -373,30 +354,8 @@ export class SqlStore implements Store {
     return this.#db.transaction().setIsolationLevel('read committed');
   }
 
-  async #guard<T>(operation: () => Promise<T>): Promise<T> {
-    if (this.#closed) throw new StoreUnavailableError('the store is closed');
-    try {
-      return await this.#withinDeadline(operation());
-    } catch (error) {
-      if (error instanceof StoreUnavailableError) throw error;
-      const kind = this.#dialect.classifyError(error);
-      if (kind === 'conflict') throw new StoreConflictError('a unique value is already taken', { cause: withoutStatement(error) });
-      if (kind === 'unavailable') throw new StoreUnavailableError('the database is unavailable', { cause: withoutStatement(error) });
-      throw withoutStatement(error);
-    }
-  }
-
-  async #withinDeadline<T>(operation: Promise<T>): Promise<T> {
-    const deadlineMs = this.#dialect.deadlineMs;
-    if (deadlineMs === null) return operation;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreUnavailableError(`the database did not answer within ${deadlineMs} ms`)), deadlineMs);
-    });
-    try {
-      return await Promise.race([operation, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+  #guard<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
+    return guarded(this.#dialect, operation);
   }
 }
