@@ -2,7 +2,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EMAIL, NEW_PASSWD, runCanonicalClient } from './support/canonical-client.js';
 import { requests } from './support/requests-like.js';
-import { runCli, startServer, type ServerProcess } from './support/server-process.js';
+import { runCli, serversPerTest, startServer, type ServerProcess } from './support/server-process.js';
 import { createTestDatabase, TEST_ENGINES, type TestDatabase } from './support/databases.js';
 import { tempDatabasePath } from './support/test-config.js';
 
@@ -43,24 +43,7 @@ describe.each(TEST_ENGINES)('the canonical client against a listening Sesame on 
 });
 
 describe.each(TEST_ENGINES)('a listening Sesame on %s', (engine) => {
-  const running: ServerProcess[] = [];
-  const databases: TestDatabase[] = [];
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((server) => server.stop('SIGKILL')));
-    await Promise.all(databases.splice(0).map((database) => database.drop()));
-  });
-
-  async function newDatabase(): Promise<string> {
-    const database = await createTestDatabase(engine);
-    databases.push(database);
-    return database.url;
-  }
-
-  async function start(database: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-    const server = await startServer({ database, env });
-    running.push(server);
-    return server;
-  }
+  const { newDatabase, start } = serversPerTest(engine);
 
   it('loses no acknowledged write when killed with SIGKILL', async () => {
     const database = await newDatabase();
@@ -133,24 +116,7 @@ describe('a listening Sesame', () => {
 });
 
 describe.each(TEST_ENGINES)('the token API against a listening Sesame on %s', (engine) => {
-  const running: ServerProcess[] = [];
-  const databases: TestDatabase[] = [];
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((server) => server.stop('SIGKILL')));
-    await Promise.all(databases.splice(0).map((database) => database.drop()));
-  });
-
-  async function newDatabase(): Promise<string> {
-    const database = await createTestDatabase(engine);
-    databases.push(database);
-    return database.url;
-  }
-
-  async function start(database: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-    const server = await startServer({ database, env: { SESAME_ISSUER: 'https://auth.example.test', ...env } });
-    running.push(server);
-    return server;
-  }
+  const { newDatabase, start } = serversPerTest(engine, { SESAME_ISSUER: 'https://auth.example.test' });
 
   async function grant(url: string, username: string, password: string) {
     const response = await requests.post(`${url}/token`, { data: { grant_type: 'password', username, password } });

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
+import { createTestDatabase, type Engine, type TestDatabase } from './databases.js';
 
 /** The built entry point: end-to-end tests run what `npm start` runs. */
 export const MAIN_JS = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -97,4 +99,30 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 function requireBuild(): void {
   if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run \`npm run build\` (npm test does) first`);
+}
+
+/**
+ * For a describe block: throw-away databases on `engine` and servers on them, made by its
+ * tests and killed and dropped after each one.
+ */
+export function serversPerTest(engine: Engine, baseEnv: Record<string, string> = {}) {
+  const running: ServerProcess[] = [];
+  const databases: TestDatabase[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((server) => server.stop('SIGKILL')));
+    await Promise.all(databases.splice(0).map((database) => database.drop()));
+  });
+  return {
+    /** A new database; returns its SESAME_DATABASE_URL. */
+    newDatabase: async (): Promise<string> => {
+      const database = await createTestDatabase(engine);
+      databases.push(database);
+      return database.url;
+    },
+    start: async (database: string, env: Record<string, string> = {}): Promise<ServerProcess> => {
+      const server = await startServer({ database, env: { ...baseEnv, ...env } });
+      running.push(server);
+      return server;
+    },
+  };
 }

@@ -136,29 +136,11 @@ export class SqlStore implements Store {
   }
 
   findSessionByTokenHash(tokenHash: string): Promise<SessionWithEmail | null> {
-    return this.#guard(async () => {
-      const row = await this.#db
-        .selectFrom('sessions')
-        .innerJoin('users', 'users.id', 'sessions.user_id')
-        .selectAll('sessions')
-        .select('users.email')
-        .where('sessions.token_hash', '=', tokenHash)
-        .executeTakeFirst();
-      return row ? { ...toSession(row), email: row.email } : null;
-    });
+    return this.#findSession('sessions.token_hash', tokenHash);
   }
 
   findSessionById(sessionId: string): Promise<SessionWithEmail | null> {
-    return this.#guard(async () => {
-      const row = await this.#db
-        .selectFrom('sessions')
-        .innerJoin('users', 'users.id', 'sessions.user_id')
-        .selectAll('sessions')
-        .select('users.email')
-        .where('sessions.id', '=', sessionId)
-        .executeTakeFirst();
-      return row ? { ...toSession(row), email: row.email } : null;
-    });
+    return this.#findSession('sessions.id', sessionId);
   }
 
   rotateRefreshToken(sessionId: string, parentHash: string, childHash: string, at: Date): Promise<boolean> {
@@ -219,15 +201,7 @@ export class SqlStore implements Store {
   ): Promise<readonly SessionRef[] | null> {
     return this.#guard(() =>
       this.#transaction().execute(async (trx) => {
-        const changed = await trx
-          .updateTable('users')
-          .set((eb) => ({
-            password_hash: password.hash,
-            password_normalization: password.normalization,
-            password_version: eb('password_version', '+', 1),
-            updated_at: at.getTime(),
-          }))
-          .where('id', '=', userId)
+        const changed = await this.#setNewPassword(trx, userId, password, at)
           .where('password_version', '=', expectedVersion)
           .where((eb) =>
             eb.exists(
@@ -280,16 +254,7 @@ export class SqlStore implements Store {
           .where('expires_at', '>', at.getTime())
           .executeTakeFirst();
         if (consumed.numDeletedRows === 0n) return null;
-        await trx
-          .updateTable('users')
-          .set((eb) => ({
-            password_hash: password.hash,
-            password_normalization: password.normalization,
-            password_version: eb('password_version', '+', 1),
-            updated_at: at.getTime(),
-          }))
-          .where('id', '=', userId)
-          .execute();
+        await this.#setNewPassword(trx, userId, password, at).execute();
         return this.#deleteSessions(trx, (eb) => eb('user_id', '=', userId));
       }),
     );
@@ -332,6 +297,32 @@ export class SqlStore implements Store {
   close(): Promise<void> {
     this.#closed = true;
     return this.#db.destroy();
+  }
+
+  #findSession(column: 'sessions.id' | 'sessions.token_hash', value: string): Promise<SessionWithEmail | null> {
+    return this.#guard(async () => {
+      const row = await this.#db
+        .selectFrom('sessions')
+        .innerJoin('users', 'users.id', 'sessions.user_id')
+        .selectAll('sessions')
+        .select('users.email')
+        .where(column, '=', value)
+        .executeTakeFirst();
+      return row ? { ...toSession(row), email: row.email } : null;
+    });
+  }
+
+  /** Sets a new password, counting it in the user's password version; callers add their conditions. */
+  #setNewPassword(trx: Transaction<Tables>, userId: string, password: StoredPassword, at: Date) {
+    return trx
+      .updateTable('users')
+      .set((eb) => ({
+        password_hash: password.hash,
+        password_normalization: password.normalization,
+        password_version: eb('password_version', '+', 1),
+        updated_at: at.getTime(),
+      }))
+      .where('id', '=', userId);
   }
 
   /**
