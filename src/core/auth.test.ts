@@ -23,6 +23,18 @@ async function expectAuthError(promise: Promise<unknown>, code: AuthErrorCode): 
   await expect(promise).rejects.toMatchObject({ name: 'AuthError', code });
 }
 
+/** The same use cases, with every new password's hashing held until `gate` opens. */
+function withHashingHeldAt({ store, clock, hasher, keys, cache, config }: Harness, gate: Promise<void>) {
+  return createAuth({
+    store,
+    clock,
+    keys,
+    cache,
+    config: config.auth,
+    hasher: { ...hasher, hash: async (password, normalization) => (await gate, hasher.hash(password, normalization)) },
+  });
+}
+
 /** Starts a token session (password grant) and returns a check of whether it is still live. */
 async function startTokenSession({ auth }: Harness, email: string, password: string): Promise<() => Promise<boolean>> {
   const { accessToken } = await auth.grantTokens(email, password);
@@ -272,16 +284,10 @@ describe('log-out and password change', () => {
   });
 
   it('refuses a change made from a session that ended while the new password was hashing', async () => {
-    const { auth, store, clock, hasher, keys, cache, config } = await setUp();
+    const h = await setUp();
+    const { auth } = h;
     const gate = deferred();
-    const slow = createAuth({
-      store,
-      clock,
-      keys,
-      cache,
-      config: config.auth,
-      hasher: { ...hasher, hash: async (password, normalization) => (await gate.promise, hasher.hash(password, normalization)) },
-    });
+    const slow = withHashingHeldAt(h, gate.promise);
     await auth.register('a@x.io', 'old');
     const { sessionToken } = await auth.logIn('a@x.io', 'old', null);
     const principal = (await auth.validateSessionToken(sessionToken))!;
@@ -294,16 +300,10 @@ describe('log-out and password change', () => {
   });
 
   it('lets a reset win over a change that was hashing when the reset landed', async () => {
-    const { auth, store, clock, hasher, keys, cache, config } = await setUp({ auth: { singleCookieSession: false } });
+    const h = await setUp({ auth: { singleCookieSession: false } });
+    const { auth } = h;
     const gate = deferred();
-    const slow = createAuth({
-      store,
-      clock,
-      keys,
-      cache,
-      config: config.auth,
-      hasher: { ...hasher, hash: async (password, normalization) => (await gate.promise, hasher.hash(password, normalization)) },
-    });
+    const slow = withHashingHeldAt(h, gate.promise);
     await auth.register('a@x.io', 'old');
     const stolen = await auth.logIn('a@x.io', 'old', null);
     const attacker = (await auth.validateSessionToken(stolen.sessionToken))!;

@@ -12,6 +12,8 @@ export async function readSession(
   key: string,
   fromStore: () => Promise<SessionWithEmail | null>,
 ): Promise<SessionWithEmail | null> {
+  // The hottest path: without a cache it is the store's one read and nothing else.
+  if (!cache.enabled) return fromStore();
   const cached = await ignoringOutage(() => cache.get(key), null);
   if (cached === 'ended') return null;
   if (cached) return cached;
@@ -35,7 +37,7 @@ export async function isSessionInUse(deps: AuthDeps, session: SessionWithEmail):
     await tryMarkEnded(deps, [key]);
     return false;
   }
-  await ignoringOutage(() => cache.update(key, { ...session, lastSeenAt: now }), undefined);
+  if (cache.enabled) await ignoringOutage(() => cache.update(key, { ...session, lastSeenAt: now }), undefined);
   return true;
 }
 
