@@ -1,11 +1,14 @@
 import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Auth } from './core/auth.js';
 import { SESSION_COOKIE } from './http/authenticate.js';
 import { registerBodyParsers } from './http/body-parsers.js';
+import { clientOf, compileProxyTrust, type ClientView } from './http/client-address.js';
+import { refuseCrossSite } from './http/cross-site.js';
 import { answerClientError, registerErrorHandler } from './http/error-handler.js';
 import { RequestLog } from './http/request-log.js';
 import { health } from './http/routes/health.js';
@@ -13,9 +16,20 @@ import { jwks } from './http/routes/jwks.js';
 import { sessionApi } from './http/routes/session-api.js';
 import { tokenApi } from './http/routes/token-api.js';
 
+/** What the HTTP layer needs to know of its surroundings. */
+export interface HttpConfig {
+  /** Addresses and CIDR ranges of the proxies whose forwarding headers are believed; empty: none. */
+  readonly trustProxy: readonly string[];
+  /** Origins whose browser requests are not cross-site, beyond Sesame's own. */
+  readonly trustedOrigins: readonly string[];
+  /** Origins allowed to call Sesame from a browser with credentials (CORS); empty: CORS off. */
+  readonly corsOrigins: readonly string[];
+}
+
 export interface AppOptions {
   readonly auth: Auth;
   readonly logger: Logger;
+  readonly http: HttpConfig;
 }
 
 // The largest valid body is a 4 KiB password percent-encoded (up to 12 KiB) with an email.
@@ -30,9 +44,13 @@ const SECURITY_HEADERS = {
   // Every answer is about a user or a session; no cache may keep one (ASVS 14.3.2).
   'cache-control': 'no-store',
 };
+// A year (ASVS 3.4.1), sent only when a trusted proxy says the client used https.
+const HSTS = 'max-age=31536000; includeSubDomains';
+// How long a browser may reuse a CORS preflight answer.
+const CORS_MAX_AGE_SECONDS = 600;
 
 /** Builds the HTTP application around an `Auth`. Never listens: the caller (or a test's `inject`) decides. */
-export async function buildApp({ auth, logger }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ auth, logger, http }: AppOptions): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = logger;
   const app = Fastify({
     loggerInstance,
@@ -62,8 +80,11 @@ export async function buildApp({ auth, logger }: AppOptions): Promise<FastifyIns
     closing = true;
     done();
   });
-  app.addHook('onRequest', (_request, reply, done) => {
+  const trust = compileProxyTrust(http.trustProxy);
+  const client = (request: FastifyRequest): ClientView => clientOf(request, trust);
+  app.addHook('onRequest', (request, reply, done) => {
     void reply.headers(SECURITY_HEADERS);
+    if (trust !== null && client(request).isHttps) void reply.header('strict-transport-security', HSTS);
     if (closing) {
       void reply.code(503).header('retry-after', '1').send({ message: 'shutting down, retry shortly' });
     }
@@ -74,6 +95,17 @@ export async function buildApp({ auth, logger }: AppOptions): Promise<FastifyIns
     done(null, payload);
   });
   await app.register(cookie);
+  if (http.corsOrigins.length > 0) {
+    // Listed origins are echoed exactly, with Vary: Origin; there is never a wildcard, since
+    // answers carry credentials (ASVS 3.4.2).
+    await app.register(cors, {
+      origin: [...http.corsOrigins],
+      credentials: true,
+      methods: ['GET', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type'],
+      maxAge: CORS_MAX_AGE_SECONDS,
+    });
+  }
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -93,8 +125,9 @@ export async function buildApp({ auth, logger }: AppOptions): Promise<FastifyIns
   });
 
   // The API's table of contents.
-  await app.register(sessionApi, { auth });
-  await app.register(tokenApi, { auth });
+  const crossSiteGuard = refuseCrossSite(new Set([...http.trustedOrigins, ...http.corsOrigins]));
+  await app.register(sessionApi, { auth, client, crossSiteGuard });
+  await app.register(tokenApi, { auth, client });
   await app.register(jwks, { auth });
   await app.register(health, { auth });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());

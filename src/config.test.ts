@@ -32,7 +32,20 @@ describe('loadConfig', () => {
       accessTokenTtlSeconds: 900,
       refreshGraceSeconds: 10,
       introspectionToken: null,
+      limits: {
+        windowSeconds: 900,
+        accountClientFailures: 10,
+        clientFailures: 100,
+        accountFreeFailures: 5,
+        accountMaxDelaySeconds: 900,
+        accountFailures: 100,
+        accountMemorySeconds: 86_400,
+        resetRequests: 10,
+        clientResetRequests: 100,
+        localEntries: 100_000,
+      },
     });
+    expect(config.http).toEqual({ trustProxy: [], trustedOrigins: [], corsOrigins: [] });
     expect(config.keys).toEqual({
       algorithm: 'EdDSA',
       configuredSigningKeys: null,
@@ -79,7 +92,25 @@ describe('loadConfig', () => {
         SESAME_REFRESH_KEY: 'ab'.repeat(32),
         SESAME_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
         SESAME_INTROSPECTION_TOKEN: 'i'.repeat(32),
+        SESAME_TRUST_PROXY: '10.0.0.0/8, loopback',
+        SESAME_TRUSTED_ORIGINS: 'https://app.example.com',
+        SESAME_CORS_ORIGINS: 'https://a.example.com,http://localhost:3000',
+        SESAME_LIMIT_WINDOW_SECONDS: '60',
+        SESAME_LIMIT_ACCOUNT_CLIENT_FAILURES: '3',
+        SESAME_LIMIT_CLIENT_FAILURES: '30',
+        SESAME_LIMIT_ACCOUNT_FREE_FAILURES: '2',
+        SESAME_LIMIT_ACCOUNT_MAX_DELAY_SECONDS: '120',
+        SESAME_LIMIT_ACCOUNT_FAILURES: '50',
+        SESAME_LIMIT_ACCOUNT_MEMORY_SECONDS: '3600',
+        SESAME_LIMIT_RESET_REQUESTS: '4',
+        SESAME_LIMIT_CLIENT_RESET_REQUESTS: '40',
+        SESAME_LIMIT_LOCAL_ENTRIES: '5000',
       },
+    });
+    expect(config.http).toEqual({
+      trustProxy: ['10.0.0.0/8', 'loopback'],
+      trustedOrigins: ['https://app.example.com'],
+      corsOrigins: ['https://a.example.com', 'http://localhost:3000'],
     });
     expect(config.database).toEqual({ engine: 'sqlite', path: '/var/lib/sesame/db.sqlite' });
     expect(config.auth).toEqual({
@@ -93,6 +124,18 @@ describe('loadConfig', () => {
       accessTokenTtlSeconds: 300,
       refreshGraceSeconds: 0,
       introspectionToken: 'i'.repeat(32),
+      limits: {
+        windowSeconds: 60,
+        accountClientFailures: 3,
+        clientFailures: 30,
+        accountFreeFailures: 2,
+        accountMaxDelaySeconds: 120,
+        accountFailures: 50,
+        accountMemorySeconds: 3600,
+        resetRequests: 4,
+        clientResetRequests: 40,
+        localEntries: 5000,
+      },
     });
     expect(config.keys).toEqual({
       algorithm: 'ES256',
@@ -126,6 +169,21 @@ describe('loadConfig', () => {
     expect(problems[0]).toMatch(/^SESAME_PORT: /);
     expect(problems[1]).toMatch(/^SESAME_DATABASE_URL: must be sqlite:/);
     expect(problems[2]).toMatch(/^SESAME_PROFILE: strict is not built yet/);
+  });
+
+  it('refuses a wildcard or malformed origin, a malformed proxy range, and more than NIST\'s 100 account failures', () => {
+    const problems = problemsOf({
+      SESAME_CORS_ORIGINS: '*',
+      SESAME_TRUSTED_ORIGINS: 'https://app.example.com/login',
+      SESAME_TRUST_PROXY: '10.0.0.0/99',
+      SESAME_LIMIT_ACCOUNT_FAILURES: '101',
+    });
+    expect(problems).toEqual([
+      'SESAME_LIMIT_ACCOUNT_FAILURES: must be a whole number from 1 to 100 (got "101")',
+      'SESAME_TRUST_PROXY: must list IP addresses or CIDR ranges (or loopback, linklocal, uniquelocal), comma-separated',
+      'SESAME_TRUSTED_ORIGINS: each entry must be an origin such as https://app.example.com (no path); got https://app.example.com/login',
+      'SESAME_CORS_ORIGINS: * is refused: answers carry credentials, so every origin must be listed',
+    ]);
   });
 
   it('refuses the strict profile until it is built, naming what is missing', () => {

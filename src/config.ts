@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Type, type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
+import proxyAddr from 'proxy-addr';
+import type { HttpConfig } from './app.js';
 import type { AuthConfig } from './core/auth.js';
 import type { PasswordHashingConfig } from './core/passwords.js';
 import type { KeyRingConfig } from './core/signing-keys.js';
@@ -45,6 +47,22 @@ const Settings = Type.Object({
   SESAME_KEY_ENCRYPTION_KEY: Type.Optional(Type.String({ minLength: 1, secret: true })),
   // It travels as a Bearer token, so it must be an RFC 6750 b64token.
   SESAME_INTROSPECTION_TOKEN: Type.Optional(Type.String({ minLength: 32, pattern: '^[A-Za-z0-9._~+/-]+=*$', secret: true })),
+  // Comma-separated lists.
+  SESAME_TRUST_PROXY: Type.String({ default: '' }),
+  SESAME_TRUSTED_ORIGINS: Type.String({ default: '' }),
+  SESAME_CORS_ORIGINS: Type.String({ default: '' }),
+  // Brute-force and stuffing limits (README, "Security").
+  SESAME_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 900 }),
+  SESAME_LIMIT_ACCOUNT_CLIENT_FAILURES: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+  SESAME_LIMIT_CLIENT_FAILURES: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 100 }),
+  SESAME_LIMIT_ACCOUNT_FREE_FAILURES: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
+  SESAME_LIMIT_ACCOUNT_MAX_DELAY_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 900 }),
+  // NIST SP 800-63B-4 §3.2.2: at most 100 consecutive failures.
+  SESAME_LIMIT_ACCOUNT_FAILURES: Type.Integer({ minimum: 1, maximum: 100, default: 100 }),
+  SESAME_LIMIT_ACCOUNT_MEMORY_SECONDS: Type.Integer({ minimum: 60, maximum: 2_592_000, default: 86_400 }),
+  SESAME_LIMIT_RESET_REQUESTS: Type.Integer({ minimum: 2, maximum: 1_000_000, default: 10 }),
+  SESAME_LIMIT_CLIENT_RESET_REQUESTS: Type.Integer({ minimum: 2, maximum: 1_000_000, default: 100 }),
+  SESAME_LIMIT_LOCAL_ENTRIES: Type.Integer({ minimum: 1000, maximum: 100_000_000, default: 100_000 }),
 });
 type Settings = Static<typeof Settings>;
 
@@ -53,6 +71,7 @@ export type LogLevel = Settings['SESAME_LOG_LEVEL'];
 export interface Config {
   readonly profile: 'compat';
   readonly server: { readonly host: string; readonly port: number };
+  readonly http: HttpConfig;
   readonly database: DatabaseConfig;
   /** The shared session cache, or null for none. */
   readonly cache: CacheConfig;
@@ -141,6 +160,7 @@ export function loadConfig(sources: {
   ) {
     problems.push('SESAME_ARGON2_MEMORY_KIB: argon2 needs at least 8 KiB per lane (SESAME_ARGON2_PARALLELISM)');
   }
+  const http = readHttpSettings(settings, problems);
   const keys = valid('SESAME_SIGNING_KEY', 'SESAME_SIGNING_KEY_FILE', 'SESAME_REFRESH_KEY', 'SESAME_KEY_ENCRYPTION_KEY')
     ? readKeySettings(settings, problems)
     : null;
@@ -149,6 +169,7 @@ export function loadConfig(sources: {
   const config: Config = {
     profile: 'compat',
     server: { host: settings.SESAME_HOST, port: settings.SESAME_PORT },
+    http,
     database,
     cache: settings.SESAME_REDIS_URL === undefined ? null : { url: settings.SESAME_REDIS_URL, keyPrefix: settings.SESAME_REDIS_KEY_PREFIX },
     logLevel: settings.SESAME_LOG_LEVEL,
@@ -166,6 +187,18 @@ export function loadConfig(sources: {
       accessTokenTtlSeconds: settings.SESAME_ACCESS_TOKEN_TTL_SECONDS,
       refreshGraceSeconds: settings.SESAME_REFRESH_GRACE_SECONDS,
       introspectionToken: settings.SESAME_INTROSPECTION_TOKEN ?? null,
+      limits: {
+        windowSeconds: settings.SESAME_LIMIT_WINDOW_SECONDS,
+        accountClientFailures: settings.SESAME_LIMIT_ACCOUNT_CLIENT_FAILURES,
+        clientFailures: settings.SESAME_LIMIT_CLIENT_FAILURES,
+        accountFreeFailures: settings.SESAME_LIMIT_ACCOUNT_FREE_FAILURES,
+        accountMaxDelaySeconds: settings.SESAME_LIMIT_ACCOUNT_MAX_DELAY_SECONDS,
+        accountFailures: settings.SESAME_LIMIT_ACCOUNT_FAILURES,
+        accountMemorySeconds: settings.SESAME_LIMIT_ACCOUNT_MEMORY_SECONDS,
+        resetRequests: settings.SESAME_LIMIT_RESET_REQUESTS,
+        clientResetRequests: settings.SESAME_LIMIT_CLIENT_RESET_REQUESTS,
+        localEntries: settings.SESAME_LIMIT_LOCAL_ENTRIES,
+      },
     },
     keys: { ...keys, algorithm: settings.SESAME_JWT_ALGORITHM, accessTokenTtlSeconds: settings.SESAME_ACCESS_TOKEN_TTL_SECONDS },
     hashing: {
@@ -203,6 +236,39 @@ function describe(schema: TSchema): string {
   if (pattern === '^rediss?://') return 'must be a redis:// or rediss:// URL';
   if (pattern !== undefined) return `must have at least ${minLength} characters of A-Z a-z 0-9 - . _ ~ + / (then = padding)`;
   return minLength !== undefined && minLength > 1 ? `must have at least ${minLength} characters` : 'must not be empty';
+}
+
+function listOf(text: string): string[] {
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
+function readHttpSettings(settings: Settings, problems: string[]): HttpConfig {
+  const trustProxy = listOf(settings.SESAME_TRUST_PROXY);
+  try {
+    proxyAddr.compile(trustProxy);
+  } catch {
+    problems.push('SESAME_TRUST_PROXY: must list IP addresses or CIDR ranges (or loopback, linklocal, uniquelocal), comma-separated');
+  }
+  const origins = (name: 'SESAME_TRUSTED_ORIGINS' | 'SESAME_CORS_ORIGINS'): string[] => {
+    const list = listOf(settings[name]);
+    if (list.includes('*')) {
+      problems.push(`${name}: * is refused: answers carry credentials, so every origin must be listed`);
+    }
+    const malformed = list.filter((origin) => origin !== '*' && !isOrigin(origin));
+    if (malformed.length > 0) {
+      problems.push(`${name}: each entry must be an origin such as https://app.example.com (no path); got ${malformed.join(', ')}`);
+    }
+    return list;
+  };
+  return { trustProxy, trustedOrigins: origins('SESAME_TRUSTED_ORIGINS'), corsOrigins: origins('SESAME_CORS_ORIGINS') };
+}
+
+/** An http(s) origin written exactly as a browser sends it in `Origin`. */
+function isOrigin(text: string): boolean {
+  return URL.canParse(text) && /^https?:$/.test(new URL(text).protocol) && new URL(text).origin === text;
 }
 
 function readKeySettings(

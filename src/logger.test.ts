@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, sessionCookieOf, type Harness } from '../test/support/harness.js';
 import { buildApp } from './app.js';
 import { hashSecret } from './core/secrets.js';
-import { createLogger } from './logger.js';
+import { createAuth } from './core/auth.js';
+import { auditTo, createLogger } from './logger.js';
 
 function captureLogs(): { stream: Writable; text: () => string } {
   const chunks: string[] = [];
@@ -33,9 +34,12 @@ describe('logging', () => {
   });
 
   it('writes no password, cookie, token or hash even at trace level, errors included', async () => {
-    const { auth, store } = (harness = await createHarness());
+    const { deps, store, config } = (harness = await createHarness());
     const logs = captureLogs();
-    const app = await buildApp({ auth, logger: createLogger('trace', logs.stream) });
+    const logger = createLogger('trace', logs.stream);
+    // Audit events go to the same log, as in the service.
+    const auth = createAuth({ ...deps, audit: auditTo(logger) });
+    const app = await buildApp({ auth, logger, http: config.http });
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     const password = 'Tr0ub4dor&3';
     await app.inject({ method: 'POST', url: '/users', headers: form, payload: `email=a%40x.io&password=${encodeURIComponent(password)}` });
@@ -59,6 +63,7 @@ describe('logging', () => {
     const text = logs.text();
     expect(text).toContain('request completed');
     expect(text).toContain('store unavailable');
+    for (const event of ['login_failed', 'login_succeeded', 'reset_requested', 'password_reset']) expect(text).toContain(`"event":"${event}"`);
     for (const secret of [password, 'wrong-guess', 'brand-new-secret', sessionId, hashSecret(sessionId), reset_token, hashSecret(reset_token)]) {
       expect(text).not.toContain(secret);
     }

@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config.js';
+import type { AuditLog } from './core/audit.js';
 
 /**
  * Paths that could ever hold a secret, censored wherever they appear in a log line. Sesame
@@ -22,4 +23,13 @@ const REDACTED_PATHS = [
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   const options = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
   return destination ? pino(options, destination) : pino(options);
+}
+
+/**
+ * The audit log as lines of `logger`, marked `"audit": true`, at info level so that they stay
+ * at the default level; the message is the event's name.
+ */
+export function auditTo(logger: Logger): AuditLog {
+  const audit = logger.child({ audit: true });
+  return (event) => audit.info(event, event.event);
 }

@@ -11,7 +11,7 @@ import { AuthError } from './core/errors.js';
 import { createPasswordHasher } from './core/passwords.js';
 import { KEY_RELOAD_INTERVAL_SECONDS, openKeyRing, type KeyRing } from './core/signing-keys.js';
 import type { UserClaims } from './core/store.js';
-import { createLogger } from './logger.js';
+import { auditTo, createLogger } from './logger.js';
 import { repeatEvery } from './repeat.js';
 import { openCache, openStore, type EngineStore } from './store/open-store.js';
 
@@ -96,9 +96,18 @@ async function main(argv: readonly string[]): Promise<number> {
     if (command === 'migrate') return await closing(store, 0);
     const keys = await openKeyRing(store, systemClock, config.keys);
     for (const warning of keys.warnings) logger.warn(warning);
-    // The other commands end no live session, so they need no cache.
-    const cache = command === 'serve' ? await openCache(config.cache) : noCache;
-    const auth = createAuth({ store, clock: systemClock, hasher: createPasswordHasher(config.hashing), keys, cache, config: config.auth });
+    // The other commands end no live session and check no password, so they need no Redis.
+    const { cache, counters } = command === 'serve' ? await openCache(config.cache) : { cache: noCache, counters: null };
+    const auth = createAuth({
+      store,
+      clock: systemClock,
+      hasher: createPasswordHasher(config.hashing),
+      keys,
+      cache,
+      counters,
+      audit: auditTo(logger),
+      config: config.auth,
+    });
     switch (command) {
       case 'serve':
         return await serve(config, { store, cache, keys, auth }, logger);
@@ -166,7 +175,7 @@ async function serve(
   if (config.auth.introspectionToken === null) {
     logger.warn('SESAME_INTROSPECTION_TOKEN is not set: anyone who can reach Sesame may call /introspect');
   }
-  const app = await buildApp({ auth, logger });
+  const app = await buildApp({ auth, logger, http: config.http });
   await app.listen({ host: config.server.host, port: config.server.port });
 
   const stopPurging = repeatEvery(

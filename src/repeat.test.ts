@@ -16,7 +16,7 @@ describe('repeatEvery', () => {
     harness = await createHarness(testConfig({ auth: { sessionIdleTimeoutSeconds: 60, singleCookieSession: false } }));
     const { auth, clock } = harness;
     await auth.register('a@x.io', 'pw');
-    await auth.logIn('a@x.io', 'pw', null);
+    await auth.logIn('a@x.io', 'pw', null, { address: '203.0.113.7' });
     clock.advanceSeconds(120);
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const purged: number[] = [];

@@ -1,5 +1,8 @@
 import type { JWK } from 'jose';
 import type { AccessTokenConfig } from './access-tokens.js';
+import type { AttemptCounters } from './attempt-counters.js';
+import { createAttemptLimits, type AttemptLimits, type AttemptLimitsConfig } from './attempt-limits.js';
+import type { AuditLog, Client } from './audit.js';
 import type { SessionCache } from './cache.js';
 import type { Clock } from './clock.js';
 import { createPasswordAuth } from './password-auth.js';
@@ -18,6 +21,7 @@ export interface AuthConfig extends SessionPolicy, AccessTokenConfig {
   readonly refreshGraceSeconds: number;
   /** The bearer token callers of `/introspect` must present, or null to leave it open. */
   readonly introspectionToken: string | null;
+  readonly limits: AttemptLimitsConfig;
 }
 
 export interface AuthDeps {
@@ -27,7 +31,15 @@ export interface AuthDeps {
   readonly keys: KeyRing;
   /** The shared cache of live sessions, or `noCache`. */
   readonly cache: SessionCache;
+  /** Attempt counters shared by every instance, or null to keep them in this process. */
+  readonly counters: AttemptCounters | null;
+  readonly audit: AuditLog;
   readonly config: AuthConfig;
+}
+
+/** What the use cases share: the deps and the attempt limits built over them. */
+export interface CoreDeps extends AuthDeps {
+  readonly limits: AttemptLimits;
 }
 
 /** Who is behind a live session. Only `validateSessionToken` and `validateAccessToken` make one. */
@@ -50,7 +62,12 @@ export interface TokenPair {
 /** RFC 7662: `active` and, when active, what the token says. */
 export type Introspection = { readonly active: false } | ({ readonly active: true } & Readonly<Record<string, unknown>>);
 
-/** The use cases of Sesame. Failures are `AuthError`s; the store's own errors pass through. */
+/**
+ * The use cases of Sesame. Failures are `AuthError`s; the store's own errors pass through.
+ * `client` is where the request came from: attempt limits count by it and audit events name it.
+ * Every use case that checks a password counts the check against the limits before hashing,
+ * and throws `rate_limited` (with a retry time) when a limit refuses it.
+ */
 export interface Auth {
   /** Registers a user. Throws `email_taken` when the email key exists, `invalid_input` for a bad email or password. */
   register(email: string, password: string): Promise<void>;
@@ -61,35 +78,39 @@ export interface Auth {
    * a new log-in always gets a new session token (ASVS 7.2.4). Throws `invalid_credentials`
    * for an unknown email or a wrong password alike, after the same hashing work.
    */
-  logIn(email: string, password: string, previousSessionToken: string | null): Promise<{ sessionToken: string }>;
+  logIn(email: string, password: string, previousSessionToken: string | null, client: Client): Promise<{ sessionToken: string }>;
 
   /** The principal behind a live cookie session, or null. The hot path: one indexed read, a write at most once a minute. */
   validateSessionToken(sessionToken: string): Promise<Principal | null>;
 
   /** Ends the principal's session, whatever holds it. Throws `invalid_session` when it has already ended. */
-  logOut(principal: Principal): Promise<void>;
+  logOut(principal: Principal, client: Client): Promise<void>;
 
   /**
    * Changes the principal's password given the current one, and ends every other session of
    * the user (ASVS 7.4.3). Throws `invalid_credentials` for a wrong current password, and
    * `invalid_session` when a reset or a log-out overtook the change.
    */
-  changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void>;
+  changePassword(principal: Principal, currentPassword: string, newPassword: string, client: Client): Promise<void>;
 
-  /** Issues a reset token, replacing any earlier one. Throws `email_not_registered` (compat contract). */
-  requestPasswordReset(email: string): Promise<{ resetToken: string }>;
+  /**
+   * Issues a reset token, replacing any earlier one. Throws `email_not_registered` (compat
+   * contract), and `rate_limited` when the account or the client asked too often.
+   */
+  requestPasswordReset(email: string, client: Client): Promise<{ resetToken: string }>;
 
   /**
    * Sets a new password with a reset token issued for this email, consumes the token and
-   * ends every session of the user. Throws `invalid_reset_token` otherwise.
+   * ends every session of the user, and clears the account's failed password checks. Never
+   * refused by the attempt limits. Throws `invalid_reset_token` otherwise.
    */
-  resetPassword(email: string, resetToken: string, newPassword: string): Promise<void>;
+  resetPassword(email: string, resetToken: string, newPassword: string, client: Client): Promise<void>;
 
   /**
    * The password grant: checks the credentials like `logIn` and starts a token session,
    * leaving every other session alone. The access token says `fresh: true`.
    */
-  grantTokens(email: string, password: string): Promise<TokenPair>;
+  grantTokens(email: string, password: string, client: Client): Promise<TokenPair>;
 
   /**
    * The refresh grant. The current refresh token is exchanged for its child exactly once
@@ -97,13 +118,13 @@ export interface Auth {
    * with a new access token; any older token of the session ends the session (ASVS 10.4.5).
    * Throws `invalid_grant` for anything else.
    */
-  refreshTokens(refreshToken: string): Promise<TokenPair>;
+  refreshTokens(refreshToken: string, client: Client): Promise<TokenPair>;
 
   /** The principal behind a valid access token whose session is live, or null. */
   validateAccessToken(accessToken: string): Promise<Principal | null>;
 
   /** Ends the session of an access or refresh token (RFC 7009); an unknown token changes nothing. */
-  revokeToken(token: string): Promise<void>;
+  revokeToken(token: string, client: Client): Promise<void>;
 
   /** What an access or refresh token says if it is valid and its session live (RFC 7662). */
   introspectToken(token: string): Promise<Introspection>;
@@ -134,8 +155,10 @@ export interface Auth {
  * password verification whether or not the email exists; every write that depends on an
  * earlier read is a compare-and-set in the store.
  */
-export function createAuth(deps: AuthDeps): Auth {
-  const { store, clock, keys, config } = deps;
+export function createAuth(authDeps: AuthDeps): Auth {
+  const { store, clock, keys, config } = authDeps;
+  const limits = createAttemptLimits({ counters: authDeps.counters, clock, audit: authDeps.audit, config: config.limits });
+  const deps: CoreDeps = { ...authDeps, limits };
   return {
     ...createPasswordAuth(deps),
     ...createTokenAuth(deps),

@@ -1,4 +1,6 @@
-import type { AuthDeps } from './auth.js';
+import { accountOf } from './attempt-limits.js';
+import type { Client } from './audit.js';
+import type { CoreDeps } from './auth.js';
 import { toEmailKey } from './emails.js';
 import { AuthError } from './errors.js';
 import { checkPresentedPassword } from './password-rules.js';
@@ -7,19 +9,47 @@ import type { User } from './store.js';
 /** The one error for an unknown email and a wrong password alike. */
 export const invalidCredentials = () => new AuthError('invalid_credentials', 'wrong email or password');
 
+/** Which path checked a password, for the audit log. */
+type CheckedBy = 'cookie' | 'token' | 'password_change';
+
+/**
+ * Runs one password check under the attempt limits: counted before any hashing, so that a burst
+ * of guesses gets no more verdicts than the limits allow; forgiven on success; audited on
+ * failure. `check` returns the user whose password matched, or null.
+ */
+async function checkUnderLimits(
+  deps: CoreDeps,
+  emailKey: string,
+  client: Client,
+  via: CheckedBy,
+  check: () => Promise<{ user: User | null; matches: boolean }>,
+): Promise<User> {
+  await deps.limits.beforePasswordCheck(emailKey, client);
+  const { user, matches } = await check();
+  if (!user || !matches) {
+    deps.audit({ event: 'login_failed', account: accountOf(emailKey), userId: user?.id ?? null, via, client: client.address });
+    throw invalidCredentials();
+  }
+  await deps.limits.afterPasswordSuccess(emailKey, client);
+  return user;
+}
+
 /**
  * The user whose email and password these are. An unknown email costs one verification
  * against a dummy hash, a wrong password one against the user's: the same work and the same
- * error, so neither status nor timing tells them apart (ASVS 6.3.8). A legacy or outdated
- * hash is upgraded after a successful check. Throws `invalid_input` or `invalid_credentials`.
+ * error, so neither status nor timing tells them apart (ASVS 6.3.8); an unknown email is
+ * limited exactly like a known one. A legacy or outdated hash is upgraded after a successful
+ * check. Throws `invalid_input`, `rate_limited` or `invalid_credentials`.
  */
-export async function checkCredentials(deps: AuthDeps, email: string, password: string): Promise<User> {
+export async function checkCredentials(deps: CoreDeps, email: string, password: string, client: Client, via: 'cookie' | 'token'): Promise<User> {
   const { store, hasher, clock, config } = deps;
   const emailKey = toEmailKey(email);
   checkPresentedPassword(password, 'password');
-  const user = await store.findUserByEmailKey(emailKey);
-  const matches = user ? await hasher.verify(password, user.password) : await hasher.verifyNothing(password);
-  if (!user || !matches) throw invalidCredentials();
+  const user = await checkUnderLimits(deps, emailKey, client, via, async () => {
+    const found = await store.findUserByEmailKey(emailKey);
+    const matches = found ? await hasher.verify(password, found.password) : await hasher.verifyNothing(password);
+    return { user: found, matches };
+  });
   if (hasher.needsRehash(user.password, config.password.normalization)) {
     try {
       const next = await hasher.hash(password, config.password.normalization);
@@ -31,4 +61,22 @@ export async function checkCredentials(deps: AuthDeps, email: string, password: 
     }
   }
   return user;
+}
+
+/**
+ * The signed-in user, when `password` is their current one: the same limits as a log-in, on
+ * the same counters (ASVS 6.3.4: controls consistent across pathways). `findUser` returns the
+ * user, or throws when the session no longer has one.
+ */
+export async function checkCurrentPassword(
+  deps: CoreDeps,
+  email: string,
+  password: string,
+  client: Client,
+  findUser: () => Promise<User>,
+): Promise<User> {
+  return checkUnderLimits(deps, toEmailKey(email), client, 'password_change', async () => {
+    const user = await findUser();
+    return { user, matches: await deps.hasher.verify(password, user.password) };
+  });
 }

@@ -24,7 +24,9 @@ export type AuthErrorCode =
   /** A token request named a grant type Sesame does not offer. */
   | 'unsupported_grant_type'
   /** Too many password hashes are in flight and queued; the caller should retry shortly. */
-  | 'overloaded';
+  | 'overloaded'
+  /** Too many attempts (failed password checks, reset requests) for the account or from the client. */
+  | 'rate_limited';
 
 /** A use case that cannot succeed, with a stable code and a message safe to show the client. */
 export class AuthError extends Error {
@@ -33,7 +35,7 @@ export class AuthError extends Error {
   constructor(
     readonly code: AuthErrorCode,
     message: string,
-    /** For `overloaded`: when a retry makes sense, in seconds. */
+    /** For `overloaded` and `rate_limited`: when a retry makes sense, in seconds. */
     readonly retryAfterSeconds?: number,
   ) {
     super(message);

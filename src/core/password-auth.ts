@@ -1,7 +1,8 @@
-import type { Auth, AuthDeps } from './auth.js';
+import { accountOf } from './attempt-limits.js';
+import type { Auth, CoreDeps } from './auth.js';
 import { cacheKeyOf, cookieCacheKey } from './cache.js';
 import { endSession, isSessionInUse, markEnded, readSession, tryMarkEnded } from './cached-sessions.js';
-import { checkCredentials, invalidCredentials } from './credentials.js';
+import { checkCredentials, checkCurrentPassword, invalidCredentials } from './credentials.js';
 import { toEmailKey } from './emails.js';
 import { AuthError } from './errors.js';
 import { checkNewPassword, checkPresentedPassword } from './password-rules.js';
@@ -16,8 +17,8 @@ type PasswordUseCases = Pick<
 >;
 
 /** The use cases of the session API (DESIGN.md §2): accounts, cookie sessions, passwords. */
-export function createPasswordAuth(deps: AuthDeps): PasswordUseCases {
-  const { store, clock, hasher, cache, config } = deps;
+export function createPasswordAuth(deps: CoreDeps): PasswordUseCases {
+  const { store, clock, hasher, cache, config, limits, audit } = deps;
 
   /**
    * The user's sessions but `keepSessionId`, marked ended ahead of a password change or reset
@@ -57,8 +58,8 @@ export function createPasswordAuth(deps: AuthDeps): PasswordUseCases {
       }
     },
 
-    async logIn(email, password, previousSessionToken) {
-      const user = await checkCredentials(deps, email, password);
+    async logIn(email, password, previousSessionToken, client) {
+      const user = await checkCredentials(deps, email, password, client, 'cookie');
       const { session, secret } = newCookieSession(user.id, clock.now(), config);
       const replacesTokenHash =
         previousSessionToken !== null && isSecretShaped(previousSessionToken) ? hashSecret(previousSessionToken) : null;
@@ -74,8 +75,10 @@ export function createPasswordAuth(deps: AuthDeps): PasswordUseCases {
         endOtherCookieSessions: config.singleCookieSession,
         replacesTokenHash,
       });
+      // A reset or password change between the check and here made the checked password stale.
       if (!ended) throw invalidCredentials();
       await tryMarkEnded(deps, ended.map(cacheKeyOf));
+      audit({ event: 'login_succeeded', userId: user.id, sessionId: session.id, via: 'cookie', client: client.address });
       return { sessionToken: secret };
     },
 
@@ -87,17 +90,20 @@ export function createPasswordAuth(deps: AuthDeps): PasswordUseCases {
       return { userId: session.userId, sessionId: session.id, email: session.email };
     },
 
-    async logOut(principal) {
+    async logOut(principal, client) {
       const session = await store.findSessionById(principal.sessionId);
       if (!session || !(await endSession(deps, session))) throw invalidSession();
+      audit({ event: 'logged_out', userId: principal.userId, sessionId: principal.sessionId, client: client.address });
     },
 
-    async changePassword(principal, currentPassword, newPassword) {
+    async changePassword(principal, currentPassword, newPassword, client) {
       checkPresentedPassword(currentPassword, 'password');
       checkNewPassword(newPassword, 'new_password', config.password);
-      const user = await store.findUserById(principal.userId);
-      if (!user) throw invalidSession();
-      if (!(await hasher.verify(currentPassword, user.password))) throw invalidCredentials();
+      const user = await checkCurrentPassword(deps, principal.email, currentPassword, client, async () => {
+        const found = await store.findUserById(principal.userId);
+        if (!found) throw invalidSession();
+        return found;
+      });
       const stored = await hasher.hash(newPassword, config.password.normalization);
       await markOthersEnded(user.id, principal.sessionId);
       // A reset or a log-out while the new password was hashing wins over this change.
@@ -105,17 +111,21 @@ export function createPasswordAuth(deps: AuthDeps): PasswordUseCases {
       if (!ended) throw invalidSession();
       // Sessions started while the change ran were not marked ahead; mark them now if possible.
       await tryMarkEnded(deps, ended.map(cacheKeyOf));
+      audit({ event: 'password_changed', userId: user.id, sessionId: principal.sessionId, endedSessions: ended.length, client: client.address });
     },
 
-    async requestPasswordReset(email) {
-      const user = await store.findUserByEmailKey(toEmailKey(email));
+    async requestPasswordReset(email, client) {
+      const emailKey = toEmailKey(email);
+      await limits.beforeResetRequest(emailKey, client);
+      const user = await store.findUserByEmailKey(emailKey);
+      audit({ event: 'reset_requested', account: accountOf(emailKey), userId: user?.id ?? null, client: client.address });
       if (!user) throw new AuthError('email_not_registered', 'email not registered');
       const { token, record } = newResetToken(user.id, clock.now(), config.resetTokenTtlSeconds);
       await store.saveResetToken(record);
       return { resetToken: token };
     },
 
-    async resetPassword(email, resetToken, newPassword) {
+    async resetPassword(email, resetToken, newPassword, client) {
       const emailKey = toEmailKey(email);
       checkNewPassword(newPassword, 'new_password', config.password);
       // An empty or malformed token can match nothing, not even a user without a pending reset.
@@ -132,6 +142,8 @@ export function createPasswordAuth(deps: AuthDeps): PasswordUseCases {
       const ended = await store.resetPassword(user.id, tokenHash, stored, clock.now());
       if (!ended) throw invalidResetToken();
       await tryMarkEnded(deps, ended.map(cacheKeyOf));
+      await limits.afterReset(emailKey, client);
+      audit({ event: 'password_reset', userId: user.id, endedSessions: ended.length, client: client.address });
     },
   };
 }

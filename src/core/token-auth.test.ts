@@ -4,6 +4,8 @@ import { createHarness, type Harness } from '../../test/support/harness.js';
 import { createAuth } from './auth.js';
 import type { Store } from './store.js';
 
+const client = { address: '203.0.113.7' };
+
 let h: Harness;
 afterEach(async () => h.close());
 
@@ -27,31 +29,31 @@ function holdingReads(store: Store, gate: Promise<void>): Store {
 describe('the refresh grant under races', () => {
   it('issues nothing for a parent within the grace window when the session ended after it was read', async () => {
     h = await createHarness();
-    const { auth, store, clock, hasher, keys, cache, config } = h;
+    const { auth, store, deps } = h;
     await auth.register('a@x.io', 'pw');
-    const first = await auth.grantTokens('a@x.io', 'pw');
-    const second = await auth.refreshTokens(first.refreshToken);
+    const first = await auth.grantTokens('a@x.io', 'pw', client);
+    const second = await auth.refreshTokens(first.refreshToken, client);
 
     const gate = deferred();
-    const slow = createAuth({ store: holdingReads(store, gate.promise), clock, hasher, keys, cache, config: config.auth });
-    const retry = slow.refreshTokens(first.refreshToken);
-    await auth.revokeToken(second.refreshToken);
+    const slow = createAuth({ ...deps, store: holdingReads(store, gate.promise) });
+    const retry = slow.refreshTokens(first.refreshToken, client);
+    await auth.revokeToken(second.refreshToken, client);
     gate.resolve();
     await expect(retry).rejects.toMatchObject({ code: 'invalid_grant' });
   });
 
   it('issues nothing to a refresh that read the session before a password change ended it', async () => {
     h = await createHarness();
-    const { auth, store, clock, hasher, keys, cache, config } = h;
+    const { auth, store, deps } = h;
     await auth.register('a@x.io', 'pw');
-    const pair = await auth.grantTokens('a@x.io', 'pw');
-    const other = await auth.grantTokens('a@x.io', 'pw');
+    const pair = await auth.grantTokens('a@x.io', 'pw', client);
+    const other = await auth.grantTokens('a@x.io', 'pw', client);
 
     const gate = deferred();
-    const slow = createAuth({ store: holdingReads(store, gate.promise), clock, hasher, keys, cache, config: config.auth });
-    const refresh = slow.refreshTokens(pair.refreshToken);
+    const slow = createAuth({ ...deps, store: holdingReads(store, gate.promise) });
+    const refresh = slow.refreshTokens(pair.refreshToken, client);
     const principal = await auth.validateAccessToken(other.accessToken);
-    await auth.changePassword(principal!, 'pw', 'new');
+    await auth.changePassword(principal!, 'pw', 'new', client);
     gate.resolve();
     await expect(refresh).rejects.toMatchObject({ code: 'invalid_grant' });
   });

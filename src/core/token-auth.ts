@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { RESERVED_CLAIMS, signAccessToken, verifyAccessToken, type AccessTokenClaims } from './access-tokens.js';
-import type { Auth, AuthDeps, TokenPair } from './auth.js';
+import type { Auth, CoreDeps, TokenPair } from './auth.js';
 import { endSession, isSessionInUse, readSession } from './cached-sessions.js';
 import { CacheUnavailableError, tokenCacheKey } from './cache.js';
 import { checkCredentials, invalidCredentials } from './credentials.js';
@@ -27,8 +27,8 @@ const MAX_ANCESTRY_STEPS = 64;
 const MAX_CLAIMS_BYTES = 4096;
 
 /** The use cases of the token API (DESIGN.md §3). */
-export function createTokenAuth(deps: AuthDeps): TokenUseCases {
-  const { store, clock, keys, config } = deps;
+export function createTokenAuth(deps: CoreDeps): TokenUseCases {
+  const { store, clock, keys, config, audit } = deps;
   const invalidGrant = (reason = 'refresh token is invalid, expired or revoked') => new AuthError('invalid_grant', reason);
 
   async function issue(session: Session, email: string, claims: UserClaims | null, refreshSecret: string, fresh: boolean): Promise<TokenPair> {
@@ -82,8 +82,8 @@ export function createTokenAuth(deps: AuthDeps): TokenUseCases {
   }
 
   return {
-    async grantTokens(email, password) {
-      const user = await checkCredentials(deps, email, password);
+    async grantTokens(email, password, client) {
+      const user = await checkCredentials(deps, email, password, client, 'token');
       const { session, secret } = newTokenSession(user.id, clock.now(), config);
       const ended = await store.insertSession(session, {
         passwordVersion: user.passwordVersion,
@@ -91,10 +91,11 @@ export function createTokenAuth(deps: AuthDeps): TokenUseCases {
         replacesTokenHash: null,
       });
       if (!ended) throw invalidCredentials();
+      audit({ event: 'login_succeeded', userId: user.id, sessionId: session.id, via: 'token', client: client.address });
       return issue(session, user.email, user.claims, secret, true);
     },
 
-    async refreshTokens(refreshToken) {
+    async refreshTokens(refreshToken, client) {
       const parsed = parseRefreshToken(refreshToken);
       if (!parsed) throw invalidGrant();
       let session = await store.findSessionById(parsed.sessionId);
@@ -123,6 +124,7 @@ export function createTokenAuth(deps: AuthDeps): TokenUseCases {
         await endSession(deps, session).catch((error: unknown) => {
           if (!(error instanceof CacheUnavailableError)) throw error;
         });
+        audit({ event: 'refresh_reused', userId: session.userId, sessionId: session.id, client: client.address });
         throw invalidGrant('refresh token was already used; the session has ended');
       }
       throw invalidGrant();
@@ -134,18 +136,18 @@ export function createTokenAuth(deps: AuthDeps): TokenUseCases {
       return session ? { userId: session.userId, sessionId: session.id, email: session.email } : null;
     },
 
-    async revokeToken(token) {
+    async revokeToken(token, client) {
       // Only the session's current refresh token ends it: a guessed one changes nothing.
-      const refreshed = await sessionOfCurrentRefreshToken(token);
-      if (refreshed) {
-        await endSession(deps, refreshed);
-        return;
+      let session: Session | null = await sessionOfCurrentRefreshToken(token);
+      if (!session) {
+        const claims = await verifyAccessToken(keys, clock, config, token);
+        if (!claims) return;
+        session = await store.findSessionById(claims.sid);
+        if (session?.userId !== claims.sub) return;
       }
-      const claims = await verifyAccessToken(keys, clock, config, token);
-      if (!claims) return;
-      const session = await store.findSessionById(claims.sid);
-      if (session?.userId !== claims.sub) return;
-      await endSession(deps, session);
+      if (await endSession(deps, session)) {
+        audit({ event: 'token_revoked', userId: session.userId, sessionId: session.id, client: client.address });
+      }
     },
 
     async introspectToken(token) {

@@ -15,6 +15,19 @@ declare module 'fastify' {
   }
 }
 
+/** A request the HTTP layer itself refuses (a cross-site request), with its status and OAuth code. */
+export class RequestRefused extends Error {
+  override readonly name = 'RequestRefused';
+
+  constructor(
+    readonly status: number,
+    readonly oauth: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 interface Outcome {
   readonly status: number;
   /** The RFC 6749 / RFC 6750 error code for OAuth-shaped answers. */
@@ -35,6 +48,7 @@ const OUTCOMES: Record<ErrorFamily, Record<AuthErrorCode, Outcome>> = {
     invalid_client: { status: 401, oauth: 'invalid_client' },
     unsupported_grant_type: { status: 400, oauth: 'unsupported_grant_type' },
     overloaded: { status: 503, oauth: 'temporarily_unavailable' },
+    rate_limited: { status: 429, oauth: 'temporarily_unavailable' },
   },
   oauth: {
     invalid_input: { status: 400, oauth: 'invalid_request' },
@@ -49,6 +63,7 @@ const OUTCOMES: Record<ErrorFamily, Record<AuthErrorCode, Outcome>> = {
     invalid_client: { status: 401, oauth: 'invalid_client' },
     unsupported_grant_type: { status: 400, oauth: 'unsupported_grant_type' },
     overloaded: { status: 503, oauth: 'temporarily_unavailable' },
+    rate_limited: { status: 429, oauth: 'temporarily_unavailable' },
   },
 };
 
@@ -84,6 +99,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
       }
       return sendError(reply, family, outcome, error.message);
     }
+    if (error instanceof RequestRefused) return sendError(reply, family, error, error.message);
     // A cache that cannot take a session's end fails the request: better than a stale "live".
     if (error instanceof StoreUnavailableError || error instanceof CacheUnavailableError) {
       request.log.warn({ err: error.cause }, error instanceof StoreUnavailableError ? 'store unavailable' : 'cache unavailable');

@@ -1,3 +1,4 @@
+import type { AttemptCounters } from '../core/attempt-counters.js';
 import { noCache, type SessionCache } from '../core/cache.js';
 import type { Store } from '../core/store.js';
 
@@ -12,7 +13,7 @@ export type DatabaseConfig =
       readonly timeoutSeconds: number;
     };
 
-/** The shared session cache: a Redis URL and the prefix of every key, or none. */
+/** Redis, for the shared session cache and attempt counters: a URL and the prefix of every key, or none. */
 export type CacheConfig = { readonly url: string; readonly keyPrefix: string } | null;
 
 /** A store the CLI can also migrate. */
@@ -46,11 +47,26 @@ export async function openStore(database: DatabaseConfig): Promise<EngineStore> 
 // How long start-up waits for the cache before serving without it (it keeps connecting).
 const CACHE_CONNECT_TIMEOUT_MS = 2_000;
 
-/** Opens the session cache, or the absent one. The cache may come and go; the store answers while it is away. */
-export async function openCache(cache: CacheConfig): Promise<SessionCache> {
-  if (cache === null) return noCache;
-  const { RedisCache } = await import('./cache/redis-cache.js');
-  const redis = new RedisCache(cache.url, cache.keyPrefix);
-  await redis.connected(CACHE_CONNECT_TIMEOUT_MS);
-  return redis;
+/** What Redis holds for every instance, or nothing when there is no Redis. */
+export interface SharedState {
+  readonly cache: SessionCache;
+  /** Null: each process counts attempts itself. */
+  readonly counters: AttemptCounters | null;
+}
+
+/**
+ * Opens the session cache and the attempt counters on one Redis connection, or neither. Redis
+ * may come and go; the store answers while it is away, and each process counts attempts
+ * itself. Closing the cache closes the connection.
+ */
+export async function openCache(cache: CacheConfig): Promise<SharedState> {
+  if (cache === null) return { cache: noCache, counters: null };
+  const [{ RedisCache }, { RedisCounters }, { connectRedis, waitForRedis }] = await Promise.all([
+    import('./cache/redis-cache.js'),
+    import('./cache/redis-counters.js'),
+    import('./cache/redis-connection.js'),
+  ]);
+  const redis = connectRedis(cache.url, cache.keyPrefix);
+  await waitForRedis(redis, CACHE_CONNECT_TIMEOUT_MS);
+  return { cache: new RedisCache(redis), counters: new RedisCounters(redis) };
 }

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
-import { createAuth, type Auth } from '../../src/core/auth.js';
+import type { AttemptCounters } from '../../src/core/attempt-counters.js';
+import type { AuditEvent, AuditLog } from '../../src/core/audit.js';
+import { createAuth, type Auth, type AuthDeps } from '../../src/core/auth.js';
 import { noCache, type SessionCache } from '../../src/core/cache.js';
 import { createPasswordHasher, type PasswordHasher } from '../../src/core/passwords.js';
 import { openKeyRing, type KeyRing } from '../../src/core/signing-keys.js';
@@ -17,18 +19,29 @@ export interface Harness {
   readonly hasher: PasswordHasher;
   readonly keys: KeyRing;
   readonly cache: SessionCache;
+  /** Every audit event recorded so far, in order. */
+  readonly audited: Array<AuditEvent & { readonly client: string }>;
+  /** What `auth` was built from, to build a variant of it. */
+  readonly deps: AuthDeps;
   readonly auth: Auth;
   close(): Promise<void>;
 }
 
-/** The core on a real, migrated SQLite store with a movable clock. */
-export async function createHarness(config: Config = testConfig(), cache: SessionCache = noCache): Promise<Harness> {
+/** The core on a real, migrated SQLite store with a movable clock; attempts are counted in-process unless `counters` are given. */
+export async function createHarness(
+  config: Config = testConfig(),
+  cache: SessionCache = noCache,
+  counters: AttemptCounters | null = null,
+): Promise<Harness> {
   const clock = new TestClock();
   const store = await openStore(config.database);
   await store.migrate();
   const hasher = createPasswordHasher(config.hashing);
   const keys = await openKeyRing(store, clock, config.keys);
-  const auth = createAuth({ store, clock, hasher, keys, cache, config: config.auth });
+  const audited: Harness['audited'] = [];
+  const audit: AuditLog = (event) => audited.push(event);
+  const deps: AuthDeps = { store, clock, hasher, keys, cache, counters, audit, config: config.auth };
+  const auth = createAuth(deps);
   return {
     config,
     clock,
@@ -36,6 +49,8 @@ export async function createHarness(config: Config = testConfig(), cache: Sessio
     hasher,
     keys,
     cache,
+    audited,
+    deps,
     auth,
     close: async () => {
       await cache.close();
@@ -49,9 +64,13 @@ export interface AppHarness extends Harness {
 }
 
 /** The HTTP application over `createHarness`, for `inject()` tests. */
-export async function createAppHarness(config: Config = testConfig(), cache: SessionCache = noCache): Promise<AppHarness> {
-  const harness = await createHarness(config, cache);
-  const app = await buildApp({ auth: harness.auth, logger: createLogger('silent') });
+export async function createAppHarness(
+  config: Config = testConfig(),
+  cache: SessionCache = noCache,
+  counters: AttemptCounters | null = null,
+): Promise<AppHarness> {
+  const harness = await createHarness(config, cache, counters);
+  const app = await buildApp({ auth: harness.auth, logger: createLogger('silent'), http: config.http });
   return {
     ...harness,
     app,

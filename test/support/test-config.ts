@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Config } from '../../src/config.js';
 import type { DatabaseConfig } from '../../src/store/open-store.js';
 
-type Overrides<T> = { readonly [K in keyof T]?: T[K] extends object ? Overrides<T[K]> : T[K] };
+type Overrides<T> = { readonly [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? Overrides<T[K]> : T[K] };
 /** Settings to change; a database replaces the default one whole. */
 export type ConfigOverrides = Omit<Overrides<Config>, 'database' | 'cache'> & { readonly database?: DatabaseConfig };
 
@@ -21,6 +21,7 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
   const base: Config = {
     profile: 'compat',
     server: { host: '127.0.0.1', port: 0 },
+    http: { trustProxy: [], trustedOrigins: [], corsOrigins: [] },
     database: { engine: 'sqlite', path: tempDatabasePath() },
     cache: null,
     logLevel: 'silent',
@@ -35,6 +36,19 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
       accessTokenTtlSeconds: 900,
       refreshGraceSeconds: 10,
       introspectionToken: null,
+      // The defaults: tests that need tighter limits set them.
+      limits: {
+        windowSeconds: 900,
+        accountClientFailures: 10,
+        clientFailures: 100,
+        accountFreeFailures: 5,
+        accountMaxDelaySeconds: 900,
+        accountFailures: 100,
+        accountMemorySeconds: 86_400,
+        resetRequests: 10,
+        clientResetRequests: 100,
+        localEntries: 100_000,
+      },
     },
     hashing: { memoryKib: 64, iterations: 1, parallelism: 1, concurrency: 4, queueLimit: 1000 },
     keys: {
@@ -50,11 +64,13 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
     ...base,
     ...overrides,
     server: { ...base.server, ...overrides.server },
+    http: { ...base.http, ...overrides.http },
     database: overrides.database ?? base.database,
     auth: {
       ...base.auth,
       ...overrides.auth,
       password: { ...base.auth.password, ...overrides.auth?.password },
+      limits: { ...base.auth.limits, ...overrides.auth?.limits },
     },
     hashing: { ...base.hashing, ...overrides.hashing },
     keys: { ...base.keys, ...overrides.keys },

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { CookieSerializeOptions } from '@fastify/cookie';
+import type { FastifyRequest } from 'fastify';
 import type { Auth } from '../../core/auth.js';
 import { principalOf, readSessionToken, requireSession, SESSION_COOKIE } from '../authenticate.js';
+import type { ClientView } from '../client-address.js';
 import {
   ChangePasswordBody,
   CredentialsBody,
@@ -16,17 +18,27 @@ import {
 
 export interface SessionApiOptions {
   readonly auth: Auth;
+  /** Where a request came from. */
+  readonly client: (request: FastifyRequest) => ClientView;
+  /** Refuses cross-site browser requests on the routes a cookie authorises, and on log-in. */
+  readonly crossSiteGuard: (request: FastifyRequest) => Promise<void>;
 }
 
 // A browser-session cookie, as the contract's Flask app set it: it ends when the browser does,
-// and the server-side idle timeout and absolute lifetime bound it in any case.
-const COOKIE_OPTIONS: CookieSerializeOptions = { path: '/', httpOnly: true, sameSite: 'lax' };
+// and the server-side idle timeout and absolute lifetime bound it in any case. Secure whenever
+// a trusted proxy says the client came over https.
+const cookieOptions = (client: ClientView): CookieSerializeOptions => ({
+  path: '/',
+  httpOnly: true,
+  sameSite: 'lax',
+  secure: client.isHttps,
+});
 
 const tags = ['session API'];
 const cookieOrBearer = [{ sessionCookie: [] }, { bearerAuth: [] }];
 
 /** The compatibility contract of DESIGN.md §2, plus `PUT /password`. */
-export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (app, { auth }) => {
+export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (app, { auth, client, crossSiteGuard }) => {
   const withSession = requireSession(auth);
 
   app.get(
@@ -55,6 +67,8 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
   app.post(
     '/sessions',
     {
+      // Login CSRF: another site must not sign a browser in to an account of its choosing.
+      onRequest: crossSiteGuard,
       schema: {
         tags,
         summary: 'Log in: sets the session_id cookie',
@@ -65,8 +79,9 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
     },
     async (request, reply) => {
       const { email, password } = request.body;
-      const { sessionToken } = await auth.logIn(email, password, readSessionToken(request));
-      void reply.setCookie(SESSION_COOKIE, sessionToken, COOKIE_OPTIONS);
+      const from = client(request);
+      const { sessionToken } = await auth.logIn(email, password, readSessionToken(request), from);
+      void reply.setCookie(SESSION_COOKIE, sessionToken, cookieOptions(from));
       return { email, message: 'logged in' };
     },
   );
@@ -74,7 +89,7 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
   app.delete(
     '/sessions',
     {
-      onRequest: withSession,
+      onRequest: [crossSiteGuard, withSession],
       schema: {
         tags,
         summary: 'Log out: ends the session; with a cookie, clears it and redirects to /; with a Bearer token, 204',
@@ -82,9 +97,12 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
       },
     },
     async (request, reply) => {
-      await auth.logOut(principalOf(request));
+      const from = client(request);
+      await auth.logOut(principalOf(request), from);
       if (request.credential === 'bearer') return reply.code(204).send();
-      return reply.clearCookie(SESSION_COOKIE, COOKIE_OPTIONS).redirect('/', 302);
+      // The browser drops every cookie of this origin too (OWASP session cheat sheet).
+      void reply.header('clear-site-data', '"cookies"');
+      return reply.clearCookie(SESSION_COOKIE, cookieOptions(from)).redirect('/', 302);
     },
   );
 
@@ -114,7 +132,7 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
       },
     },
     async (request) => {
-      const { resetToken } = await auth.requestPasswordReset(request.body.email);
+      const { resetToken } = await auth.requestPasswordReset(request.body.email, client(request));
       return { email: request.body.email, reset_token: resetToken };
     },
   );
@@ -132,7 +150,7 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
     },
     async (request) => {
       const { email, reset_token, new_password } = request.body;
-      await auth.resetPassword(email, reset_token, new_password);
+      await auth.resetPassword(email, reset_token, new_password, client(request));
       return { email, message: 'Password updated' };
     },
   );
@@ -140,7 +158,7 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
   app.put(
     '/password',
     {
-      onRequest: withSession,
+      onRequest: [crossSiteGuard, withSession],
       schema: {
         tags,
         summary: 'Change the password; ends every other session of the user',
@@ -151,7 +169,7 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
       },
     },
     async (request) => {
-      await auth.changePassword(principalOf(request), request.body.password, request.body.new_password);
+      await auth.changePassword(principalOf(request), request.body.password, request.body.new_password, client(request));
       return { message: 'Password updated' };
     },
   );

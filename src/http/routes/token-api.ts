@@ -1,11 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import type { Auth } from '../../core/auth.js';
 import { AuthError } from '../../core/errors.js';
 import { readBearerToken } from '../authenticate.js';
+import type { ClientView } from '../client-address.js';
 import { EmptyReply, FORM_OR_JSON, IntrospectionReply, OAuthErrorReply, TokenBody, TokenOnlyBody, TokenReply } from '../schemas.js';
 
 export interface TokenApiOptions {
   readonly auth: Auth;
+  /** Where a request came from. */
+  readonly client: (request: FastifyRequest) => ClientView;
 }
 
 const tags = ['token API'];
@@ -18,7 +22,7 @@ function required(value: string | undefined, name: string, grant: string): strin
 }
 
 /** `/token`, `/revoke` and `/introspect` (DESIGN.md §3). */
-export const tokenApi: FastifyPluginAsyncTypebox<TokenApiOptions> = async (app, { auth }) => {
+export const tokenApi: FastifyPluginAsyncTypebox<TokenApiOptions> = async (app, { auth, client }) => {
   app.post(
     '/token',
     {
@@ -35,9 +39,9 @@ export const tokenApi: FastifyPluginAsyncTypebox<TokenApiOptions> = async (app, 
       const { grant_type: grant, username, password, refresh_token: refreshToken } = request.body;
       let pair;
       if (grant === 'password') {
-        pair = await auth.grantTokens(required(username, 'username', grant), required(password, 'password', grant));
+        pair = await auth.grantTokens(required(username, 'username', grant), required(password, 'password', grant), client(request));
       } else if (grant === 'refresh_token') {
-        pair = await auth.refreshTokens(required(refreshToken, 'refresh_token', grant));
+        pair = await auth.refreshTokens(required(refreshToken, 'refresh_token', grant), client(request));
       } else {
         throw new AuthError('unsupported_grant_type', 'grant_type must be password or refresh_token');
       }
@@ -65,7 +69,7 @@ export const tokenApi: FastifyPluginAsyncTypebox<TokenApiOptions> = async (app, 
       },
     },
     async (request) => {
-      await auth.revokeToken(request.body.token);
+      await auth.revokeToken(request.body.token, client(request));
       return {};
     },
   );

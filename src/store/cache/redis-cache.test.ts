@@ -8,6 +8,7 @@ import { CacheUnavailableError, cookieCacheKey } from '../../core/cache.js';
 import { hashSecret } from '../../core/secrets.js';
 import type { SessionWithEmail } from '../../core/store.js';
 import { RedisCache } from './redis-cache.js';
+import { connectRedis, waitForRedis } from './redis-connection.js';
 
 const session: SessionWithEmail = {
   id: 'session-id-0000000000',
@@ -30,9 +31,10 @@ describe.runIf(TEST_REDIS_URL)('the Redis session cache', () => {
   const opened: Array<{ close(): Promise<void> }> = [];
 
   async function open(redisUrl = url): Promise<RedisCache> {
-    const cache = new RedisCache(redisUrl, prefix);
+    const redis = connectRedis(redisUrl, prefix);
+    const cache = new RedisCache(redis);
     opened.push(cache);
-    await cache.connected(2_000);
+    await waitForRedis(redis, 2_000);
     return cache;
   }
 

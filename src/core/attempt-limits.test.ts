@@ -1,0 +1,220 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../../test/support/harness.js';
+import { testConfig, type ConfigOverrides } from '../../test/support/test-config.js';
+import type { AttemptCounters } from './attempt-counters.js';
+import { networkOf } from './attempt-limits.js';
+import { createAuth } from './auth.js';
+import { CacheUnavailableError } from './cache.js';
+
+let harness: Harness;
+afterEach(async () => harness.close());
+
+const home = { address: '198.51.100.1' };
+const attacker = (index: number) => ({ address: `203.0.113.${index}` });
+// Loose limits but the one a test looks at.
+const loose = { accountClientFailures: 100, clientFailures: 1000, accountFreeFailures: 100, accountFailures: 100, resetRequests: 1000 };
+
+async function setUp(limits: NonNullable<NonNullable<ConfigOverrides['auth']>['limits']>): Promise<Harness> {
+  harness = await createHarness(testConfig({ auth: { limits: { ...loose, ...limits } } }));
+  await harness.auth.register('a@x.io', 'right');
+  return harness;
+}
+
+/** The outcome of one log-in: 'ok', the error code, and the retry time of a refusal. */
+async function logIn(h: Harness, password: string, client = home, email = 'a@x.io'): Promise<string> {
+  try {
+    await h.auth.logIn(email, password, null, client);
+    return 'ok';
+  } catch (error) {
+    const { code, retryAfterSeconds } = error as { code: string; retryAfterSeconds?: number };
+    return retryAfterSeconds === undefined ? code : `${code} ${retryAfterSeconds}`;
+  }
+}
+
+async function repeat(times: number, attempt: () => Promise<string>): Promise<string[]> {
+  const outcomes: string[] = [];
+  for (let index = 0; index < times; index += 1) outcomes.push(await attempt());
+  return outcomes;
+}
+
+describe('failures per account and client', () => {
+  it('refuses the 11th check in the window, the right password too, until the window ends; other clients go on', async () => {
+    const h = await setUp({ accountClientFailures: 10, windowSeconds: 900 });
+    expect(await repeat(10, () => logIn(h, 'wrong'))).toEqual(Array(10).fill('invalid_credentials'));
+    expect(await logIn(h, 'right')).toBe('rate_limited 900');
+    expect(await logIn(h, 'right', attacker(1))).toBe('ok');
+    h.clock.advanceSeconds(899);
+    expect(await logIn(h, 'right')).toBe('rate_limited 1');
+    h.clock.advanceSeconds(1);
+    expect(await logIn(h, 'right')).toBe('ok');
+  });
+
+  it('limits an unknown email exactly like a registered one', async () => {
+    const h = await setUp({ accountClientFailures: 3 });
+    const known = await repeat(5, () => logIn(h, 'wrong', home, 'a@x.io'));
+    const unknown = await repeat(5, () => logIn(h, 'wrong', home, 'nobody@x.io'));
+    expect(unknown).toEqual(known);
+    expect(known).toEqual(['invalid_credentials', 'invalid_credentials', 'invalid_credentials', 'rate_limited 900', 'rate_limited 900']);
+  });
+
+  it('counts the addresses of one IPv6 /64 as one client', () => {
+    expect(networkOf('2001:db8:1:2:aaaa::1')).toBe(networkOf('2001:0db8:0001:0002:ffff:1:2:3'));
+    expect(networkOf('2001:db8:1:3::1')).not.toBe(networkOf('2001:db8:1:2::1'));
+    expect(networkOf('::ffff:192.0.2.1')).toBe('192.0.2.1');
+    expect(networkOf('192.0.2.1')).toBe('192.0.2.1');
+  });
+});
+
+describe('consecutive failures per account, across clients', () => {
+  it('makes each check past the free ones wait, doubling up to the cap, from any client', async () => {
+    const h = await setUp({ accountFreeFailures: 3, accountMaxDelaySeconds: 4 });
+    for (let index = 0; index < 3; index += 1) expect(await logIn(h, 'wrong', attacker(index))).toBe('invalid_credentials');
+    // The owner, elsewhere, waits too: but only seconds, never a lock-out.
+    expect(await logIn(h, 'right', home)).toBe('rate_limited 1');
+    const waits: string[] = [];
+    for (let index = 0; index < 4; index += 1) {
+      const refused = await logIn(h, 'wrong', attacker(10 + index));
+      waits.push(refused);
+      h.clock.advanceSeconds(Number(refused.split(' ')[1]));
+      expect(await logIn(h, 'wrong', attacker(20 + index))).toBe('invalid_credentials');
+    }
+    expect(waits).toEqual(['rate_limited 1', 'rate_limited 2', 'rate_limited 4', 'rate_limited 4']);
+  });
+
+  it('forgives earlier failures after a successful check', async () => {
+    const h = await setUp({ accountFreeFailures: 3 });
+    await repeat(2, () => logIn(h, 'wrong', attacker(1)));
+    expect(await logIn(h, 'right')).toBe('ok');
+    expect(await repeat(3, () => logIn(h, 'wrong', attacker(2)))).toEqual(Array(3).fill('invalid_credentials'));
+  });
+
+  it('stops at the hard limit until a reset, which the limits never block', async () => {
+    const h = await setUp({ accountFreeFailures: 5, accountFailures: 5, accountMemorySeconds: 86_400 });
+    await repeat(5, () => logIn(h, 'wrong', attacker(1)));
+    expect(await logIn(h, 'right')).toBe('rate_limited 86400');
+    h.clock.advanceSeconds(3600);
+    expect(await logIn(h, 'right')).toBe('rate_limited 82800');
+    const { resetToken } = await h.auth.requestPasswordReset('a@x.io', home);
+    await h.auth.resetPassword('a@x.io', resetToken, 'fresh', home);
+    expect(await logIn(h, 'fresh')).toBe('ok');
+  });
+});
+
+describe('failures per client, across accounts', () => {
+  it('stops a client spraying one password over many accounts, for any further account', async () => {
+    const h = await setUp({ clientFailures: 20 });
+    const sprayed = await repeat(20, async () => logIn(h, 'Summer2026!', attacker(1), `user${Math.random()}@x.io`));
+    expect(sprayed).toEqual(Array(20).fill('invalid_credentials'));
+    expect(await logIn(h, 'right', attacker(1))).toBe('rate_limited 900');
+    expect(await logIn(h, 'right', home)).toBe('ok');
+  });
+
+  it('gives a successful check its attempt back', async () => {
+    const h = await setUp({ clientFailures: 3 });
+    expect(await repeat(5, () => logIn(h, 'right'))).toEqual(Array(5).fill('ok'));
+    expect(await repeat(3, () => logIn(h, 'wrong', home, 'b@x.io'))).toEqual(Array(3).fill('invalid_credentials'));
+  });
+});
+
+describe('every path that checks a password', () => {
+  it('counts wrong current passwords at PUT /password and wrong passwords at /token on the same counters', async () => {
+    const h = await setUp({ accountClientFailures: 3 });
+    const { sessionToken } = await h.auth.logIn('a@x.io', 'right', null, home);
+    const principal = (await h.auth.validateSessionToken(sessionToken))!;
+    await expect(h.auth.changePassword(principal, 'wrong', 'new', home)).rejects.toMatchObject({ code: 'invalid_credentials' });
+    await expect(h.auth.grantTokens('a@x.io', 'wrong', home)).rejects.toMatchObject({ code: 'invalid_credentials' });
+    expect(await logIn(h, 'wrong')).toBe('invalid_credentials');
+    await expect(h.auth.changePassword(principal, 'right', 'new', home)).rejects.toMatchObject({ code: 'rate_limited' });
+    await expect(h.auth.grantTokens('a@x.io', 'right', home)).rejects.toMatchObject({ code: 'rate_limited' });
+  });
+});
+
+describe('reset requests', () => {
+  it('answers requests back to back up to the limit per account, then refuses until the window ends', async () => {
+    const h = await setUp({ resetRequests: 3, windowSeconds: 600 });
+    for (let index = 0; index < 3; index += 1) await h.auth.requestPasswordReset('a@x.io', attacker(index));
+    await expect(h.auth.requestPasswordReset('a@x.io', home)).rejects.toMatchObject({ code: 'rate_limited', retryAfterSeconds: 600 });
+    await expect(h.auth.requestPasswordReset('nobody@x.io', home)).rejects.toMatchObject({ code: 'email_not_registered' });
+    h.clock.advanceSeconds(600);
+    await h.auth.requestPasswordReset('a@x.io', home);
+  });
+
+  it('limits requests per client across accounts', async () => {
+    const h = await setUp({ clientResetRequests: 3 });
+    for (let index = 0; index < 3; index += 1) {
+      await expect(h.auth.requestPasswordReset(`nobody${index}@x.io`, attacker(1))).rejects.toMatchObject({ code: 'email_not_registered' });
+    }
+    await expect(h.auth.requestPasswordReset('a@x.io', attacker(1))).rejects.toMatchObject({ code: 'rate_limited' });
+    await h.auth.requestPasswordReset('a@x.io', home);
+  });
+
+  it('lets a reset through, and clears the failures, while log-ins are refused', async () => {
+    const h = await setUp({ accountClientFailures: 2, accountFreeFailures: 2 });
+    await repeat(2, () => logIn(h, 'wrong'));
+    expect(await logIn(h, 'right')).toMatch(/^rate_limited/);
+    const { resetToken } = await h.auth.requestPasswordReset('a@x.io', home);
+    await h.auth.resetPassword('a@x.io', resetToken, 'fresh', home);
+    expect(await repeat(2, () => logIn(h, 'wrong'))).toEqual(['invalid_credentials', 'invalid_credentials']);
+  });
+});
+
+describe('shared counters', () => {
+  it('fall back to counting in this process while they are unreachable: limits weaken, never open', async () => {
+    const h = await setUp({ accountClientFailures: 2 });
+    const unreachable: AttemptCounters = {
+      take: () => Promise.reject(new CacheUnavailableError('down')),
+      giveBack: () => Promise.reject(new CacheUnavailableError('down')),
+      clear: () => Promise.reject(new CacheUnavailableError('down')),
+    };
+    const auth = createAuth({ ...h.deps, counters: unreachable });
+    const attempt = () => auth.logIn('a@x.io', 'wrong', null, home).catch((error: { code: string }) => error.code);
+    expect(await repeat(3, attempt)).toEqual(['invalid_credentials', 'invalid_credentials', 'rate_limited']);
+    expect(await auth.logIn('a@x.io', 'right', null, attacker(1))).toHaveProperty('sessionToken');
+  });
+});
+
+describe('the audit log', () => {
+  it('records a failure, a refusal, a success, a log-out, a password change and a reset, with no secret', async () => {
+    const h = await setUp({ accountClientFailures: 1 });
+    await logIn(h, 'wrong');
+    await logIn(h, 'wrong');
+    await logIn(h, 'wrong', home, 'nobody@x.io');
+    const { sessionToken } = await h.auth.logIn('a@x.io', 'right', null, attacker(1));
+    const principal = (await h.auth.validateSessionToken(sessionToken))!;
+    await h.auth.changePassword(principal, 'right', 'changed', attacker(1));
+    await h.auth.logOut(principal, attacker(1));
+    const { resetToken } = await h.auth.requestPasswordReset('a@x.io', home);
+    await h.auth.resetPassword('a@x.io', resetToken, 'reset', home);
+    const userId = principal.userId;
+    expect(h.audited).toEqual([
+      { event: 'login_failed', account: expect.any(String), userId, via: 'cookie', client: home.address },
+      { event: 'limit_hit', account: expect.any(String), limits: ['account_client'], retryAfterSeconds: 900, client: home.address },
+      { event: 'login_failed', account: expect.any(String), userId: null, via: 'cookie', client: home.address },
+      { event: 'login_succeeded', userId, sessionId: principal.sessionId, via: 'cookie', client: attacker(1).address },
+      { event: 'password_changed', userId, sessionId: principal.sessionId, endedSessions: 0, client: attacker(1).address },
+      { event: 'logged_out', userId, sessionId: principal.sessionId, client: attacker(1).address },
+      { event: 'reset_requested', account: expect.any(String), userId, client: home.address },
+      { event: 'password_reset', userId, endedSessions: 0, client: home.address },
+    ]);
+    const text = JSON.stringify(h.audited);
+    for (const secret of ['a@x.io', 'nobody@x.io', sessionToken, resetToken]) expect(text).not.toContain(secret);
+    for (const password of ['right', 'wrong', 'changed', 'reset']) expect(text).not.toContain(`"${password}"`);
+  });
+
+  it('records token revocation and refresh-token reuse', async () => {
+    const h = await setUp({});
+    const first = await h.auth.grantTokens('a@x.io', 'right', home);
+    await h.auth.refreshTokens(first.refreshToken, home);
+    h.clock.advanceSeconds(60);
+    await expect(h.auth.refreshTokens(first.refreshToken, attacker(1))).rejects.toMatchObject({ code: 'invalid_grant' });
+    const second = await h.auth.grantTokens('a@x.io', 'right', home);
+    await h.auth.revokeToken(second.refreshToken, home);
+    await h.auth.revokeToken(second.refreshToken, home);
+    expect(h.audited.map(({ event, client }) => `${event} ${client}`)).toEqual([
+      `login_succeeded ${home.address}`,
+      `refresh_reused ${attacker(1).address}`,
+      `login_succeeded ${home.address}`,
+      `token_revoked ${home.address}`,
+    ]);
+  });
+});

@@ -1,0 +1,107 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { LocalAttemptCounters, type AttemptCounters, type AttemptRule } from '../src/core/attempt-counters.js';
+import { connectRedis, waitForRedis } from '../src/store/cache/redis-connection.js';
+import { RedisCounters } from '../src/store/cache/redis-counters.js';
+import { TEST_REDIS_URL, testKeyPrefix } from './support/databases.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+const window = (limit: number, ttlMs = 60_000): AttemptRule => ({
+  limit,
+  freeAttempts: limit,
+  baseDelayMs: 0,
+  maxDelayMs: 0,
+  ttlMs,
+  isSliding: false,
+});
+const delayed: AttemptRule = { limit: 6, freeAttempts: 2, baseDelayMs: 1000, maxDelayMs: 3000, ttlMs: 600_000, isSliding: true };
+
+const closers: Array<() => void> = [];
+afterAll(() => closers.forEach((close) => close()));
+
+const implementations: Array<[string, () => Promise<AttemptCounters>]> = [['in-process', async () => new LocalAttemptCounters(1000)]];
+if (TEST_REDIS_URL) {
+  implementations.push([
+    'Redis',
+    async () => {
+      const redis = connectRedis(TEST_REDIS_URL!, testKeyPrefix());
+      closers.push(() => redis.disconnect());
+      await waitForRedis(redis, 2_000);
+      return new RedisCounters(redis);
+    },
+  ]);
+}
+
+/** Takes one attempt on `key` and says how long it was refused (0: counted). */
+async function takeOne(counters: AttemptCounters, key: string, rule: AttemptRule, nowMs: number): Promise<number> {
+  return (await counters.take([{ key, rule }], nowMs))?.[0] ?? 0;
+}
+
+describe.each(implementations)('attempt counters (%s)', (_name, open) => {
+  it('counts up to the limit in a fixed window, then refuses until the window ends', async () => {
+    const counters = await open();
+    for (let index = 0; index < 3; index += 1) expect(await takeOne(counters, 'k', window(3), T0 + index * 1000)).toBe(0);
+    expect(await takeOne(counters, 'k', window(3), T0 + 10_000)).toBe(50_000);
+    expect(await takeOne(counters, 'k', window(3), T0 + 59_999)).toBe(1);
+    expect(await takeOne(counters, 'k', window(3), T0 + 60_000)).toBe(0);
+  });
+
+  it('makes each attempt past the free ones wait twice as long, up to the cap, and stops at the limit', async () => {
+    const counters = await open();
+    let now = T0;
+    expect(await takeOne(counters, 'k', delayed, now)).toBe(0);
+    expect(await takeOne(counters, 'k', delayed, now)).toBe(0);
+    expect(await takeOne(counters, 'k', delayed, now)).toBe(1000);
+    for (const wait of [1000, 2000, 3000, 3000]) {
+      expect(await takeOne(counters, 'k', delayed, now + wait - 1)).toBe(1);
+      now += wait;
+      expect(await takeOne(counters, 'k', delayed, now)).toBe(0);
+    }
+    // Six counted: the limit. A sliding record lives its ttl after the last attempt.
+    expect(await takeOne(counters, 'k', delayed, now + 10_000)).toBe(590_000);
+    expect(await takeOne(counters, 'k', delayed, now + 600_000)).toBe(0);
+  });
+
+  it('counts nothing on any key when one key refuses', async () => {
+    const counters = await open();
+    expect(await takeOne(counters, 'full', window(1), T0)).toBe(0);
+    const refused = await counters.take(
+      [
+        { key: 'free', rule: window(1) },
+        { key: 'full', rule: window(1) },
+      ],
+      T0,
+    );
+    expect(refused).toEqual([0, 60_000]);
+    expect(await takeOne(counters, 'free', window(1), T0)).toBe(0);
+  });
+
+  it('gives attempts back one at a time and forgets cleared keys', async () => {
+    const counters = await open();
+    await takeOne(counters, 'k', window(2), T0);
+    await takeOne(counters, 'k', window(2), T0);
+    expect(await takeOne(counters, 'k', window(2), T0)).toBeGreaterThan(0);
+    await counters.giveBack(['k', 'never-taken']);
+    expect(await takeOne(counters, 'k', window(2), T0)).toBe(0);
+    expect(await takeOne(counters, 'k', window(2), T0)).toBeGreaterThan(0);
+    await counters.clear(['k']);
+    expect(await takeOne(counters, 'k', window(2), T0)).toBe(0);
+    expect(await takeOne(counters, 'k', window(2), T0)).toBe(0);
+  });
+
+  it('lets exactly the limit through out of 200 concurrent takes', async () => {
+    const counters = await open();
+    const results = await Promise.all(Array.from({ length: 200 }, () => takeOne(counters, 'burst', window(10), T0)));
+    expect(results.filter((wait) => wait === 0)).toHaveLength(10);
+  });
+});
+
+describe('in-process attempt counters', () => {
+  it('keep at most their capacity of keys, forgetting the least recently used', async () => {
+    const counters = new LocalAttemptCounters(2);
+    await takeOne(counters, 'a', window(1), T0);
+    await takeOne(counters, 'b', window(1), T0);
+    await takeOne(counters, 'c', window(1), T0);
+    expect(await takeOne(counters, 'a', window(1), T0)).toBe(0);
+    expect(await takeOne(counters, 'c', window(1), T0)).toBeGreaterThan(0);
+  });
+});
