@@ -74,7 +74,7 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
         summary: 'Log in: sets the session_id cookie',
         consumes: FORM_OR_JSON,
         body: CredentialsBody,
-        response: { 200: EmailMessageReply, 401: MessageReply },
+        response: { 200: EmailMessageReply, 401: MessageReply, 403: MessageReply, 429: MessageReply },
       },
     },
     async (request, reply) => {
@@ -128,7 +128,7 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
         summary: 'Get a password reset token',
         consumes: FORM_OR_JSON,
         body: EmailBody,
-        response: { 200: ResetTokenReply, 403: MessageReply },
+        response: { 200: ResetTokenReply, 403: MessageReply, 429: MessageReply },
       },
     },
     async (request) => {
@@ -165,7 +165,7 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
         consumes: FORM_OR_JSON,
         security: cookieOrBearer,
         body: ChangePasswordBody,
-        response: { 200: MessageReply, 401: MessageReply, 403: MessageReply },
+        response: { 200: MessageReply, 401: MessageReply, 403: MessageReply, 429: MessageReply },
       },
     },
     async (request) => {

@@ -32,7 +32,7 @@ export const tokenApi: FastifyPluginAsyncTypebox<TokenApiOptions> = async (app, 
         summary: 'Exchange a password or a refresh token for an access token and a new refresh token',
         consumes: FORM_OR_JSON,
         body: TokenBody,
-        response: { 200: TokenReply, 400: OAuthErrorReply },
+        response: { 200: TokenReply, 400: OAuthErrorReply, 429: OAuthErrorReply },
       },
     },
     async (request, reply) => {
