@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAppHarness, type AppHarness } from '../test/support/harness.js';
+import { createAppHarness, sessionCookieOf, type AppHarness } from '../test/support/harness.js';
+import { testConfig } from '../test/support/test-config.js';
 
 let h: AppHarness;
 afterEach(async () => h.close());
@@ -72,5 +73,96 @@ describe('buildApp', () => {
     expect(raw).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
     expect(raw).toMatch(/\r\nretry-after: 1\r\n/i);
     expect(raw.endsWith('{"message":"shutting down, retry shortly"}')).toBe(true);
+  });
+});
+
+const form = { 'content-type': 'application/x-www-form-urlencoded' };
+
+describe('security headers', () => {
+  it('mark every answer nosniff, no-referrer and no-store, and never say what serves them', async () => {
+    h = await createAppHarness();
+    await h.app.inject({ method: 'POST', url: '/users', headers: form, payload: 'email=a%40x.io&password=pw' });
+    const answers = await Promise.all([
+      h.app.inject({ method: 'GET', url: '/' }),
+      h.app.inject({ method: 'POST', url: '/sessions', headers: form, payload: 'email=a%40x.io&password=pw' }),
+      h.app.inject({ method: 'POST', url: '/sessions', headers: form, payload: 'email=a%40x.io&password=no' }),
+      h.app.inject({ method: 'POST', url: '/token', headers: form, payload: 'grant_type=password&username=a%40x.io&password=pw' }),
+      h.app.inject({ method: 'GET', url: '/profile' }),
+      h.app.inject({ method: 'GET', url: '/nowhere' }),
+      h.app.inject({ method: 'GET', url: '/.well-known/jwks.json' }),
+    ]);
+    for (const answer of answers) {
+      expect(answer.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' });
+      expect(answer.headers['x-powered-by']).toBeUndefined();
+      expect(answer.headers.server).toBeUndefined();
+      // Plain http, or no trusted proxy to say otherwise: no HSTS, no Secure cookie.
+      expect(answer.headers['strict-transport-security']).toBeUndefined();
+    }
+    expect(answers[1]!.headers['set-cookie']).not.toMatch(/Secure/i);
+  });
+
+  it('send HSTS and a Secure cookie when a trusted proxy says the client used https, and only then', async () => {
+    h = await createAppHarness(testConfig({ http: { trustProxy: ['10.0.0.2'] } }));
+    await h.app.inject({ method: 'POST', url: '/users', headers: form, payload: 'email=a%40x.io&password=pw' });
+    const logIn = (remoteAddress: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/sessions',
+        remoteAddress,
+        headers: { ...form, 'x-forwarded-for': '198.51.100.1', 'x-forwarded-proto': 'https' },
+        payload: 'email=a%40x.io&password=pw',
+      });
+    const proxied = await logIn('10.0.0.2');
+    expect(proxied.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+    expect(proxied.headers['set-cookie']).toMatch(/; Secure/);
+    const spoofed = await logIn('203.0.113.9');
+    expect(spoofed.headers['strict-transport-security']).toBeUndefined();
+    expect(spoofed.headers['set-cookie']).not.toMatch(/Secure/i);
+  });
+
+  it('ask the browser to drop its cookies at a cookie log-out', async () => {
+    h = await createAppHarness();
+    await h.app.inject({ method: 'POST', url: '/users', headers: form, payload: 'email=a%40x.io&password=pw' });
+    const login = await h.app.inject({ method: 'POST', url: '/sessions', headers: form, payload: 'email=a%40x.io&password=pw' });
+    const logout = await h.app.inject({ method: 'DELETE', url: '/sessions', headers: { cookie: `session_id=${sessionCookieOf(login)}` } });
+    expect(logout.statusCode).toBe(302);
+    expect(logout.headers['clear-site-data']).toBe('"cookies"');
+  });
+});
+
+describe('CORS', () => {
+  const preflight = (origin: string) =>
+    h.app.inject({
+      method: 'OPTIONS',
+      url: '/sessions',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+
+  it('is off unless origins are listed: no Access-Control header for anyone', async () => {
+    h = await createAppHarness();
+    const answer = await h.app.inject({ method: 'GET', url: '/', headers: { origin: 'https://app.example.com' } });
+    expect(Object.keys(answer.headers).filter((name) => name.startsWith('access-control-'))).toEqual([]);
+    expect((await preflight('https://app.example.com')).headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('echoes a listed origin exactly, with credentials and Vary: Origin, and never a wildcard', async () => {
+    h = await createAppHarness(testConfig({ http: { corsOrigins: ['https://app.example.com'] } }));
+    const allowed = await preflight('https://app.example.com');
+    expect(allowed.statusCode).toBe(204);
+    expect(allowed.headers).toMatchObject({
+      'access-control-allow-origin': 'https://app.example.com',
+      'access-control-allow-credentials': 'true',
+    });
+    expect(allowed.headers.vary).toMatch(/Origin/);
+    const simple = await h.app.inject({ method: 'GET', url: '/', headers: { origin: 'https://app.example.com' } });
+    expect(simple.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(simple.headers.vary).toMatch(/Origin/);
+    for (const origin of ['https://evil.example', 'https://app.example.com.evil.example', 'http://app.example.com', 'null']) {
+      const refused = await h.app.inject({ method: 'GET', url: '/', headers: { origin } });
+      // Without Access-Control-Allow-Origin the browser hides the answer, credentials or not.
+      expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+      expect(refused.headers.vary).toMatch(/Origin/);
+      expect((await preflight(origin)).headers['access-control-allow-origin']).toBeUndefined();
+    }
   });
 });
