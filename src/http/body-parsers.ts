@@ -1,5 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AuthError } from '../core/errors.js';
+import { RequestRefused } from './error-handler.js';
 
 const repeated = (name: string) => new AuthError('invalid_input', `field sent more than once: ${name}`);
 
@@ -63,13 +64,28 @@ export function findRepeatedJsonKey(text: string): string | null {
 }
 
 /**
- * Accepts form fields and JSON, nothing else: Fastify's `text/plain` parser goes, so such a
- * body gets a 415. JSON is checked for repeated keys, then parsed by Fastify's own parser,
+ * The body's declared charset, when it is not UTF-8: a body is only ever decoded as UTF-8, and
+ * decoding a Latin-1 or UTF-16 body as UTF-8 would turn one password into another.
+ */
+function refusedCharset(request: FastifyRequest): RequestRefused | null {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(request.headers['content-type'] ?? '')?.[1];
+  if (charset === undefined || /^utf-?8$/i.test(charset)) return null;
+  return new RequestRefused(415, 'invalid_request', 'unsupported charset: send UTF-8');
+}
+
+/**
+ * Accepts form fields and JSON in UTF-8, nothing else: Fastify's `text/plain` parser goes, so
+ * such a body gets a 415, as does another charset. JSON is checked for repeated keys, then parsed by Fastify's own parser,
  * which refuses prototype poisoning.
  */
 export function registerBodyParsers(app: FastifyInstance): void {
   app.removeContentTypeParser(['text/plain', 'application/json']);
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
+    const charsetError = refusedCharset(request);
+    if (charsetError) {
+      done(charsetError, undefined);
+      return;
+    }
     try {
       done(null, parseFormFields(body as string));
     } catch (error) {
@@ -80,8 +96,9 @@ export function registerBodyParsers(app: FastifyInstance): void {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
     const key = findRepeatedJsonKey(text);
-    if (key !== null) {
-      done(repeated(key), undefined);
+    const error = refusedCharset(request) ?? (key === null ? null : repeated(key));
+    if (error) {
+      done(error, undefined);
       return;
     }
     void parseJson(request, text, done);

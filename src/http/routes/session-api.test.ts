@@ -177,6 +177,12 @@ describe('POST /users', () => {
     ['multipart/form-data; boundary=x', '--x--', 415, 'unsupported content type: send application/x-www-form-urlencoded or application/json'],
     ['application/json', '{"email": "a@x.io", "password": ', 400, 'request body is not valid JSON'],
     ['application/json', '', 400, 'request body is empty'],
+    ['application/x-www-form-urlencoded; charset=latin1', 'email=a@x.io&password=%E9', 415, 'unsupported charset: send UTF-8'],
+    ['application/json; charset="UTF-16"', '{"email": "a@x.io", "password": "pw"}', 415, 'unsupported charset: send UTF-8'],
+    ['application/jsonx', '{"email": "a@x.io", "password": "pw"}', 415, 'unsupported content type: send application/x-www-form-urlencoded or application/json'],
+    ['application/vnd.api+json', '{"email": "a@x.io", "password": "pw"}', 415, 'unsupported content type: send application/x-www-form-urlencoded or application/json'],
+    ['application/x-www-form-urlencodedx', 'email=a@x.io&password=pw', 415, 'unsupported content type: send application/x-www-form-urlencoded or application/json'],
+    ['application/json, text/plain', '{"email": "a@x.io", "password": "pw"}', 415, 'unsupported content type: send application/x-www-form-urlencoded or application/json'],
   ])('answers a %s body %j with %i', async (contentType, payload, status, message) => {
     await setUp();
     const response = await call({ method: 'POST', url: '/users', headers: { 'content-type': contentType }, payload });
