@@ -1,0 +1,81 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectRedis, waitForRedis } from '../src/store/cache/redis-connection.js';
+import { RedisCounters } from '../src/store/cache/redis-counters.js';
+import { TEST_REDIS_URL, testKeyPrefix } from './support/databases.js';
+import { createAppHarness, type AppHarness } from './support/harness.js';
+import { testConfig, type ConfigOverrides } from './support/test-config.js';
+
+const opened: Array<{ close(): Promise<void> | void }> = [];
+afterEach(async () => {
+  for (const item of opened.splice(0).reverse()) await item.close();
+});
+
+/** A listening Sesame over `createAppHarness`; its URL. */
+async function listening(harness: AppHarness): Promise<string> {
+  opened.push(harness);
+  await harness.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = harness.app.server.address() as { port: number };
+  return `http://127.0.0.1:${port}`;
+}
+
+function guess(url: string, path: '/sessions' | '/token', password: string): Promise<Response> {
+  const body =
+    path === '/sessions'
+      ? new URLSearchParams({ email: 'victim@x.io', password })
+      : new URLSearchParams({ grant_type: 'password', username: 'victim@x.io', password });
+  return fetch(`${url}${path}`, { method: 'POST', body });
+}
+
+/** Fires `count` wrong guesses at once, spread over the URLs and both log-in routes; the statuses. */
+async function burst(urls: readonly string[], count: number): Promise<number[]> {
+  const responses = await Promise.all(
+    Array.from({ length: count }, (_, index) => guess(urls[index % urls.length]!, index % 2 === 0 ? '/sessions' : '/token', `guess-${index}`)),
+  );
+  for (const response of responses) {
+    if (response.status === 429) expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+  }
+  return responses.map((response) => response.status);
+}
+
+const verdicts = (statuses: number[]) => statuses.filter((status) => status === 400 || status === 401).length;
+
+// Only the per-account-and-client threshold (10) binds: a burst from one address.
+const perClientOnly: ConfigOverrides = { auth: { limits: { accountFreeFailures: 100, clientFailures: 1000 } } };
+
+describe('a burst of 200 concurrent wrong guesses from one address', () => {
+  it('gets no more password verdicts than the threshold; the rest 429 with Retry-After', async () => {
+    const h = await createAppHarness(testConfig(perClientOnly));
+    await h.auth.register('victim@x.io', 'correct horse');
+    const url = await listening(h);
+    const statuses = await burst([url], 200);
+    expect(verdicts(statuses)).toBe(10);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(190);
+    // The right password is refused too, until the window ends.
+    expect((await guess(url, '/sessions', 'correct horse')).status).toBe(429);
+  });
+
+  it('with the defaults, gets fewer verdicts still: the account delay binds first', async () => {
+    const h = await createAppHarness();
+    await h.auth.register('victim@x.io', 'correct horse');
+    const statuses = await burst([await listening(h)], 200);
+    expect(verdicts(statuses)).toBeGreaterThanOrEqual(1);
+    expect(verdicts(statuses)).toBeLessThanOrEqual(10);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(200 - verdicts(statuses));
+  });
+
+  it.runIf(TEST_REDIS_URL)('spread over two instances sharing Redis, gets no more verdicts than the threshold', async () => {
+    const prefix = testKeyPrefix();
+    const first = await createAppHarness(testConfig(perClientOnly), undefined, await redisCounters(prefix));
+    await first.auth.register('victim@x.io', 'correct horse');
+    const second = await createAppHarness(testConfig({ ...perClientOnly, database: first.config.database }), undefined, await redisCounters(prefix));
+    const statuses = await burst([await listening(first), await listening(second)], 200);
+    expect(verdicts(statuses)).toBe(10);
+  });
+});
+
+async function redisCounters(prefix: string): Promise<RedisCounters> {
+  const redis = connectRedis(TEST_REDIS_URL!, prefix);
+  opened.push({ close: () => redis.disconnect() });
+  await waitForRedis(redis, 2_000);
+  return new RedisCounters(redis);
+}
