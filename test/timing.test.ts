@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAppHarness, type AppHarness } from './support/harness.js';
+import { testConfig } from './support/test-config.js';
+
+/**
+ * ASVS 6.3.8: an unknown email and a wrong password must take the same time. With a hash of a
+ * few milliseconds (as in production, the hash is nearly all of a log-in's work), skipping it
+ * for an unknown email would make that answer several times faster. Samples of both kinds are
+ * interleaved, so that whatever else the machine does weighs on both alike, and compared by
+ * their medians.
+ */
+const SAMPLES = 120;
+
+let h: AppHarness;
+let url: string;
+beforeAll(async () => {
+  h = await createAppHarness(
+    testConfig({
+      // A hash of some milliseconds; and limits that let every sample reach it.
+      hashing: { memoryKib: 4096, iterations: 2 },
+      auth: { limits: { accountClientFailures: 1_000_000, clientFailures: 1_000_000, accountFreeFailures: 1_000_000, accountFailures: 1_000_000 } },
+    }),
+  );
+  await h.auth.register('known@x.io', 'the right password');
+  await h.app.listen({ host: '127.0.0.1', port: 0 });
+  url = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
+});
+afterAll(async () => h.close());
+
+async function timed(path: string, body: Record<string, string>): Promise<number> {
+  const started = process.hrtime.bigint();
+  const response = await fetch(`${url}${path}`, { method: 'POST', body: new URLSearchParams(body) });
+  await response.arrayBuffer();
+  expect(response.status).toBe(path === '/sessions' ? 401 : 400);
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+describe.each([
+  ['/sessions', (email: string) => ({ email, password: 'a wrong guess' })],
+  ['/token', (email: string) => ({ grant_type: 'password', username: email, password: 'a wrong guess' })],
+])('%s', (path, bodyFor) => {
+  it('takes as long for an unknown email as for a wrong password', async () => {
+    const known: number[] = [];
+    const unknown: number[] = [];
+    // Warm-up: the first requests pay for connections and compilation.
+    for (let index = 0; index < 10; index += 1) await timed(path, bodyFor('known@x.io'));
+    for (let index = 0; index < SAMPLES; index += 1) {
+      // Alternate which goes first, so neither always follows the other.
+      const order = index % 2 === 0 ? [true, false] : [false, true];
+      for (const isKnown of order) {
+        if (isKnown) known.push(await timed(path, bodyFor('known@x.io')));
+        else unknown.push(await timed(path, bodyFor(`nobody-${index}@x.io`)));
+      }
+    }
+    const ratio = median(unknown) / median(known);
+    expect(ratio, `median unknown ${median(unknown).toFixed(2)} ms, wrong password ${median(known).toFixed(2)} ms`).toBeGreaterThan(0.8);
+    expect(ratio).toBeLessThan(1.25);
+  });
+});
