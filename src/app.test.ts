@@ -98,7 +98,7 @@ describe('security headers', () => {
       // Plain http, or no trusted proxy to say otherwise: no HSTS, no Secure cookie.
       expect(answer.headers['strict-transport-security']).toBeUndefined();
     }
-    expect(answers[1]!.headers['set-cookie']).not.toMatch(/Secure/i);
+    expect(answers[1].headers['set-cookie']).not.toMatch(/Secure/i);
   });
 
   it('send HSTS and a Secure cookie when a trusted proxy says the client used https, and only then', async () => {
@@ -118,6 +118,12 @@ describe('security headers', () => {
     const spoofed = await logIn('203.0.113.9');
     expect(spoofed.headers['strict-transport-security']).toBeUndefined();
     expect(spoofed.headers['set-cookie']).not.toMatch(/Secure/i);
+  });
+
+  it('read https from the Forwarded proto when that is the configured header', async () => {
+    h = await createAppHarness(testConfig({ http: { trustProxy: ['10.0.0.2'], proxyHeader: 'forwarded' } }));
+    const answer = await h.app.inject({ method: 'GET', url: '/', remoteAddress: '10.0.0.2', headers: { forwarded: 'for=198.51.100.1;proto=https' } });
+    expect(answer.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
   });
 
   it('ask the browser to drop its cookies at a cookie log-out', async () => {

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Auth } from './core/auth.js';
 import { SESSION_COOKIE } from './http/authenticate.js';
 import { registerBodyParsers } from './http/body-parsers.js';
-import { clientOf, compileProxyTrust, type ClientView } from './http/client-address.js';
+import { clientOf, compileProxyTrust, type ClientView, type ProxyHeader } from './http/client-address.js';
 import { refuseCrossSite } from './http/cross-site.js';
 import { answerClientError, registerErrorHandler } from './http/error-handler.js';
 import { RequestLog } from './http/request-log.js';
@@ -18,8 +18,10 @@ import { tokenApi } from './http/routes/token-api.js';
 
 /** What the HTTP layer needs to know of its surroundings. */
 export interface HttpConfig {
-  /** Addresses and CIDR ranges of the proxies whose forwarding headers are believed; empty: none. */
+  /** Addresses and CIDR ranges of the proxies whose forwarding header is believed; empty: none. */
   readonly trustProxy: readonly string[];
+  /** The forwarding header those proxies set. */
+  readonly proxyHeader: ProxyHeader;
   /** Origins whose browser requests are not cross-site, beyond Sesame's own. */
   readonly trustedOrigins: readonly string[];
   /** Origins allowed to call Sesame from a browser with credentials (CORS); empty: CORS off. */
@@ -81,7 +83,7 @@ export async function buildApp({ auth, logger, http }: AppOptions): Promise<Fast
     done();
   });
   const trust = compileProxyTrust(http.trustProxy);
-  const client = (request: FastifyRequest): ClientView => clientOf(request, trust);
+  const client = (request: FastifyRequest): ClientView => clientOf(request, trust, http.proxyHeader);
   app.addHook('onRequest', (request, reply, done) => {
     void reply.headers(SECURITY_HEADERS);
     if (trust !== null && client(request).isHttps) void reply.header('strict-transport-security', HSTS);
@@ -125,8 +127,13 @@ export async function buildApp({ auth, logger, http }: AppOptions): Promise<Fast
   });
 
   // The API's table of contents.
-  const crossSiteGuard = refuseCrossSite(new Set([...http.trustedOrigins, ...http.corsOrigins]));
-  await app.register(sessionApi, { auth, client, crossSiteGuard });
+  const trustedOrigins = new Set([...http.trustedOrigins, ...http.corsOrigins]);
+  await app.register(sessionApi, {
+    auth,
+    client,
+    loginGuard: refuseCrossSite(trustedOrigins, { isBearerExempt: false }),
+    cookieGuard: refuseCrossSite(trustedOrigins, { isBearerExempt: true }),
+  });
   await app.register(tokenApi, { auth, client });
   await app.register(jwks, { auth });
   await app.register(health, { auth });

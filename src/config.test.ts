@@ -42,10 +42,9 @@ describe('loadConfig', () => {
         accountMemorySeconds: 86_400,
         resetRequests: 10,
         clientResetRequests: 100,
-        localEntries: 100_000,
       },
     });
-    expect(config.http).toEqual({ trustProxy: [], trustedOrigins: [], corsOrigins: [] });
+    expect(config.http).toEqual({ trustProxy: [], proxyHeader: 'x-forwarded-for', trustedOrigins: [], corsOrigins: [] });
     expect(config.keys).toEqual({
       algorithm: 'EdDSA',
       configuredSigningKeys: null,
@@ -93,6 +92,7 @@ describe('loadConfig', () => {
         SESAME_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
         SESAME_INTROSPECTION_TOKEN: 'i'.repeat(32),
         SESAME_TRUST_PROXY: '10.0.0.0/8, loopback',
+        SESAME_PROXY_HEADER: 'forwarded',
         SESAME_TRUSTED_ORIGINS: 'https://app.example.com',
         SESAME_CORS_ORIGINS: 'https://a.example.com,http://localhost:3000',
         SESAME_LIMIT_WINDOW_SECONDS: '60',
@@ -109,6 +109,7 @@ describe('loadConfig', () => {
     });
     expect(config.http).toEqual({
       trustProxy: ['10.0.0.0/8', 'loopback'],
+      proxyHeader: 'forwarded',
       trustedOrigins: ['https://app.example.com'],
       corsOrigins: ['https://a.example.com', 'http://localhost:3000'],
     });
@@ -134,7 +135,6 @@ describe('loadConfig', () => {
         accountMemorySeconds: 3600,
         resetRequests: 4,
         clientResetRequests: 40,
-        localEntries: 5000,
       },
     });
     expect(config.keys).toEqual({
@@ -145,6 +145,7 @@ describe('loadConfig', () => {
       accessTokenTtlSeconds: 300,
     });
     expect(config.hashing).toEqual({ memoryKib: 65_536, iterations: 3, parallelism: 2, concurrency: 3, queueLimit: 10 });
+    expect(config.localCounterEntries).toBe(5000);
     expect(config.gcIntervalSeconds).toBe(0);
   });
 

@@ -49,6 +49,7 @@ const Settings = Type.Object({
   SESAME_INTROSPECTION_TOKEN: Type.Optional(Type.String({ minLength: 32, pattern: '^[A-Za-z0-9._~+/-]+=*$', secret: true })),
   // Comma-separated lists.
   SESAME_TRUST_PROXY: Type.String({ default: '' }),
+  SESAME_PROXY_HEADER: Type.Enum(['x-forwarded-for', 'forwarded'], { default: 'x-forwarded-for' }),
   SESAME_TRUSTED_ORIGINS: Type.String({ default: '' }),
   SESAME_CORS_ORIGINS: Type.String({ default: '' }),
   // Brute-force and stuffing limits (README, "Security").
@@ -81,6 +82,8 @@ export interface Config {
   readonly keys: KeyRingConfig;
   /** How often expired sessions and reset tokens are purged; 0: never (run `sesame gc` instead). */
   readonly gcIntervalSeconds: number;
+  /** How many attempt counters one process keeps when they are not shared (or Redis is away). */
+  readonly localCounterEntries: number;
 }
 
 // Names of every setting, for spotting misspelt variables.
@@ -197,7 +200,6 @@ export function loadConfig(sources: {
         accountMemorySeconds: settings.SESAME_LIMIT_ACCOUNT_MEMORY_SECONDS,
         resetRequests: settings.SESAME_LIMIT_RESET_REQUESTS,
         clientResetRequests: settings.SESAME_LIMIT_CLIENT_RESET_REQUESTS,
-        localEntries: settings.SESAME_LIMIT_LOCAL_ENTRIES,
       },
     },
     keys: { ...keys, algorithm: settings.SESAME_JWT_ALGORITHM, accessTokenTtlSeconds: settings.SESAME_ACCESS_TOKEN_TTL_SECONDS },
@@ -209,6 +211,7 @@ export function loadConfig(sources: {
       queueLimit: settings.SESAME_HASH_QUEUE_LIMIT,
     },
     gcIntervalSeconds: settings.SESAME_GC_INTERVAL_SECONDS,
+    localCounterEntries: settings.SESAME_LIMIT_LOCAL_ENTRIES,
   };
   return { config: deepFreeze(config), warnings };
 }
@@ -263,7 +266,12 @@ function readHttpSettings(settings: Settings, problems: string[]): HttpConfig {
     }
     return list;
   };
-  return { trustProxy, trustedOrigins: origins('SESAME_TRUSTED_ORIGINS'), corsOrigins: origins('SESAME_CORS_ORIGINS') };
+  return {
+    trustProxy,
+    proxyHeader: settings.SESAME_PROXY_HEADER,
+    trustedOrigins: origins('SESAME_TRUSTED_ORIGINS'),
+    corsOrigins: origins('SESAME_CORS_ORIGINS'),
+  };
 }
 
 /** An http(s) origin written exactly as a browser sends it in `Origin`. */

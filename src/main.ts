@@ -13,6 +13,7 @@ import { KEY_RELOAD_INTERVAL_SECONDS, openKeyRing, type KeyRing } from './core/s
 import type { UserClaims } from './core/store.js';
 import { auditTo, createLogger } from './logger.js';
 import { repeatEvery } from './repeat.js';
+import { LocalAttemptCounters } from './store/cache/local-counters.js';
 import { openCache, openStore, type EngineStore } from './store/open-store.js';
 
 const USAGE = `Usage: sesame <command> [options]
@@ -104,7 +105,7 @@ async function main(argv: readonly string[]): Promise<number> {
       hasher: createPasswordHasher(config.hashing),
       keys,
       cache,
-      counters,
+      counters: { shared: counters, local: new LocalAttemptCounters(config.localCounterEntries) },
       audit: auditTo(logger),
       config: config.auth,
     });

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalAttemptCounters, type AttemptCounters, type AttemptRule } from '../src/core/attempt-counters.js';
+import type { Attempt, AttemptCounters, AttemptRule } from '../src/core/attempt-counters.js';
+import { LocalAttemptCounters } from '../src/store/cache/local-counters.js';
 import { connectRedis, waitForRedis } from '../src/store/cache/redis-connection.js';
 import { RedisCounters } from '../src/store/cache/redis-counters.js';
 import { TEST_REDIS_URL, testKeyPrefix } from './support/databases.js';
@@ -86,6 +87,24 @@ describe.each(implementations)('attempt counters (%s)', (_name, open) => {
     await counters.clear(['k']);
     expect(await takeOne(counters, 'k', window(2), T0)).toBe(0);
     expect(await takeOne(counters, 'k', window(2), T0)).toBe(0);
+  });
+
+  it('counts a record begun before an attempt\'s void-before time as empty', async () => {
+    const counters = await open();
+    await takeOne(counters, 'k', window(1), T0);
+    expect(await takeOne(counters, 'k', window(1), T0 + 1000)).toBe(59_000);
+    const voided: Attempt = { key: 'k', rule: window(1), voidBeforeMs: T0 + 500 };
+    expect((await counters.take([voided], T0 + 1000))).toBeNull();
+    expect(await counters.take([voided], T0 + 1000)).toEqual([60_000]);
+  });
+
+  it('keeps marks until they expire, and forgets cleared ones', async () => {
+    const counters = await open();
+    await counters.mark('m', T0 - 5, 10_000, T0);
+    expect(await counters.readMarks(['m', 'none'], T0 + 9_999)).toEqual([T0 - 5, null]);
+    expect(await counters.readMarks(['m'], T0 + 10_000)).toEqual([null]);
+    await counters.clear(['m']);
+    expect(await counters.readMarks(['m'], T0)).toEqual([null]);
   });
 
   it('lets exactly the limit through out of 200 concurrent takes', async () => {

@@ -24,8 +24,20 @@ const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 beforeAll(async () => {
   server = await startServer({
     database: `sqlite:${tempDatabasePath()}`,
-    // A cheap hash keeps thousands of password checks quick; the code paths are the same.
-    env: { SESAME_ARGON2_MEMORY_KIB: '64', SESAME_ARGON2_ITERATIONS: '1' },
+    env: {
+      // A cheap hash keeps thousands of password checks quick; the code paths are the same.
+      SESAME_ARGON2_MEMORY_KIB: '64',
+      SESAME_ARGON2_ITERATIONS: '1',
+      // Loose limits, so that most password checks reach the hasher and the store rather
+      // than stopping at a 429; and the fuzzer's X-Forwarded-For is believed, so that the
+      // address parsing is fuzzed too.
+      SESAME_LIMIT_ACCOUNT_CLIENT_FAILURES: '100',
+      SESAME_LIMIT_CLIENT_FAILURES: '1000000',
+      SESAME_LIMIT_ACCOUNT_FREE_FAILURES: '100',
+      SESAME_LIMIT_CLIENT_RESET_REQUESTS: '1000000',
+      SESAME_LIMIT_RESET_REQUESTS: '1000000',
+      SESAME_TRUST_PROXY: '127.0.0.1',
+    },
   });
   await requests.post(`${server.url}/users`, { data: { email: 'fuzz@x.io', password: 'pw' } });
   cookie = `session_id=${(await requests.post(`${server.url}/sessions`, { data: { email: 'fuzz@x.io', password: 'pw' } })).cookies.get('session_id')}`;
@@ -104,7 +116,14 @@ const httpCall = fc.record({
     headerText,
   ),
   origin: fc.option(fc.constantFrom('https://evil.example', 'null', 'http://127.0.0.1'), { nil: undefined }),
-  forwardedFor: fc.option(headerText, { nil: undefined }),
+  forwardedFor: fc.option(
+    fc.oneof(
+      headerText,
+      fc.ipV4(),
+      fc.array(fc.oneof(fc.ipV4(), fc.ipV6(), fc.ipV6().map((ip) => `[${ip}]:443`), fc.ipV4().map((ip) => `${ip}:80`), headerText), { maxLength: 4 }).map((hops) => hops.join(', ')),
+    ),
+    { nil: undefined },
+  ),
 });
 type HttpCall = typeof httpCall extends fc.Arbitrary<infer T> ? T : never;
 

@@ -1,5 +1,3 @@
-import { LRUCache } from 'lru-cache';
-
 /** How many attempts one key allows, and how fast. */
 export interface AttemptRule {
   /** Attempts counted before the key refuses every attempt until its record expires. */
@@ -19,18 +17,22 @@ export interface AttemptRule {
 export interface Attempt {
   readonly key: string;
   readonly rule: AttemptRule;
+  /** A record begun at or before this time (epoch ms) counts as empty: how a reset clears records it cannot name. */
+  readonly voidBeforeMs?: number;
 }
 
-/** What is known of one key: how many attempts, the last one's time, when the record ends (epoch ms). */
+/** What is known of one key: how many attempts, the first and last one's times, when it ends (epoch ms). */
 export interface AttemptRecord {
   readonly count: number;
+  readonly startMs: number;
   readonly lastMs: number;
   readonly expiresAtMs: number;
 }
 
 /**
  * The port of attempt counters: shared by every instance (Redis), or held by one process. The
- * rule travels with each call, so instances agree on a key's meaning without storing it.
+ * rule travels with each call, so instances agree on a key's meaning without storing it. Times
+ * are the caller's clock, so every implementation judges alike.
  */
 export interface AttemptCounters {
   /**
@@ -40,60 +42,37 @@ export interface AttemptCounters {
    * Throws `CacheUnavailableError` when shared counters cannot be reached.
    */
   take(attempts: readonly Attempt[], nowMs: number): Promise<readonly number[] | null>;
-  /** Uncounts one attempt on each key: a success gives back what it took. */
+  /** Uncounts one attempt on each key: a success, or a check that could not be made, gives back what it took. */
   giveBack(keys: readonly string[]): Promise<void>;
-  /** Forgets every attempt counted under the keys. */
+  /** Forgets every attempt counted under the keys, and the marks. */
   clear(keys: readonly string[]): Promise<void>;
+  /** Sets a mark: a time (epoch ms) kept under `key` for `ttlMs`. */
+  mark(key: string, valueMs: number, ttlMs: number, nowMs: number): Promise<void>;
+  /** The marks under `keys`, null where there is none (or it has expired). */
+  readMarks(keys: readonly string[], nowMs: number): Promise<ReadonlyArray<number | null>>;
 }
 
-/** How long `record` still refuses another attempt under `rule` (0: it allows one). */
-export function refusalMs(record: AttemptRecord | undefined, rule: AttemptRule, nowMs: number): number {
-  if (!record || record.expiresAtMs <= nowMs || record.count <= 0) return 0;
+/** How long `record` still refuses another attempt under the attempt's rule (0: it allows one). */
+export function refusalMs(record: AttemptRecord | undefined, attempt: Attempt, nowMs: number): number {
+  if (!isLive(record, attempt, nowMs)) return 0;
+  const { rule } = attempt;
   if (record.count >= rule.limit) return record.expiresAtMs - nowMs;
   if (record.count < rule.freeAttempts) return 0;
   const delayMs = Math.min(rule.baseDelayMs * 2 ** (record.count - rule.freeAttempts), rule.maxDelayMs);
   return Math.max(0, record.lastMs + delayMs - nowMs);
 }
 
-/**
- * Counters held by this process, in a least-recently-used map of at most `maxEntries` keys, so
- * that a flood of distinct keys (one per guessed email) costs bounded memory. An evicted key
- * starts again from zero: the per-client budget keeps one client from evicting at will.
- */
-export class LocalAttemptCounters implements AttemptCounters {
-  readonly #records: LRUCache<string, AttemptRecord>;
+/** The record after one more attempt at `nowMs`. */
+export function counted(record: AttemptRecord | undefined, attempt: Attempt, nowMs: number): AttemptRecord {
+  if (!isLive(record, attempt, nowMs)) return { count: 1, startMs: nowMs, lastMs: nowMs, expiresAtMs: nowMs + attempt.rule.ttlMs };
+  return {
+    count: record.count + 1,
+    startMs: record.startMs,
+    lastMs: nowMs,
+    expiresAtMs: attempt.rule.isSliding ? nowMs + attempt.rule.ttlMs : record.expiresAtMs,
+  };
+}
 
-  constructor(maxEntries: number) {
-    this.#records = new LRUCache({ max: maxEntries });
-  }
-
-  take(attempts: readonly Attempt[], nowMs: number): Promise<readonly number[] | null> {
-    const waits = attempts.map(({ key, rule }) => refusalMs(this.#records.get(key), rule, nowMs));
-    if (waits.some((wait) => wait > 0)) return Promise.resolve(waits);
-    for (const { key, rule } of attempts) {
-      const current = this.#records.get(key);
-      const isLive = current !== undefined && current.expiresAtMs > nowMs && current.count > 0;
-      this.#records.set(key, {
-        count: isLive ? current.count + 1 : 1,
-        lastMs: nowMs,
-        expiresAtMs: isLive && !rule.isSliding ? current.expiresAtMs : nowMs + rule.ttlMs,
-      });
-    }
-    return Promise.resolve(null);
-  }
-
-  giveBack(keys: readonly string[]): Promise<void> {
-    for (const key of keys) {
-      const current = this.#records.get(key);
-      if (current === undefined) continue;
-      if (current.count <= 1) this.#records.delete(key);
-      else this.#records.set(key, { ...current, count: current.count - 1 });
-    }
-    return Promise.resolve();
-  }
-
-  clear(keys: readonly string[]): Promise<void> {
-    for (const key of keys) this.#records.delete(key);
-    return Promise.resolve();
-  }
+function isLive(record: AttemptRecord | undefined, attempt: Attempt, nowMs: number): record is AttemptRecord {
+  return record !== undefined && record.count > 0 && record.expiresAtMs > nowMs && record.startMs > (attempt.voidBeforeMs ?? -1);
 }

@@ -4,7 +4,9 @@ import { testConfig, type ConfigOverrides } from '../../test/support/test-config
 import type { AttemptCounters } from './attempt-counters.js';
 import { networkOf } from './attempt-limits.js';
 import { createAuth } from './auth.js';
+import { LocalAttemptCounters } from '../store/cache/local-counters.js';
 import { CacheUnavailableError } from './cache.js';
+import { AuthError } from './errors.js';
 
 let harness: Harness;
 afterEach(async () => harness.close());
@@ -81,6 +83,17 @@ describe('consecutive failures per account, across clients', () => {
     expect(waits).toEqual(['rate_limited 1', 'rate_limited 2', 'rate_limited 4', 'rate_limited 4']);
   });
 
+  it('never delays a client that has logged in before, but holds it to the hard limit', async () => {
+    const h = await setUp({ accountFreeFailures: 3, accountFailures: 8 });
+    expect(await logIn(h, 'right', home)).toBe('ok');
+    for (let index = 0; index < 3; index += 1) await logIn(h, 'wrong', attacker(index));
+    expect(await logIn(h, 'wrong', attacker(9))).toBe('rate_limited 1');
+    // The owner, at an address that logged in before, is not kept out by strangers' failures.
+    expect(await logIn(h, 'right', home)).toBe('ok');
+    for (let index = 0; index < 8; index += 1) expect(await logIn(h, 'wrong', home)).toBe('invalid_credentials');
+    expect(await logIn(h, 'right', home)).toBe('rate_limited 86400');
+  });
+
   it('forgives earlier failures after a successful check', async () => {
     const h = await setUp({ accountFreeFailures: 3 });
     await repeat(2, () => logIn(h, 'wrong', attacker(1)));
@@ -130,13 +143,15 @@ describe('every path that checks a password', () => {
 });
 
 describe('reset requests', () => {
-  it('answers requests back to back up to the limit per account, then refuses until the window ends', async () => {
+  it('answers requests back to back up to the limit per account and client, then refuses until the window ends', async () => {
     const h = await setUp({ resetRequests: 3, windowSeconds: 600 });
-    for (let index = 0; index < 3; index += 1) await h.auth.requestPasswordReset('a@x.io', attacker(index));
-    await expect(h.auth.requestPasswordReset('a@x.io', home)).rejects.toMatchObject({ code: 'rate_limited', retryAfterSeconds: 600 });
-    await expect(h.auth.requestPasswordReset('nobody@x.io', home)).rejects.toMatchObject({ code: 'email_not_registered' });
-    h.clock.advanceSeconds(600);
+    for (let index = 0; index < 3; index += 1) await h.auth.requestPasswordReset('a@x.io', attacker(1));
+    await expect(h.auth.requestPasswordReset('a@x.io', attacker(1))).rejects.toMatchObject({ code: 'rate_limited', retryAfterSeconds: 600 });
+    await expect(h.auth.requestPasswordReset('nobody@x.io', attacker(1))).rejects.toMatchObject({ code: 'email_not_registered' });
+    // Requests from elsewhere cannot use up the owner's.
     await h.auth.requestPasswordReset('a@x.io', home);
+    h.clock.advanceSeconds(600);
+    await h.auth.requestPasswordReset('a@x.io', attacker(1));
   });
 
   it('limits requests per client across accounts', async () => {
@@ -148,12 +163,38 @@ describe('reset requests', () => {
     await h.auth.requestPasswordReset('a@x.io', home);
   });
 
+  it('clears, at a reset, the failures counted for every client, not only the one that reset', async () => {
+    const h = await setUp({ accountClientFailures: 2 });
+    await repeat(2, () => logIn(h, 'wrong', attacker(1)));
+    expect(await logIn(h, 'right', attacker(1))).toBe('rate_limited 900');
+    const { resetToken } = await h.auth.requestPasswordReset('a@x.io', home);
+    await h.auth.resetPassword('a@x.io', resetToken, 'fresh', home);
+    h.clock.advanceSeconds(1);
+    expect(await logIn(h, 'fresh', attacker(1))).toBe('ok');
+    // Failures after the reset count again.
+    await repeat(2, () => logIn(h, 'wrong', attacker(1)));
+    expect(await logIn(h, 'fresh', attacker(1))).toBe('rate_limited 900');
+  });
+
   it('lets a reset through, and clears the failures, while log-ins are refused', async () => {
     const h = await setUp({ accountClientFailures: 2, accountFreeFailures: 2 });
     await repeat(2, () => logIn(h, 'wrong'));
     expect(await logIn(h, 'right')).toMatch(/^rate_limited/);
     const { resetToken } = await h.auth.requestPasswordReset('a@x.io', home);
     await h.auth.resetPassword('a@x.io', resetToken, 'fresh', home);
+    h.clock.advanceSeconds(1);
+    expect(await repeat(2, () => logIn(h, 'wrong'))).toEqual(['invalid_credentials', 'invalid_credentials']);
+  });
+});
+
+describe('checks that could not be made', () => {
+  it('are not held against the account or the client', async () => {
+    const h = await setUp({ accountClientFailures: 2 });
+    const busy = createAuth({
+      ...h.deps,
+      hasher: { ...h.hasher, verify: () => Promise.reject(new AuthError('overloaded', 'busy', 1)) },
+    });
+    for (let index = 0; index < 5; index += 1) await expect(busy.logIn('a@x.io', 'right', null, home)).rejects.toMatchObject({ code: 'overloaded' });
     expect(await repeat(2, () => logIn(h, 'wrong'))).toEqual(['invalid_credentials', 'invalid_credentials']);
   });
 });
@@ -161,12 +202,9 @@ describe('reset requests', () => {
 describe('shared counters', () => {
   it('fall back to counting in this process while they are unreachable: limits weaken, never open', async () => {
     const h = await setUp({ accountClientFailures: 2 });
-    const unreachable: AttemptCounters = {
-      take: () => Promise.reject(new CacheUnavailableError('down')),
-      giveBack: () => Promise.reject(new CacheUnavailableError('down')),
-      clear: () => Promise.reject(new CacheUnavailableError('down')),
-    };
-    const auth = createAuth({ ...h.deps, counters: unreachable });
+    const down = () => Promise.reject(new CacheUnavailableError('down'));
+    const unreachable: AttemptCounters = { take: down, giveBack: down, clear: down, mark: down, readMarks: down };
+    const auth = createAuth({ ...h.deps, counters: { shared: unreachable, local: new LocalAttemptCounters(1000) } });
     const attempt = () => auth.logIn('a@x.io', 'wrong', null, home).then(() => 'ok', (error: { code: string }) => error.code);
     expect(await repeat(3, attempt)).toEqual(['invalid_credentials', 'invalid_credentials', 'rate_limited']);
     expect(await auth.logIn('a@x.io', 'right', null, attacker(1))).toHaveProperty('sessionToken');
@@ -177,6 +215,8 @@ describe('the audit log', () => {
   it('records a failure, a refusal, a success, a log-out, a password change and a reset, with no secret', async () => {
     const h = await setUp({ accountClientFailures: 1 });
     await logIn(h, 'wrong');
+    await logIn(h, 'wrong');
+    // Refused again within the same period: no second line for the same refusal.
     await logIn(h, 'wrong');
     await logIn(h, 'wrong', home, 'nobody@x.io');
     const { sessionToken } = await h.auth.logIn('a@x.io', 'right', null, attacker(1));

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { isIPv6 } from 'node:net';
-import { LocalAttemptCounters, type Attempt, type AttemptCounters, type AttemptRule } from './attempt-counters.js';
+import type { Attempt, AttemptCounters, AttemptRule } from './attempt-counters.js';
 import type { AuditLog, Client } from './audit.js';
 import { CacheUnavailableError } from './cache.js';
 import type { Clock } from './clock.js';
@@ -22,32 +22,33 @@ export interface AttemptLimitsConfig {
   readonly accountFailures: number;
   /** How long an account's consecutive failures are remembered after the last one. */
   readonly accountMemorySeconds: number;
-  /** Reset requests per account per window. */
+  /** Reset requests per account from one client per window. */
   readonly resetRequests: number;
   /** Reset requests from one client per window. */
   readonly clientResetRequests: number;
-  /** How many keys this process keeps when the counters are not shared. */
-  readonly localEntries: number;
 }
 
 /** The limits the use cases apply; each refusal throws `rate_limited` with a retry time. */
 export interface AttemptLimits {
   /** Counts a password check for the account and client before it is made; throws `rate_limited` when a limit refuses it. */
   beforePasswordCheck(emailKey: string, client: Client): Promise<void>;
-  /** The check succeeded: the account's failures are forgiven, and the client's budget gets its attempt back. */
+  /** The check succeeded: the account's failures are forgiven, the client is known to the account, and its budget gets the attempt back. */
   afterPasswordSuccess(emailKey: string, client: Client): Promise<void>;
-  /** Counts a reset request; throws `rate_limited` when the account or the client asked too often. */
+  /** The check could not be made (the hasher was full, the store away): the attempt is given back. */
+  afterAbandonedCheck(emailKey: string, client: Client): Promise<void>;
+  /** Counts a reset request; throws `rate_limited` when this client asked too often, for the account or at all. */
   beforeResetRequest(emailKey: string, client: Client): Promise<void>;
-  /** A completed reset clears the account's failures: the limits never outlast a reset. */
+  /** A completed reset clears the account's failures, from every client: the limits never outlast a reset. */
   afterReset(emailKey: string, client: Client): Promise<void>;
+  /** A digest of an email key that names the account in keys and audit events without revealing it. */
+  accountOf(emailKey: string): string;
 }
 
 const DELAY_BASE_MS = 1000;
-
-/** A short digest of an email key: groups an account's counters and audit events without naming it. */
-export function accountOf(emailKey: string): string {
-  return createHash('sha256').update(emailKey).digest('base64url').slice(0, 22);
-}
+// A client that logged in to an account is exempt from its delay for this long (the longest session).
+const KNOWN_CLIENT_TTL_MS = 30 * 86_400_000;
+// One `limit_hit` event per refusing key and retry period, from this many keys at most.
+const REPORTED_KEYS = 10_000;
 
 /**
  * The part of a client address that one client controls: an IPv4 address, or the /64 prefix of
@@ -66,19 +67,24 @@ export function networkOf(address: string): string {
 }
 
 /**
- * Builds the limits over shared counters (or none). When shared counters cannot be reached,
- * this process's own take over: the limits weaken to one instance's view, but never fail open
- * (ASVS 16.5.3) and never block a log-in on a cache outage.
+ * Builds the limits over shared counters (or none) and this process's own. While the shared
+ * ones cannot be reached, the process's own take over: the limits weaken to one instance's
+ * view, but never fail open (ASVS 16.5.3) and never block a log-in on a cache outage.
+ *
+ * Against lock-outs (OWASP): the account-wide delay spares clients that have logged in to the
+ * account before, so that failures from elsewhere cannot keep its owner out; the hard limit
+ * holds for everyone (NIST's 100), and a reset, which no limit blocks, clears it.
  */
 export function createAttemptLimits(deps: {
-  readonly counters: AttemptCounters | null;
+  readonly shared: AttemptCounters | null;
+  readonly local: AttemptCounters;
   readonly clock: Clock;
   readonly audit: AuditLog;
+  /** Keys the account digest, so that a digest in a log or a Redis key cannot be reversed by guessing emails. */
+  readonly secret: Uint8Array;
   readonly config: AttemptLimitsConfig;
 }): AttemptLimits {
-  const { clock, audit, config } = deps;
-  const local = new LocalAttemptCounters(config.localEntries);
-  const shared = deps.counters;
+  const { shared, local, clock, audit, secret, config } = deps;
   async function counted<T>(operation: (counters: AttemptCounters) => Promise<T>): Promise<T> {
     if (shared === null) return operation(local);
     try {
@@ -100,7 +106,6 @@ export function createAttemptLimits(deps: {
   });
   const rules = {
     account_client: fixedWindow(config.accountClientFailures),
-    client: fixedWindow(config.clientFailures),
     account: {
       limit: config.accountFailures,
       freeAttempts: config.accountFreeFailures,
@@ -109,51 +114,103 @@ export function createAttemptLimits(deps: {
       ttlMs: config.accountMemorySeconds * 1000,
       isSliding: true,
     },
-    reset_account: fixedWindow(config.resetRequests),
+    client: fixedWindow(config.clientFailures),
+    reset_account_client: fixedWindow(config.resetRequests),
     reset_client: fixedWindow(config.clientResetRequests),
   } satisfies Record<string, AttemptRule>;
   type Scope = keyof typeof rules;
-  const keyOf = (scope: Scope, account: string, client: Client): string => {
+
+  const accountOf = (emailKey: string): string => createHmac('sha256', secret).update(emailKey).digest('base64url').slice(0, 22);
+  const keysOf = (emailKey: string, client: Client) => {
+    const account = accountOf(emailKey);
     const network = networkOf(client.address);
-    switch (scope) {
-      case 'account_client':
-        return `limit:account-client:${account}:${network}`;
-      case 'account':
-        return `limit:account:${account}`;
-      case 'client':
-        return `limit:client:${network}`;
-      case 'reset_account':
-        return `limit:reset-account:${account}`;
-      case 'reset_client':
-        return `limit:reset-client:${network}`;
-    }
+    return {
+      account,
+      account_client: `limit:account-client:${account}:${network}`,
+      accountWide: `limit:account:${account}`,
+      client: `limit:client:${network}`,
+      reset_account_client: `limit:reset-account-client:${account}:${network}`,
+      reset_client: `limit:reset-client:${network}`,
+      known: `limit:known:${account}:${network}`,
+      resetAt: `limit:reset-at:${account}`,
+    };
   };
 
-  async function take(scopes: readonly Scope[], emailKey: string, client: Client): Promise<void> {
-    const account = accountOf(emailKey);
-    const attempts: Attempt[] = scopes.map((scope) => ({ key: keyOf(scope, account, client), rule: rules[scope] }));
-    const waits = await counted((counters) => counters.take(attempts, clock.now().getTime()));
+  const reported = new Map<string, number>();
+  /** Records a refusal once per refusing key until its retry time: a flood of refused requests writes no flood of lines. */
+  function reportRefusal(account: string, client: Client, refusing: ReadonlyArray<readonly [Scope, string]>, retryAfterSeconds: number): void {
+    const now = clock.now().getTime();
+    if (refusing.every(([, key]) => (reported.get(key) ?? 0) > now)) return;
+    for (const [, key] of refusing) {
+      reported.delete(key);
+      reported.set(key, now + retryAfterSeconds * 1000);
+    }
+    for (const key of reported.keys()) {
+      if (reported.size <= REPORTED_KEYS) break;
+      reported.delete(key);
+    }
+    audit({ event: 'limit_hit', account, limits: refusing.map(([scope]) => scope), retryAfterSeconds, client: client.address });
+  }
+
+  async function take(account: string, client: Client, attempts: ReadonlyArray<readonly [Scope, Attempt]>): Promise<void> {
+    const now = clock.now().getTime();
+    const waits = await counted((counters) => counters.take(attempts.map(([, attempt]) => attempt), now));
     if (waits === null) return;
     const retryAfterSeconds = Math.max(1, Math.ceil(Math.max(...waits) / 1000));
-    const limits = scopes.filter((_, index) => (waits[index] ?? 0) > 0);
-    audit({ event: 'limit_hit', account, limits, retryAfterSeconds, client: client.address });
+    const refusing = attempts.filter((_, index) => (waits[index] ?? 0) > 0).map(([scope, attempt]) => [scope, attempt.key] as const);
+    reportRefusal(account, client, refusing, retryAfterSeconds);
     // The same words whichever limit refused and whether or not the account exists.
     throw new AuthError('rate_limited', 'too many attempts, retry later', retryAfterSeconds);
   }
 
   return {
-    beforePasswordCheck: (emailKey, client) => take(['account_client', 'account', 'client'], emailKey, client),
+    accountOf,
+
+    async beforePasswordCheck(emailKey, client) {
+      const keys = keysOf(emailKey, client);
+      const now = clock.now().getTime();
+      const [known, resetAt] = await counted((counters) => counters.readMarks([keys.known, keys.resetAt], now));
+      await take(keys.account, client, [
+        ['account_client', { key: keys.account_client, rule: rules.account_client, voidBeforeMs: resetAt ?? -1 }],
+        // A known client still counts towards the hard limit, but never waits for strangers' failures.
+        ['account', { key: keys.accountWide, rule: (known ?? null) === null ? rules.account : { ...rules.account, freeAttempts: rules.account.limit } }],
+        ['client', { key: keys.client, rule: rules.client }],
+      ]);
+    },
+
     async afterPasswordSuccess(emailKey, client) {
-      const account = accountOf(emailKey);
+      const keys = keysOf(emailKey, client);
+      const now = clock.now().getTime();
       await counted(async (counters) => {
-        await counters.clear([keyOf('account_client', account, client), keyOf('account', account, client)]);
-        await counters.giveBack([keyOf('client', account, client)]);
+        await counters.clear([keys.account_client, keys.accountWide]);
+        await counters.giveBack([keys.client]);
+        await counters.mark(keys.known, now, KNOWN_CLIENT_TTL_MS, now);
       });
     },
-    beforeResetRequest: (emailKey, client) => take(['reset_account', 'reset_client'], emailKey, client),
+
+    async afterAbandonedCheck(emailKey, client) {
+      const keys = keysOf(emailKey, client);
+      await counted((counters) => counters.giveBack([keys.account_client, keys.accountWide, keys.client]));
+    },
+
+    async beforeResetRequest(emailKey, client) {
+      const keys = keysOf(emailKey, client);
+      // Per account *and* client: no one can use up an owner's reset requests from elsewhere.
+      await take(keys.account, client, [
+        ['reset_account_client', { key: keys.reset_account_client, rule: rules.reset_account_client }],
+        ['reset_client', { key: keys.reset_client, rule: rules.reset_client }],
+      ]);
+    },
+
     async afterReset(emailKey, client) {
-      const account = accountOf(emailKey);
-      await counted((counters) => counters.clear([keyOf('account_client', account, client), keyOf('account', account, client)]));
+      const keys = keysOf(emailKey, client);
+      const now = clock.now().getTime();
+      await counted(async (counters) => {
+        await counters.clear([keys.accountWide]);
+        // Every client's count for this account began before now: void, wherever it is kept.
+        await counters.mark(keys.resetAt, now, windowMs, now);
+        await counters.mark(keys.known, now, KNOWN_CLIENT_TTL_MS, now);
+      });
     },
   };
 }

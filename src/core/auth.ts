@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { AccessTokenConfig } from './access-tokens.js';
 import type { AttemptCounters } from './attempt-counters.js';
@@ -31,8 +32,8 @@ export interface AuthDeps {
   readonly keys: KeyRing;
   /** The shared cache of live sessions, or `noCache`. */
   readonly cache: SessionCache;
-  /** Attempt counters shared by every instance, or null to keep them in this process. */
-  readonly counters: AttemptCounters | null;
+  /** Attempt counters shared by every instance (null: none), and this process's own, which stand in while the shared ones are away. */
+  readonly counters: { readonly shared: AttemptCounters | null; readonly local: AttemptCounters };
   readonly audit: AuditLog;
   readonly config: AuthConfig;
 }
@@ -157,7 +158,14 @@ export interface Auth {
  */
 export function createAuth(authDeps: AuthDeps): Auth {
   const { store, clock, keys, config } = authDeps;
-  const limits = createAttemptLimits({ counters: authDeps.counters, clock, audit: authDeps.audit, config: config.limits });
+  const limits = createAttemptLimits({
+    ...authDeps.counters,
+    clock,
+    audit: authDeps.audit,
+    // A key of its own, derived from a server secret every instance shares.
+    secret: createHmac('sha256', keys.refreshKey()).update('sesame attempt-limit account digest').digest(),
+    config: config.limits,
+  });
   const deps: CoreDeps = { ...authDeps, limits };
   return {
     ...createPasswordAuth(deps),

@@ -1,4 +1,3 @@
-import { accountOf } from './attempt-limits.js';
 import type { Client } from './audit.js';
 import type { CoreDeps } from './auth.js';
 import { toEmailKey } from './emails.js';
@@ -25,9 +24,17 @@ async function checkUnderLimits(
   check: () => Promise<{ user: User | null; matches: boolean }>,
 ): Promise<User> {
   await deps.limits.beforePasswordCheck(emailKey, client);
-  const { user, matches } = await check();
+  let verdict;
+  try {
+    verdict = await check();
+  } catch (error) {
+    // No verdict (a full hasher, a store away, an ended session): the attempt is not held against anyone.
+    await deps.limits.afterAbandonedCheck(emailKey, client);
+    throw error;
+  }
+  const { user, matches } = verdict;
   if (!user || !matches) {
-    deps.audit({ event: 'login_failed', account: accountOf(emailKey), userId: user?.id ?? null, via, client: client.address });
+    deps.audit({ event: 'login_failed', account: deps.limits.accountOf(emailKey), userId: user?.id ?? null, via, client: client.address });
     throw invalidCredentials();
   }
   await deps.limits.afterPasswordSuccess(emailKey, client);

@@ -1,4 +1,3 @@
-import { accountOf } from './attempt-limits.js';
 import type { Auth, CoreDeps } from './auth.js';
 import { cacheKeyOf, cookieCacheKey } from './cache.js';
 import { endSession, isSessionInUse, markEnded, readSession, tryMarkEnded } from './cached-sessions.js';
@@ -118,7 +117,7 @@ export function createPasswordAuth(deps: CoreDeps): PasswordUseCases {
       const emailKey = toEmailKey(email);
       await limits.beforeResetRequest(emailKey, client);
       const user = await store.findUserByEmailKey(emailKey);
-      audit({ event: 'reset_requested', account: accountOf(emailKey), userId: user?.id ?? null, client: client.address });
+      audit({ event: 'reset_requested', account: limits.accountOf(emailKey), userId: user?.id ?? null, client: client.address });
       if (!user) throw new AuthError('email_not_registered', 'email not registered');
       const { token, record } = newResetToken(user.id, clock.now(), config.resetTokenTtlSeconds);
       await store.saveResetToken(record);

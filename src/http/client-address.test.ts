@@ -8,10 +8,10 @@ afterEach(async () => h.close());
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 const PROXY = '10.0.0.2';
 
-async function setUp(trustProxy: string[] = []): Promise<AppHarness> {
+async function setUp(trustProxy: string[] = [], proxyHeader: 'x-forwarded-for' | 'forwarded' = 'x-forwarded-for'): Promise<AppHarness> {
   // Only the per-account-and-client limit is tight, so the client address decides.
   h = await createAppHarness(
-    testConfig({ http: { trustProxy }, auth: { limits: { accountClientFailures: 2, accountFreeFailures: 100, clientFailures: 1000 } } }),
+    testConfig({ http: { trustProxy, proxyHeader }, auth: { limits: { accountClientFailures: 2, accountFreeFailures: 100, clientFailures: 1000 } } }),
   );
   await h.app.inject({ method: 'POST', url: '/users', headers: form, payload: 'email=a%40x.io&password=right' });
   return h;
@@ -42,9 +42,26 @@ describe('the client address', () => {
     expect((await logIn('right', PROXY, via('198.51.100.2'))).statusCode).toBe(200);
   });
 
-  it('reads RFC 7239 Forwarded when there is no X-Forwarded-For', async () => {
+  it('strips the ports and brackets proxies add to X-Forwarded-For hops', async () => {
     await setUp([PROXY]);
-    const via = (client: string) => ({ forwarded: `for="[2001:db8:cafe::17]:4711";proto=https, for=${client}` });
+    await logIn('wrong', PROXY, { 'x-forwarded-for': '198.51.100.7:5555' });
+    await logIn('wrong', PROXY, { 'x-forwarded-for': '198.51.100.7:6666' });
+    expect((await logIn('right', PROXY, { 'x-forwarded-for': '198.51.100.7' })).statusCode).toBe(429);
+    expect((await logIn('right', PROXY, { 'x-forwarded-for': '[2001:db8::1]:443' })).statusCode).toBe(200);
+  });
+
+  it('reads only the configured header: a client cannot pick its address with the other one', async () => {
+    await setUp([PROXY]);
+    const statuses: number[] = [];
+    for (let index = 0; index < 4; index += 1) {
+      statuses.push((await logIn('wrong', PROXY, { 'x-forwarded-for': '198.51.100.7', forwarded: `for=203.0.113.${index}` })).statusCode);
+    }
+    expect(statuses).toEqual([401, 401, 429, 429]);
+  });
+
+  it('reads RFC 7239 Forwarded when configured to', async () => {
+    await setUp([PROXY], 'forwarded');
+    const via = (client: string) => ({ forwarded: `for="[2001:db8:cafe::17]:4711";proto=https, for=${client}`, 'x-forwarded-for': `203.0.113.${Math.random()}` });
     await logIn('wrong', PROXY, via('198.51.100.7'));
     await logIn('wrong', PROXY, via('198.51.100.7'));
     expect((await logIn('right', PROXY, via('198.51.100.7'))).statusCode).toBe(429);

@@ -26,62 +26,60 @@ export function compileProxyTrust(entries: readonly string[]): ProxyTrust | null
   return entries.length === 0 ? null : proxyAddr.compile([...entries]);
 }
 
+/** The forwarding header the trusted proxies set: the one Sesame reads, and the only one. */
+export type ProxyHeader = 'x-forwarded-for' | 'forwarded';
+
 /**
- * The client behind a request. Forwarding headers are read only when the peer is a trusted
+ * The client behind a request. The forwarding header is read only when the peer is a trusted
  * proxy, and only as far back as each hop is trusted too: the first untrusted address, walking
- * from us towards the client, is the client (ASVS 4.1.3, 15.3.4). Anything else can rotate
- * those headers at will, so without trust they change nothing. `X-Forwarded-For` is read when
- * present, `Forwarded` (RFC 7239) otherwise.
+ * from us towards the client, is the client (ASVS 4.1.3, 15.3.4). Anyone else can rotate that
+ * header at will, so without trust it changes nothing. Only the configured header is read
+ * (with its protocol: `X-Forwarded-Proto`, or `Forwarded`'s `proto=`): a proxy that sets one
+ * may pass the other through from the client untouched.
  */
-export function clientOf(request: FastifyRequest, trust: ProxyTrust | null): ClientView {
+export function clientOf(request: FastifyRequest, trust: ProxyTrust | null, header: ProxyHeader): ClientView {
   const peer = request.socket.remoteAddress ?? '';
   if (trust === null || !trust(peer, 0)) return { address: peer, isHttps: false };
-  const hops = forwardedHops(request);
+  const hops = header === 'forwarded' ? parseForwarded(joined(request.headers.forwarded)) : parseForwardedFor(request);
   let address = peer;
-  for (let index = hops.length - 1, depth = 0; index >= 0 && trust(address, depth); index -= 1, depth += 1) {
-    const hop = hops[index]!;
-    // A trusted proxy never forwards garbage; a hop that is not an address ends the walk.
-    if (isIP(hop.address) === 0) break;
-    address = hop.address;
+  for (let index = hops.length - 1, depth = 0; index >= 0 && isIP(address) !== 0 && trust(address, depth); index -= 1, depth += 1) {
+    // A hop a trusted proxy wrote that is not an address (`unknown`) is still that client's own
+    // name: it must not fold every such client into the proxy's address.
+    address = hops[index]!.address;
   }
-  return { address, isHttps: (hops.at(-1)?.proto ?? lastValue(request.headers['x-forwarded-proto'])) === 'https' };
+  return { address, isHttps: hops.at(-1)?.proto === 'https' };
 }
 
-function forwardedHops(request: FastifyRequest): Hop[] {
-  const forwardedFor = request.headers['x-forwarded-for'];
-  if (forwardedFor !== undefined) {
-    // Node joins repeated X-Forwarded-For lines with ", ": one list either way.
-    return [forwardedFor]
-      .flat()
-      .join(',')
-      .split(',')
-      .map((address) => ({ address: address.trim(), proto: undefined }));
-  }
-  const forwarded = request.headers.forwarded;
-  return forwarded === undefined ? [] : parseForwarded(forwarded);
+function joined(header: string | string[] | undefined): string {
+  return [header ?? []].flat().join(',');
+}
+
+function parseForwardedFor(request: FastifyRequest): Hop[] {
+  const addresses = joined(request.headers['x-forwarded-for']).split(',').map((hop) => nodeAddress(hop.trim()));
+  const proto = joined(request.headers['x-forwarded-proto']).split(',').at(-1)?.trim().toLowerCase();
+  // X-Forwarded-Proto is the nearest proxy's word about the client's protocol.
+  return addresses.filter((address) => address !== '').map((address, index, all) => ({ address, proto: index === all.length - 1 ? proto : undefined }));
 }
 
 /** The hops of an RFC 7239 `Forwarded` header: its `for` and `proto` parameters, in order. */
 function parseForwarded(header: string): Hop[] {
-  return header.split(',').map((element) => {
-    const params = new Map<string, string>();
-    for (const pair of element.split(';')) {
-      const separator = pair.indexOf('=');
-      if (separator < 0) continue;
-      params.set(pair.slice(0, separator).trim().toLowerCase(), pair.slice(separator + 1).trim().replace(/^"(.*)"$/, '$1'));
-    }
-    return { address: nodeAddress(params.get('for') ?? ''), proto: params.get('proto')?.toLowerCase() };
-  });
+  return header
+    .split(',')
+    .filter((element) => element.trim() !== '')
+    .map((element) => {
+      const params = new Map<string, string>();
+      for (const pair of element.split(';')) {
+        const separator = pair.indexOf('=');
+        if (separator < 0) continue;
+        params.set(pair.slice(0, separator).trim().toLowerCase(), pair.slice(separator + 1).trim().replace(/^"(.*)"$/, '$1'));
+      }
+      return { address: nodeAddress(params.get('for') ?? ''), proto: params.get('proto')?.toLowerCase() };
+    });
 }
 
-/** `for` values carry IPv6 in brackets and may carry a port: `"[2001:db8::1]:4711"`, `192.0.2.1:80`. */
+/** An address without the port or brackets proxies may add: `[2001:db8::1]:4711`, `192.0.2.1:80`. */
 function nodeAddress(value: string): string {
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(value);
   if (bracketed) return bracketed[1]!;
   return /^[\d.]+:\d+$/.test(value) ? value.slice(0, value.lastIndexOf(':')) : value;
-}
-
-function lastValue(header: string | string[] | undefined): string | undefined {
-  const value = Array.isArray(header) ? header.at(-1) : header;
-  return value?.split(',').at(-1)?.trim().toLowerCase();
 }

@@ -56,6 +56,23 @@ describe('cross-site requests', () => {
     expect(responses.map((response) => response.statusCode)).toEqual([200, 200, 302]);
   });
 
+  it('refuses a cross-site request that carries a cookie and a Basic header the browser attached itself', async () => {
+    const { cookie } = await setUp();
+    const responses = await stateChanges(cookie, { authorization: 'Basic dXNlcjpwYXNz', 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' });
+    expect(responses.map((response) => response.statusCode)).toEqual([403, 403, 403]);
+  });
+
+  it('refuses a cross-site log-in even with a Bearer header: the log-in is what it forges', async () => {
+    await setUp();
+    const login = await h.app.inject({
+      method: 'POST',
+      url: '/sessions',
+      headers: { ...form, authorization: 'Bearer x', 'sec-fetch-site': 'cross-site' },
+      payload: 'email=a%40x.io&password=pw',
+    });
+    expect(login.statusCode).toBe(403);
+  });
+
   it('leaves Bearer requests alone: a page cannot add Authorization without a preflight', async () => {
     await setUp();
     const token = await h.app.inject({ method: 'POST', url: '/token', headers: form, payload: 'grant_type=password&username=a%40x.io&password=pw' });

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { readBearerToken } from './authenticate.js';
 import { RequestRefused } from './error-handler.js';
 
 /**
@@ -13,12 +14,13 @@ import { RequestRefused } from './error-handler.js';
  * - a request with neither header is not from a browser (`requests`, `curl`, a service) and
  *   carries no ambient credential a page could abuse: it passes.
  *
- * A request with an `Authorization` header passes: a browser never adds one on its own, and a
- * page can only add one after a CORS preflight.
+ * With `isBearerExempt`, a request with a Bearer token passes: the token, not the cookie,
+ * authorises it, and a page can only add one after a CORS preflight. Other schemes do not:
+ * a browser attaches cached Basic or Negotiate credentials to cross-site requests itself.
  */
-export function refuseCrossSite(trustedOrigins: ReadonlySet<string>) {
+export function refuseCrossSite(trustedOrigins: ReadonlySet<string>, { isBearerExempt }: { readonly isBearerExempt: boolean }) {
   return async (request: FastifyRequest): Promise<void> => {
-    if (request.headers.authorization !== undefined) return;
+    if (isBearerExempt && readBearerToken(request) !== null) return;
     const origin = request.headers.origin;
     if (origin !== undefined && trustedOrigins.has(origin)) return;
     const site = request.headers['sec-fetch-site'];

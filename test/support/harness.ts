@@ -8,6 +8,7 @@ import { noCache, type SessionCache } from '../../src/core/cache.js';
 import { createPasswordHasher, type PasswordHasher } from '../../src/core/passwords.js';
 import { openKeyRing, type KeyRing } from '../../src/core/signing-keys.js';
 import { createLogger } from '../../src/logger.js';
+import { LocalAttemptCounters } from '../../src/store/cache/local-counters.js';
 import { openStore, type EngineStore } from '../../src/store/open-store.js';
 import { TestClock } from './test-clock.js';
 import { testConfig } from './test-config.js';
@@ -40,7 +41,16 @@ export async function createHarness(
   const keys = await openKeyRing(store, clock, config.keys);
   const audited: Harness['audited'] = [];
   const audit: AuditLog = (event) => audited.push(event);
-  const deps: AuthDeps = { store, clock, hasher, keys, cache, counters, audit, config: config.auth };
+  const deps: AuthDeps = {
+    store,
+    clock,
+    hasher,
+    keys,
+    cache,
+    counters: { shared: counters, local: new LocalAttemptCounters(config.localCounterEntries) },
+    audit,
+    config: config.auth,
+  };
   const auth = createAuth(deps);
   return {
     config,

@@ -21,7 +21,7 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
   const base: Config = {
     profile: 'compat',
     server: { host: '127.0.0.1', port: 0 },
-    http: { trustProxy: [], trustedOrigins: [], corsOrigins: [] },
+    http: { trustProxy: [], proxyHeader: 'x-forwarded-for', trustedOrigins: [], corsOrigins: [] },
     database: { engine: 'sqlite', path: tempDatabasePath() },
     cache: null,
     logLevel: 'silent',
@@ -47,7 +47,6 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
         accountMemorySeconds: 86_400,
         resetRequests: 10,
         clientResetRequests: 100,
-        localEntries: 100_000,
       },
     },
     hashing: { memoryKib: 64, iterations: 1, parallelism: 1, concurrency: 4, queueLimit: 1000 },
@@ -59,6 +58,7 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
       accessTokenTtlSeconds: 900,
     },
     gcIntervalSeconds: 0,
+    localCounterEntries: 100_000,
   };
   return {
     ...base,

@@ -20,8 +20,10 @@ export interface SessionApiOptions {
   readonly auth: Auth;
   /** Where a request came from. */
   readonly client: (request: FastifyRequest) => ClientView;
-  /** Refuses cross-site browser requests on the routes a cookie authorises, and on log-in. */
-  readonly crossSiteGuard: (request: FastifyRequest) => Promise<void>;
+  /** Refuses cross-site browser log-ins (login CSRF). */
+  readonly loginGuard: (request: FastifyRequest) => Promise<void>;
+  /** Refuses cross-site browser requests that a cookie would authorise (CSRF). */
+  readonly cookieGuard: (request: FastifyRequest) => Promise<void>;
 }
 
 // A browser-session cookie, as the contract's Flask app set it: it ends when the browser does,
@@ -38,7 +40,7 @@ const tags = ['session API'];
 const cookieOrBearer = [{ sessionCookie: [] }, { bearerAuth: [] }];
 
 /** The compatibility contract of DESIGN.md §2, plus `PUT /password`. */
-export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (app, { auth, client, crossSiteGuard }) => {
+export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (app, { auth, client, loginGuard, cookieGuard }) => {
   const withSession = requireSession(auth);
 
   app.get(
@@ -68,7 +70,7 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
     '/sessions',
     {
       // Login CSRF: another site must not sign a browser in to an account of its choosing.
-      onRequest: crossSiteGuard,
+      onRequest: loginGuard,
       schema: {
         tags,
         summary: 'Log in: sets the session_id cookie',
@@ -89,7 +91,7 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
   app.delete(
     '/sessions',
     {
-      onRequest: [crossSiteGuard, withSession],
+      onRequest: [cookieGuard, withSession],
       schema: {
         tags,
         summary: 'Log out: ends the session; with a cookie, clears it and redirects to /; with a Bearer token, 204',
@@ -158,7 +160,7 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
   app.put(
     '/password',
     {
-      onRequest: [crossSiteGuard, withSession],
+      onRequest: [cookieGuard, withSession],
       schema: {
         tags,
         summary: 'Change the password; ends every other session of the user',

@@ -2,27 +2,33 @@ import type { Redis } from 'ioredis';
 import type { Attempt, AttemptCounters } from '../../core/attempt-counters.js';
 import { runCommand } from './redis-connection.js';
 
-// One record per key: a hash of count (c), last attempt (l) and end (e), in epoch ms of the
-// caller's clock, so that every instance and the in-process counters judge alike. Redis's own
-// expiry only removes the record some time after it has ended.
+// One record per key: a hash of count (c), first attempt (s), last attempt (l) and end (e), in
+// epoch ms of the caller's clock, so that every instance and the in-process counters judge
+// alike. Redis's own expiry only removes a record some time after it has ended.
 //
-// TAKE: KEYS are the attempts' keys; ARGV[1] is now, then six values per key: limit, free
-// attempts, base delay, max delay, ttl, sliding (1/0). Returns {} when counted, else each
-// key's refusal in ms. It mirrors `refusalMs` and `LocalAttemptCounters.take`.
+// TAKE: KEYS are the attempts' keys; ARGV[1] is now, then seven values per key: limit, free
+// attempts, base delay, max delay, ttl, sliding (1/0), void-before. Returns {} when counted,
+// else each key's refusal in ms. It mirrors `refusalMs` and `counted` of the core.
 const TAKE = `local now = tonumber(ARGV[1])
+local function live(i, key)
+  local o = 1 + (i - 1) * 7
+  local r = redis.call('HMGET', key, 'c', 's', 'l', 'e')
+  local count, start, last, ends = tonumber(r[1]) or 0, tonumber(r[2]) or 0, tonumber(r[3]) or 0, tonumber(r[4]) or 0
+  if count <= 0 or ends <= now or start <= tonumber(ARGV[o + 7]) then return nil end
+  return { count = count, start = start, last = last, ends = ends }
+end
 local waits, refused = {}, false
 for i, key in ipairs(KEYS) do
-  local o = 1 + (i - 1) * 6
+  local o = 1 + (i - 1) * 7
   local limit, free = tonumber(ARGV[o + 1]), tonumber(ARGV[o + 2])
   local base, maxDelay = tonumber(ARGV[o + 3]), tonumber(ARGV[o + 4])
-  local r = redis.call('HMGET', key, 'c', 'l', 'e')
-  local count, last, ends = tonumber(r[1]) or 0, tonumber(r[2]) or 0, tonumber(r[3]) or 0
+  local r = live(i, key)
   local wait = 0
-  if count > 0 and ends > now then
-    if count >= limit then
-      wait = ends - now
-    elseif count >= free then
-      wait = math.max(0, last + math.min(base * 2 ^ (count - free), maxDelay) - now)
+  if r then
+    if r.count >= limit then
+      wait = r.ends - now
+    elseif r.count >= free then
+      wait = math.max(0, r.last + math.min(base * 2 ^ (r.count - free), maxDelay) - now)
     end
   end
   waits[i] = wait
@@ -30,16 +36,16 @@ for i, key in ipairs(KEYS) do
 end
 if refused then return waits end
 for i, key in ipairs(KEYS) do
-  local o = 1 + (i - 1) * 6
+  local o = 1 + (i - 1) * 7
   local ttl, sliding = tonumber(ARGV[o + 5]), ARGV[o + 6] == '1'
-  local r = redis.call('HMGET', key, 'c', 'e')
-  local count, ends = tonumber(r[1]) or 0, tonumber(r[2]) or 0
-  local live = count > 0 and ends > now
-  if live and not sliding then
-    redis.call('HSET', key, 'c', count + 1, 'l', now)
+  local r = live(i, key)
+  if r then
+    local ends = sliding and now + ttl or r.ends
+    redis.call('HSET', key, 'c', r.count + 1, 'l', now, 'e', ends)
+    redis.call('PEXPIRE', key, ends - now)
   else
-    ends = now + ttl
-    redis.call('HSET', key, 'c', live and count + 1 or 1, 'l', now, 'e', ends)
+    redis.call('DEL', key)
+    redis.call('HSET', key, 'c', 1, 's', now, 'l', now, 'e', now + ttl)
     redis.call('PEXPIRE', key, ttl)
   end
 end
@@ -50,7 +56,7 @@ const GIVE_BACK = `for _, key in ipairs(KEYS) do
 end
 return 0`;
 
-/** Attempt counters on Redis, shared by every instance; each call is one atomic script. */
+/** Attempt counters on Redis, shared by every instance; each call is one atomic command or script. */
 export class RedisCounters implements AttemptCounters {
   readonly #redis: Redis;
 
@@ -59,13 +65,14 @@ export class RedisCounters implements AttemptCounters {
   }
 
   async take(attempts: readonly Attempt[], nowMs: number): Promise<readonly number[] | null> {
-    const args = attempts.flatMap(({ rule }) => [
+    const args = attempts.flatMap(({ rule, voidBeforeMs }) => [
       rule.limit,
       rule.freeAttempts,
       rule.baseDelayMs,
       rule.maxDelayMs,
       rule.ttlMs,
       rule.isSliding ? 1 : 0,
+      voidBeforeMs ?? -1,
     ]);
     const keys = attempts.map(({ key }) => key);
     const waits = (await runCommand(() => this.#redis.eval(TAKE, keys.length, ...keys, nowMs, ...args))) as number[];
@@ -78,5 +85,17 @@ export class RedisCounters implements AttemptCounters {
 
   async clear(keys: readonly string[]): Promise<void> {
     if (keys.length > 0) await runCommand(() => this.#redis.del(...keys));
+  }
+
+  async mark(key: string, valueMs: number, ttlMs: number, nowMs: number): Promise<void> {
+    await runCommand(() => this.#redis.set(key, `${valueMs}:${nowMs + ttlMs}`, 'PX', ttlMs));
+  }
+
+  async readMarks(keys: readonly string[], nowMs: number): Promise<ReadonlyArray<number | null>> {
+    const values = await runCommand(() => this.#redis.mget(...keys));
+    return values.map((value) => {
+      const [mark, expiresAt] = (value ?? '').split(':').map(Number);
+      return mark !== undefined && expiresAt !== undefined && Number.isFinite(mark) && expiresAt > nowMs ? mark : null;
+    });
   }
 }
