@@ -3,6 +3,7 @@ import { generateId, generateSecret, hashSecret } from '../src/core/secrets.js';
 import {
   StoreConflictError,
   StoreUnavailableError,
+  type OutboxMessage,
   type ResetToken,
   type Session,
   type SessionKind,
@@ -50,6 +51,7 @@ function newSession(user: User, kind: SessionKind = 'cookie', overrides: Partial
 }
 
 const plain = { endOtherCookieSessions: false, replacesTokenHash: null };
+const message = (seconds = 0): OutboxMessage => ({ id: generateId(), payload: `sealed:${generateId()}`, createdAt: at(seconds), attempts: 0, nextAttemptAt: at(seconds) });
 const ref = ({ id, kind, tokenHash }: Session): SessionRef => ({ id, kind, tokenHash });
 const sortById = (refs: readonly SessionRef[]) => [...refs].sort((a, b) => a.id.localeCompare(b.id));
 
@@ -359,6 +361,58 @@ describe.each(TEST_ENGINES)('store contract on %s', (engine) => {
     expect(stored.sort((a, b) => a.kid.localeCompare(b.kid))).toEqual(
       [key(winner, 1), key('next', 2), key('refresh', 1, 'refresh')].sort((a, b) => a.kid.localeCompare(b.kid)),
     );
+  });
+
+  it('hands out due outbox messages oldest first, each to one of concurrent claimers, until delivered', async () => {
+    const messages = [message(2), message(1), message(3), message(4), message(100)];
+    for (const each of messages) await store.enqueueMessage(each);
+    expect(await store.claimMessages(at(10), at(70), 2)).toEqual([messages[1], messages[0]]);
+    const claims = await Promise.all(Array.from({ length: 5 }, () => store.claimMessages(at(10), at(70), 10)));
+    expect(claims.flat().map((each) => each.id).sort()).toEqual([messages[2]!.id, messages[3]!.id].sort());
+    // Leased: nobody gets them again before the lease ends.
+    expect(await store.claimMessages(at(69), at(130), 10)).toEqual([]);
+    await store.deleteMessage(messages[0]!.id);
+    await store.rescheduleMessage(messages[1]!.id, 1, at(200));
+    expect((await store.claimMessages(at(70), at(130), 10)).map((each) => each.id).sort()).toEqual([messages[2]!.id, messages[3]!.id].sort());
+    // Leases that ran out (never acknowledged) are claimed again: delivery is at least once.
+    expect((await store.claimMessages(at(199), at(260), 10)).map((each) => each.id).sort()).toEqual(
+      [messages[2]!.id, messages[3]!.id, messages[4]!.id].sort(),
+    );
+    expect(await store.claimMessages(at(200), at(260), 10)).toEqual([{ ...messages[1]!, attempts: 1, nextAttemptAt: at(200) }]);
+  });
+
+  it('writes an outbox message with the reset token, password change or reset that it tells of, and only then', async () => {
+    const user = newUser();
+    await store.insertUser(user);
+    const session = newSession(user);
+    await store.insertSession(session, { ...plain, passwordVersion: 0 });
+    const token: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(3600) };
+    const requested = message();
+    await store.saveResetToken(token, requested);
+    const password = { hash: '$argon2id$new', normalization: 'none' as const };
+    const refusedChange = message();
+    expect(await store.changePassword(user.id, 7, password, session.id, at(1), refusedChange)).toBeNull();
+    const refusedReset = message();
+    expect(await store.resetPassword(user.id, hashSecret('wrong'), password, at(1), refusedReset)).toBeNull();
+    const reset = message();
+    expect(await store.resetPassword(user.id, token.tokenHash, password, at(1), reset)).not.toBeNull();
+    const changed = message();
+    const again = newSession(user);
+    await store.insertSession(again, { ...plain, passwordVersion: 1 });
+    expect(await store.changePassword(user.id, 1, password, again.id, at(2), changed)).not.toBeNull();
+    const ids = (await store.claimMessages(at(10), at(70), 10)).map((each) => each.id).sort();
+    expect(ids).toEqual([requested.id, reset.id, changed.id].sort());
+  });
+
+  it('keeps neither the reset token nor its message when the transaction fails', async () => {
+    const user = newUser();
+    await store.insertUser(user);
+    const taken = message();
+    await store.enqueueMessage(taken);
+    const token: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(3600) };
+    // A message id already taken makes the insert fail after the token's.
+    await expect(store.saveResetToken(token, { ...message(), id: taken.id })).rejects.toBeInstanceOf(StoreConflictError);
+    expect(await store.findResetTokenByHash(token.tokenHash)).toBeNull();
   });
 
   it('answers a ping, and reports itself unavailable once closed', async () => {

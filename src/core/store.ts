@@ -86,6 +86,19 @@ export interface ResetToken {
   readonly expiresAt: Date;
 }
 
+/** A message for the webhook receiver, kept in the store until it is delivered (a durable outbox). */
+export interface OutboxMessage {
+  /** Random and unique: the receiver's idempotency key. */
+  readonly id: string;
+  /** The event as the receiver gets it, sealed: it may carry a reset token. */
+  readonly payload: string;
+  readonly createdAt: Date;
+  /** Failed deliveries so far. */
+  readonly attempts: number;
+  /** No delivery is tried before this. */
+  readonly nextAttemptAt: Date;
+}
+
 export interface InsertSessionOptions {
   /** The `passwordVersion` the log-in was checked against. */
   readonly passwordVersion: number;
@@ -178,7 +191,8 @@ export interface Store {
    * and the session `keepSessionId` still exists (a change checked against a password that
    * was reset meanwhile, or made from a session that has ended, changes nothing). In the same
    * transaction: increments the version and deletes every other session of the user and the
-   * pending reset token. Returns the sessions it ended, or null when it changed nothing.
+   * pending reset token, and adds `notice` to the outbox. Returns the sessions it ended, or
+   * null when it changed nothing.
    */
   changePassword(
     userId: string,
@@ -186,21 +200,43 @@ export interface Store {
     password: StoredPassword,
     keepSessionId: string,
     at: Date,
+    notice?: OutboxMessage,
   ): Promise<readonly SessionRef[] | null>;
 
-  /** Stores a user's reset token, replacing the previous one: a user has at most one. */
-  saveResetToken(token: ResetToken): Promise<void>;
+  /**
+   * Stores a user's reset token, replacing the previous one: a user has at most one. With
+   * `message`, adds it to the outbox in the same transaction: the token is kept if and only if
+   * its delivery is.
+   */
+  saveResetToken(token: ResetToken, message?: OutboxMessage): Promise<void>;
 
   /** The reset token with this hash, expired or not, or null. */
   findResetTokenByHash(tokenHash: string): Promise<ResetToken | null>;
 
   /**
    * In one transaction: consumes the user's reset token if its hash is `tokenHash` and it has
-   * not expired at `at`, sets the new password (incrementing the version), and deletes every
-   * session of the user. Returns the sessions it ended; null, changing nothing, when there was
-   * no such token. Of concurrent calls with one token exactly one gets a list.
+   * not expired at `at`, sets the new password (incrementing the version), deletes every
+   * session of the user, and adds `notice` to the outbox. Returns the sessions it ended; null,
+   * changing nothing, when there was no such token. Of concurrent calls with one token exactly
+   * one gets a list.
    */
-  resetPassword(userId: string, tokenHash: string, password: StoredPassword, at: Date): Promise<readonly SessionRef[] | null>;
+  resetPassword(userId: string, tokenHash: string, password: StoredPassword, at: Date, notice?: OutboxMessage): Promise<readonly SessionRef[] | null>;
+
+  /** Adds a message to the outbox. */
+  enqueueMessage(message: OutboxMessage): Promise<void>;
+
+  /**
+   * Up to `limit` messages due at `now`, oldest first, each leased to the caller: its next
+   * attempt moves to `leaseUntil` by compare-and-set, so that of callers claiming at once
+   * (other instances) exactly one gets each message.
+   */
+  claimMessages(now: Date, leaseUntil: Date, limit: number): Promise<OutboxMessage[]>;
+
+  /** Removes a delivered message. */
+  deleteMessage(id: string): Promise<void>;
+
+  /** Records a failed delivery: how many so far, and when to try again. */
+  rescheduleMessage(id: string, attempts: number, nextAttemptAt: Date): Promise<void>;
 
   /**
    * Deletes sessions whose absolute expiry is at or before `now` or last seen at or before

@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type {
   KeyPurpose,
+  OutboxMessage,
   PasswordNormalization,
   ResetToken,
   Session,
@@ -10,7 +11,7 @@ import type {
   User,
   UserClaims,
 } from '../../core/store.js';
-import type { KeysTable, ResetTokensTable, SessionsTable, UsersTable } from './tables.js';
+import type { KeysTable, OutboxTable, ResetTokensTable, SessionsTable, UsersTable } from './tables.js';
 
 /** Each entity maps to and from its row in one place; column names stay in the store. */
 export function fromUser(user: User): UsersTable {
@@ -147,4 +148,24 @@ function toNormalization(value: string): PasswordNormalization {
 function toSessionKind(value: string): SessionKind {
   if (value === 'cookie' || value === 'token') return value;
   throw new Error(`unknown session kind in the database: ${value}`);
+}
+
+export function fromMessage(message: OutboxMessage): OutboxTable {
+  return {
+    id: message.id,
+    payload: message.payload,
+    created_at: message.createdAt.getTime(),
+    attempts: message.attempts,
+    next_attempt_at: message.nextAttemptAt.getTime(),
+  };
+}
+
+export function toMessage(row: Selectable<OutboxTable>): OutboxMessage {
+  return {
+    id: row.id,
+    payload: row.payload,
+    createdAt: toDate(row.created_at),
+    attempts: Number(row.attempts),
+    nextAttemptAt: toDate(row.next_attempt_at),
+  };
 }

@@ -4,6 +4,7 @@ import {
   StoreConflictError,
   StoreUnavailableError,
   type InsertSessionOptions,
+  type OutboxMessage,
   type PurgeCounts,
   type ResetToken,
   type Session,
@@ -18,6 +19,7 @@ import {
 import type { SqlDialect } from './dialects.js';
 import { guarded } from './guard.js';
 import { sqlMigrations } from './migrations/index.js';
+import { claimMessages, insertMessage } from './outbox.js';
 import { PURGE_BATCH, purgeResetTokens, purgeSessionBatch } from './purge.js';
 import {
   fromClaims,
@@ -198,6 +200,7 @@ export class SqlStore implements Store {
     password: StoredPassword,
     keepSessionId: string,
     at: Date,
+    notice?: OutboxMessage,
   ): Promise<readonly SessionRef[] | null> {
     return this.#guard(() =>
       this.#transaction().execute(async (trx) => {
@@ -212,21 +215,24 @@ export class SqlStore implements Store {
         if (changed.numUpdatedRows === 0n) return null;
         const ended = await this.#deleteSessions(trx, (eb) => eb.and([eb('user_id', '=', userId), eb('id', '!=', keepSessionId)]));
         await trx.deleteFrom('reset_tokens').where('user_id', '=', userId).execute();
+        if (notice) await insertMessage(trx, notice);
         return ended;
       }),
     );
   }
 
-  saveResetToken(token: ResetToken): Promise<void> {
-    return this.#guard(async () => {
+  saveResetToken(token: ResetToken, message?: OutboxMessage): Promise<void> {
+    const save = async (db: Kysely<Tables>) => {
       const row = fromResetToken(token);
       const replacement = { token_hash: row.token_hash, created_at: row.created_at, expires_at: row.expires_at };
-      const insert = this.#db.insertInto('reset_tokens').values(row);
+      const insert = db.insertInto('reset_tokens').values(row);
       await (this.#dialect.upsert === 'on-conflict'
         ? insert.onConflict((conflict) => conflict.column('user_id').doUpdateSet(replacement))
         : insert.onDuplicateKeyUpdate(replacement)
       ).execute();
-    });
+      if (message) await insertMessage(db, message);
+    };
+    return this.#guard(() => (message ? this.#transaction().execute(save) : save(this.#db)));
   }
 
   findResetTokenByHash(tokenHash: string): Promise<ResetToken | null> {
@@ -240,7 +246,7 @@ export class SqlStore implements Store {
     });
   }
 
-  resetPassword(userId: string, tokenHash: string, password: StoredPassword, at: Date): Promise<readonly SessionRef[] | null> {
+  resetPassword(userId: string, tokenHash: string, password: StoredPassword, at: Date, notice?: OutboxMessage): Promise<readonly SessionRef[] | null> {
     return this.#guard(() =>
       this.#transaction().execute(async (trx) => {
         // The user's row first, as in every transaction that touches it, so that two of them
@@ -255,9 +261,31 @@ export class SqlStore implements Store {
           .executeTakeFirst();
         if (consumed.numDeletedRows === 0n) return null;
         await this.#setNewPassword(trx, userId, password, at).execute();
-        return this.#deleteSessions(trx, (eb) => eb('user_id', '=', userId));
+        const ended = await this.#deleteSessions(trx, (eb) => eb('user_id', '=', userId));
+        if (notice) await insertMessage(trx, notice);
+        return ended;
       }),
     );
+  }
+
+  enqueueMessage(message: OutboxMessage): Promise<void> {
+    return this.#guard(() => insertMessage(this.#db, message));
+  }
+
+  claimMessages(now: Date, leaseUntil: Date, limit: number): Promise<OutboxMessage[]> {
+    return this.#guard(() => claimMessages(this.#db, now.getTime(), leaseUntil.getTime(), limit));
+  }
+
+  deleteMessage(id: string): Promise<void> {
+    return this.#guard(async () => {
+      await this.#db.deleteFrom('outbox').where('id', '=', id).execute();
+    });
+  }
+
+  rescheduleMessage(id: string, attempts: number, nextAttemptAt: Date): Promise<void> {
+    return this.#guard(async () => {
+      await this.#db.updateTable('outbox').set({ attempts, next_attempt_at: nextAttemptAt.getTime() }).where('id', '=', id).execute();
+    });
   }
 
   async purgeExpired(now: Date, idleCutoff: Date): Promise<PurgeCounts> {

@@ -41,7 +41,16 @@ export interface KeysTable {
   created_at: number;
 }
 
+export interface OutboxTable {
+  id: string;
+  payload: string;
+  created_at: number;
+  attempts: number;
+  next_attempt_at: number;
+}
+
 export interface Tables {
+  outbox: OutboxTable;
   users: UsersTable;
   sessions: SessionsTable;
   reset_tokens: ResetTokensTable;

@@ -1,10 +1,12 @@
 import type { Migration } from 'kysely';
 import type { Columns } from '../dialects.js';
 import { initialSchema } from './0001-initial.js';
+import { outboxSchema } from './0002-outbox.js';
 
 /** Every migration, by name; names sort in the order they apply. Never edit one that has shipped: add the next. */
 export function sqlMigrations(columns: Columns): Record<string, Migration> {
   return {
     '0001-initial': initialSchema(columns),
+    '0002-outbox': outboxSchema(columns),
   };
 }
