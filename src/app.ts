@@ -5,7 +5,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Auth } from './core/auth.js';
-import { SESSION_COOKIE } from './http/authenticate.js';
 import { registerBodyParsers } from './http/body-parsers.js';
 import { clientOf, compileProxyTrust, type ClientView, type ProxyHeader } from './http/client-address.js';
 import { refuseCrossSite } from './http/cross-site.js';
@@ -22,6 +21,8 @@ export interface HttpConfig {
   readonly trustProxy: readonly string[];
   /** The forwarding header those proxies set. */
   readonly proxyHeader: ProxyHeader;
+  /** The session cookie's name, and whether it is always Secure or only when the client came over https. */
+  readonly cookie: { readonly name: string; readonly secure: 'auto' | 'always' };
   /** Origins whose browser requests are not cross-site, beyond Sesame's own. */
   readonly trustedOrigins: readonly string[];
   /** Origins allowed to call Sesame from a browser with credentials (CORS); empty: CORS off. */
@@ -118,7 +119,7 @@ export async function buildApp({ auth, logger, http }: AppOptions): Promise<Fast
       },
       components: {
         securitySchemes: {
-          sessionCookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: http.cookie.name },
           bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
           introspectionToken: { type: 'http', scheme: 'bearer', description: 'SESAME_INTROSPECTION_TOKEN' },
         },
@@ -131,6 +132,7 @@ export async function buildApp({ auth, logger, http }: AppOptions): Promise<Fast
   await app.register(sessionApi, {
     auth,
     client,
+    cookie: http.cookie,
     loginGuard: refuseCrossSite(trustedOrigins, { isBearerExempt: false }),
     cookieGuard: refuseCrossSite(trustedOrigins, { isBearerExempt: true }),
   });

@@ -26,7 +26,8 @@ describe('loadConfig', () => {
       sessionAbsoluteLifetimeSeconds: 2_592_000,
       singleCookieSession: true,
       resetTokenTtlSeconds: 3600,
-      password: { minLength: 1, normalization: 'none' },
+      password: { minLength: 1, normalization: 'none', blocklist: false },
+      resetTokenDelivery: 'response',
       issuer: 'sesame',
       audience: 'sesame',
       accessTokenTtlSeconds: 900,
@@ -44,7 +45,14 @@ describe('loadConfig', () => {
         clientResetRequests: 100,
       },
     });
-    expect(config.http).toEqual({ trustProxy: [], proxyHeader: 'x-forwarded-for', trustedOrigins: [], corsOrigins: [] });
+    expect(config.http).toEqual({
+      trustProxy: [],
+      proxyHeader: 'x-forwarded-for',
+      cookie: { name: 'session_id', secure: 'auto' },
+      trustedOrigins: [],
+      corsOrigins: [],
+    });
+    expect(config.webhook).toBeNull();
     expect(config.keys).toEqual({
       algorithm: 'EdDSA',
       configuredSigningKeys: null,
@@ -76,6 +84,12 @@ describe('loadConfig', () => {
         SESAME_RESET_TOKEN_TTL_SECONDS: '900',
         SESAME_PASSWORD_MIN_LENGTH: '15',
         SESAME_PASSWORD_NORMALIZATION: 'nfkc',
+        SESAME_PASSWORD_BLOCKLIST: 'true',
+        SESAME_RESET_TOKEN_DELIVERY: 'webhook',
+        SESAME_RESET_WEBHOOK_URL: 'https://hooks.example.com/sesame',
+        SESAME_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 9).toString('base64')}`,
+        SESAME_COOKIE_NAME: '__Secure-sid',
+        SESAME_COOKIE_SECURE: 'always',
         SESAME_ARGON2_MEMORY_KIB: '65536',
         SESAME_ARGON2_ITERATIONS: '3',
         SESAME_ARGON2_PARALLELISM: '2',
@@ -110,6 +124,7 @@ describe('loadConfig', () => {
     expect(config.http).toEqual({
       trustProxy: ['10.0.0.0/8', 'loopback'],
       proxyHeader: 'forwarded',
+      cookie: { name: '__Secure-sid', secure: 'always' },
       trustedOrigins: ['https://app.example.com'],
       corsOrigins: ['https://a.example.com', 'http://localhost:3000'],
     });
@@ -119,7 +134,8 @@ describe('loadConfig', () => {
       sessionAbsoluteLifetimeSeconds: 7200,
       singleCookieSession: false,
       resetTokenTtlSeconds: 900,
-      password: { minLength: 15, normalization: 'nfkc' },
+      password: { minLength: 15, normalization: 'nfkc', blocklist: true },
+      resetTokenDelivery: 'webhook',
       issuer: 'https://auth.example.com',
       audience: 'api.example.com',
       accessTokenTtlSeconds: 300,
@@ -146,6 +162,7 @@ describe('loadConfig', () => {
     });
     expect(config.hashing).toEqual({ memoryKib: 65_536, iterations: 3, parallelism: 2, concurrency: 3, queueLimit: 10 });
     expect(config.localCounterEntries).toBe(5000);
+    expect(config.webhook).toEqual({ url: 'https://hooks.example.com/sesame', secret: Buffer.alloc(32, 9) });
     expect(config.gcIntervalSeconds).toBe(0);
   });
 
@@ -165,11 +182,11 @@ describe('loadConfig', () => {
   });
 
   it('lists problems across settings together with schema problems', () => {
-    const problems = problemsOf({ SESAME_PORT: 'abc', SESAME_PROFILE: 'strict', SESAME_DATABASE_URL: 'db.example' });
+    const problems = problemsOf({ SESAME_PORT: 'abc', SESAME_RESET_TOKEN_DELIVERY: 'webhook', SESAME_DATABASE_URL: 'db.example' });
     expect(problems).toHaveLength(3);
     expect(problems[0]).toMatch(/^SESAME_PORT: /);
     expect(problems[1]).toMatch(/^SESAME_DATABASE_URL: must be sqlite:/);
-    expect(problems[2]).toMatch(/^SESAME_PROFILE: strict is not built yet/);
+    expect(problems[2]).toBe('SESAME_RESET_TOKEN_DELIVERY: webhook needs SESAME_RESET_WEBHOOK_URL and SESAME_WEBHOOK_SECRET');
   });
 
   it('refuses a wildcard or malformed origin, a malformed proxy range, and more than NIST\'s 100 account failures', () => {
@@ -187,9 +204,53 @@ describe('loadConfig', () => {
     ]);
   });
 
-  it('refuses the strict profile until it is built, naming what is missing', () => {
-    const [problem] = problemsOf({ SESAME_PROFILE: 'strict' });
-    expect(problem).toMatch(/^SESAME_PROFILE: strict is not built yet \(issue #6\); missing: reset-token delivery by webhook/);
+  const strictSecrets = {
+    SESAME_INTROSPECTION_TOKEN: 'i'.repeat(32),
+    SESAME_KEY_ENCRYPTION_KEY: 'ab'.repeat(32),
+    SESAME_RESET_WEBHOOK_URL: 'https://hooks.example.com/sesame',
+    SESAME_WEBHOOK_SECRET: `whsec_${Buffer.alloc(24, 1).toString('base64')}`,
+  };
+
+  it('gives the strict profile its defaults (DESIGN.md §2)', () => {
+    const { config } = loadConfig({ env: { SESAME_PROFILE: 'strict', ...strictSecrets } });
+    expect(config.profile).toBe('strict');
+    expect(config.auth).toMatchObject({
+      resetTokenDelivery: 'webhook',
+      singleCookieSession: false,
+      password: { minLength: 15, normalization: 'nfkc', blocklist: true },
+      introspectionToken: 'i'.repeat(32),
+    });
+    expect(config.http.cookie).toEqual({ name: '__Host-session_id', secure: 'always' });
+    expect(config.keys.encryptionKey).toEqual(Buffer.from('ab'.repeat(32), 'hex'));
+  });
+
+  it('lets each knob be set on its own, in either profile', () => {
+    const strict = loadConfig({ env: { SESAME_PROFILE: 'strict', ...strictSecrets, SESAME_PASSWORD_MIN_LENGTH: '20', SESAME_SINGLE_COOKIE_SESSION: 'true' } });
+    expect(strict.config.auth.password.minLength).toBe(20);
+    expect(strict.config.auth.singleCookieSession).toBe(true);
+    const compat = loadConfig({ env: { SESAME_PASSWORD_BLOCKLIST: 'true', SESAME_COOKIE_SECURE: 'always' } });
+    expect(compat.config.auth.password.blocklist).toBe(true);
+    expect(compat.config.http.cookie).toEqual({ name: 'session_id', secure: 'always' });
+  });
+
+  it('refuses to start strict without the introspection token, the key-encryption key and the webhook, naming each', () => {
+    expect(problemsOf({ SESAME_PROFILE: 'strict' })).toEqual([
+      'SESAME_INTROSPECTION_TOKEN: required by the strict profile (/introspect must not be open); e.g. openssl rand -hex 32',
+      'SESAME_KEY_ENCRYPTION_KEY: required by the strict profile (signing keys are encrypted at rest); e.g. openssl rand -hex 32',
+      'SESAME_RESET_TOKEN_DELIVERY: webhook needs SESAME_RESET_WEBHOOK_URL and SESAME_WEBHOOK_SECRET',
+    ]);
+  });
+
+  it('refuses a webhook secret that is not whsec_ and 24+ bytes, a URL without a secret, and a __Host- cookie that may not be Secure', () => {
+    expect(problemsOf({ SESAME_RESET_WEBHOOK_URL: 'https://h.example', SESAME_WEBHOOK_SECRET: 'whsec_c2hvcnQ=' })).toEqual([
+      'SESAME_WEBHOOK_SECRET: must be whsec_ followed by the base64 of 24 or more random bytes (value hidden); e.g. echo "whsec_$(openssl rand -base64 32)"',
+    ]);
+    expect(problemsOf({ SESAME_RESET_WEBHOOK_URL: 'https://h.example' })).toEqual([
+      'SESAME_RESET_WEBHOOK_URL: set it and SESAME_WEBHOOK_SECRET together (every delivery is signed)',
+    ]);
+    expect(problemsOf({ SESAME_COOKIE_NAME: '__Host-sid' })).toEqual([
+      'SESAME_COOKIE_NAME: browsers accept a __Host- cookie only when it is Secure: set SESAME_COOKIE_SECURE=always',
+    ]);
   });
 
   it.each([

@@ -30,6 +30,13 @@ const Settings = Type.Object({
   SESAME_RESET_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 3600 }),
   SESAME_PASSWORD_MIN_LENGTH: Type.Integer({ minimum: 1, maximum: 1024, default: 1 }),
   SESAME_PASSWORD_NORMALIZATION: Type.Enum(['none', 'nfkc'], { default: 'none' }),
+  SESAME_PASSWORD_BLOCKLIST: Type.Boolean({ default: false }),
+  SESAME_RESET_TOKEN_DELIVERY: Type.Enum(['response', 'webhook'], { default: 'response' }),
+  SESAME_RESET_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+  SESAME_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 1, secret: true })),
+  // An RFC 6265 cookie-name token.
+  SESAME_COOKIE_NAME: Type.String({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", default: 'session_id' }),
+  SESAME_COOKIE_SECURE: Type.Enum(['auto', 'always'], { default: 'auto' }),
   SESAME_ARGON2_MEMORY_KIB: Type.Integer({ minimum: 8, maximum: 4_194_304, default: 19_456 }),
   SESAME_ARGON2_ITERATIONS: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
   SESAME_ARGON2_PARALLELISM: Type.Integer({ minimum: 1, maximum: 16, default: 1 }),
@@ -67,10 +74,24 @@ const Settings = Type.Object({
 });
 type Settings = Static<typeof Settings>;
 
+/**
+ * The strict profile's defaults (DESIGN.md §2), where they differ from compat's. Each is still
+ * a setting of its own: an explicit value wins over the profile.
+ */
+const STRICT_DEFAULTS: Partial<Record<keyof Settings, unknown>> = {
+  SESAME_RESET_TOKEN_DELIVERY: 'webhook',
+  SESAME_SINGLE_COOKIE_SESSION: false,
+  SESAME_PASSWORD_MIN_LENGTH: 15,
+  SESAME_PASSWORD_BLOCKLIST: true,
+  SESAME_PASSWORD_NORMALIZATION: 'nfkc',
+  SESAME_COOKIE_NAME: '__Host-session_id',
+  SESAME_COOKIE_SECURE: 'always',
+};
+
 export type LogLevel = Settings['SESAME_LOG_LEVEL'];
 
 export interface Config {
-  readonly profile: 'compat';
+  readonly profile: 'compat' | 'strict';
   readonly server: { readonly host: string; readonly port: number };
   readonly http: HttpConfig;
   readonly database: DatabaseConfig;
@@ -84,6 +105,8 @@ export interface Config {
   readonly gcIntervalSeconds: number;
   /** How many attempt counters one process keeps when they are not shared (or Redis is away). */
   readonly localCounterEntries: number;
+  /** Where reset tokens and password-change notices are POSTed, and the key that signs them; or none. */
+  readonly webhook: { readonly url: string; readonly secret: Buffer } | null;
 }
 
 // Names of every setting, for spotting misspelt variables.
@@ -125,10 +148,12 @@ export function loadConfig(sources: {
     .filter((name) => name.startsWith('SESAME_') && !SETTING_NAMES.includes(name) && !name.startsWith('SESAME_TEST_'))
     .map((name) => `${name} is not a setting of Sesame and is ignored`);
 
+  const isStrict = raw.SESAME_PROFILE?.trim() === 'strict';
   const values: Record<string, unknown> = {};
   for (const [name, schema] of Object.entries(Settings.properties)) {
     const text = raw[name];
-    values[name] = text === undefined || text === '' ? (schema as { default?: unknown }).default : parseSetting(schema, text.trim());
+    const fallback = isStrict && name in STRICT_DEFAULTS ? STRICT_DEFAULTS[name as keyof Settings] : (schema as { default?: unknown }).default;
+    values[name] = text === undefined || text === '' ? fallback : parseSetting(schema, text.trim());
   }
 
   const problems: string[] = [];
@@ -151,11 +176,17 @@ export function loadConfig(sources: {
     ? parseDatabaseUrl(settings.SESAME_DATABASE_URL, settings.SESAME_DATABASE_POOL_SIZE, settings.SESAME_DATABASE_TIMEOUT_SECONDS, problems)
     : null;
   if (valid('SESAME_PROFILE') && settings.SESAME_PROFILE === 'strict') {
-    problems.push(
-      'SESAME_PROFILE: strict is not built yet (issue #6); missing: reset-token delivery by webhook, ' +
-        'the password blocklist, the __Host- session cookie, a required introspection token and ' +
-        'encryption of signing keys at rest. Use compat.',
-    );
+    // Strict refuses to run without what makes it strict (DESIGN.md §2).
+    if (settings.SESAME_INTROSPECTION_TOKEN === undefined && valid('SESAME_INTROSPECTION_TOKEN')) {
+      problems.push('SESAME_INTROSPECTION_TOKEN: required by the strict profile (/introspect must not be open); e.g. openssl rand -hex 32');
+    }
+    if (settings.SESAME_KEY_ENCRYPTION_KEY === undefined && valid('SESAME_KEY_ENCRYPTION_KEY')) {
+      problems.push('SESAME_KEY_ENCRYPTION_KEY: required by the strict profile (signing keys are encrypted at rest); e.g. openssl rand -hex 32');
+    }
+  }
+  const webhook = readWebhookSettings(settings, problems);
+  if (valid('SESAME_COOKIE_NAME', 'SESAME_COOKIE_SECURE') && /^__(Host|Secure)-/.test(settings.SESAME_COOKIE_NAME) && settings.SESAME_COOKIE_SECURE !== 'always') {
+    problems.push(`SESAME_COOKIE_NAME: browsers accept a ${settings.SESAME_COOKIE_NAME.split('-')[0]}- cookie only when it is Secure: set SESAME_COOKIE_SECURE=always`);
   }
   if (
     valid('SESAME_ARGON2_MEMORY_KIB', 'SESAME_ARGON2_PARALLELISM') &&
@@ -170,7 +201,7 @@ export function loadConfig(sources: {
   if (problems.length > 0 || database === null || keys === null) throw new ConfigError(problems);
 
   const config: Config = {
-    profile: 'compat',
+    profile: settings.SESAME_PROFILE,
     server: { host: settings.SESAME_HOST, port: settings.SESAME_PORT },
     http,
     database,
@@ -184,7 +215,9 @@ export function loadConfig(sources: {
       password: {
         minLength: settings.SESAME_PASSWORD_MIN_LENGTH,
         normalization: settings.SESAME_PASSWORD_NORMALIZATION,
+        blocklist: settings.SESAME_PASSWORD_BLOCKLIST,
       },
+      resetTokenDelivery: settings.SESAME_RESET_TOKEN_DELIVERY,
       issuer: settings.SESAME_ISSUER,
       audience: settings.SESAME_AUDIENCE,
       accessTokenTtlSeconds: settings.SESAME_ACCESS_TOKEN_TTL_SECONDS,
@@ -212,6 +245,7 @@ export function loadConfig(sources: {
     },
     gcIntervalSeconds: settings.SESAME_GC_INTERVAL_SECONDS,
     localCounterEntries: settings.SESAME_LIMIT_LOCAL_ENTRIES,
+    webhook,
   };
   return { config: deepFreeze(config), warnings };
 }
@@ -269,6 +303,7 @@ function readHttpSettings(settings: Settings, problems: string[]): HttpConfig {
   return {
     trustProxy,
     proxyHeader: settings.SESAME_PROXY_HEADER,
+    cookie: { name: settings.SESAME_COOKIE_NAME, secure: settings.SESAME_COOKIE_SECURE },
     trustedOrigins: origins('SESAME_TRUSTED_ORIGINS'),
     corsOrigins: origins('SESAME_CORS_ORIGINS'),
   };
@@ -277,6 +312,28 @@ function readHttpSettings(settings: Settings, problems: string[]): HttpConfig {
 /** An http(s) origin written exactly as a browser sends it in `Origin`. */
 function isOrigin(text: string): boolean {
   return URL.canParse(text) && /^https?:$/.test(new URL(text).protocol) && new URL(text).origin === text;
+}
+
+function readWebhookSettings(settings: Settings, problems: string[]): Config['webhook'] {
+  const url = settings.SESAME_RESET_WEBHOOK_URL;
+  const text = settings.SESAME_WEBHOOK_SECRET;
+  if (settings.SESAME_RESET_TOKEN_DELIVERY === 'webhook' && (url === undefined || text === undefined)) {
+    const missing = [url === undefined ? 'SESAME_RESET_WEBHOOK_URL' : null, text === undefined ? 'SESAME_WEBHOOK_SECRET' : null].filter(Boolean);
+    problems.push(`SESAME_RESET_TOKEN_DELIVERY: webhook needs ${missing.join(' and ')}`);
+    return null;
+  }
+  if (url === undefined && text === undefined) return null;
+  if (url === undefined || text === undefined) {
+    problems.push('SESAME_RESET_WEBHOOK_URL: set it and SESAME_WEBHOOK_SECRET together (every delivery is signed)');
+    return null;
+  }
+  // Standard Webhooks' secret format: whsec_ and the base64 of the key.
+  const secret = /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(text) ? Buffer.from(text.slice('whsec_'.length), 'base64') : null;
+  if (secret === null || secret.length < 24) {
+    problems.push('SESAME_WEBHOOK_SECRET: must be whsec_ followed by the base64 of 24 or more random bytes (value hidden); e.g. echo "whsec_$(openssl rand -base64 32)"');
+    return null;
+  }
+  return { url, secret };
 }
 
 function readKeySettings(

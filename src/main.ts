@@ -12,7 +12,9 @@ import { createPasswordHasher } from './core/passwords.js';
 import { KEY_RELOAD_INTERVAL_SECONDS, openKeyRing, type KeyRing } from './core/signing-keys.js';
 import type { UserClaims } from './core/store.js';
 import { auditTo, createLogger } from './logger.js';
-import { repeatEvery } from './repeat.js';
+import { HttpWebhook } from './delivery/http-webhook.js';
+import { createOutbox, createOutboxRelay, outboxSealingKey, type Outbox } from './core/outbox.js';
+import { repeatEvery, runWhenWoken } from './repeat.js';
 import { LocalAttemptCounters } from './store/cache/local-counters.js';
 import { openCache, openStore, type EngineStore } from './store/open-store.js';
 
@@ -97,8 +99,10 @@ async function main(argv: readonly string[]): Promise<number> {
     if (command === 'migrate') return await closing(store, 0);
     const keys = await openKeyRing(store, systemClock, config.keys);
     for (const warning of keys.warnings) logger.warn(warning);
-    // The other commands end no live session and check no password, so they need no Redis.
+    // The other commands end no live session and check no password, so they need no Redis,
+    // and send nothing to the webhook receiver.
     const { cache, counters } = command === 'serve' ? await openCache(config.cache) : { cache: noCache, counters: null };
+    const delivery = command === 'serve' && config.webhook ? startDelivery(config.webhook, store, logger) : null;
     const auth = createAuth({
       store,
       clock: systemClock,
@@ -107,11 +111,12 @@ async function main(argv: readonly string[]): Promise<number> {
       cache,
       counters: { shared: counters, local: new LocalAttemptCounters(config.localCounterEntries) },
       audit: auditTo(logger),
+      outbox: delivery?.outbox ?? null,
       config: config.auth,
     });
     switch (command) {
       case 'serve':
-        return await serve(config, { store, cache, keys, auth }, logger);
+        return await serve(config, { store, cache, keys, auth, delivery }, logger);
       case 'gc':
         logger.info({ purged: await auth.purgeExpired() }, 'expired rows purged');
         return await closing(store, 0);
@@ -167,10 +172,40 @@ function rootCause(error: unknown): string {
   return current instanceof Error ? current.message : String(current);
 }
 
+interface Delivery {
+  readonly outbox: Outbox;
+  idle(): Promise<void>;
+  stop(): void;
+}
+
+// How often the outbox is checked for retries and for messages other instances left.
+const DELIVERY_INTERVAL_MS = 1000;
+
+/**
+ * Starts delivering the outbox to the webhook receiver: at once when a message is written
+ * (the outbox wakes the relay), and every second for retries and anything left by a crash.
+ */
+function startDelivery(webhook: NonNullable<Config['webhook']>, store: EngineStore, logger: Logger): Delivery {
+  const key = outboxSealingKey(webhook.secret);
+  const relay = createOutboxRelay({ store, clock: systemClock, transport: new HttpWebhook(webhook.url, webhook.secret), key });
+  const runner = runWhenWoken(
+    async () => {
+      const report = await relay.deliverDue();
+      if (report.delivered > 0) logger.info(report, 'webhook messages delivered');
+      if (report.failed > 0) logger.warn(report, 'webhook deliveries failed; they are retried with backoff');
+      if (report.dropped > 0) logger.error(report, 'webhook messages dropped: undeliverable for a day, or sealed under another secret');
+    },
+    (error) => logger.warn({ err: error }, 'webhook delivery round failed; it runs again shortly'),
+  );
+  const timer = setInterval(() => runner.wake(), DELIVERY_INTERVAL_MS).unref();
+  runner.wake();
+  return { outbox: createOutbox(key, () => runner.wake()), idle: () => runner.idle(), stop: () => clearInterval(timer) };
+}
+
 /** Runs the service until SIGTERM or SIGINT, then stops accepting, finishes in-flight requests and closes the store. */
 async function serve(
   config: Config,
-  { store, cache, keys, auth }: { store: EngineStore; cache: SessionCache; keys: KeyRing; auth: Auth },
+  { store, cache, keys, auth, delivery }: { store: EngineStore; cache: SessionCache; keys: KeyRing; auth: Auth; delivery: Delivery | null },
   logger: Logger,
 ): Promise<number> {
   if (config.auth.introspectionToken === null) {
@@ -197,12 +232,15 @@ async function serve(
   logger.info({ signal }, 'shutting down');
   stopPurging();
   stopReloading();
+  delivery?.stop();
   const deadline = setTimeout(() => {
     logger.error('shutdown took too long; exiting');
     process.exit(EXIT_FAILURE);
   }, SHUTDOWN_GRACE_MS).unref();
   // Fastify stops accepting, answers 503 to new requests on open connections and waits for in-flight ones.
   await app.close();
+  // A delivery in flight finishes (or its lease lapses and another instance sends it).
+  await delivery?.idle();
   await cache.close();
   await store.close();
   clearTimeout(deadline);

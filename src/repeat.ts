@@ -16,3 +16,28 @@ export function repeatEvery(intervalSeconds: number, task: () => Promise<void>, 
   timer.unref();
   return () => clearInterval(timer);
 }
+
+/**
+ * Runs `task` each time `wake` is called, never twice at once: a wake during a run makes one
+ * more run after it, so nothing woken for is missed. `idle` resolves when no run is left.
+ */
+export function runWhenWoken(task: () => Promise<void>, onError: (error: unknown) => void): { wake(): void; idle(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  let again = false;
+  const run = async () => {
+    do {
+      again = false;
+      await task().catch(onError);
+    } while (again);
+  };
+  return {
+    wake() {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = run().finally(() => (running = null));
+    },
+    idle: () => running ?? Promise.resolve(),
+  };
+}

@@ -107,7 +107,7 @@ describe('consecutive failures per account, across clients', () => {
     expect(await logIn(h, 'right')).toBe('rate_limited 86400');
     h.clock.advanceSeconds(3600);
     expect(await logIn(h, 'right')).toBe('rate_limited 82800');
-    const { resetToken } = await h.auth.requestPasswordReset('a@x.io', home);
+    const resetToken = (await h.auth.requestPasswordReset('a@x.io', home)).resetToken!;
     await h.auth.resetPassword('a@x.io', resetToken, 'fresh', home);
     expect(await logIn(h, 'fresh')).toBe('ok');
   });
@@ -167,7 +167,7 @@ describe('reset requests', () => {
     const h = await setUp({ accountClientFailures: 2 });
     await repeat(2, () => logIn(h, 'wrong', attacker(1)));
     expect(await logIn(h, 'right', attacker(1))).toBe('rate_limited 900');
-    const { resetToken } = await h.auth.requestPasswordReset('a@x.io', home);
+    const resetToken = (await h.auth.requestPasswordReset('a@x.io', home)).resetToken!;
     await h.auth.resetPassword('a@x.io', resetToken, 'fresh', home);
     h.clock.advanceSeconds(1);
     expect(await logIn(h, 'fresh', attacker(1))).toBe('ok');
@@ -180,7 +180,7 @@ describe('reset requests', () => {
     const h = await setUp({ accountClientFailures: 2, accountFreeFailures: 2 });
     await repeat(2, () => logIn(h, 'wrong'));
     expect(await logIn(h, 'right')).toMatch(/^rate_limited/);
-    const { resetToken } = await h.auth.requestPasswordReset('a@x.io', home);
+    const resetToken = (await h.auth.requestPasswordReset('a@x.io', home)).resetToken!;
     await h.auth.resetPassword('a@x.io', resetToken, 'fresh', home);
     h.clock.advanceSeconds(1);
     expect(await repeat(2, () => logIn(h, 'wrong'))).toEqual(['invalid_credentials', 'invalid_credentials']);
@@ -223,7 +223,7 @@ describe('the audit log', () => {
     const principal = (await h.auth.validateSessionToken(sessionToken))!;
     await h.auth.changePassword(principal, 'right', 'changed', attacker(1));
     await h.auth.logOut(principal, attacker(1));
-    const { resetToken } = await h.auth.requestPasswordReset('a@x.io', home);
+    const resetToken = (await h.auth.requestPasswordReset('a@x.io', home)).resetToken!;
     await h.auth.resetPassword('a@x.io', resetToken, 'reset', home);
     const userId = principal.userId;
     const account = expect.any(String) as unknown as string;

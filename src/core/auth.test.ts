@@ -200,7 +200,7 @@ describe('session lifetime', () => {
     await auth.requestPasswordReset('a@x.io', client);
     clock.advanceSeconds(500);
     const { sessionToken: live } = await auth.logIn('b@x.io', 'pw', null, client);
-    const { resetToken } = await auth.requestPasswordReset('b@x.io', client);
+    const resetToken = (await auth.requestPasswordReset('b@x.io', client)).resetToken!;
     clock.advanceSeconds(200);
 
     expect(await auth.purgeExpired()).toEqual({ sessions: 2, resetTokens: 1 });
@@ -264,7 +264,7 @@ describe('log-out and password change', () => {
     const current = await auth.logIn('a@x.io', 'old', null, client);
     const other = await auth.logIn('a@x.io', 'old', null, client);
     const tokenSessionLive = await startTokenSession(h, 'a@x.io', 'old');
-    const { resetToken } = await auth.requestPasswordReset('a@x.io', client);
+    const resetToken = (await auth.requestPasswordReset('a@x.io', client)).resetToken!;
     const principal = await auth.validateSessionToken(current.sessionToken);
 
     await expectAuthError(auth.changePassword(principal!, 'wrong', 'new', client), 'invalid_credentials');
@@ -305,7 +305,7 @@ describe('log-out and password change', () => {
     const attacker = (await auth.validateSessionToken(stolen.sessionToken))!;
 
     const change = slow.changePassword(attacker, 'old', 'attacker', client);
-    const { resetToken } = await auth.requestPasswordReset('a@x.io', client);
+    const resetToken = (await auth.requestPasswordReset('a@x.io', client)).resetToken!;
     await auth.resetPassword('a@x.io', resetToken, 'owner', client);
     gate.resolve();
     await expectAuthError(change, 'invalid_session');
@@ -333,7 +333,7 @@ describe('password reset', () => {
     await auth.register('a@x.io', 'old');
     const { sessionToken } = await auth.logIn('a@x.io', 'old', null, client);
     const tokenSessionLive = await startTokenSession(h, 'a@x.io', 'old');
-    const { resetToken } = await auth.requestPasswordReset('a@x.io', client);
+    const resetToken = (await auth.requestPasswordReset('a@x.io', client)).resetToken!;
     expect(resetToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     await auth.resetPassword('A@X.io', resetToken, 'new', client);
@@ -347,7 +347,7 @@ describe('password reset', () => {
   it('refuses an expired token', async () => {
     const { auth, clock } = await setUp({ auth: { resetTokenTtlSeconds: 3600 } });
     await auth.register('a@x.io', 'old');
-    const { resetToken } = await auth.requestPasswordReset('a@x.io', client);
+    const resetToken = (await auth.requestPasswordReset('a@x.io', client)).resetToken!;
     clock.advanceSeconds(3600);
     await expectAuthError(auth.resetPassword('a@x.io', resetToken, 'new', client), 'invalid_reset_token');
   });
@@ -357,15 +357,15 @@ describe('password reset', () => {
     await auth.register('a@x.io', 'old');
     const first = await auth.requestPasswordReset('a@x.io', client);
     const second = await auth.requestPasswordReset('a@x.io', client);
-    await expectAuthError(auth.resetPassword('a@x.io', first.resetToken, 'new', client), 'invalid_reset_token');
-    await auth.resetPassword('a@x.io', second.resetToken, 'new', client);
+    await expectAuthError(auth.resetPassword('a@x.io', first.resetToken!, 'new', client), 'invalid_reset_token');
+    await auth.resetPassword('a@x.io', second.resetToken!, 'new', client);
   });
 
   it("refuses a token for another user's email without consuming it", async () => {
     const { auth } = await setUp();
     await auth.register('a@x.io', 'pw');
     await auth.register('mallory@x.io', 'pw');
-    const { resetToken } = await auth.requestPasswordReset('a@x.io', client);
+    const resetToken = (await auth.requestPasswordReset('a@x.io', client)).resetToken!;
     await expectAuthError(auth.resetPassword('mallory@x.io', resetToken, 'pwned', client), 'invalid_reset_token');
     await expectAuthError(auth.resetPassword('nobody@x.io', resetToken, 'pwned', client), 'invalid_reset_token');
     await auth.resetPassword('a@x.io', resetToken, 'new', client);
@@ -387,7 +387,7 @@ describe('password reset', () => {
   it('lets exactly one of concurrent resets with one token succeed', async () => {
     const { auth } = await setUp();
     await auth.register('a@x.io', 'old');
-    const { resetToken } = await auth.requestPasswordReset('a@x.io', client);
+    const resetToken = (await auth.requestPasswordReset('a@x.io', client)).resetToken!;
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, (_, index) => auth.resetPassword('a@x.io', resetToken, `new-${index}`, client)),
     );

@@ -4,6 +4,7 @@ import type { AccessTokenConfig } from './access-tokens.js';
 import type { AttemptCounters } from './attempt-counters.js';
 import { createAttemptLimits, type AttemptLimits, type AttemptLimitsConfig } from './attempt-limits.js';
 import type { AuditLog, Client } from './audit.js';
+import type { Outbox } from './outbox.js';
 import type { SessionCache } from './cache.js';
 import type { Clock } from './clock.js';
 import { createPasswordAuth } from './password-auth.js';
@@ -17,6 +18,8 @@ import { createTokenAuth } from './token-auth.js';
 export interface AuthConfig extends SessionPolicy, AccessTokenConfig {
   /** How long a reset token stays usable. */
   readonly resetTokenTtlSeconds: number;
+  /** `response`: a reset token is returned to the caller (compat); `webhook`: it goes only to the webhook receiver. */
+  readonly resetTokenDelivery: 'response' | 'webhook';
   readonly password: PasswordPolicy;
   /** How long a rotated-out refresh token still gets its child back (0: never). */
   readonly refreshGraceSeconds: number;
@@ -35,6 +38,8 @@ export interface AuthDeps {
   /** Attempt counters shared by every instance (null: none), and this process's own, which stand in while the shared ones are away. */
   readonly counters: { readonly shared: AttemptCounters | null; readonly local: AttemptCounters };
   readonly audit: AuditLog;
+  /** Where messages for the webhook receiver go (reset tokens, password-change notices), or null without a receiver. */
+  readonly outbox: Outbox | null;
   readonly config: AuthConfig;
 }
 
@@ -95,10 +100,12 @@ export interface Auth {
   changePassword(principal: Principal, currentPassword: string, newPassword: string, client: Client): Promise<void>;
 
   /**
-   * Issues a reset token, replacing any earlier one. Throws `email_not_registered` (compat
-   * contract), and `rate_limited` when the account or the client asked too often.
+   * Issues a reset token, replacing any earlier one, and returns it (`response` delivery).
+   * Throws `email_not_registered` (compat contract), and `rate_limited` when the client asked
+   * too often. With `webhook` delivery the token goes only to the receiver, through the outbox,
+   * and the answer is `null` whether or not the email is registered.
    */
-  requestPasswordReset(email: string, client: Client): Promise<{ resetToken: string }>;
+  requestPasswordReset(email: string, client: Client): Promise<{ resetToken: string | null }>;
 
   /**
    * Sets a new password with a reset token issued for this email, consumes the token and

@@ -17,7 +17,7 @@ type PasswordUseCases = Pick<
 
 /** The use cases of the session API (DESIGN.md §2): accounts, cookie sessions, passwords. */
 export function createPasswordAuth(deps: CoreDeps): PasswordUseCases {
-  const { store, clock, hasher, cache, config, limits, audit } = deps;
+  const { store, clock, hasher, cache, config, limits, audit, outbox } = deps;
 
   /**
    * The user's sessions but `keepSessionId`, marked ended ahead of a password change or reset
@@ -35,7 +35,7 @@ export function createPasswordAuth(deps: CoreDeps): PasswordUseCases {
   return {
     async register(email, password) {
       const emailKey = toEmailKey(email);
-      checkNewPassword(password, 'password', config.password);
+      checkNewPassword(password, 'password', config.password, email);
       // Registration reveals an existing email by contract, so skipping the hash costs no secrecy.
       if (await store.findUserByEmailKey(emailKey)) throw emailTaken();
       const stored = await hasher.hash(password, config.password.normalization);
@@ -97,7 +97,7 @@ export function createPasswordAuth(deps: CoreDeps): PasswordUseCases {
 
     async changePassword(principal, currentPassword, newPassword, client) {
       checkPresentedPassword(currentPassword, 'password');
-      checkNewPassword(newPassword, 'new_password', config.password);
+      checkNewPassword(newPassword, 'new_password', config.password, principal.email);
       const user = await checkCurrentPassword(deps, principal.email, currentPassword, client, async () => {
         const found = await store.findUserById(principal.userId);
         if (!found) throw invalidSession();
@@ -106,8 +106,11 @@ export function createPasswordAuth(deps: CoreDeps): PasswordUseCases {
       const stored = await hasher.hash(newPassword, config.password.normalization);
       await markOthersEnded(user.id, principal.sessionId);
       // A reset or a log-out while the new password was hashing wins over this change.
-      const ended = await store.changePassword(user.id, user.passwordVersion, stored, principal.sessionId, clock.now());
+      const now = clock.now();
+      const notice = outbox?.message({ type: 'password.changed', data: { user_id: user.id, email: user.email, reason: 'change' } }, now);
+      const ended = await store.changePassword(user.id, user.passwordVersion, stored, principal.sessionId, now, notice);
       if (!ended) throw invalidSession();
+      outbox?.wake();
       // Sessions started while the change ran were not marked ahead; mark them now if possible.
       await tryMarkEnded(deps, ended.map(cacheKeyOf));
       audit({ event: 'password_changed', userId: user.id, sessionId: principal.sessionId, endedSessions: ended.length, client: client.address });
@@ -118,15 +121,31 @@ export function createPasswordAuth(deps: CoreDeps): PasswordUseCases {
       await limits.beforeResetRequest(emailKey, client);
       const user = await store.findUserByEmailKey(emailKey);
       audit({ event: 'reset_requested', account: limits.accountOf(emailKey), userId: user?.id ?? null, client: client.address });
+      const now = clock.now();
+      if (config.resetTokenDelivery === 'webhook') {
+        // Never fall back to answering with the token: configuration pairs the two.
+        if (!outbox) throw new Error('reset-token delivery by webhook needs an outbox');
+        // Known or not, one message goes into the outbox, so the answer, its status and the
+        // work behind it are the same either way (ASVS 6.3.8).
+        if (!user) {
+          await store.enqueueMessage(outbox.message({ type: 'password_reset.unknown_email', data: { email } }, now));
+        } else {
+          const { token, record } = newResetToken(user.id, now, config.resetTokenTtlSeconds);
+          const data = { user_id: user.id, email: user.email, reset_token: token, expires_at: record.expiresAt.toISOString() };
+          await store.saveResetToken(record, outbox.message({ type: 'password_reset.requested', data }, now));
+        }
+        outbox.wake();
+        return { resetToken: null };
+      }
       if (!user) throw new AuthError('email_not_registered', 'email not registered');
-      const { token, record } = newResetToken(user.id, clock.now(), config.resetTokenTtlSeconds);
+      const { token, record } = newResetToken(user.id, now, config.resetTokenTtlSeconds);
       await store.saveResetToken(record);
       return { resetToken: token };
     },
 
     async resetPassword(email, resetToken, newPassword, client) {
       const emailKey = toEmailKey(email);
-      checkNewPassword(newPassword, 'new_password', config.password);
+      checkNewPassword(newPassword, 'new_password', config.password, email);
       // An empty or malformed token can match nothing, not even a user without a pending reset.
       if (!isSecretShaped(resetToken)) throw invalidResetToken();
       const tokenHash = hashSecret(resetToken);
@@ -138,8 +157,11 @@ export function createPasswordAuth(deps: CoreDeps): PasswordUseCases {
       const stored = await hasher.hash(newPassword, config.password.normalization);
       await markOthersEnded(user.id, null);
       // The store consumes the token atomically: of concurrent resets with one token, one wins.
-      const ended = await store.resetPassword(user.id, tokenHash, stored, clock.now());
+      const now = clock.now();
+      const notice = outbox?.message({ type: 'password.changed', data: { user_id: user.id, email: user.email, reason: 'reset' } }, now);
+      const ended = await store.resetPassword(user.id, tokenHash, stored, now, notice);
       if (!ended) throw invalidResetToken();
+      outbox?.wake();
       await tryMarkEnded(deps, ended.map(cacheKeyOf));
       await limits.afterReset(emailKey, client);
       audit({ event: 'password_reset', userId: user.id, endedSessions: ended.length, client: client.address });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toEmailKey } from './emails.js';
 import { checkNewPassword, checkPresentedPassword } from './password-rules.js';
 
-const policy = { minLength: 1, normalization: 'none' as const };
+const policy = { minLength: 1, normalization: 'none' as const, blocklist: false };
 
 describe('emails', () => {
   it('keys an email by its trimmed lower-case form', () => {
@@ -29,8 +29,8 @@ describe('emails', () => {
 
 describe('password rules', () => {
   it('accepts up to 1024 code points, counting an emoji as one', () => {
-    expect(() => checkNewPassword('😀'.repeat(1024), 'password', policy)).not.toThrow();
-    expect(() => checkNewPassword('a'.repeat(1025), 'password', policy)).toThrow('password is longer than 1024 characters');
+    expect(() => checkNewPassword('😀'.repeat(1024), 'password', policy, 'a@x.io')).not.toThrow();
+    expect(() => checkNewPassword('a'.repeat(1025), 'password', policy, 'a@x.io')).toThrow('password is longer than 1024 characters');
   });
 
   it('bounds the UTF-8 size first, so a huge value is refused before it is walked', () => {
@@ -40,20 +40,42 @@ describe('password rules', () => {
   });
 
   it('applies the minimum length to new passwords only', () => {
-    const strict = { minLength: 15, normalization: 'none' as const };
-    expect(() => checkNewPassword('a'.repeat(14), 'new_password', strict)).toThrow('new_password must have at least 15 characters');
-    expect(() => checkNewPassword('😀'.repeat(15), 'new_password', strict)).not.toThrow();
+    const strict = { minLength: 15, normalization: 'none' as const, blocklist: false };
+    expect(() => checkNewPassword('a'.repeat(14), 'new_password', strict, 'a@x.io')).toThrow('new_password must have at least 15 characters');
+    expect(() => checkNewPassword('😀'.repeat(15), 'new_password', strict, 'a@x.io')).not.toThrow();
     expect(() => checkPresentedPassword('short', 'password')).not.toThrow();
   });
 
   it('refuses empty passwords and lone surrogates', () => {
     expect(() => checkPresentedPassword('', 'password')).toThrow('password is empty');
-    expect(() => checkNewPassword('ab\uDC00', 'password', policy)).toThrow('password is not valid Unicode');
+    expect(() => checkNewPassword('ab\uDC00', 'password', policy, 'a@x.io')).toThrow('password is not valid Unicode');
   });
 
   it('imposes no composition rule', () => {
     for (const password of ['a', 'aaaaaaaa', '        ', '1234', 'ÄÖÜ']) {
-      expect(() => checkNewPassword(password, 'password', policy)).not.toThrow();
+      expect(() => checkNewPassword(password, 'password', policy, 'a@x.io')).not.toThrow();
     }
+  });
+
+  it('counts the characters of the normalised password under NFKC: 14 vs 15 code points', () => {
+    const nfkc = { minLength: 15, normalization: 'nfkc' as const, blocklist: false };
+    // U+FB01 (ﬁ) is one code point that NFKC makes two.
+    expect(() => checkNewPassword(`${'a'.repeat(13)}\uFB01`, 'new_password', nfkc, 'a@x.io')).not.toThrow();
+    expect(() => checkNewPassword('a'.repeat(14), 'new_password', nfkc, 'a@x.io')).toThrow('new_password must have at least 15 characters');
+    expect(() => checkNewPassword('a'.repeat(15), 'new_password', nfkc, 'a@x.io')).not.toThrow();
+  });
+
+  it('refuses, with the blocklist, a common password and the account\'s own words, saying why', () => {
+    const strict = { minLength: 15, normalization: 'nfkc' as const, blocklist: true };
+    expect(() => checkNewPassword('123456789987654321', 'new_password', strict, 'a@x.io')).toThrow(
+      'new_password is too common: it is on a list of frequently used passwords',
+    );
+    expect(() => checkNewPassword('QAZWSXEDCRFVTGB', 'new_password', strict, 'a@x.io')).toThrow('too common');
+    expect(() => checkNewPassword('guillaume.long@x.io', 'password', strict, 'Guillaume.Long@X.io')).toThrow(
+      'password must not be your email address or its name part',
+    );
+    expect(() => checkNewPassword('guillaume.long.dupont', 'password', strict, 'guillaume.long.dupont@x.io')).toThrow('name part');
+    expect(() => checkNewPassword('correct horse battery staple', 'password', strict, 'a@x.io')).not.toThrow();
+    expect(() => checkNewPassword('123456', 'password', { ...strict, minLength: 1 }, 'a@x.io')).toThrow('too common');
   });
 });

@@ -1,3 +1,4 @@
+import { commonPasswords } from './common-passwords.js';
 import { AuthError } from './errors.js';
 import type { PasswordNormalization } from './store.js';
 import { codePointCount } from './text.js';
@@ -7,6 +8,8 @@ export interface PasswordPolicy {
   readonly minLength: number;
   /** How new passwords are normalised before hashing. */
   readonly normalization: PasswordNormalization;
+  /** Whether new passwords are checked against the list of common passwords and the account's own words. */
+  readonly blocklist: boolean;
 }
 
 /** Most code points a password may have (ASVS 6.2.9 asks for at least 64). */
@@ -30,12 +33,25 @@ export function checkPresentedPassword(password: string, field: string): void {
 }
 
 /**
- * Checks a password about to be set. The message names the rule it breaks, as NIST SP
- * 800-63B §3.1.1.2 asks; there are no composition rules (ASVS 6.2.5).
+ * Checks a password about to be set, as it will be hashed (normalised per the policy). The
+ * message names the rule it breaks, as NIST SP 800-63B-4 §3.1.1.2 asks; there are no
+ * composition rules (ASVS 6.2.5). With the blocklist, the whole password is compared, case
+ * aside, with the common passwords and with the account's own words (its email and the
+ * email's local part: ASVS 6.2.11).
  */
-export function checkNewPassword(password: string, field: string, policy: PasswordPolicy): void {
+export function checkNewPassword(password: string, field: string, policy: PasswordPolicy, email: string): void {
   checkPresentedPassword(password, field);
-  if (codePointCount(password) < policy.minLength) {
+  const normalized = policy.normalization === 'nfkc' ? password.normalize('NFKC') : password;
+  if (codePointCount(normalized) < policy.minLength) {
     throw new AuthError('invalid_input', `${field} must have at least ${policy.minLength} characters`);
+  }
+  if (!policy.blocklist) return;
+  const folded = normalized.toLowerCase();
+  if (commonPasswords().has(folded)) {
+    throw new AuthError('invalid_input', `${field} is too common: it is on a list of frequently used passwords`);
+  }
+  const address = email.trim().toLowerCase();
+  if (folded === address || folded === address.slice(0, address.lastIndexOf('@'))) {
+    throw new AuthError('invalid_input', `${field} must not be your email address or its name part`);
   }
 }

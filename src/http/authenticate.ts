@@ -2,8 +2,6 @@ import type { FastifyRequest } from 'fastify';
 import type { Auth, Principal } from '../core/auth.js';
 import { AuthError } from '../core/errors.js';
 
-/** The compat contract's cookie name. */
-export const SESSION_COOKIE = 'session_id';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,9 +15,9 @@ declare module 'fastify' {
 // RFC 6750 §2.1: "Bearer" then a b64token.
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
-/** The session token the request carries in its cookie, or null. */
-export function readSessionToken(request: FastifyRequest): string | null {
-  return request.cookies[SESSION_COOKIE] ?? null;
+/** The session token the request carries in the cookie named `cookieName`, or null. */
+export function readSessionToken(request: FastifyRequest, cookieName: string): string | null {
+  return request.cookies[cookieName] ?? null;
 }
 
 /**
@@ -35,9 +33,9 @@ export function readBearerToken(request: FastifyRequest): string | null {
 /**
  * An `onRequest` hook that resolves the request's credential into `request.principal`: a
  * bearer access token when the request has one (refused with 401 when it is bad or its session
- * has ended), otherwise the session cookie (refused with 403).
+ * has ended), otherwise the session cookie named `cookieName` (refused with 403).
  */
-export function requireSession(auth: Auth) {
+export function requireSession(auth: Auth, cookieName: string) {
   return async (request: FastifyRequest): Promise<void> => {
     const bearer = readBearerToken(request);
     if (bearer !== null) {
@@ -47,7 +45,7 @@ export function requireSession(auth: Auth) {
       request.credential = 'bearer';
       return;
     }
-    const token = readSessionToken(request);
+    const token = readSessionToken(request, cookieName);
     const principal = token === null ? null : await auth.validateSessionToken(token);
     if (!principal) throw new AuthError('invalid_session', 'no valid session');
     request.principal = principal;

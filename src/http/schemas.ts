@@ -17,6 +17,8 @@ export const MessageReply = Type.Object({ message: Type.String() });
 export const EmailMessageReply = Type.Object({ email: Type.String(), message: Type.String() });
 export const EmailReply = Type.Object({ email: Type.String() });
 export const ResetTokenReply = Type.Object({ email: Type.String(), reset_token: Type.String() });
+/** The answer to a reset request when the token goes to the webhook receiver: the same for every email. */
+export const ResetRequestedReply = Type.Object({ email: Type.String(), message: Type.Literal('reset requested') });
 export const StatusReply = Type.Object({ status: Type.String() });
 
 /** What session-API routes accept. Flask read `request.form`; JSON is accepted too. */

@@ -4,6 +4,7 @@ import type { Config } from '../../src/config.js';
 import type { AttemptCounters } from '../../src/core/attempt-counters.js';
 import type { AuditEvent, AuditLog } from '../../src/core/audit.js';
 import { createAuth, type Auth, type AuthDeps } from '../../src/core/auth.js';
+import { createOutbox, outboxSealingKey } from '../../src/core/outbox.js';
 import { noCache, type SessionCache } from '../../src/core/cache.js';
 import { createPasswordHasher, type PasswordHasher } from '../../src/core/passwords.js';
 import { openKeyRing, type KeyRing } from '../../src/core/signing-keys.js';
@@ -40,6 +41,8 @@ export async function createHarness(
   const hasher = createPasswordHasher(config.hashing);
   const keys = await openKeyRing(store, clock, config.keys);
   const audited: Harness['audited'] = [];
+  // Tests deliver the outbox themselves, with a relay over a transport of their own.
+  const outbox = config.webhook ? createOutbox(outboxSealingKey(config.webhook.secret), () => undefined) : null;
   const audit: AuditLog = (event) => audited.push(event);
   const deps: AuthDeps = {
     store,
@@ -49,6 +52,7 @@ export async function createHarness(
     cache,
     counters: { shared: counters, local: new LocalAttemptCounters(config.localCounterEntries) },
     audit,
+    outbox,
     config: config.auth,
   };
   const auth = createAuth(deps);

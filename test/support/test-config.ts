@@ -21,7 +21,7 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
   const base: Config = {
     profile: 'compat',
     server: { host: '127.0.0.1', port: 0 },
-    http: { trustProxy: [], proxyHeader: 'x-forwarded-for', trustedOrigins: [], corsOrigins: [] },
+    http: { trustProxy: [], proxyHeader: 'x-forwarded-for', cookie: { name: 'session_id', secure: 'auto' }, trustedOrigins: [], corsOrigins: [] },
     database: { engine: 'sqlite', path: tempDatabasePath() },
     cache: null,
     logLevel: 'silent',
@@ -30,7 +30,8 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
       sessionAbsoluteLifetimeSeconds: 2_592_000,
       singleCookieSession: true,
       resetTokenTtlSeconds: 3600,
-      password: { minLength: 1, normalization: 'none' },
+      password: { minLength: 1, normalization: 'none', blocklist: false },
+      resetTokenDelivery: 'response',
       issuer: 'https://sesame.test',
       audience: 'sesame',
       accessTokenTtlSeconds: 900,
@@ -59,12 +60,13 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
     },
     gcIntervalSeconds: 0,
     localCounterEntries: 100_000,
+    webhook: null,
   };
   return {
     ...base,
     ...overrides,
     server: { ...base.server, ...overrides.server },
-    http: { ...base.http, ...overrides.http },
+    http: { ...base.http, ...overrides.http, cookie: { ...base.http.cookie, ...overrides.http?.cookie } },
     database: overrides.database ?? base.database,
     auth: {
       ...base.auth,

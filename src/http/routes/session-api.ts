@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import type { Auth } from '../../core/auth.js';
-import { principalOf, readSessionToken, requireSession, SESSION_COOKIE } from '../authenticate.js';
+import { principalOf, readSessionToken, requireSession } from '../authenticate.js';
 import type { ClientView } from '../client-address.js';
 import {
   ChangePasswordBody,
@@ -13,6 +14,7 @@ import {
   FORM_OR_JSON,
   MessageReply,
   ResetPasswordBody,
+  ResetRequestedReply,
   ResetTokenReply,
 } from '../schemas.js';
 
@@ -20,28 +22,30 @@ export interface SessionApiOptions {
   readonly auth: Auth;
   /** Where a request came from. */
   readonly client: (request: FastifyRequest) => ClientView;
+  /** The session cookie's name; Secure `always`, or when the client came over https (`auto`). */
+  readonly cookie: { readonly name: string; readonly secure: 'auto' | 'always' };
   /** Refuses cross-site browser log-ins (login CSRF). */
   readonly loginGuard: (request: FastifyRequest) => Promise<void>;
   /** Refuses cross-site browser requests that a cookie would authorise (CSRF). */
   readonly cookieGuard: (request: FastifyRequest) => Promise<void>;
 }
 
-// A browser-session cookie, as the contract's Flask app set it: it ends when the browser does,
-// and the server-side idle timeout and absolute lifetime bound it in any case. Secure whenever
-// a trusted proxy says the client came over https.
-const cookieOptions = (client: ClientView): CookieSerializeOptions => ({
-  path: '/',
-  httpOnly: true,
-  sameSite: 'lax',
-  secure: client.isHttps,
-});
 
 const tags = ['session API'];
 const cookieOrBearer = [{ sessionCookie: [] }, { bearerAuth: [] }];
 
 /** The compatibility contract of DESIGN.md §2, plus `PUT /password`. */
-export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (app, { auth, client, loginGuard, cookieGuard }) => {
-  const withSession = requireSession(auth);
+export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (app, { auth, client, cookie, loginGuard, cookieGuard }) => {
+  const withSession = requireSession(auth, cookie.name);
+  // A browser-session cookie, as the contract's Flask app set it: it ends when the browser does,
+  // and the server-side idle timeout and absolute lifetime bound it in any case. Path=/ and no
+  // Domain, as a __Host- name requires.
+  const cookieOptions = (from: ClientView): CookieSerializeOptions => ({
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: cookie.secure === 'always' || from.isHttps,
+  });
 
   app.get(
     '/',
@@ -82,8 +86,8 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
     async (request, reply) => {
       const { email, password } = request.body;
       const from = client(request);
-      const { sessionToken } = await auth.logIn(email, password, readSessionToken(request), from);
-      void reply.setCookie(SESSION_COOKIE, sessionToken, cookieOptions(from));
+      const { sessionToken } = await auth.logIn(email, password, readSessionToken(request, cookie.name), from);
+      void reply.setCookie(cookie.name, sessionToken, cookieOptions(from));
       return { email, message: 'logged in' };
     },
   );
@@ -104,7 +108,7 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
       if (request.credential === 'bearer') return reply.code(204).send();
       // The browser drops every cookie of this origin too (OWASP session cheat sheet).
       void reply.header('clear-site-data', '"cookies"');
-      return reply.clearCookie(SESSION_COOKIE, cookieOptions(from)).redirect('/', 302);
+      return reply.clearCookie(cookie.name, cookieOptions(from)).redirect('/', 302);
     },
   );
 
@@ -127,15 +131,16 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
     {
       schema: {
         tags,
-        summary: 'Get a password reset token',
+        summary: 'Get a password reset token (or, with webhook delivery, have it sent to the webhook receiver)',
         consumes: FORM_OR_JSON,
         body: EmailBody,
-        response: { 200: ResetTokenReply, 403: MessageReply, 429: MessageReply },
+        response: { 200: Type.Union([ResetTokenReply, ResetRequestedReply]), 403: MessageReply, 429: MessageReply },
       },
     },
     async (request) => {
       const { resetToken } = await auth.requestPasswordReset(request.body.email, client(request));
-      return { email: request.body.email, reset_token: resetToken };
+      const { email } = request.body;
+      return resetToken === null ? { email, message: 'reset requested' as const } : { email, reset_token: resetToken };
     },
   );
 

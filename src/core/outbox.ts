@@ -1,0 +1,122 @@
+import { createHmac } from 'node:crypto';
+import type { Clock } from './clock.js';
+import { seal, unseal } from './key-encryption.js';
+import { generateId } from './secrets.js';
+import type { OutboxMessage, Store } from './store.js';
+
+/**
+ * What the webhook receiver is told. `password_reset.requested` carries the reset token for
+ * the receiver to deliver (by email, say); `password_reset.unknown_email` says a reset was
+ * asked for an email with no account (the receiver may tell that address, or ignore it);
+ * `password.changed` lets it tell the user their password changed (ASVS 6.3.7).
+ */
+export type WebhookEvent =
+  | {
+      readonly type: 'password_reset.requested';
+      readonly data: { readonly user_id: string; readonly email: string; readonly reset_token: string; readonly expires_at: string };
+    }
+  | { readonly type: 'password_reset.unknown_email'; readonly data: { readonly email: string } }
+  | {
+      readonly type: 'password.changed';
+      readonly data: { readonly user_id: string; readonly email: string; readonly reason: 'change' | 'reset' };
+    };
+
+/** One delivery: the message id (the receiver's idempotency key) and the exact JSON body. */
+export interface WebhookDelivery {
+  readonly id: string;
+  readonly body: string;
+}
+
+/** The port of what leaves the machine: hands one delivery to the receiver. */
+export interface WebhookTransport {
+  /** Resolves when the receiver acknowledged the delivery (a 2xx); throws otherwise. */
+  send(delivery: WebhookDelivery): Promise<void>;
+}
+
+/** The outbox as the use cases see it: how to seal messages, and how to say one is waiting. */
+export interface Outbox {
+  /** A new message for `event`, due at once. */
+  message(event: WebhookEvent, now: Date): OutboxMessage;
+  /** Tells the relay a message is waiting, so that it need not wait for its next round. */
+  wake(): void;
+}
+
+/** A key for sealing outbox payloads, derived from the webhook secret (so the database alone never holds a readable reset token). */
+export function outboxSealingKey(webhookSecret: Uint8Array): Buffer {
+  return createHmac('sha256', webhookSecret).update('sesame outbox sealing').digest();
+}
+
+/** Builds an `Outbox` sealing with `key`. */
+export function createOutbox(key: Buffer, wake: () => void): Outbox {
+  return {
+    message(event, now) {
+      const id = generateId();
+      // Standard Webhooks' payload shape: type, timestamp, data.
+      const body = JSON.stringify({ type: event.type, timestamp: now.toISOString(), data: event.data });
+      return { id, payload: seal(body, key, `outbox:${id}`), createdAt: now, attempts: 0, nextAttemptAt: now };
+    },
+    wake,
+  };
+}
+
+/** What one round of the relay did. */
+export interface RelayReport {
+  readonly delivered: number;
+  /** Failed this round; each is tried again later. */
+  readonly failed: number;
+  /** Given up on: older than the longest retry period, or sealed under another key. */
+  readonly dropped: number;
+}
+
+// Messages per round; a lease outlasts any round.
+const BATCH = 20;
+const LEASE_MS = 60_000;
+// Retries back off from 1 s, doubling, to at most 10 min; a message nobody accepted for a day is dropped.
+const RETRY_BASE_MS = 1000;
+const RETRY_MAX_MS = 600_000;
+const GIVE_UP_AFTER_MS = 86_400_000;
+
+/**
+ * Delivers due outbox messages, at least once each: a message is removed only after the
+ * receiver acknowledged it, so a crash or a failed attempt means another attempt (the receiver
+ * de-duplicates by the message id). Instances share the work through the store's leases.
+ */
+export function createOutboxRelay(deps: { readonly store: Store; readonly clock: Clock; readonly transport: WebhookTransport; readonly key: Buffer }) {
+  const { store, clock, transport, key } = deps;
+  async function deliver(message: OutboxMessage): Promise<keyof RelayReport> {
+    let body: string;
+    try {
+      body = unseal(message.payload, key, `outbox:${message.id}`);
+    } catch {
+      await store.deleteMessage(message.id);
+      return 'dropped';
+    }
+    try {
+      await transport.send({ id: message.id, body });
+      await store.deleteMessage(message.id);
+      return 'delivered';
+    } catch {
+      const now = clock.now().getTime();
+      if (now - message.createdAt.getTime() > GIVE_UP_AFTER_MS) {
+        await store.deleteMessage(message.id);
+        return 'dropped';
+      }
+      const attempts = message.attempts + 1;
+      await store.rescheduleMessage(message.id, attempts, new Date(now + Math.min(RETRY_BASE_MS * 2 ** (attempts - 1), RETRY_MAX_MS)));
+      return 'failed';
+    }
+  }
+
+  return {
+    /** Delivers every message due now, a batch at a time; resolves with what happened. */
+    async deliverDue(): Promise<RelayReport> {
+      const report = { delivered: 0, failed: 0, dropped: 0 };
+      for (;;) {
+        const now = clock.now();
+        const due = await store.claimMessages(now, new Date(now.getTime() + LEASE_MS), BATCH);
+        for (const outcome of await Promise.all(due.map(deliver))) report[outcome] += 1;
+        if (due.length < BATCH) return report;
+      }
+    },
+  };
+}
