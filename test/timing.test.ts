@@ -62,3 +62,47 @@ describe.each([
     expect(ratio).toBeLessThan(1.25);
   });
 });
+
+describe('POST /reset_password with webhook delivery', () => {
+  let strict: AppHarness;
+  let strictUrl: string;
+  beforeAll(async () => {
+    strict = await createAppHarness(
+      testConfig({
+        webhook: { url: 'http://127.0.0.1:9/unused', secret: Buffer.alloc(32, 3) },
+        auth: { resetTokenDelivery: 'webhook', limits: { resetRequests: 1_000_000, clientResetRequests: 1_000_000 } },
+      }),
+    );
+    await strict.auth.register('known@x.io', 'pw');
+    await strict.app.listen({ host: '127.0.0.1', port: 0 });
+    strictUrl = `http://127.0.0.1:${(strict.app.server.address() as { port: number }).port}`;
+  });
+  afterAll(async () => strict.close());
+
+  async function resetRequest(email: string): Promise<{ ms: number; body: string }> {
+    const started = process.hrtime.bigint();
+    const response = await fetch(`${strictUrl}/reset_password`, { method: 'POST', body: new URLSearchParams({ email }) });
+    const body = await response.text();
+    expect(response.status).toBe(200);
+    return { ms: Number(process.hrtime.bigint() - started) / 1e6, body };
+  }
+
+  it('answers a known and an unknown email with the same body, in the same time', async () => {
+    expect((await resetRequest('known@x.io')).body).toBe('{"email":"known@x.io","message":"reset requested"}');
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let index = 0; index < SAMPLES; index += 1) {
+      const order = index % 2 === 0 ? [true, false] : [false, true];
+      for (const isKnown of order) {
+        // The same length of email, so that only the account's existence differs.
+        const email = isKnown ? 'known@x.io' : `nob${String(index % 100).padStart(2, '0')}@x.io`;
+        const { ms, body } = await resetRequest(email);
+        expect(body).toBe(`{"email":"${email}","message":"reset requested"}`);
+        (isKnown ? known : unknown).push(ms);
+      }
+    }
+    const ratio = median(unknown) / median(known);
+    expect(ratio, `median unknown ${median(unknown).toFixed(2)} ms, known ${median(known).toFixed(2)} ms`).toBeGreaterThan(0.8);
+    expect(ratio).toBeLessThan(1.25);
+  });
+});

@@ -68,9 +68,9 @@ export interface RelayReport {
   readonly dropped: number;
 }
 
-// Messages per round; a lease outlasts any round.
+// Messages per round; a lease outlasts any round (its deliveries run at once, each at most 10 s).
 const BATCH = 20;
-const LEASE_MS = 60_000;
+const LEASE_MS = 30_000;
 // Retries back off from 1 s, doubling, to at most 10 min; a message nobody accepted for a day is dropped.
 const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 600_000;

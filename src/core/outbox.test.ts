@@ -1,0 +1,119 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../../test/support/harness.js';
+import { testConfig } from '../../test/support/test-config.js';
+import { createOutboxRelay, outboxSealingKey, type WebhookDelivery } from './outbox.js';
+
+const client = { address: '203.0.113.7' };
+const webhook = { url: 'https://hooks.example/sesame', secret: Buffer.alloc(32, 5) };
+
+let h: Harness;
+afterEach(async () => h.close());
+
+/** A transport that records what it is given and fails while `failing` is true: the only fake, since it is what leaves the machine. */
+function capture() {
+  const sent: Array<{ id: string; body: { type: string; timestamp: string; data: Record<string, string> } }> = [];
+  const transport = {
+    failing: false,
+    send(delivery: WebhookDelivery) {
+      if (transport.failing) return Promise.reject(new Error('receiver down'));
+      sent.push({ id: delivery.id, body: JSON.parse(delivery.body) as (typeof sent)[number]['body'] });
+      return Promise.resolve();
+    },
+  };
+  return { sent, transport };
+}
+
+async function setUp(resetTokenDelivery: 'webhook' | 'response' = 'webhook') {
+  h = await createHarness(testConfig({ webhook, auth: { resetTokenDelivery } }));
+  await h.auth.register('a@x.io', 'pw');
+  const { sent, transport } = capture();
+  const relay = createOutboxRelay({ store: h.store, clock: h.clock, transport, key: outboxSealingKey(webhook.secret) });
+  return { sent, transport, relay };
+}
+
+describe('reset tokens by webhook', () => {
+  it('answers known and unknown emails alike, and sends the token only to the receiver', async () => {
+    const { sent, relay } = await setUp();
+    expect(await h.auth.requestPasswordReset('A@x.io', client)).toEqual({ resetToken: null });
+    expect(await h.auth.requestPasswordReset('nobody@x.io', client)).toEqual({ resetToken: null });
+    expect(await relay.deliverDue()).toEqual({ delivered: 2, failed: 0, dropped: 0 });
+    const requested = sent.find((each) => each.body.type === 'password_reset.requested');
+    const unknown = sent.find((each) => each.body.type === 'password_reset.unknown_email');
+    expect(requested!.body).toEqual({
+      type: 'password_reset.requested',
+      timestamp: h.clock.now().toISOString(),
+      data: { user_id: expect.any(String), email: 'a@x.io', reset_token: expect.any(String), expires_at: new Date(h.clock.now().getTime() + 3_600_000).toISOString() },
+    });
+    expect(unknown!.body).toMatchObject({ type: 'password_reset.unknown_email', data: { email: 'nobody@x.io' } });
+    await h.auth.resetPassword('a@x.io', requested!.body.data.reset_token!, 'new', client);
+    await relay.deliverDue();
+    expect(sent[2]!.body).toMatchObject({ type: 'password.changed', data: { user_id: requested!.body.data.user_id, email: 'a@x.io', reason: 'reset' } });
+    expect(await relay.deliverDue()).toEqual({ delivered: 0, failed: 0, dropped: 0 });
+  });
+
+  it('keeps the waiting token sealed in the store', async () => {
+    const { transport, relay, sent } = await setUp();
+    transport.failing = true;
+    await h.auth.requestPasswordReset('a@x.io', client);
+    await relay.deliverDue();
+    const [waiting] = await h.store.claimMessages(new Date(h.clock.now().getTime() + 86_400_000), h.clock.now(), 10);
+    expect(waiting!.payload).toMatch(/^sealed:v1:/);
+    expect(waiting!.payload).not.toContain('a@x.io');
+    expect(sent).toEqual([]);
+  });
+
+  it('still answers with the token in response delivery, and sends password-change notices', async () => {
+    const { sent, relay } = await setUp('response');
+    const { resetToken } = await h.auth.requestPasswordReset('a@x.io', client);
+    expect(resetToken).toEqual(expect.any(String));
+    const { sessionToken } = await h.auth.logIn('a@x.io', 'pw', null, client);
+    await h.auth.changePassword((await h.auth.validateSessionToken(sessionToken))!, 'pw', 'new', client);
+    await relay.deliverDue();
+    expect(sent.map((each) => [each.body.type, each.body.data.reason])).toEqual([['password.changed', 'change']]);
+  });
+});
+
+describe('the outbox relay', () => {
+  it('retries a failed delivery with a doubling delay, then removes it once delivered', async () => {
+    const { transport, relay, sent } = await setUp();
+    transport.failing = true;
+    await h.auth.requestPasswordReset('nobody@x.io', client);
+    expect(await relay.deliverDue()).toEqual({ delivered: 0, failed: 1, dropped: 0 });
+    const waits: number[] = [];
+    for (let round = 0; round < 4; round += 1) {
+      let waited = 0;
+      while ((await relay.deliverDue()).failed === 0) {
+        h.clock.advanceSeconds(1);
+        waited += 1;
+      }
+      waits.push(waited);
+    }
+    expect(waits).toEqual([1, 2, 4, 8]);
+    transport.failing = false;
+    h.clock.advanceSeconds(16);
+    expect(await relay.deliverDue()).toEqual({ delivered: 1, failed: 0, dropped: 0 });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('drops a message nobody accepted for a day', async () => {
+    const { transport, relay } = await setUp();
+    transport.failing = true;
+    await h.auth.requestPasswordReset('nobody@x.io', client);
+    await relay.deliverDue();
+    h.clock.advanceSeconds(86_401);
+    expect(await relay.deliverDue()).toEqual({ delivered: 0, failed: 0, dropped: 1 });
+    h.clock.advanceSeconds(86_400);
+    expect(await relay.deliverDue()).toEqual({ delivered: 0, failed: 0, dropped: 0 });
+  });
+
+  it('delivers again a message whose delivery was never acknowledged (a crash mid-send): at least once', async () => {
+    const { relay, sent } = await setUp();
+    await h.auth.requestPasswordReset('nobody@x.io', client);
+    // Another instance claimed it and died before acknowledging.
+    expect(await h.store.claimMessages(h.clock.now(), new Date(h.clock.now().getTime() + 30_000), 10)).toHaveLength(1);
+    expect(await relay.deliverDue()).toEqual({ delivered: 0, failed: 0, dropped: 0 });
+    h.clock.advanceSeconds(30);
+    expect(await relay.deliverDue()).toEqual({ delivered: 1, failed: 0, dropped: 0 });
+    expect(sent).toHaveLength(1);
+  });
+});
