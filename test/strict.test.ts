@@ -69,7 +69,8 @@ describe('the strict profile', () => {
     expect([unknown.statusCode, unknown.json()]).toEqual([200, { email: 'nobody@x.io', message: 'reset requested' }]);
 
     const requested = await hooks.next('password_reset.requested');
-    expect(requested.data).toEqual({ user_id: expect.any(String), email: 'a@x.io', reset_token: expect.any(String), expires_at: expect.any(String) });
+    const anyString = expect.any(String) as unknown as string;
+    expect(requested.data).toEqual({ user_id: anyString, email: 'a@x.io', reset_token: anyString, expires_at: anyString });
     expect((await hooks.next('password_reset.unknown_email')).data).toEqual({ email: 'nobody@x.io' });
     const reset = await requests.put(`${url}/reset_password`, {
       data: { email: 'a@x.io', reset_token: requested.data.reset_token!, new_password: 'a brand new passphrase' },
