@@ -248,6 +248,18 @@ describe('loadConfig', () => {
     expect(problemsOf({ SESAME_RESET_WEBHOOK_URL: 'https://h.example' })).toEqual([
       'SESAME_RESET_WEBHOOK_URL: set it and SESAME_WEBHOOK_SECRET together (every delivery is signed)',
     ]);
+    expect(problemsOf({ SESAME_RESET_WEBHOOK_URL: 'https://user:pass@h.example', SESAME_WEBHOOK_SECRET: strictSecrets.SESAME_WEBHOOK_SECRET })).toEqual([
+      'SESAME_RESET_WEBHOOK_URL: must be an http(s) URL without a user name or password (value hidden)',
+    ]);
+    expect(problemsOf({ ...strictSecrets, SESAME_PROFILE: 'strict', SESAME_RESET_WEBHOOK_URL: 'http://hooks.example.com/sesame' })).toEqual([
+      'SESAME_RESET_WEBHOOK_URL: must be an http(s) URL without a user name or password, and https unless the receiver is on this machine (strict profile) (value hidden)',
+    ]);
+    expect(loadConfig({ env: { ...strictSecrets, SESAME_PROFILE: 'strict', SESAME_RESET_WEBHOOK_URL: 'http://127.0.0.1:8080/hooks' } }).config.webhook?.url).toBe(
+      'http://127.0.0.1:8080/hooks',
+    );
+    expect(problemsOf({ SESAME_COOKIE_NAME: 'my cookie' })).toEqual([
+      "SESAME_COOKIE_NAME: must be a cookie name: letters, digits and !#$%&'*+.^_`|~- (got \"my cookie\")",
+    ]);
     expect(problemsOf({ SESAME_COOKIE_NAME: '__Host-sid' })).toEqual([
       'SESAME_COOKIE_NAME: browsers accept a __Host- cookie only when it is Secure: set SESAME_COOKIE_SECURE=always',
     ]);

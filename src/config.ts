@@ -32,10 +32,15 @@ const Settings = Type.Object({
   SESAME_PASSWORD_NORMALIZATION: Type.Enum(['none', 'nfkc'], { default: 'none' }),
   SESAME_PASSWORD_BLOCKLIST: Type.Boolean({ default: false }),
   SESAME_RESET_TOKEN_DELIVERY: Type.Enum(['response', 'webhook'], { default: 'response' }),
-  SESAME_RESET_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+  // A receiver URL may carry a token of its own: its value is never echoed.
+  SESAME_RESET_WEBHOOK_URL: Type.Optional(Type.String({ minLength: 1, secret: true })),
   SESAME_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 1, secret: true })),
   // An RFC 6265 cookie-name token.
-  SESAME_COOKIE_NAME: Type.String({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", default: 'session_id' }),
+  SESAME_COOKIE_NAME: Type.String({
+    pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",
+    default: 'session_id',
+    message: 'must be a cookie name: letters, digits and !#$%&\'*+.^_`|~-',
+  }),
   SESAME_COOKIE_SECURE: Type.Enum(['auto', 'always'], { default: 'auto' }),
   SESAME_ARGON2_MEMORY_KIB: Type.Integer({ minimum: 8, maximum: 4_194_304, default: 19_456 }),
   SESAME_ARGON2_ITERATIONS: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
@@ -267,6 +272,8 @@ function describe(schema: TSchema): string {
     pattern?: string;
     enum?: unknown[];
   };
+  const { message } = schema as { message?: string };
+  if (message !== undefined) return message;
   if (Array.isArray(choices)) return `must be one of ${choices.join(', ')}`;
   if (type === 'integer') return `must be a whole number from ${minimum} to ${maximum}`;
   if (type === 'boolean') return 'must be true or false';
@@ -309,6 +316,19 @@ function readHttpSettings(settings: Settings, problems: string[]): HttpConfig {
   };
 }
 
+/**
+ * A URL a webhook can go to: http or https (https only in strict, but for a receiver on this
+ * machine, since the body carries reset tokens), and no credentials (fetch refuses them).
+ */
+function isWebhookUrl(text: string, isStrict: boolean): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  if (url.username !== '' || url.password !== '') return false;
+  if (url.protocol === 'https:') return true;
+  const isLoopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  return url.protocol === 'http:' && (!isStrict || isLoopback);
+}
+
 /** An http(s) origin written exactly as a browser sends it in `Origin`. */
 function isOrigin(text: string): boolean {
   return URL.canParse(text) && /^https?:$/.test(new URL(text).protocol) && new URL(text).origin === text;
@@ -325,6 +345,14 @@ function readWebhookSettings(settings: Settings, problems: string[]): Config['we
   if (url === undefined && text === undefined) return null;
   if (url === undefined || text === undefined) {
     problems.push('SESAME_RESET_WEBHOOK_URL: set it and SESAME_WEBHOOK_SECRET together (every delivery is signed)');
+    return null;
+  }
+  if (!isWebhookUrl(url, settings.SESAME_PROFILE === 'strict')) {
+    problems.push(
+      'SESAME_RESET_WEBHOOK_URL: must be an http(s) URL without a user name or password' +
+        (settings.SESAME_PROFILE === 'strict' ? ', and https unless the receiver is on this machine (strict profile)' : '') +
+        ' (value hidden)',
+    );
     return null;
   }
   // Standard Webhooks' secret format: whsec_ and the base64 of the key.

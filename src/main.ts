@@ -180,6 +180,8 @@ interface Delivery {
 
 // How often the outbox is checked for retries and for messages other instances left.
 const DELIVERY_INTERVAL_MS = 1000;
+// How long a shutdown waits for deliveries in flight, well within SHUTDOWN_GRACE_MS.
+const DELIVERY_DRAIN_MS = 3000;
 
 /**
  * Starts delivering the outbox to the webhook receiver: at once when a message is written
@@ -192,14 +194,22 @@ function startDelivery(webhook: NonNullable<Config['webhook']>, store: EngineSto
     async () => {
       const report = await relay.deliverDue();
       if (report.delivered > 0) logger.info(report, 'webhook messages delivered');
-      if (report.failed > 0) logger.warn(report, 'webhook deliveries failed; they are retried with backoff');
-      if (report.dropped > 0) logger.error(report, 'webhook messages dropped: undeliverable for a day, or sealed under another secret');
+      if (report.overdue > 0) logger.error(report, 'webhook messages undelivered for over a day; still retried every 10 minutes');
+      else if (report.unreadable > 0) logger.error(report, 'webhook messages sealed under another SESAME_WEBHOOK_SECRET; left for an instance that has it');
+      else if (report.failed > 0) logger.warn(report, 'webhook deliveries failed; they are retried with backoff');
     },
     (error) => logger.warn({ err: error }, 'webhook delivery round failed; it runs again shortly'),
   );
   const timer = setInterval(() => runner.wake(), DELIVERY_INTERVAL_MS).unref();
   runner.wake();
-  return { outbox: createOutbox(key, () => runner.wake()), idle: () => runner.idle(), stop: () => clearInterval(timer) };
+  return {
+    outbox: createOutbox(key, () => runner.wake()),
+    idle: () => runner.idle(),
+    stop: () => {
+      clearInterval(timer);
+      relay.stop();
+    },
+  };
 }
 
 /** Runs the service until SIGTERM or SIGINT, then stops accepting, finishes in-flight requests and closes the store. */
@@ -239,8 +249,8 @@ async function serve(
   }, SHUTDOWN_GRACE_MS).unref();
   // Fastify stops accepting, answers 503 to new requests on open connections and waits for in-flight ones.
   await app.close();
-  // A delivery in flight finishes (or its lease lapses and another instance sends it).
-  await delivery?.idle();
+  // A delivery in flight may finish, within a bound: past it, its lease lapses and it is sent again.
+  await Promise.race([delivery?.idle(), new Promise((resolve) => setTimeout(resolve, DELIVERY_DRAIN_MS).unref())]);
   await cache.close();
   await store.close();
   clearTimeout(deadline);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { deferred } from '../test/support/deferred.js';
 import { createHarness, type Harness } from '../test/support/harness.js';
 import { testConfig } from '../test/support/test-config.js';
-import { repeatEvery } from './repeat.js';
+import { repeatEvery, runWhenWoken } from './repeat.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -63,5 +63,49 @@ describe('repeatEvery', () => {
     repeatEvery(0, async () => void (runs += 1), () => undefined)();
     await vi.advanceTimersByTimeAsync(86_400_000);
     expect(runs).toBe(0);
+  });
+});
+
+describe('runWhenWoken', () => {
+  it('runs once more for wakes during a run, never two at once, and misses no wake at the edge', async () => {
+    let runs = 0;
+    let concurrent = 0;
+    let gate = deferred();
+    const runner = runWhenWoken(async () => {
+      runs += 1;
+      concurrent += 1;
+      expect(concurrent).toBe(1);
+      await gate.promise;
+      concurrent -= 1;
+    }, () => undefined);
+    runner.wake();
+    runner.wake();
+    runner.wake();
+    gate.resolve();
+    await runner.idle();
+    expect(runs).toBe(2);
+    // A wake just as a run ends, before its bookkeeping: it still gets its run.
+    gate = deferred();
+    runner.wake();
+    gate.resolve();
+    await Promise.resolve();
+    await Promise.resolve();
+    runner.wake();
+    await runner.idle();
+    expect(runs).toBe(4);
+  });
+
+  it('reports a failed run and runs again at the next wake', async () => {
+    const errors: unknown[] = [];
+    let runs = 0;
+    const runner = runWhenWoken(async () => {
+      runs += 1;
+      if (runs === 1) throw new Error('boom');
+    }, (error) => errors.push(error));
+    runner.wake();
+    await runner.idle();
+    runner.wake();
+    await runner.idle();
+    expect([runs, errors.length]).toEqual([2, 1]);
   });
 });

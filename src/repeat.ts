@@ -23,21 +23,24 @@ export function repeatEvery(intervalSeconds: number, task: () => Promise<void>, 
  */
 export function runWhenWoken(task: () => Promise<void>, onError: (error: unknown) => void): { wake(): void; idle(): Promise<void> } {
   let running: Promise<void> | null = null;
-  let again = false;
-  const run = async () => {
-    do {
-      again = false;
-      await task().catch(onError);
-    } while (again);
-  };
+  let isWokenAgain = false;
+  function wake(): void {
+    if (running) {
+      isWokenAgain = true;
+      return;
+    }
+    isWokenAgain = false;
+    running = task()
+      .catch(onError)
+      .finally(() => {
+        running = null;
+        if (isWokenAgain) wake();
+      });
+  }
   return {
-    wake() {
-      if (running) {
-        again = true;
-        return;
-      }
-      running = run().finally(() => (running = null));
+    wake,
+    async idle() {
+      while (running) await running;
     },
-    idle: () => running ?? Promise.resolve(),
   };
 }

@@ -32,14 +32,7 @@ describe('the sesame command', () => {
     expect(stderr).toContain('Invalid configuration:');
     expect(stderr).toContain('SESAME_PORT: must be a whole number from 0 to 65535 (got "eighty")');
     expect(stderr).toContain('SESAME_SINGLE_COOKIE_SESSION: must be true or false (got "maybe")');
-    expect(stderr).toContain('SESAME_PROFILE: strict is not built yet');
-  });
-
-  it('refuses the strict profile, naming what it lacks', async () => {
-    const { code, stderr } = await runCli(['serve'], { SESAME_PROFILE: 'strict' });
-    expect(code).toBe(2);
-    expect(stderr).toContain('SESAME_PROFILE: strict is not built yet (issue #6)');
-    expect(stderr).toContain('the password blocklist');
+    expect(stderr).toContain('SESAME_INTROSPECTION_TOKEN: required by the strict profile');
   });
 
   it('reads settings from a .env file in the working directory', async () => {
@@ -54,7 +47,7 @@ describe('the sesame command', () => {
     const database = `sqlite:${tempDatabasePath()}`;
     const first = await runCli(['migrate', '--database', database]);
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('"applied":["0001-initial"]');
+    expect(first.stdout).toContain('"applied":["0001-initial","0002-outbox"]');
     const second = await runCli(['migrate', '--database', database]);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('database is up to date');

@@ -388,7 +388,9 @@ describe.each(TEST_ENGINES)('store contract on %s', (engine) => {
     await store.insertSession(session, { ...plain, passwordVersion: 0 });
     const token: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(3600) };
     const requested = message();
-    await store.saveResetToken(token, requested);
+    await store.saveResetRequest(token, requested);
+    const unknown = message();
+    await store.saveResetRequest(null, unknown);
     const password = { hash: '$argon2id$new', normalization: 'none' as const };
     const refusedChange = message();
     expect(await store.changePassword(user.id, 7, password, session.id, at(1), refusedChange)).toBeNull();
@@ -401,7 +403,7 @@ describe.each(TEST_ENGINES)('store contract on %s', (engine) => {
     await store.insertSession(again, { ...plain, passwordVersion: 1 });
     expect(await store.changePassword(user.id, 1, password, again.id, at(2), changed)).not.toBeNull();
     const ids = (await store.claimMessages(at(10), at(70), 10)).map((each) => each.id).sort();
-    expect(ids).toEqual([requested.id, reset.id, changed.id].sort());
+    expect(ids).toEqual([requested.id, unknown.id, reset.id, changed.id].sort());
   });
 
   it('keeps neither the reset token nor its message when the transaction fails', async () => {
@@ -411,7 +413,7 @@ describe.each(TEST_ENGINES)('store contract on %s', (engine) => {
     await store.enqueueMessage(taken);
     const token: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(3600) };
     // A message id already taken makes the insert fail after the token's.
-    await expect(store.saveResetToken(token, { ...message(), id: taken.id })).rejects.toBeInstanceOf(StoreConflictError);
+    await expect(store.saveResetRequest(token, { ...message(), id: taken.id })).rejects.toBeInstanceOf(StoreConflictError);
     expect(await store.findResetTokenByHash(token.tokenHash)).toBeNull();
   });
 

@@ -88,6 +88,7 @@ describe('the strict profile', () => {
     expect(change.statusCode).toBe(200);
     await expect.poll(() => hooks.events.filter((event) => event.type === 'password.changed').map((event) => event.data.reason)).toEqual(['reset', 'change']);
     expect(hooks.refusals).toEqual([]);
+    expect(hooks.libraryRefusals).toEqual([]);
 
     // What a receiver that verifies as README shows refuses: a replay, a forged body, an old signature.
     const captured = hooks.raw[0]!;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, TEST_ENGINES, type TestDatabase } from './support/databases.js';
 import { createAppHarness, type AppHarness } from './support/harness.js';
 import { testConfig } from './support/test-config.js';
 
@@ -63,12 +64,16 @@ describe.each([
   });
 });
 
-describe('POST /reset_password with webhook delivery', () => {
+// Each engine commits differently (an fsync, a round trip per statement): the same work must show on each.
+describe.each(TEST_ENGINES)('POST /reset_password with webhook delivery on %s', (engine) => {
   let strict: AppHarness;
   let strictUrl: string;
+  let database: TestDatabase;
   beforeAll(async () => {
+    database = await createTestDatabase(engine);
     strict = await createAppHarness(
       testConfig({
+        database: database.config,
         webhook: { url: 'http://127.0.0.1:9/unused', secret: Buffer.alloc(32, 3) },
         auth: { resetTokenDelivery: 'webhook', limits: { resetRequests: 1_000_000, clientResetRequests: 1_000_000 } },
       }),
@@ -77,7 +82,10 @@ describe('POST /reset_password with webhook delivery', () => {
     await strict.app.listen({ host: '127.0.0.1', port: 0 });
     strictUrl = `http://127.0.0.1:${(strict.app.server.address() as { port: number }).port}`;
   });
-  afterAll(async () => strict.close());
+  afterAll(async () => {
+    await strict.close();
+    await database.drop();
+  });
 
   async function resetRequest(email: string): Promise<{ ms: number; body: string }> {
     const started = process.hrtime.bigint();

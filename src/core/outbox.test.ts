@@ -37,7 +37,7 @@ describe('reset tokens by webhook', () => {
     const { sent, relay } = await setUp();
     expect(await h.auth.requestPasswordReset('A@x.io', client)).toEqual({ resetToken: null });
     expect(await h.auth.requestPasswordReset('nobody@x.io', client)).toEqual({ resetToken: null });
-    expect(await relay.deliverDue()).toEqual({ delivered: 2, failed: 0, dropped: 0 });
+    expect(await relay.deliverDue()).toEqual({ delivered: 2, failed: 0, unreadable: 0, overdue: 0 });
     const requested = sent.find((each) => each.body.type === 'password_reset.requested');
     const unknown = sent.find((each) => each.body.type === 'password_reset.unknown_email');
     expect(requested!.body).toEqual({
@@ -49,7 +49,7 @@ describe('reset tokens by webhook', () => {
     await h.auth.resetPassword('a@x.io', requested!.body.data.reset_token!, 'new', client);
     await relay.deliverDue();
     expect(sent[2]!.body).toMatchObject({ type: 'password.changed', data: { user_id: requested!.body.data.user_id, email: 'a@x.io', reason: 'reset' } });
-    expect(await relay.deliverDue()).toEqual({ delivered: 0, failed: 0, dropped: 0 });
+    expect(await relay.deliverDue()).toEqual({ delivered: 0, failed: 0, unreadable: 0, overdue: 0 });
   });
 
   it('keeps the waiting token sealed in the store', async () => {
@@ -79,7 +79,7 @@ describe('the outbox relay', () => {
     const { transport, relay, sent } = await setUp();
     transport.failing = true;
     await h.auth.requestPasswordReset('nobody@x.io', client);
-    expect(await relay.deliverDue()).toEqual({ delivered: 0, failed: 1, dropped: 0 });
+    expect(await relay.deliverDue()).toEqual({ delivered: 0, failed: 1, unreadable: 0, overdue: 0 });
     const waits: number[] = [];
     for (let round = 0; round < 4; round += 1) {
       let waited = 0;
@@ -92,19 +92,39 @@ describe('the outbox relay', () => {
     expect(waits).toEqual([1, 2, 4, 8]);
     transport.failing = false;
     h.clock.advanceSeconds(16);
-    expect(await relay.deliverDue()).toEqual({ delivered: 1, failed: 0, dropped: 0 });
+    expect(await relay.deliverDue()).toEqual({ delivered: 1, failed: 0, unreadable: 0, overdue: 0 });
     expect(sent).toHaveLength(1);
   });
 
-  it('drops a message nobody accepted for a day', async () => {
-    const { transport, relay } = await setUp();
+  it('never gives up: a message undelivered for a day is reported overdue and still retried', async () => {
+    const { transport, relay, sent } = await setUp();
     transport.failing = true;
     await h.auth.requestPasswordReset('nobody@x.io', client);
     await relay.deliverDue();
     h.clock.advanceSeconds(86_401);
-    expect(await relay.deliverDue()).toEqual({ delivered: 0, failed: 0, dropped: 1 });
-    h.clock.advanceSeconds(86_400);
-    expect(await relay.deliverDue()).toEqual({ delivered: 0, failed: 0, dropped: 0 });
+    expect(await relay.deliverDue()).toEqual({ delivered: 0, failed: 1, unreadable: 0, overdue: 1 });
+    transport.failing = false;
+    h.clock.advanceSeconds(600);
+    expect(await relay.deliverDue()).toEqual({ delivered: 1, failed: 0, unreadable: 0, overdue: 0 });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('leaves a message sealed under another secret for an instance that has it', async () => {
+    const { relay, sent } = await setUp();
+    await h.auth.requestPasswordReset('nobody@x.io', client);
+    const other = createOutboxRelay({ store: h.store, clock: h.clock, transport: capture().transport, key: outboxSealingKey(Buffer.alloc(32, 6)) });
+    expect(await other.deliverDue()).toEqual({ delivered: 0, failed: 1, unreadable: 1, overdue: 0 });
+    h.clock.advanceSeconds(1);
+    expect(await relay.deliverDue()).toEqual({ delivered: 1, failed: 0, unreadable: 0, overdue: 0 });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('takes no further batch once stopped', async () => {
+    const { relay, sent } = await setUp();
+    await h.auth.requestPasswordReset('nobody@x.io', client);
+    relay.stop();
+    expect(await relay.deliverDue()).toEqual({ delivered: 0, failed: 0, unreadable: 0, overdue: 0 });
+    expect(sent).toEqual([]);
   });
 
   it('delivers again a message whose delivery was never acknowledged (a crash mid-send): at least once', async () => {
@@ -112,9 +132,9 @@ describe('the outbox relay', () => {
     await h.auth.requestPasswordReset('nobody@x.io', client);
     // Another instance claimed it and died before acknowledging.
     expect(await h.store.claimMessages(h.clock.now(), new Date(h.clock.now().getTime() + 30_000), 10)).toHaveLength(1);
-    expect(await relay.deliverDue()).toEqual({ delivered: 0, failed: 0, dropped: 0 });
+    expect(await relay.deliverDue()).toEqual({ delivered: 0, failed: 0, unreadable: 0, overdue: 0 });
     h.clock.advanceSeconds(30);
-    expect(await relay.deliverDue()).toEqual({ delivered: 1, failed: 0, dropped: 0 });
+    expect(await relay.deliverDue()).toEqual({ delivered: 1, failed: 0, unreadable: 0, overdue: 0 });
     expect(sent).toHaveLength(1);
   });
 });

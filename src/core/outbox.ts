@@ -64,59 +64,81 @@ export interface RelayReport {
   readonly delivered: number;
   /** Failed this round; each is tried again later. */
   readonly failed: number;
-  /** Given up on: older than the longest retry period, or sealed under another key. */
-  readonly dropped: number;
+  /** Of those, sealed under another secret (an instance with another `SESAME_WEBHOOK_SECRET`). */
+  readonly unreadable: number;
+  /** Of those, waiting for more than a day: the receiver has been away too long. */
+  readonly overdue: number;
 }
 
 // Messages per round; a lease outlasts any round (its deliveries run at once, each at most 10 s).
 const BATCH = 20;
 const LEASE_MS = 30_000;
-// Retries back off from 1 s, doubling, to at most 10 min; a message nobody accepted for a day is dropped.
+// Retries back off from 1 s, doubling, to every 10 min, for as long as it takes.
 const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 600_000;
-const GIVE_UP_AFTER_MS = 86_400_000;
+const OVERDUE_AFTER_MS = 86_400_000;
+
+type Outcome = 'delivered' | 'failed' | 'unreadable';
 
 /**
  * Delivers due outbox messages, at least once each: a message is removed only after the
  * receiver acknowledged it, so a crash or a failed attempt means another attempt (the receiver
- * de-duplicates by the message id). Instances share the work through the store's leases.
+ * de-duplicates by the message id), and no message is ever given up on. Instances share the
+ * work through the store's leases. `stop` ends the current round after its batch.
  */
 export function createOutboxRelay(deps: { readonly store: Store; readonly clock: Clock; readonly transport: WebhookTransport; readonly key: Buffer }) {
   const { store, clock, transport, key } = deps;
-  async function deliver(message: OutboxMessage): Promise<keyof RelayReport> {
+  let isStopped = false;
+
+  async function retryLater(message: OutboxMessage): Promise<void> {
+    const attempts = message.attempts + 1;
+    const delayMs = Math.min(RETRY_BASE_MS * 2 ** (attempts - 1), RETRY_MAX_MS);
+    await store.rescheduleMessage(message.id, attempts, new Date(clock.now().getTime() + delayMs));
+  }
+
+  async function deliver(message: OutboxMessage): Promise<Outcome> {
     let body: string;
     try {
       body = unseal(message.payload, key, `outbox:${message.id}`);
     } catch {
-      await store.deleteMessage(message.id);
-      return 'dropped';
+      // Another instance's secret (a rotation under way): left for an instance that can read it.
+      await retryLater(message);
+      return 'unreadable';
     }
     try {
       await transport.send({ id: message.id, body });
-      await store.deleteMessage(message.id);
-      return 'delivered';
     } catch {
-      const now = clock.now().getTime();
-      if (now - message.createdAt.getTime() > GIVE_UP_AFTER_MS) {
-        await store.deleteMessage(message.id);
-        return 'dropped';
-      }
-      const attempts = message.attempts + 1;
-      await store.rescheduleMessage(message.id, attempts, new Date(now + Math.min(RETRY_BASE_MS * 2 ** (attempts - 1), RETRY_MAX_MS)));
+      await retryLater(message);
       return 'failed';
     }
+    await store.deleteMessage(message.id);
+    return 'delivered';
   }
 
   return {
     /** Delivers every message due now, a batch at a time; resolves with what happened. */
     async deliverDue(): Promise<RelayReport> {
-      const report = { delivered: 0, failed: 0, dropped: 0 };
-      for (;;) {
+      const report = { delivered: 0, failed: 0, unreadable: 0, overdue: 0 };
+      while (!isStopped) {
         const now = clock.now();
         const due = await store.claimMessages(now, new Date(now.getTime() + LEASE_MS), BATCH);
-        for (const outcome of await Promise.all(due.map(deliver))) report[outcome] += 1;
-        if (due.length < BATCH) return report;
+        const outcomes = await Promise.all(due.map(deliver));
+        outcomes.forEach((outcome, index) => {
+          if (outcome === 'delivered') {
+            report.delivered += 1;
+            return;
+          }
+          report.failed += 1;
+          if (outcome === 'unreadable') report.unreadable += 1;
+          if (now.getTime() - due[index]!.createdAt.getTime() > OVERDUE_AFTER_MS) report.overdue += 1;
+        });
+        if (due.length < BATCH) break;
       }
+      return report;
+    },
+    /** Takes no further batch; a delivery in flight finishes, or its lease lapses and another instance sends it. */
+    stop(): void {
+      isStopped = true;
     },
   };
 }

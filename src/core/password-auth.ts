@@ -125,14 +125,14 @@ export function createPasswordAuth(deps: CoreDeps): PasswordUseCases {
       if (config.resetTokenDelivery === 'webhook') {
         // Never fall back to answering with the token: configuration pairs the two.
         if (!outbox) throw new Error('reset-token delivery by webhook needs an outbox');
-        // Known or not, one message goes into the outbox, so the answer, its status and the
-        // work behind it are the same either way (ASVS 6.3.8).
+        // Known or not, the same transaction runs and one message goes into the outbox, so the
+        // answer, its status and the work behind it are the same either way (ASVS 6.3.8).
         if (!user) {
-          await store.enqueueMessage(outbox.message({ type: 'password_reset.unknown_email', data: { email } }, now));
+          await store.saveResetRequest(null, outbox.message({ type: 'password_reset.unknown_email', data: { email } }, now));
         } else {
           const { token, record } = newResetToken(user.id, now, config.resetTokenTtlSeconds);
           const data = { user_id: user.id, email: user.email, reset_token: token, expires_at: record.expiresAt.toISOString() };
-          await store.saveResetToken(record, outbox.message({ type: 'password_reset.requested', data }, now));
+          await store.saveResetRequest(record, outbox.message({ type: 'password_reset.requested', data }, now));
         }
         outbox.wake();
         return { resetToken: null };

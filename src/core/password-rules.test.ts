@@ -76,6 +76,12 @@ describe('password rules', () => {
     );
     expect(() => checkNewPassword('guillaume.long.dupont', 'password', strict, 'guillaume.long.dupont@x.io')).toThrow('name part');
     expect(() => checkNewPassword('correct horse battery staple', 'password', strict, 'a@x.io')).not.toThrow();
+    for (const predictable of ['aaaaaaaaaaaaaaaa', 'sesamesesamesesame', 'abcabcabcabcabcabc', '1234567890123456', 'ABCDEFGHIJKLMNOPQ', 'qwertyuiopasdfghj', 'zyxwvutsrqponmlkj']) {
+      expect(() => checkNewPassword(predictable, 'password', strict, 'a@x.io')).toThrow(
+        'password is too predictable: a repeated or sequential run of characters',
+      );
+    }
+    expect(() => checkNewPassword('abcdefghijklmnoz', 'password', strict, 'a@x.io')).not.toThrow();
     expect(() => checkNewPassword('123456', 'password', { ...strict, minLength: 1 }, 'a@x.io')).toThrow('too common');
   });
 });

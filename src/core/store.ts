@@ -203,12 +203,17 @@ export interface Store {
     notice?: OutboxMessage,
   ): Promise<readonly SessionRef[] | null>;
 
+  /** Stores a user's reset token, replacing the previous one: a user has at most one. */
+  saveResetToken(token: ResetToken): Promise<void>;
+
   /**
-   * Stores a user's reset token, replacing the previous one: a user has at most one. With
-   * `message`, adds it to the outbox in the same transaction: the token is kept if and only if
-   * its delivery is.
+   * Records a reset request whose token goes by webhook, in one transaction: replaces the
+   * user's reset token with `token` and adds `message` to the outbox, so the token is kept if
+   * and only if its delivery is. For an email with no account `token` is null, and the same
+   * statements run, on no row: the work, and so the time, does not tell whether the account
+   * exists (ASVS 6.3.8).
    */
-  saveResetToken(token: ResetToken, message?: OutboxMessage): Promise<void>;
+  saveResetRequest(token: ResetToken | null, message: OutboxMessage): Promise<void>;
 
   /** The reset token with this hash, expired or not, or null. */
   findResetTokenByHash(tokenHash: string): Promise<ResetToken | null>;

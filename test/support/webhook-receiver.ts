@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 
 /** An event the receiver accepted: its id and its parsed body. */
 export interface ReceivedEvent {
@@ -49,6 +50,8 @@ export class WebhookReceiver {
   readonly events: ReceivedEvent[] = [];
   readonly refusals: string[] = [];
   readonly raw: RawDelivery[] = [];
+  /** Deliveries this receiver accepted that the reference Standard Webhooks library refused: a check independent of our own code. */
+  readonly libraryRefusals: string[] = [];
   readonly #server: Server;
   readonly #seen = new Set<string>();
   #failures: number;
@@ -70,6 +73,11 @@ export class WebhookReceiver {
           this.refusals.push(why);
           response.writeHead(why === 'replayed' ? 409 : 401).end();
           return;
+        }
+        try {
+          new Webhook(`whsec_${secret.toString('base64')}`).verify(body, request.headers as Record<string, string>);
+        } catch (error) {
+          this.libraryRefusals.push((error as Error).message);
         }
         const id = request.headers['webhook-id'] as string;
         this.#seen.add(id);

@@ -221,18 +221,22 @@ export class SqlStore implements Store {
     );
   }
 
-  saveResetToken(token: ResetToken, message?: OutboxMessage): Promise<void> {
-    const save = async (db: Kysely<Tables>) => {
-      const row = fromResetToken(token);
-      const replacement = { token_hash: row.token_hash, created_at: row.created_at, expires_at: row.expires_at };
-      const insert = db.insertInto('reset_tokens').values(row);
-      await (this.#dialect.upsert === 'on-conflict'
-        ? insert.onConflict((conflict) => conflict.column('user_id').doUpdateSet(replacement))
-        : insert.onDuplicateKeyUpdate(replacement)
-      ).execute();
-      if (message) await insertMessage(db, message);
-    };
-    return this.#guard(() => (message ? this.#transaction().execute(save) : save(this.#db)));
+  saveResetToken(token: ResetToken): Promise<void> {
+    return this.#guard(() => this.#upsertResetToken(this.#db, token));
+  }
+
+  saveResetRequest(token: ResetToken | null, message: OutboxMessage): Promise<void> {
+    return this.#guard(() =>
+      this.#transaction().execute(async (trx) => {
+        if (token) {
+          await this.#upsertResetToken(trx, token);
+        } else {
+          // The same kind of statement on the same index, matching no row (no user has an empty id).
+          await trx.updateTable('reset_tokens').set({ token_hash: '', created_at: 0, expires_at: 0 }).where('user_id', '=', '').execute();
+        }
+        await insertMessage(trx, message);
+      }),
+    );
   }
 
   findResetTokenByHash(tokenHash: string): Promise<ResetToken | null> {
@@ -338,6 +342,16 @@ export class SqlStore implements Store {
         .executeTakeFirst();
       return row ? { ...toSession(row), email: row.email } : null;
     });
+  }
+
+  async #upsertResetToken(db: Kysely<Tables>, token: ResetToken): Promise<void> {
+    const row = fromResetToken(token);
+    const replacement = { token_hash: row.token_hash, created_at: row.created_at, expires_at: row.expires_at };
+    const insert = db.insertInto('reset_tokens').values(row);
+    await (this.#dialect.upsert === 'on-conflict'
+      ? insert.onConflict((conflict) => conflict.column('user_id').doUpdateSet(replacement))
+      : insert.onDuplicateKeyUpdate(replacement)
+    ).execute();
   }
 
   /** Sets a new password, counting it in the user's password version; callers add their conditions. */
