@@ -151,7 +151,7 @@ describe('the strict profile', () => {
     expect((await requests.post(`${url}/sessions`, { data: { email: 'nfkc@x.io', password: 'fine and dandy, thanks' } })).statusCode).toBe(200);
     await requests.post(`${url}/users`, { data: { email: 'wide@x.io', password: 'ｃｏｒｒｅｃｔ ｈｏｒｓｅ ｂａｔｔｅｒｙ' } });
     expect((await requests.post(`${url}/sessions`, { data: { email: 'wide@x.io', password: 'correct horse battery' } })).statusCode).toBe(200);
-    const emoji = '🐴🔋📎✅🐴🔋📎✅🐴🔋📎✅🐴🔋📎';
+    const emoji = '🐴🔋📎✅🎉🍕🚀🌈🦄🎸🍩🧩🛶🪁🎯';
     expect((await requests.post(`${url}/users`, { data: { email: 'emoji@x.io', password: emoji } })).statusCode).toBe(200);
     expect((await requests.post(`${url}/sessions`, { data: { email: 'emoji@x.io', password: emoji } })).statusCode).toBe(200);
     expect((await requests.post(`${url}/sessions`, { data: { email: 'emoji@x.io', password: emoji.slice(0, -2) } })).statusCode).toBe(401);
