@@ -1,0 +1,40 @@
+import autocannon from 'autocannon';
+
+/** One load measurement. */
+export interface Measured {
+  /** Answers per second (2xx only). */
+  readonly perSecond: number;
+  /** Latency percentiles, ms. */
+  readonly p50: number;
+  readonly p99: number;
+  /** Answers that were not 2xx, and connection errors or timeouts. */
+  readonly failures: number;
+}
+
+export interface LoadOptions {
+  readonly url: string;
+  readonly connections: number;
+  readonly seconds: number;
+  readonly method?: 'GET' | 'POST';
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+  /** Makes each request's body (and headers) from a per-connection context: rotating accounts, a refresh chain. */
+  readonly setupRequest?: (request: autocannon.Request, context: Record<string, unknown>) => autocannon.Request;
+  readonly onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
+}
+
+/** Loads `url` from this process with autocannon (only ever 127.0.0.1), bounded in time. */
+export async function load(options: LoadOptions): Promise<Measured> {
+  const { url, connections, seconds, method = 'GET', headers = {}, body } = options;
+  if (!new URL(url).hostname.startsWith('127.')) throw new Error('load tests only ever target 127.0.0.1');
+  const request: autocannon.Request = { method, path: new URL(url).pathname, headers, ...(body === undefined ? {} : { body }) };
+  if (options.setupRequest) request.setupRequest = options.setupRequest as autocannon.Request['setupRequest'];
+  if (options.onResponse) request.onResponse = options.onResponse as autocannon.Request['onResponse'];
+  const result = await autocannon({ url: new URL(url).origin, connections, duration: seconds, requests: [request], timeout: 10 });
+  return {
+    perSecond: result['2xx'] / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failures: result.non2xx + result.errors + result.timeouts,
+  };
+}

@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The built service, as `npm start` runs it. */
+export const MAIN_JS = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const REFERENCES = fileURLToPath(new URL('./references/', import.meta.url));
+
+/** A process under test that listens on 127.0.0.1. */
+export interface Listening {
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Resident memory now, in MB (Linux /proc). */
+  rssMb(): number;
+  stop(): Promise<void>;
+}
+
+function listening(child: ChildProcess, pattern: RegExp, name: string): Promise<Listening> {
+  let output = '';
+  let isListening = false;
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`${name} did not start within 20 s:\n${output}`)), 20_000);
+    function fail(error: Error): void {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(error);
+    }
+    void exited.then((code) => {
+      if (!isListening) fail(new Error(`${name} exited with ${code}:\n${output}`));
+    });
+    const onData = (chunk: Buffer) => {
+      if (isListening) return;
+      output += chunk.toString();
+      const match = pattern.exec(output);
+      if (!match) return;
+      isListening = true;
+      clearTimeout(timer);
+      resolve({
+        url: match[1]!,
+        child,
+        rssMb: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
+        stop: async () => {
+          child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    };
+    // Read to the end, so that a chatty process never blocks on a full pipe.
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+  });
+}
+
+/** Starts `sesame serve` from the built JS on a free port, with `env` on top of no SESAME_* setting. */
+export function startSesame(database: string, env: Record<string, string> = {}): Promise<Listening> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SESAME_')));
+  const child = spawn(process.execPath, [MAIN_JS, 'serve', '--port', '0', '--database', database], {
+    env: { ...clean, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return listening(child, /Server listening at (http:\/\/127\.0\.0\.1:\d+)/, 'sesame');
+}
+
+/** Starts a reference process of bench/references (TypeScript, through tsx). */
+export function startReference(name: string, args: string[] = []): Promise<Listening> {
+  const child = spawn(process.execPath, ['--import', 'tsx', `${REFERENCES}${name}.ts`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return listening(child, /listening (http:\/\/127\.0\.0\.1:\d+)/, name);
+}
+
+/** Runs a reference process to completion and parses the JSON line it prints last. */
+export function runReference<T>(name: string, args: string[]): Promise<T> {
+  const child = spawn(process.execPath, ['--import', 'tsx', `${REFERENCES}${name}.ts`, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`${name} exited with ${code}`));
+      else resolve(JSON.parse(output.trim().split('\n').at(-1)!) as T);
+    });
+  });
+}
+
+/** Runs the built CLI to completion (migrate, for instance). */
+export function runCli(args: string[]): Promise<void> {
+  const child = spawn(process.execPath, [MAIN_JS, ...args], { stdio: 'ignore' });
+  return new Promise((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`sesame ${args.join(' ')} exited with ${code}`)))));
+}

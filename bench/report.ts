@@ -1,0 +1,91 @@
+/** One reported figure: Sesame's value, its limit, their ratio per round, and the DESIGN.md §5 target. */
+export interface Figure {
+  readonly name: string;
+  readonly value: string;
+  readonly limit: string;
+  /** Ratio per round (or the value itself when there is no limit). */
+  readonly samples: readonly number[];
+  readonly median: number;
+  readonly target: string;
+  /** Null when the figure has no target (shown for context). */
+  readonly isMet: boolean | null;
+}
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const perRound = (a: readonly number[], b: readonly number[], divide = true) => a.map((value, index) => (divide ? value / b[index]! : value));
+const rate = (value: number) => (value >= 100 ? `${Math.round(value).toLocaleString('en')}/s` : `${value.toFixed(1)}/s`);
+
+/** Turns the measured series into the figures of DESIGN.md §5, each with its ratio and target. */
+export function summarize(
+  series: ReadonlyMap<string, number[]>,
+  extras: { idleRss: number; stormRss: number; scale: { small: number; large: number }; engine: string },
+): Figure[] {
+  const get = (name: string) => series.get(name) ?? [];
+  const bestHash = get('argon2id x2/s').map((_, round) => Math.max(get('argon2id x2/s')[round]!, get('argon2id x4/s')[round]!, get('argon2id x8/s')[round]!));
+  const figures: Figure[] = [];
+  const ratio = (name: string, of: string, limitName: string, limit: readonly number[], target: number | null) => {
+    const samples = perRound(get(of), limit);
+    const value = median(samples);
+    figures.push({
+      name,
+      value: rate(median(get(of))),
+      limit: `${limitName} ${rate(median(limit))}`,
+      samples,
+      median: value,
+      target: target === null ? '–' : `≥ ${target}`,
+      isMet: target === null ? null : value >= target,
+    });
+  };
+  const isSqlite = extras.engine === 'sqlite';
+  ratio('cookie check (GET /profile)', 'cookie check/s', 'bare Fastify route', get('bare route/s'), isSqlite ? 0.6 : null);
+  ratio('cookie check vs the same one query', 'cookie check/s', 'minimal /profile', get('minimal profile/s'), isSqlite ? null : 0.8);
+  ratio('Bearer check (GET /profile)', 'bearer check/s', 'cookie check', get('cookie check/s'), 0.8);
+  ratio('Bearer check vs a bare jose verify', 'bearer check/s', 'jose verify route', get('jose verify/s'), null);
+  ratio('POST /introspect', 'introspect/s', 'jose verify route', get('jose verify/s'), null);
+  ratio('login, POST /sessions', 'login /sessions/s', 'best raw argon2id', bestHash, 0.85);
+  ratio('login, POST /token', 'login /token/s', 'best raw argon2id', bestHash, 0.85);
+  ratio('registration, POST /users', 'registration/s', 'best raw argon2id', bestHash, 0.85);
+  const absolute = (name: string, samples: readonly number[], unit: string, target: string, isMet: (value: number) => boolean, limit = '–') => {
+    const value = median(samples);
+    figures.push({ name, value: `${value.toFixed(unit === '/s' ? 0 : 1)} ${unit}`, limit, samples, median: value, target, isMet: isMet(value) });
+  };
+  absolute('refresh, POST /token', get('refresh/s'), '/s', '≥ 1500/s', (value) => value >= 1500);
+  absolute('storm: check p99 under 16 log-in connections', get('checks in a login storm p99'), 'ms', '< 20 ms', (value) => value < 20, `alone: p99 ${median(get('checks alone p99')).toFixed(1)} ms`);
+  if (extras.scale.large > 0) {
+    const label = `${extras.scale.large.toLocaleString('en')} vs ${extras.scale.small.toLocaleString('en')} users and sessions`;
+    for (const percentile of ['p50', 'p99']) {
+      const samples = perRound(get(`scale large ${percentile}`), get(`scale small ${percentile}`));
+      const value = median(samples);
+      figures.push({
+        name: `scale: check ${percentile}, ${label}`,
+        value: `${median(get(`scale large ${percentile}`)).toFixed(2)} ms`,
+        limit: `${median(get(`scale small ${percentile}`)).toFixed(2)} ms`,
+        samples,
+        median: value,
+        target: '≤ 1.25',
+        isMet: value <= 1.25,
+      });
+    }
+  }
+  absolute('RSS idle', [extras.idleRss], 'MB', '< 100 MB', (value) => value < 100);
+  absolute('RSS after the storm', [extras.stormRss], 'MB', '< 150 MB', (value) => value < 150);
+  absolute('start to first 200 on /ready', get('ready ms'), 'ms', '< 1000 ms', (value) => value < 1000);
+  return figures;
+}
+
+/** A Markdown table of the figures: value, limit, ratio as median (min–max), target, met. */
+export function formatTable(figures: readonly Figure[]): string {
+  const lines = ['| figure | Sesame | limit | ratio, median (min–max) | target | met |', '|---|---|---|---|---|---|'];
+  for (const figure of figures) {
+    const isRatio = figure.limit !== '–' && !figure.target.includes('ms') && !figure.target.includes('/s') && !figure.target.includes('MB');
+    const spread = `${Math.min(...figure.samples).toFixed(2)}–${Math.max(...figure.samples).toFixed(2)}`;
+    const ratio = isRatio ? `${figure.median.toFixed(2)} (${spread})` : '–';
+    const met = figure.isMet === null ? '' : figure.isMet ? 'yes' : '**no**';
+    lines.push(`| ${figure.name} | ${figure.value} | ${figure.limit} | ${ratio} | ${figure.target} | ${met} |`);
+  }
+  return lines.join('\n');
+}

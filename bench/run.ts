@@ -1,0 +1,254 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { load, type Measured } from './load.js';
+import { runCli, runReference, startReference, startSesame, type Listening } from './processes.js';
+import { formatTable, summarize, type Figure } from './report.js';
+import { seed } from './seed.js';
+
+/**
+ * `npm run bench`: Sesame against the limits of this machine, each figure measured beside its
+ * limit in the same run, in interleaved rounds, and reported as a ratio (median, min–max).
+ * Only 127.0.0.1 is loaded, every load is bounded in time, and the run stops by itself.
+ */
+const { values } = parseArgs({
+  options: {
+    database: { type: 'string' },
+    redis: { type: 'string' },
+    long: { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
+    results: { type: 'string' },
+  },
+});
+const mode = values.smoke ? 'smoke' : values.long ? 'long' : 'default';
+const { rounds, seconds, scaleLarge } = {
+  smoke: { rounds: 1, seconds: 0.5, scaleLarge: 10_000 },
+  default: { rounds: 3, seconds: 2, scaleLarge: 1_000_000 },
+  long: { rounds: 5, seconds: 5, scaleLarge: 1_000_000 },
+}[mode];
+const SCALE_SMALL = 1_000;
+const scratch = mkdtempSync(join(tmpdir(), 'sesame-bench-'));
+const database = values.database ?? `sqlite:${join(scratch, 'bench.db')}`;
+const engine = database.startsWith('sqlite:') ? 'sqlite' : database.startsWith('postgres') ? 'postgres' : 'mysql';
+const sesameEnv: Record<string, string> = values.redis === undefined ? {} : { SESAME_REDIS_URL: values.redis === '' ? 'redis://127.0.0.1:6379' : values.redis };
+
+const PASSWORD = 'bench password, long enough';
+const ACCOUNTS = 64;
+const form = { 'content-type': 'application/x-www-form-urlencoded' };
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function post(url: string, fields: Record<string, string>): Promise<{ status: number; json: Record<string, string>; cookie: string | null }> {
+  const response = await fetch(url, { method: 'POST', headers: form, body: new URLSearchParams(fields) });
+  const cookie = /session_id=([^;]+)/.exec(response.headers.get('set-cookie') ?? '')?.[1] ?? null;
+  return { status: response.status, json: (await response.json()) as Record<string, string>, cookie };
+}
+
+/** Registers the accounts the log-in loads rotate over, and returns a cookie, a token pair and refresh tokens. */
+async function prepare(url: string, refreshChains: number) {
+  for (let index = 0; index < ACCOUNTS; index += 2) {
+    await Promise.all([0, 1].map((offset) => post(`${url}/users`, { email: `account${index + offset}@bench.example`, password: PASSWORD })));
+  }
+  const login = await post(`${url}/sessions`, { email: 'account0@bench.example', password: PASSWORD });
+  const tokens = await post(`${url}/token`, { grant_type: 'password', username: 'account1@bench.example', password: PASSWORD });
+  const chains: string[] = [];
+  for (let index = 0; index < refreshChains; index += 1) {
+    chains.push((await post(`${url}/token`, { grant_type: 'password', username: `account${2 + (index % (ACCOUNTS - 2))}@bench.example`, password: PASSWORD })).json.refresh_token!);
+  }
+  return { cookie: login.cookie!, accessToken: tokens.json.access_token!, chains };
+}
+
+/**
+ * Log-in bodies that rotate over the accounts, so that no account sees concurrent checks (the
+ * attempt limits would hold back more than 5 at once on one account). Accounts 0 and 1 hold the
+ * cookie and the tokens the checks present; a cookie log-in to them would end that session.
+ */
+function rotatingLogins(fields: (email: string) => Record<string, string>) {
+  let next = 0;
+  return (request: Parameters<NonNullable<Parameters<typeof load>[0]['setupRequest']>>[0]) => {
+    next = (next + 1) % (ACCOUNTS - 2);
+    return { ...request, body: new URLSearchParams(fields(`account${next + 2}@bench.example`)).toString() };
+  };
+}
+
+const series = new Map<string, number[]>();
+const record = (name: string, value: number) => series.set(name, [...(series.get(name) ?? []), value]);
+const measured = (name: string, result: Measured) => {
+  if (result.failures > 0) log(`  ${name}: ${result.failures} answers were not 2xx or failed`);
+  record(`${name}/s`, result.perSecond);
+  record(`${name} p50`, result.p50);
+  record(`${name} p99`, result.p99);
+  return result;
+};
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  log(`bench (${mode}): ${rounds} round(s) of ${seconds} s per measurement on ${engine}${values.redis === undefined ? '' : ' with Redis'}`);
+  if (engine === 'sqlite') await runCli(['migrate', '--database', database]);
+  const sesame = await startSesame(database, sesameEnv);
+  const idleRss = sesame.rssMb();
+  const setup = await prepare(sesame.url, 16);
+  const bare = await startReference('bare');
+  const minimal = await startReference('minimal-profile', [database]);
+  const jwt = await startReference('jwt-verify', [sesame.url]);
+  const cookieHeaders = { cookie: `session_id=${setup.cookie}` };
+  const bearerHeaders = { authorization: `Bearer ${setup.accessToken}` };
+  let registered = 0;
+
+  for (let round = 0; round < rounds; round += 1) {
+    log(`round ${round + 1}/${rounds}`);
+    // Each figure beside its limit, the order alternating between rounds so that neither always goes first.
+    const pair = async (first: () => Promise<unknown>, second: () => Promise<unknown>) => {
+      if (round % 2 === 0) {
+        await first();
+        await second();
+      } else {
+        await second();
+        await first();
+      }
+    };
+    const check = (connections = 32) => load({ url: `${sesame.url}/profile`, connections, seconds, headers: cookieHeaders });
+    await pair(
+      async () => measured('bare route', await load({ url: `${bare.url}/`, connections: 32, seconds })),
+      async () => measured('cookie check', await check()),
+    );
+    await pair(
+      async () => measured('minimal profile', await load({ url: `${minimal.url}/profile`, connections: 32, seconds, headers: cookieHeaders })),
+      async () => measured('bearer check', await load({ url: `${sesame.url}/profile`, connections: 32, seconds, headers: bearerHeaders })),
+    );
+    await pair(
+      async () => measured('jose verify', await load({ url: `${jwt.url}/profile`, connections: 32, seconds, headers: bearerHeaders })),
+      async () =>
+        measured(
+          'introspect',
+          await load({ url: `${sesame.url}/introspect`, connections: 32, seconds, method: 'POST', headers: form, body: `token=${setup.accessToken}` }),
+        ),
+    );
+    for (const inFlight of [2, 4, 8]) {
+      const { perSecond } = await runReference<{ perSecond: number }>('argon2-rate', [String(inFlight), String(seconds)]);
+      record(`argon2id x${inFlight}/s`, perSecond);
+    }
+    measured(
+      'login /sessions',
+      await load({ url: `${sesame.url}/sessions`, connections: 16, seconds, method: 'POST', headers: form, setupRequest: rotatingLogins((email) => ({ email, password: PASSWORD })) }),
+    );
+    measured(
+      'login /token',
+      await load({
+        url: `${sesame.url}/token`,
+        connections: 16,
+        seconds,
+        method: 'POST',
+        headers: form,
+        setupRequest: rotatingLogins((username) => ({ grant_type: 'password', username, password: PASSWORD })),
+      }),
+    );
+    measured(
+      'registration',
+      await load({
+        url: `${sesame.url}/users`,
+        connections: 16,
+        seconds,
+        method: 'POST',
+        headers: form,
+        setupRequest: (request) => ({ ...request, body: `email=new${(registered += 1)}-${round}%40bench.example&password=${encodeURIComponent(PASSWORD)}` }),
+      }),
+    );
+    let chain = 0;
+    measured(
+      'refresh',
+      await load({
+        url: `${sesame.url}/token`,
+        connections: 16,
+        seconds,
+        method: 'POST',
+        headers: form,
+        // Each connection follows one session's chain: it presents the token the last answer gave it.
+        setupRequest: (request, context) => {
+          context.token ??= setup.chains[(chain += 1) % setup.chains.length];
+          return { ...request, body: `grant_type=refresh_token&refresh_token=${context.token as string}` };
+        },
+        onResponse: (status, body, context) => {
+          if (status === 200) context.token = (JSON.parse(body) as { refresh_token: string }).refresh_token;
+        },
+      }),
+    );
+    await pair(
+      async () => measured('checks alone', await check(64)),
+      async () => {
+        const [checks] = await Promise.all([
+          check(64),
+          load({ url: `${sesame.url}/sessions`, connections: 16, seconds, method: 'POST', headers: form, setupRequest: rotatingLogins((email) => ({ email, password: PASSWORD })) }),
+        ]);
+        measured('checks in a login storm', checks);
+      },
+    );
+  }
+  const stormRss = sesame.rssMb();
+  await Promise.all([bare.stop(), minimal.stop(), jwt.stop(), sesame.stop()]);
+
+  // Start to first 200 on /ready, on the database the run has filled.
+  for (let index = 0; index < 3; index += 1) {
+    const spawnedAt = performance.now();
+    const restarted = await startSesame(database, sesameEnv);
+    while ((await fetch(`${restarted.url}/ready`).catch(() => null))?.status !== 200) await new Promise((resolve) => setTimeout(resolve, 5));
+    record('ready ms', performance.now() - spawnedAt);
+    await restarted.stop();
+  }
+
+  // Scale: the same session check with a thousand and with a million users and sessions.
+  const scale = await scaleRuns();
+  const figures = summarize(series, { idleRss, stormRss, scale, engine });
+  const report = formatTable(figures);
+  process.stdout.write(`${report}\n`);
+  saveResults(figures, Date.now() - started);
+  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+async function scaleRuns(): Promise<{ small: number; large: number }> {
+  if (engine !== 'sqlite') {
+    log('scale: seeding is written for SQLite only here; skipped');
+    return { small: 0, large: 0 };
+  }
+  const sizes = { small: SCALE_SMALL, large: scaleLarge };
+  const servers: Record<string, { sesame: Listening; sample: string[] }> = {};
+  for (const [name, count] of Object.entries(sizes)) {
+    const path = `sqlite:${join(scratch, `scale-${count}.db`)}`;
+    await runCli(['migrate', '--database', path]);
+    const seededAt = Date.now();
+    const sample = await seed(path, count, Date.now());
+    log(`scale: seeded ${count} users and sessions in ${((Date.now() - seededAt) / 1000).toFixed(1)} s`);
+    servers[name] = { sesame: await startSesame(path, sesameEnv), sample };
+  }
+  for (let round = 0; round < rounds; round += 1) {
+    const order = round % 2 === 0 ? ['small', 'large'] : ['large', 'small'];
+    for (const name of order) {
+      const { sesame, sample } = servers[name]!;
+      let next = 0;
+      const result = await load({
+        url: `${sesame.url}/profile`,
+        connections: 32,
+        seconds,
+        setupRequest: (request) => ({ ...request, headers: { cookie: `session_id=${sample[(next += 1) % sample.length]}` } }),
+      });
+      measured(`scale ${name}`, result);
+    }
+  }
+  await Promise.all(Object.values(servers).map(({ sesame }) => sesame.stop()));
+  return sizes;
+}
+
+function saveResults(figures: Figure[], durationMs: number): void {
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  const date = new Date().toISOString();
+  const folder = values.results ?? fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(folder, { recursive: true });
+  const file = join(folder, `${date.slice(0, 19).replaceAll(':', '-')}-${mode}-${engine}-${commit}.json`);
+  const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform} ${process.arch}` };
+  writeFileSync(file, `${JSON.stringify({ date, commit, mode, engine, redis: values.redis !== undefined, machine, rounds, seconds, durationMs, figures }, null, 2)}\n`);
+  log(`results written to ${file}`);
+}
+
+await main();

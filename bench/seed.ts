@@ -1,0 +1,83 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { hash, type Algorithm } from '@node-rs/argon2';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+
+const BATCH = 5_000;
+const SAMPLE = 1_000;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const id = () => randomBytes(16).toString('base64url');
+
+/**
+ * Fills a migrated database with `count` users and one cookie session each, by batched
+ * inserts straight into Sesame's tables (one insert per batch, not one request per user). Every
+ * user shares one cheap argon2id hash (64 KiB, 1 iteration): the scale figures are about
+ * lookups, not hashing. Returns the session tokens of a sample of the sessions, spread over
+ * the whole table, for the load to present.
+ */
+export async function seed(database: string, count: number, nowMs: number): Promise<string[]> {
+  const passwordHash = await hash('bench password', { algorithm: 2 as Algorithm, memoryCost: 64, timeCost: 1, parallelism: 1 });
+  const every = Math.max(1, Math.floor(count / SAMPLE));
+  const sample: string[] = [];
+  const rows = function* () {
+    for (let index = 0; index < count; index += 1) {
+      const userId = id();
+      const email = `user${index}@bench.example`;
+      const token = randomBytes(32).toString('base64url');
+      if (index % every === 0 && sample.length < SAMPLE) sample.push(token);
+      yield {
+        user: [userId, email, email, passwordHash, 'none', 0, null, nowMs, nowMs],
+        session: [id(), userId, 'cookie', sha256(token), null, 0, null, nowMs, nowMs, nowMs + 30 * 86_400_000],
+      };
+    }
+  };
+  if (database.startsWith('sqlite:')) {
+    const db = new Database(database.slice('sqlite:'.length));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = OFF');
+    const user = db.prepare('insert into users values (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const session = db.prepare('insert into sessions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    let batch: Array<{ user: unknown[]; session: unknown[] }> = [];
+    const flush = db.transaction((items: typeof batch) => {
+      for (const item of items) user.run(...item.user);
+      for (const item of items) session.run(...item.session);
+    });
+    for (const row of rows()) {
+      batch.push(row);
+      if (batch.length === BATCH) {
+        flush(batch);
+        batch = [];
+      }
+    }
+    flush(batch);
+    db.close();
+    return sample;
+  }
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  let batch: Array<{ user: unknown[]; session: unknown[] }> = [];
+  const insert = async (table: string, items: unknown[][]) => {
+    const width = items[0]!.length;
+    const values = items.map((_, row) => `(${Array.from({ length: width }, (__, column) => `$${row * width + column + 1}`).join(', ')})`);
+    await client.query(`insert into ${table} values ${values.join(', ')}`, items.flat());
+  };
+  const flush = async () => {
+    if (batch.length === 0) return;
+    // PostgreSQL takes at most 65,535 parameters per statement.
+    for (let start = 0; start < batch.length; start += 5_000) {
+      const part = batch.slice(start, start + 5_000);
+      await insert('users', part.map((item) => item.user));
+      await insert('sessions', part.map((item) => item.session));
+    }
+    batch = [];
+  };
+  for (const row of rows()) {
+    batch.push(row);
+    if (batch.length === BATCH) await flush();
+  }
+  await flush();
+  await client.query('analyze');
+  await client.end();
+  return sample;
+}

@@ -1,0 +1,46 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The benchmark's smoke run: one short round of every scenario, asserting only that it
+ * completes and reports every figure (the figures themselves are `npm run bench`'s business).
+ */
+describe('npm run bench --smoke', () => {
+  it('runs every scenario once and reports every figure, in the table and as JSON', async () => {
+    const results = mkdtempSync(join(tmpdir(), 'sesame-bench-results-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--smoke', '--results', results], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code, stderr).toBe(0);
+    const figures = [
+      'cookie check (GET /profile)',
+      'cookie check vs the same one query',
+      'Bearer check (GET /profile)',
+      'Bearer check vs a bare jose verify',
+      'POST /introspect',
+      'login, POST /sessions',
+      'login, POST /token',
+      'registration, POST /users',
+      'refresh, POST /token',
+      'storm: check p99 under 16 log-in connections',
+      'scale: check p50, 10,000 vs 1,000 users and sessions',
+      'scale: check p99, 10,000 vs 1,000 users and sessions',
+      'RSS idle',
+      'RSS after the storm',
+      'start to first 200 on /ready',
+    ];
+    for (const figure of figures) expect(stdout).toContain(`| ${figure} |`);
+    const [file] = readdirSync(results);
+    const saved = JSON.parse(readFileSync(join(results, file!), 'utf8')) as { figures: Array<{ name: string }>; machine: { cores: number } };
+    expect(saved.figures.map((figure) => figure.name)).toEqual(figures);
+    expect(saved.machine.cores).toBeGreaterThan(0);
+    // Every load answered: a figure made of refusals would measure nothing.
+    expect(stderr).not.toMatch(/answers were not 2xx/);
+  }, 120_000);
+});
