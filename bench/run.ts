@@ -165,13 +165,15 @@ async function main(): Promise<void> {
         seconds,
         method: 'POST',
         headers: form,
-        // Each connection follows one session's chain: it presents the token the last answer gave it.
+        // Each connection follows one session's chain: it presents the token the last answer gave
+        // it, and leaves the newest for the next round (an older one would be a reuse, which ends
+        // the session).
         setupRequest: (request, context) => {
-          context.token ??= setup.chains[(chain += 1) % setup.chains.length];
-          return { ...request, body: `grant_type=refresh_token&refresh_token=${context.token as string}` };
+          context.slot ??= (chain += 1) % setup.chains.length;
+          return { ...request, body: `grant_type=refresh_token&refresh_token=${setup.chains[context.slot as number]}` };
         },
         onResponse: (status, body, context) => {
-          if (status === 200) context.token = (JSON.parse(body) as { refresh_token: string }).refresh_token;
+          if (status === 200) setup.chains[context.slot as number] = (JSON.parse(body) as { refresh_token: string }).refresh_token;
         },
       }),
     );
