@@ -46,18 +46,27 @@ async function post(url: string, fields: Record<string, string>): Promise<{ stat
   return { status: response.status, json: (await response.json()) as Record<string, string>, cookie };
 }
 
-/** Registers the accounts the log-in loads rotate over, and returns a cookie, a token pair and refresh tokens. */
-async function prepare(url: string, refreshChains: number) {
+/** Registers the accounts the log-in loads rotate over, and returns a cookie and an access token to present. */
+async function prepare(url: string) {
   for (let index = 0; index < ACCOUNTS; index += 2) {
     await Promise.all([0, 1].map((offset) => post(`${url}/users`, { email: `account${index + offset}@bench.example`, password: PASSWORD })));
   }
   const login = await post(`${url}/sessions`, { email: 'account0@bench.example', password: PASSWORD });
   const tokens = await post(`${url}/token`, { grant_type: 'password', username: 'account1@bench.example', password: PASSWORD });
+  return { cookie: login.cookie!, accessToken: tokens.json.access_token! };
+}
+
+/**
+ * Fresh refresh tokens, one session each. Every round starts new chains: the last answers of a
+ * round are cut off, so the chain would go on from a token the server has already rotated,
+ * which after the grace window is a reuse and ends the session.
+ */
+async function freshChains(url: string, count: number): Promise<string[]> {
   const chains: string[] = [];
-  for (let index = 0; index < refreshChains; index += 1) {
+  for (let index = 0; index < count; index += 1) {
     chains.push((await post(`${url}/token`, { grant_type: 'password', username: `account${2 + (index % (ACCOUNTS - 2))}@bench.example`, password: PASSWORD })).json.refresh_token!);
   }
-  return { cookie: login.cookie!, accessToken: tokens.json.access_token!, chains };
+  return chains;
 }
 
 /**
@@ -89,7 +98,7 @@ async function main(): Promise<void> {
   if (engine === 'sqlite') await runCli(['migrate', '--database', database]);
   const sesame = await startSesame(database, sesameEnv);
   const idleRss = sesame.rssMb();
-  const setup = await prepare(sesame.url, 16);
+  const setup = await prepare(sesame.url);
   const bare = await startReference('bare');
   const minimal = await startReference('minimal-profile', [database]);
   const jwt = await startReference('jwt-verify', [sesame.url]);
@@ -157,6 +166,7 @@ async function main(): Promise<void> {
       }),
     );
     let chain = 0;
+    const chains = await freshChains(sesame.url, 16);
     measured(
       'refresh',
       await load({
@@ -165,15 +175,13 @@ async function main(): Promise<void> {
         seconds,
         method: 'POST',
         headers: form,
-        // Each connection follows one session's chain: it presents the token the last answer gave
-        // it, and leaves the newest for the next round (an older one would be a reuse, which ends
-        // the session).
+        // Each connection follows one session's chain: it presents the token the last answer gave it.
         setupRequest: (request, context) => {
-          context.slot ??= (chain += 1) % setup.chains.length;
-          return { ...request, body: `grant_type=refresh_token&refresh_token=${setup.chains[context.slot as number]}` };
+          context.slot ??= (chain += 1) % chains.length;
+          return { ...request, body: `grant_type=refresh_token&refresh_token=${chains[context.slot as number]}` };
         },
         onResponse: (status, body, context) => {
-          if (status === 200) setup.chains[context.slot as number] = (JSON.parse(body) as { refresh_token: string }).refresh_token;
+          if (status === 200) chains[context.slot as number] = (JSON.parse(body) as { refresh_token: string }).refresh_token;
         },
       }),
     );
@@ -229,9 +237,10 @@ async function scaleRuns(): Promise<{ small: number; large: number }> {
     for (const name of order) {
       const { sesame, sample } = servers[name]!;
       let next = 0;
+      // 64 connections: autocannon counts latency in whole milliseconds, so a few of them would be too coarse to compare.
       const result = await load({
         url: `${sesame.url}/profile`,
-        connections: 32,
+        connections: 64,
         seconds,
         setupRequest: (request) => ({ ...request, headers: { cookie: `session_id=${sample[(next += 1) % sample.length]}` } }),
       });
