@@ -38,3 +38,31 @@ export async function load(options: LoadOptions): Promise<Measured> {
     failures: result.non2xx + result.errors + result.timeouts,
   };
 }
+
+/**
+ * Runs `connections` loops for `seconds`, each sending its next request only after the last
+ * answer was read: for chains where each request needs the previous answer (refresh tokens),
+ * which autocannon may prepare before it has handed over the answer. Counts 2xx answers.
+ */
+export async function loadSequential(options: {
+  readonly connections: number;
+  readonly seconds: number;
+  /** Sends one request for `slot`; resolves true for a 2xx answer. */
+  readonly send: (slot: number) => Promise<boolean>;
+}): Promise<Measured> {
+  const deadline = performance.now() + options.seconds * 1000;
+  const latencies: number[] = [];
+  let failures = 0;
+  await Promise.all(
+    Array.from({ length: options.connections }, async (_, slot) => {
+      while (performance.now() < deadline) {
+        const started = performance.now();
+        if (await options.send(slot)) latencies.push(performance.now() - started);
+        else failures += 1;
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  const at = (fraction: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * fraction))] ?? 0;
+  return { perSecond: latencies.length / options.seconds, p50: at(0.5), p99: at(0.99), failures };
+}

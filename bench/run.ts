@@ -4,7 +4,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { load, type Measured } from './load.js';
+import { load, loadSequential, type Measured } from './load.js';
 import { runCli, runReference, startReference, startSesame, type Listening } from './processes.js';
 import { formatTable, summarize, type Figure } from './report.js';
 import { seed } from './seed.js';
@@ -165,23 +165,18 @@ async function main(): Promise<void> {
         setupRequest: (request) => ({ ...request, body: `email=new${(registered += 1)}-${round}%40bench.example&password=${encodeURIComponent(PASSWORD)}` }),
       }),
     );
-    let chain = 0;
     const chains = await freshChains(sesame.url, 16);
     measured(
       'refresh',
-      await load({
-        url: `${sesame.url}/token`,
+      await loadSequential({
         connections: 16,
         seconds,
-        method: 'POST',
-        headers: form,
-        // Each connection follows one session's chain: it presents the token the last answer gave it.
-        setupRequest: (request, context) => {
-          context.slot ??= (chain += 1) % chains.length;
-          return { ...request, body: `grant_type=refresh_token&refresh_token=${chains[context.slot as number]}` };
-        },
-        onResponse: (status, body, context) => {
-          if (status === 200) chains[context.slot as number] = (JSON.parse(body) as { refresh_token: string }).refresh_token;
+        // Each loop follows one session's chain: it presents the token the last answer gave it.
+        send: async (slot) => {
+          const answer = await post(`${sesame.url}/token`, { grant_type: 'refresh_token', refresh_token: chains[slot]! });
+          if (answer.status !== 200) return false;
+          chains[slot] = answer.json.refresh_token!;
+          return true;
         },
       }),
     );
