@@ -33,7 +33,7 @@ const SCALE_SMALL = 1_000;
 const scratch = mkdtempSync(join(tmpdir(), 'sesame-bench-'));
 const database = values.database ?? `sqlite:${join(scratch, 'bench.db')}`;
 const engine = database.startsWith('sqlite:') ? 'sqlite' : database.startsWith('postgres') ? 'postgres' : 'mysql';
-const sesameEnv: Record<string, string> = values.redis === undefined ? {} : { SESAME_REDIS_URL: values.redis === '' ? 'redis://127.0.0.1:6379' : values.redis };
+const sesameEnv: Record<string, string> = values.redis === undefined ? {} : { SESAME_REDIS_URL: values.redis };
 
 const PASSWORD = 'bench password, long enough';
 const ACCOUNTS = 64;
