@@ -51,28 +51,3 @@ export interface AttemptCounters {
   /** The marks under `keys`, null where there is none (or it has expired). */
   readMarks(keys: readonly string[], nowMs: number): Promise<ReadonlyArray<number | null>>;
 }
-
-/** How long `record` still refuses another attempt under the attempt's rule (0: it allows one). */
-export function refusalMs(record: AttemptRecord | undefined, attempt: Attempt, nowMs: number): number {
-  if (!isLive(record, attempt, nowMs)) return 0;
-  const { rule } = attempt;
-  if (record.count >= rule.limit) return record.expiresAtMs - nowMs;
-  if (record.count < rule.freeAttempts) return 0;
-  const delayMs = Math.min(rule.baseDelayMs * 2 ** (record.count - rule.freeAttempts), rule.maxDelayMs);
-  return Math.max(0, record.lastMs + delayMs - nowMs);
-}
-
-/** The record after one more attempt at `nowMs`. */
-export function counted(record: AttemptRecord | undefined, attempt: Attempt, nowMs: number): AttemptRecord {
-  if (!isLive(record, attempt, nowMs)) return { count: 1, startMs: nowMs, lastMs: nowMs, expiresAtMs: nowMs + attempt.rule.ttlMs };
-  return {
-    count: record.count + 1,
-    startMs: record.startMs,
-    lastMs: nowMs,
-    expiresAtMs: attempt.rule.isSliding ? nowMs + attempt.rule.ttlMs : record.expiresAtMs,
-  };
-}
-
-function isLive(record: AttemptRecord | undefined, attempt: Attempt, nowMs: number): record is AttemptRecord {
-  return record !== undefined && record.count > 0 && record.expiresAtMs > nowMs && record.startMs > (attempt.voidBeforeMs ?? -1);
-}

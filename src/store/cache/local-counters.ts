@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { counted, refusalMs, type Attempt, type AttemptCounters, type AttemptRecord } from '../../core/attempt-counters.js';
+import type { Attempt, AttemptCounters, AttemptRecord } from '../../core/attempt-counters.js';
 
 type Entry = AttemptRecord | { readonly markMs: number; readonly expiresAtMs: number };
 
@@ -56,4 +56,30 @@ export class LocalAttemptCounters implements AttemptCounters {
     const entry = this.#entries.get(key);
     return entry !== undefined && 'count' in entry ? entry : undefined;
   }
+}
+
+// The rule semantics, as RedisCounters' script mirrors them.
+/** How long `record` still refuses another attempt under the attempt's rule (0: it allows one). */
+function refusalMs(record: AttemptRecord | undefined, attempt: Attempt, nowMs: number): number {
+  if (!isLive(record, attempt, nowMs)) return 0;
+  const { rule } = attempt;
+  if (record.count >= rule.limit) return record.expiresAtMs - nowMs;
+  if (record.count < rule.freeAttempts) return 0;
+  const delayMs = Math.min(rule.baseDelayMs * 2 ** (record.count - rule.freeAttempts), rule.maxDelayMs);
+  return Math.max(0, record.lastMs + delayMs - nowMs);
+}
+
+/** The record after one more attempt at `nowMs`. */
+function counted(record: AttemptRecord | undefined, attempt: Attempt, nowMs: number): AttemptRecord {
+  if (!isLive(record, attempt, nowMs)) return { count: 1, startMs: nowMs, lastMs: nowMs, expiresAtMs: nowMs + attempt.rule.ttlMs };
+  return {
+    count: record.count + 1,
+    startMs: record.startMs,
+    lastMs: nowMs,
+    expiresAtMs: attempt.rule.isSliding ? nowMs + attempt.rule.ttlMs : record.expiresAtMs,
+  };
+}
+
+function isLive(record: AttemptRecord | undefined, attempt: Attempt, nowMs: number): record is AttemptRecord {
+  return record !== undefined && record.count > 0 && record.expiresAtMs > nowMs && record.startMs > (attempt.voidBeforeMs ?? -1);
 }

@@ -8,7 +8,7 @@ import { runCommand } from './redis-connection.js';
 //
 // TAKE: KEYS are the attempts' keys; ARGV[1] is now, then seven values per key: limit, free
 // attempts, base delay, max delay, ttl, sliding (1/0), void-before. Returns {} when counted,
-// else each key's refusal in ms. It mirrors `refusalMs` and `counted` of the core.
+// else each key's refusal in ms. It mirrors `refusalMs` and `counted` of LocalAttemptCounters.
 const TAKE = `local now = tonumber(ARGV[1])
 local function live(i, key)
   local o = 1 + (i - 1) * 7
