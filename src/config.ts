@@ -2,11 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Type, type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
-import proxyAddr from 'proxy-addr';
 import type { HttpConfig } from './app.js';
 import type { AuthConfig } from './core/auth.js';
 import type { PasswordHashingConfig } from './core/passwords.js';
 import type { KeyRingConfig } from './core/signing-keys.js';
+import { compileProxyTrust } from './http/client-address.js';
 import type { CacheConfig, DatabaseConfig } from './store/open-store.js';
 
 /**
@@ -292,7 +292,7 @@ function listOf(text: string): string[] {
 function readHttpSettings(settings: Settings, problems: string[]): HttpConfig {
   const trustProxy = listOf(settings.SESAME_TRUST_PROXY);
   try {
-    proxyAddr.compile(trustProxy);
+    compileProxyTrust(trustProxy);
   } catch {
     problems.push('SESAME_TRUST_PROXY: must list IP addresses or CIDR ranges (or loopback, linklocal, uniquelocal), comma-separated');
   }
