@@ -118,6 +118,10 @@ async function main(): Promise<void> {
         await first();
       }
     };
+    // Log-ins at 16 connections, rotating over the accounts.
+    const logins = (path: string, fields: (email: string) => Record<string, string>) =>
+      load({ url: `${sesame.url}${path}`, connections: 16, seconds, method: 'POST', headers: form, setupRequest: rotatingLogins(fields) });
+    const cookieLogins = () => logins('/sessions', (email) => ({ email, password: PASSWORD }));
     const check = (connections = 32) => load({ url: `${sesame.url}/profile`, connections, seconds, headers: cookieHeaders });
     await pair(
       async () => measured('bare route', await load({ url: `${bare.url}/`, connections: 32, seconds })),
@@ -141,18 +145,11 @@ async function main(): Promise<void> {
     }
     measured(
       'login /sessions',
-      await load({ url: `${sesame.url}/sessions`, connections: 16, seconds, method: 'POST', headers: form, setupRequest: rotatingLogins((email) => ({ email, password: PASSWORD })) }),
+      await cookieLogins(),
     );
     measured(
       'login /token',
-      await load({
-        url: `${sesame.url}/token`,
-        connections: 16,
-        seconds,
-        method: 'POST',
-        headers: form,
-        setupRequest: rotatingLogins((username) => ({ grant_type: 'password', username, password: PASSWORD })),
-      }),
+      await logins('/token', (username) => ({ grant_type: 'password', username, password: PASSWORD })),
     );
     measured(
       'registration',
@@ -185,7 +182,7 @@ async function main(): Promise<void> {
       async () => {
         const [checks] = await Promise.all([
           check(64),
-          load({ url: `${sesame.url}/sessions`, connections: 16, seconds, method: 'POST', headers: form, setupRequest: rotatingLogins((email) => ({ email, password: PASSWORD })) }),
+          cookieLogins(),
         ]);
         measured('checks in a login storm', checks);
       },
