@@ -1,4 +1,5 @@
 import type { ColumnDataType, Dialect, Expression, Kysely } from 'kysely';
+import type { SessionWithEmail } from '../../core/store.js';
 
 /** A column type as Kysely's schema builder takes it. */
 export type ColumnType = ColumnDataType | Expression<unknown>;
@@ -36,6 +37,21 @@ export interface SqlDialect {
    * its connection comes back to the pool when the server answers or the socket dies.
    */
   readonly deadlineMs: number | null;
+  /**
+   * An in-process copy of the sessions read, for an engine that can tell when it went stale
+   * (SQLite); null where it cannot (a server shared with other machines).
+   */
+  readonly sessionReads: SessionReads | null;
+}
+
+/** Sessions kept in the process, served only while the database cannot have changed since they were read. */
+export interface SessionReads {
+  /** The present epoch, or null when nothing may be served or kept now. */
+  epoch(): number | null;
+  /** The session read under `key` in this epoch, if any. */
+  get(key: string, epoch: number): SessionWithEmail | undefined;
+  /** Keeps a session read after `epoch()` said `epoch`, unless that epoch has ended since. */
+  set(key: string, session: SessionWithEmail, epoch: number): void;
 }
 
 // Node's own network errors: the database cannot be reached.

@@ -50,6 +50,8 @@ export function openMysql(url: string, poolSize: number, timeoutMs: number): Sql
     hasRowLocks: true,
     upsert: 'on-duplicate-key',
     deadlineMs: timeoutMs,
+    // Other machines write to the same server unseen: every check reads the row.
+    sessionReads: null,
     classifyError(error) {
       const code = errorCode(error);
       if (code === 'ER_DUP_ENTRY') return 'conflict';

@@ -36,6 +36,8 @@ export function openPostgres(url: string, poolSize: number, timeoutMs: number): 
     hasRowLocks: true,
     upsert: 'on-conflict',
     deadlineMs: timeoutMs,
+    // Other machines write to the same server unseen: every check reads the row.
+    sessionReads: null,
     classifyError(error) {
       const code = errorCode(error);
       if (code === '23505') return 'conflict';

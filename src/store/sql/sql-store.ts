@@ -331,7 +331,13 @@ export class SqlStore implements Store {
     return this.#db.destroy();
   }
 
+  // The session check's one read: served from the engine's exact in-process copy when it has one.
   #findSession(column: 'sessions.id' | 'sessions.token_hash', value: string): Promise<SessionWithEmail | null> {
+    const reads = this.#dialect.sessionReads;
+    const key = `${column}:${value}`;
+    const epoch = reads?.epoch() ?? null;
+    const kept = epoch === null ? undefined : reads!.get(key, epoch);
+    if (kept) return Promise.resolve(kept);
     return this.#guard(async () => {
       const row = await this.#db
         .selectFrom('sessions')
@@ -340,7 +346,10 @@ export class SqlStore implements Store {
         .select('users.email')
         .where(column, '=', value)
         .executeTakeFirst();
-      return row ? { ...toSession(row), email: row.email } : null;
+      if (!row) return null;
+      const session = { ...toSession(row), email: row.email };
+      if (epoch !== null) reads!.set(key, session, epoch);
+      return session;
     });
   }
 

@@ -3,9 +3,13 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SqlDialect } from './dialects.js';
 import { CachingSqliteDialect } from './sqlite-driver.js';
+import { SqliteSessionReads } from './sqlite-reads.js';
 
 // Codes of the better-sqlite3 errors that mean "cannot serve now", not "the query is wrong".
 const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|NOMEM|PROTOCOL|CORRUPT|NOTADB)/;
+// Sessions kept in the process: about 300 bytes each, so 3 MB at most. A session checked
+// again within the moment between two writes is served from memory; the others are read.
+const SESSION_READS = 10_000;
 
 /**
  * The SQLite file at `path` (or `:memory:`), opened (created with its folder if needed) at the
@@ -14,6 +18,7 @@ const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|NOM
  * loses no answered write; readers never wait for the writer.
  */
 export function openSqlite(path: string): SqlDialect {
+  const sessionReads = new SqliteSessionReads(SESSION_READS);
   const open = () => {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const database = new Database(path);
@@ -22,10 +27,12 @@ export function openSqlite(path: string): SqlDialect {
     database.pragma('foreign_keys = ON');
     // Another process (`sesame gc`, `sesame migrate`) may hold the write lock for a moment.
     database.pragma('busy_timeout = 5000');
+    sessionReads.attach(database);
     return database;
   };
   return {
-    kysely: new CachingSqliteDialect(open),
+    kysely: new CachingSqliteDialect(open, () => sessionReads.wrote()),
+    sessionReads,
     // SQLite compares TEXT with the BINARY collation unless told otherwise: byte-exact already.
     columns: () => Promise.resolve({ key: () => 'text', text: 'text', time: 'integer', integer: 'integer' }),
     hasRowLocks: false,

@@ -21,16 +21,20 @@ const STATEMENT_CACHE_SIZE = 256;
 /** One better-sqlite3 connection with prepared statements kept for reuse. */
 class SqliteConnection implements DatabaseConnection {
   readonly #database: Database;
+  readonly #wrote: () => void;
   readonly #statements = new Map<string, Statement>();
 
-  constructor(database: Database) {
+  constructor(database: Database, wrote: () => void) {
     this.#database = database;
+    this.#wrote = wrote;
   }
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     try {
       const statement = this.#prepare(query.sql);
       if (statement.reader) return Promise.resolve({ rows: statement.all(query.parameters) as R[] });
+      // Before running it: even a statement that fails part-way may have changed something.
+      this.#wrote();
       const { changes } = statement.run(query.parameters);
       return Promise.resolve({ numAffectedRows: BigInt(changes), rows: [] });
     } catch (error) {
@@ -62,19 +66,21 @@ class SqliteConnection implements DatabaseConnection {
  */
 class SqliteDriver implements Driver {
   readonly #open: () => Database;
+  readonly #wrote: () => void;
   #database: Database | null = null;
   #connection: SqliteConnection | null = null;
   // SQLite has one connection; a transaction holds it from BEGIN to COMMIT, so others queue.
   #locked: Promise<void> = Promise.resolve();
   #release: () => void = () => undefined;
 
-  constructor(open: () => Database) {
+  constructor(open: () => Database, wrote: () => void) {
     this.#open = open;
+    this.#wrote = wrote;
   }
 
   async init(): Promise<void> {
     this.#database = this.#open();
-    this.#connection = new SqliteConnection(this.#database);
+    this.#connection = new SqliteConnection(this.#database, this.#wrote);
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -108,16 +114,21 @@ class SqliteDriver implements Driver {
   }
 }
 
-/** Kysely's SQLite dialect with the driver above; `open` runs when Kysely first needs the connection. */
+/**
+ * Kysely's SQLite dialect with the driver above; `open` runs when Kysely first needs the
+ * connection, and `wrote` before every statement that may write.
+ */
 export class CachingSqliteDialect implements Dialect {
   readonly #open: () => Database;
+  readonly #wrote: () => void;
 
-  constructor(open: () => Database) {
+  constructor(open: () => Database, wrote: () => void) {
     this.#open = open;
+    this.#wrote = wrote;
   }
 
   createDriver(): Driver {
-    return new SqliteDriver(this.#open);
+    return new SqliteDriver(this.#open, this.#wrote);
   }
 
   createQueryCompiler(): QueryCompiler {

@@ -1,0 +1,147 @@
+import Database from 'better-sqlite3';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDatabasePath } from '../../../test/support/test-config.js';
+import { generateId, generateSecret, hashSecret } from '../../core/secrets.js';
+import type { Session, SessionWithEmail, User } from '../../core/store.js';
+import { openStore, type EngineStore } from '../open-store.js';
+import { SqliteSessionReads } from './sqlite-reads.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+const plain = { passwordVersion: 0, endOtherCookieSessions: false, replacesTokenHash: null };
+
+function newUser(): User {
+  const email = `${generateId()}@x.io`;
+  const password = { hash: `$argon2id$v=19$m=64,t=1,p=1$${generateId()}`, normalization: 'none' as const };
+  return { id: generateId(), email, emailKey: email, password, passwordVersion: 0, claims: null, createdAt: new Date(T0), updatedAt: new Date(T0) };
+}
+
+function newSession(user: User): Session {
+  const start = new Date(T0);
+  return {
+    id: generateId(),
+    userId: user.id,
+    kind: 'cookie',
+    tokenHash: hashSecret(generateSecret()),
+    refreshHash: null,
+    refreshGeneration: 0,
+    refreshedAt: null,
+    createdAt: start,
+    lastSeenAt: start,
+    expiresAt: new Date(T0 + 3_600_000),
+  };
+}
+
+let path: string;
+// Two instances on one file, as two processes (or `sesame gc`) would be.
+let instance: EngineStore;
+let other: EngineStore;
+// A connection of its own that keeps nothing: the truth each answer is held to.
+let truth: Database.Database;
+
+beforeEach(async () => {
+  path = tempDatabasePath();
+  instance = await openStore({ engine: 'sqlite', path });
+  await instance.migrate();
+  other = await openStore({ engine: 'sqlite', path });
+  truth = new Database(path, { readonly: true });
+});
+afterEach(async () => {
+  truth.close();
+  await Promise.all([instance.close(), other.close()]);
+});
+
+function read(tokenHash: string): { id: string; last_seen_at: number; email: string } | null {
+  const row = truth
+    .prepare<[string], { id: string; last_seen_at: number; email: string }>(
+      'select sessions.id, sessions.last_seen_at, users.email from sessions join users on users.id = sessions.user_id where sessions.token_hash = ?',
+    )
+    .get(tokenHash);
+  return row ?? null;
+}
+
+const shape = (session: SessionWithEmail | null) => session && { id: session.id, last_seen_at: session.lastSeenAt.getTime(), email: session.email };
+
+describe('sessions kept in the process on SQLite', () => {
+  it('serves a session read again from memory while nothing was written', async () => {
+    const user = newUser();
+    const session = newSession(user);
+    await instance.insertUser(user);
+    await instance.insertSession(session, plain);
+    const first = await instance.findSessionByTokenHash(session.tokenHash!);
+    expect(first).toMatchObject({ id: session.id, email: user.email });
+    expect(await instance.findSessionByTokenHash(session.tokenHash!)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+  });
+
+  it('reads again after a write of its own, and after a commit by another connection', async () => {
+    const user = newUser();
+    const session = newSession(user);
+    await instance.insertUser(user);
+    await instance.insertSession(session, plain);
+    await instance.findSessionByTokenHash(session.tokenHash!);
+    await instance.touchSession(session.id, new Date(T0 + 60_000));
+    expect((await instance.findSessionByTokenHash(session.tokenHash!))?.lastSeenAt).toEqual(new Date(T0 + 60_000));
+    await other.touchSession(session.id, new Date(T0 + 120_000));
+    expect((await instance.findSessionByTokenHash(session.tokenHash!))?.lastSeenAt).toEqual(new Date(T0 + 120_000));
+    await other.deleteSession(session.id);
+    expect(await instance.findSessionByTokenHash(session.tokenHash!)).toBeNull();
+  });
+
+  it('answers every read as an uncached connection does, whichever instance wrote last', async () => {
+    const user = newUser();
+    await instance.insertUser(user);
+    const sessions = Array.from({ length: 4 }, () => newSession(user));
+    const step = fc.record({
+      by: fc.constantFrom('instance', 'other'),
+      what: fc.constantFrom('insert', 'touch', 'delete', 'read', 'read'),
+      session: fc.integer({ min: 0, max: sessions.length - 1 }),
+      seconds: fc.integer({ min: 1, max: 3_000 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 40 }), async (steps) => {
+        for (const { by, what, session: index, seconds } of steps) {
+          const store = by === 'instance' ? instance : other;
+          const session = sessions[index]!;
+          if (what === 'insert' && read(session.tokenHash!) === null) await store.insertSession(session, plain);
+          if (what === 'touch') await store.touchSession(session.id, new Date(T0 + seconds * 1000));
+          if (what === 'delete') await store.deleteSession(session.id);
+          // Every read goes through both instances, each held to the truth.
+          for (const reader of [instance, other]) expect(shape(await reader.findSessionByTokenHash(session.tokenHash!))).toEqual(read(session.tokenHash!));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('the epoch of sessions kept in the process', () => {
+  it('serves nothing while a transaction holds the connection, and starts a new epoch after it', () => {
+    const database = new Database(':memory:');
+    const reads = new SqliteSessionReads(10);
+    reads.attach(database);
+    const before = reads.epoch();
+    expect(before).not.toBeNull();
+    database.exec('begin immediate');
+    expect(reads.epoch()).toBeNull();
+    reads.wrote();
+    database.exec('commit');
+    expect(reads.epoch()).toBeGreaterThan(before!);
+    database.close();
+    expect(reads.epoch()).toBeNull();
+  });
+
+  it('keeps nothing read in an epoch that ended before it was kept', () => {
+    const database = new Database(':memory:');
+    const reads = new SqliteSessionReads(10);
+    reads.attach(database);
+    const epoch = reads.epoch()!;
+    reads.wrote();
+    const session = { ...newSession(newUser()), email: 'a@x.io' };
+    reads.set('key', session, epoch);
+    expect(reads.get('key', reads.epoch()!)).toBeUndefined();
+    reads.set('key', session, reads.epoch()!);
+    expect(reads.get('key', reads.epoch()!)).toBe(session);
+    database.close();
+  });
+});
