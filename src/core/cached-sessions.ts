@@ -7,13 +7,20 @@ import type { SessionRef, SessionWithEmail } from './store.js';
  * The session under `key`, from the cache or else from the store (and then cached). A cache
  * that cannot be reached is skipped: the store answers, and the cache is tried again next time.
  */
-export async function readSession(
-  { cache }: AuthDeps,
+export function readSession(
+  deps: AuthDeps,
   key: string,
   fromStore: () => Promise<SessionWithEmail | null>,
 ): Promise<SessionWithEmail | null> {
   // The hottest path: without a cache it is the store's one read and nothing else.
-  if (!cache.enabled) return fromStore();
+  return deps.cache.enabled ? readThrough(deps, key, fromStore) : fromStore();
+}
+
+async function readThrough(
+  { cache }: AuthDeps,
+  key: string,
+  fromStore: () => Promise<SessionWithEmail | null>,
+): Promise<SessionWithEmail | null> {
   const cached = await ignoringOutage(() => cache.get(key), null);
   if (cached === 'ended') return null;
   if (cached) return cached;
@@ -22,16 +29,23 @@ export async function readSession(
   return session;
 }
 
+const ENDED = Promise.resolve(false);
+const IN_USE = Promise.resolve(true);
+
 /**
  * True when the session is within its idle timeout and absolute lifetime now; records the
  * use, at most once a minute, so that a session in use does not go idle. Recording it is also
  * when a cached copy meets the store: a session the store no longer has has ended.
  */
-export async function isSessionInUse(deps: AuthDeps, session: SessionWithEmail): Promise<boolean> {
-  const { store, cache, clock, config } = deps;
-  const now = clock.now();
-  if (!isSessionLive(session, now, config)) return false;
-  if (!needsTouch(session, now)) return true;
+export function isSessionInUse(deps: AuthDeps, session: SessionWithEmail): Promise<boolean> {
+  const now = deps.clock.now();
+  if (!isSessionLive(session, now, deps.config)) return ENDED;
+  // Most checks: no write, and no async step of their own on the session check's hot path.
+  return needsTouch(session, now) ? touch(deps, session, now) : IN_USE;
+}
+
+async function touch(deps: AuthDeps, session: SessionWithEmail, now: Date): Promise<boolean> {
+  const { store, cache } = deps;
   const key = cacheKeyOf(session);
   if (!(await store.touchSession(session.id, now))) {
     await tryMarkEnded(deps, [key]);

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 // 32 random bytes in base64url, no padding. ASVS 7.2.3 and 11.5.1 ask for at least 128 bits.
 const SECRET_BYTES = 32;
@@ -27,5 +27,5 @@ export function isSecretShaped(value: string): boolean {
  * hash is enough because the secret has 256 bits of entropy; nothing is left to brute-force.
  */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return hash('sha256', secret, 'hex');
 }
