@@ -74,6 +74,29 @@ describe('buildApp', () => {
     expect(raw).toMatch(/\r\nretry-after: 1\r\n/i);
     expect(raw.endsWith('{"message":"shutting down, retry shortly"}')).toBe(true);
   });
+
+  it('asks the client to close a kept-alive connection whose answer was in flight when closing began', async () => {
+    h = await createAppHarness();
+    await h.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = h.app.server.address() as { port: number };
+    const socket = connect(port, '127.0.0.1');
+    let raw = '';
+    socket.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    const ended = new Promise((resolve) => socket.on('close', resolve));
+    // The request is routed when its head is in; its body comes only once the shutdown has begun.
+    const body = 'email=late%40x.io&password=pw';
+    const head = `POST /users HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n`;
+    await new Promise<void>((resolve) => socket.write(head, () => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const closing = h.app.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    socket.write(body);
+    // Kept alive, the connection would hold the close for Fastify's 72 s keep-alive timeout.
+    await Promise.all([ended, closing]);
+    expect(raw).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(raw).toMatch(/\r\nconnection: close\r\n/i);
+    expect(raw.endsWith('{"email":"late@x.io","message":"user created"}')).toBe(true);
+  });
 });
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };

@@ -1,3 +1,4 @@
+import { parse as parseCookies } from 'cookie';
 import type { FastifyRequest } from 'fastify';
 import type { Auth, Principal } from '../core/auth.js';
 import { AuthError } from '../core/errors.js';
@@ -17,7 +18,8 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /** The session token the request carries in the cookie named `cookieName`, or null. */
 export function readSessionToken(request: FastifyRequest, cookieName: string): string | null {
-  return request.cookies[cookieName] ?? null;
+  const header = request.headers.cookie;
+  return header === undefined ? null : (parseCookies(header)[cookieName] ?? null);
 }
 
 /**

@@ -102,7 +102,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (error instanceof RequestRefused) return sendError(reply, family, error, error.message);
     // A cache that cannot take a session's end fails the request: better than a stale "live".
     if (error instanceof StoreUnavailableError || error instanceof CacheUnavailableError) {
-      request.log.warn({ err: error.cause }, error instanceof StoreUnavailableError ? 'store unavailable' : 'cache unavailable');
+      request.log.warn({ reqId: request.id, err: error.cause }, error instanceof StoreUnavailableError ? 'store unavailable' : 'cache unavailable');
       void reply.header('retry-after', String(STORE_RETRY_AFTER_SECONDS));
       return sendError(reply, family, { status: 503, oauth: 'temporarily_unavailable' }, 'service unavailable, retry shortly');
     }
@@ -111,7 +111,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       return sendError(reply, family, { status, oauth: 'invalid_request' }, FRAMEWORK_MESSAGES[error.code] ?? 'malformed request');
     }
-    request.log.error({ err: error }, 'request failed');
+    request.log.error({ reqId: request.id, err: error }, 'request failed');
     return sendError(reply, family, { status: 500, oauth: 'server_error' }, 'internal error');
   });
 

@@ -14,7 +14,7 @@ export class RequestLog extends LogController {
     if (!VERBOSE_LEVELS.has(request.log.level)) return;
     // The path only: a query string is the client's to fill, and could carry anything.
     request.log.debug(
-      { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: reply.elapsedTime },
+      { reqId: request.id, method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: reply.elapsedTime },
       'request completed',
     );
   }

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { CookieSerializeOptions } from '@fastify/cookie';
+import { serialize as serializeCookie, type SerializeOptions } from 'cookie';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Auth } from '../../core/auth.js';
@@ -40,7 +40,7 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
   // A browser-session cookie, as the contract's Flask app set it: it ends when the browser does,
   // and the server-side idle timeout and absolute lifetime bound it in any case. Path=/ and no
   // Domain, as a __Host- name requires.
-  const cookieOptions = (from: ClientView): CookieSerializeOptions => ({
+  const cookieOptions = (from: ClientView): SerializeOptions => ({
     path: '/',
     httpOnly: true,
     sameSite: 'lax',
@@ -87,7 +87,7 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
       const { email, password } = request.body;
       const from = client(request);
       const { sessionToken } = await auth.logIn(email, password, readSessionToken(request, cookie.name), from);
-      void reply.setCookie(cookie.name, sessionToken, cookieOptions(from));
+      void reply.header('set-cookie', serializeCookie(cookie.name, sessionToken, cookieOptions(from)));
       return { email, message: 'logged in' };
     },
   );
@@ -108,7 +108,8 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
       if (request.credential === 'bearer') return reply.code(204).send();
       // The browser drops every cookie of this origin too (OWASP session cheat sheet).
       void reply.header('clear-site-data', '"cookies"');
-      return reply.clearCookie(cookie.name, cookieOptions(from)).redirect('/', 302);
+      const cleared = serializeCookie(cookie.name, '', { ...cookieOptions(from), expires: new Date(0), maxAge: 0 });
+      return reply.header('set-cookie', cleared).redirect('/', 302);
     },
   );
 
