@@ -1,7 +1,8 @@
 import { jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { Clock } from './clock.js';
 import { generateId } from './secrets.js';
-import { SIGNING_ALGORITHMS, type KeyRing } from './signing-keys.js';
+import { SIGNING_ALGORITHMS, type KeyRing, type SigningKey } from './signing-keys.js';
 import type { UserClaims } from './store.js';
 
 export interface AccessTokenConfig {
@@ -29,6 +30,10 @@ export interface AccessTokenClaims extends JWTPayload {
 }
 
 const TOKEN_TYPE = 'at+jwt';
+// Verified tokens kept in memory: 8 MB holds about ten thousand of them.
+const VERIFIED_TOKENS_BYTES = 8 * 1024 * 1024;
+// The claims object and the cache's own bookkeeping, beside the token's text.
+const VERIFIED_ENTRY_OVERHEAD_BYTES = 400;
 
 /**
  * Signs an access token (RFC 9068): header `alg`, `kid`, `typ: at+jwt`; claims `iss`, `aud`,
@@ -73,11 +78,22 @@ export async function verifyAccessToken(
   config: AccessTokenConfig,
   token: string,
 ): Promise<AccessTokenClaims | null> {
+  return (await verifySignedToken(keys, clock, config, token))?.claims ?? null;
+}
+
+/** `verifyAccessToken`, and the key that verified the token. */
+async function verifySignedToken(
+  keys: KeyRing,
+  clock: Clock,
+  config: AccessTokenConfig,
+  token: string,
+): Promise<{ claims: AccessTokenClaims; key: SigningKey } | null> {
+  let key: SigningKey | null = null;
   try {
     const { payload } = await jwtVerify(
       token,
       async (header) => {
-        const key = typeof header.kid === 'string' ? await keys.verificationKey(header.kid) : null;
+        key = typeof header.kid === 'string' ? await keys.verificationKey(header.kid) : null;
         if (!key || key.algorithm !== header.alg) throw new Error('not one of our keys');
         return key.publicKey;
       },
@@ -90,9 +106,42 @@ export async function verifyAccessToken(
         requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp'],
       },
     );
-    return isAccessTokenClaims(payload) ? payload : null;
+    return key && isAccessTokenClaims(payload) ? { claims: payload, key } : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * `verifyAccessToken` that remembers the tokens it has verified, by their exact text, so that
+ * a token presented again skips the signature check, which costs more than the rest of a
+ * Bearer check together. A remembered token still expires on time, and stops verifying once
+ * the key that verified it is no longer one that may (rotated out, or gone from the ring).
+ * Only tokens that verified are kept: a flood of forged ones costs the cache nothing.
+ */
+export function createAccessTokenVerifier(
+  keys: KeyRing,
+  clock: Clock,
+  config: AccessTokenConfig,
+): (token: string) => Promise<AccessTokenClaims | null> {
+  const verified = new LRUCache<string, { claims: AccessTokenClaims; key: SigningKey }>({
+    maxSize: VERIFIED_TOKENS_BYTES,
+    sizeCalculation: (_entry, token) => token.length + VERIFIED_ENTRY_OVERHEAD_BYTES,
+  });
+  return async (token) => {
+    const kept = verified.get(token);
+    if (kept && (await isStillValid(kept))) return kept.claims;
+    const fresh = await verifySignedToken(keys, clock, config, token);
+    if (fresh) verified.set(token, fresh);
+    else if (kept) verified.delete(token);
+    return fresh?.claims ?? null;
+  };
+
+  // The checks of the signature's verification that time or the key ring can change.
+  async function isStillValid({ claims, key }: { claims: AccessTokenClaims; key: SigningKey }): Promise<boolean> {
+    const now = Math.floor(clock.now().getTime() / 1000);
+    if (claims.exp <= now || (typeof claims.nbf === 'number' && claims.nbf > now)) return false;
+    return (await keys.verificationKey(key.kid)) === key;
   }
 }
 

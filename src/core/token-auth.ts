@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { RESERVED_CLAIMS, signAccessToken, verifyAccessToken, type AccessTokenClaims } from './access-tokens.js';
+import { createAccessTokenVerifier, RESERVED_CLAIMS, signAccessToken, type AccessTokenClaims } from './access-tokens.js';
 import type { Auth, CoreDeps, TokenPair } from './auth.js';
 import { endSession, isSessionInUse, readSession } from './cached-sessions.js';
 import { CacheUnavailableError, tokenCacheKey } from './cache.js';
@@ -29,6 +29,7 @@ const MAX_CLAIMS_BYTES = 4096;
 /** The use cases of the token API (DESIGN.md §3). */
 export function createTokenAuth(deps: CoreDeps): TokenUseCases {
   const { store, clock, keys, config, audit } = deps;
+  const verifyAccessToken = createAccessTokenVerifier(keys, clock, config);
   const invalidGrant = (reason = 'refresh token is invalid, expired or revoked') => new AuthError('invalid_grant', reason);
 
   async function issue(session: Session, email: string, claims: UserClaims | null, refreshSecret: string, fresh: boolean): Promise<TokenPair> {
@@ -131,7 +132,7 @@ export function createTokenAuth(deps: CoreDeps): TokenUseCases {
     },
 
     async validateAccessToken(accessToken) {
-      const claims = await verifyAccessToken(keys, clock, config, accessToken);
+      const claims = await verifyAccessToken(accessToken);
       const session = claims && (await sessionOfAccessToken(claims));
       return session ? { userId: session.userId, sessionId: session.id, email: session.email } : null;
     },
@@ -140,7 +141,7 @@ export function createTokenAuth(deps: CoreDeps): TokenUseCases {
       // Only the session's current refresh token ends it: a guessed one changes nothing.
       let session: Session | null = await sessionOfCurrentRefreshToken(token);
       if (!session) {
-        const claims = await verifyAccessToken(keys, clock, config, token);
+        const claims = await verifyAccessToken(token);
         if (!claims) return;
         session = await store.findSessionById(claims.sid);
         if (session?.userId !== claims.sub) return;
@@ -164,7 +165,7 @@ export function createTokenAuth(deps: CoreDeps): TokenUseCases {
           exp: Math.floor(session.expiresAt.getTime() / 1000),
         };
       }
-      const claims = await verifyAccessToken(keys, clock, config, token);
+      const claims = await verifyAccessToken(token);
       if (!claims || !(await sessionOfAccessToken(claims))) return { active: false };
       return { ...claims, active: true, token_type: 'access_token' };
     },

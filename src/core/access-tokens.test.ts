@@ -1,0 +1,68 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TestClock } from '../../test/support/test-clock.js';
+import { tempDatabasePath } from '../../test/support/test-config.js';
+import { openStore, type EngineStore } from '../store/open-store.js';
+import { createAccessTokenVerifier, signAccessToken, type AccessTokenConfig } from './access-tokens.js';
+import { openKeyRing, type KeyRing } from './signing-keys.js';
+
+const config: AccessTokenConfig = { issuer: 'https://auth.example.test', audience: 'api', accessTokenTtlSeconds: 900 };
+
+let store: EngineStore;
+let clock: TestClock;
+let keys: KeyRing;
+// The ring as the verifier sees it, with a switch that takes every key out of it.
+let keysWithdrawn: boolean;
+let verifierKeys: KeyRing;
+
+beforeEach(async () => {
+  store = await openStore({ engine: 'sqlite', path: tempDatabasePath() });
+  await store.migrate();
+  clock = new TestClock();
+  keys = await openKeyRing(store, clock, {
+    algorithm: 'EdDSA',
+    configuredSigningKeys: null,
+    configuredRefreshKey: null,
+    encryptionKey: null,
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+  });
+  keysWithdrawn = false;
+  verifierKeys = { ...keys, verificationKey: async (kid) => (keysWithdrawn ? null : keys.verificationKey(kid)) };
+});
+afterEach(async () => store.close());
+
+async function sign(): Promise<string> {
+  const claims = { userId: 'user-1', sessionId: 'session-1', email: 'a@x.io', fresh: true, custom: null, sessionEndsAt: new Date(clock.now().getTime() + 86_400_000) };
+  return (await signAccessToken(keys, clock, config, claims)).token;
+}
+
+describe('the access-token verifier', () => {
+  it('accepts a token again and again, and refuses it from the second its lifetime ends', async () => {
+    const verify = createAccessTokenVerifier(verifierKeys, clock, config);
+    const token = await sign();
+    expect(await verify(token)).toMatchObject({ sub: 'user-1', sid: 'session-1', email: 'a@x.io' });
+    clock.advanceSeconds(899);
+    expect(await verify(token)).toMatchObject({ sid: 'session-1' });
+    clock.advanceSeconds(1);
+    expect(await verify(token)).toBeNull();
+  });
+
+  it('refuses a token it has accepted once the key that signed it may no longer verify', async () => {
+    const verify = createAccessTokenVerifier(verifierKeys, clock, config);
+    const token = await sign();
+    expect(await verify(token)).not.toBeNull();
+    keysWithdrawn = true;
+    expect(await verify(token)).toBeNull();
+    keysWithdrawn = false;
+    expect(await verify(token)).not.toBeNull();
+  });
+
+  it('checks a token that differs from an accepted one by a character afresh, and refuses it', async () => {
+    const verify = createAccessTokenVerifier(verifierKeys, clock, config);
+    const token = await sign();
+    expect(await verify(token)).not.toBeNull();
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const flipped = `${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`;
+    expect(await verify(`${header}.${payload}.${flipped}`)).toBeNull();
+    expect(await verify(`${header}.${payload.slice(0, -1)}.${signature}`)).toBeNull();
+  });
+});
