@@ -15,4 +15,4 @@ COPY package.json ./
 ENV SESAME_HOST=0.0.0.0 SESAME_DATABASE_URL=sqlite:/data/sesame.db
 USER node
 EXPOSE 5000
-CMD ["node", "dist/main.js", "serve"]
+CMD ["node", "dist/sesame.cjs", "serve"]

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The built service, as `npm start` runs it. */
-export const MAIN_JS = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+export const MAIN_JS = fileURLToPath(new URL('../dist/sesame.cjs', import.meta.url));
 const REFERENCES = fileURLToPath(new URL('./references/', import.meta.url));
 
 /** A process under test that listens on 127.0.0.1. */

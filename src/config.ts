@@ -45,7 +45,9 @@ const Settings = Type.Object({
   SESAME_ARGON2_MEMORY_KIB: Type.Integer({ minimum: 8, maximum: 4_194_304, default: 19_456 }),
   SESAME_ARGON2_ITERATIONS: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
   SESAME_ARGON2_PARALLELISM: Type.Integer({ minimum: 1, maximum: 16, default: 1 }),
-  SESAME_HASH_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: availableParallelism() }),
+  // A hash per thread of libuv's pool (one per core, set by sesame.cjs), and one more waiting
+  // there, so that a thread that finishes starts the next hash without waiting for the event loop.
+  SESAME_HASH_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: availableParallelism() + 1 }),
   SESAME_HASH_QUEUE_LIMIT: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 128 }),
   SESAME_GC_INTERVAL_SECONDS: Type.Integer({ minimum: 0, maximum: 86_400, default: 900 }),
   SESAME_ISSUER: Type.String({ minLength: 1, default: 'sesame' }),

@@ -1,5 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -108,6 +108,18 @@ describe('the sesame command', () => {
     expect((await requests.get(`${server.url}/`)).statusCode).toBe(200);
     expect(await server.stop()).toBe(0);
     expect(server.output()).toContain('SESAME_PROT is not a setting of Sesame and is ignored');
+  });
+
+  it('gives libuv one thread per core for the hashes, unless UV_THREADPOOL_SIZE says otherwise', async () => {
+    const threadsOf = async (env: Record<string, string>) => {
+      const server = await startServer({ database: `sqlite:${tempDatabasePath()}`, env });
+      const threads = readdirSync(`/proc/${server.child.pid}/task`).length;
+      await server.stop();
+      return threads;
+    };
+    // Node's own threads vary by version; the pool's are the difference.
+    const byDefault = await threadsOf({});
+    expect((await threadsOf({ UV_THREADPOOL_SIZE: String(availableParallelism() + 3) })) - byDefault).toBe(3);
   });
 
   it('starts with npm start, forwarding options to serve', async () => {

@@ -10,7 +10,7 @@ export interface PasswordHashingConfig {
   readonly memoryKib: number;
   readonly iterations: number;
   readonly parallelism: number;
-  /** Hashes computed at once (each occupies a libuv worker thread). */
+  /** Hashes in flight: computed on libuv's threads, or waiting there for one. */
   readonly concurrency: number;
   /** Hashes waiting for a slot before `overloaded` is answered. */
   readonly queueLimit: number;

@@ -5,7 +5,7 @@ import { afterEach } from 'vitest';
 import { createTestDatabase, type Engine, type TestDatabase } from './databases.js';
 
 /** The built entry point: end-to-end tests run what `npm start` runs. */
-export const MAIN_JS = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+export const MAIN_JS = fileURLToPath(new URL('../../dist/sesame.cjs', import.meta.url));
 
 export interface ServerProcess {
   readonly url: string;
