@@ -52,10 +52,17 @@ function listening(child: ChildProcess, pattern: RegExp, name: string): Promise<
   });
 }
 
-/** Starts `sesame serve` from the built JS on a free port, with `env` on top of no SESAME_* setting. */
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+// `npm start`'s own command line (node, its flags, the script, serve), so that the service is
+// measured as it is run.
+const START = (JSON.parse(readFileSync(`${PROJECT_ROOT}package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
+if (START[0] !== 'node') throw new Error('npm start no longer runs node: update bench/processes.ts');
+
+/** Starts `sesame serve` from the built JS on a free port as `npm start` does, with `env` on top of no SESAME_* setting. */
 export function startSesame(database: string, env: Record<string, string> = {}): Promise<Listening> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SESAME_')));
-  const child = spawn(process.execPath, [MAIN_JS, 'serve', '--port', '0', '--database', database], {
+  const child = spawn(process.execPath, [...START.slice(1), '--port', '0', '--database', database], {
+    cwd: PROJECT_ROOT,
     env: { ...clean, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,5 +1,4 @@
 import { hash as argon2Hash, verify as argon2Verify, type Algorithm } from '@node-rs/argon2';
-import bcrypt from 'bcrypt';
 import { createBoundedQueue } from './bounded-queue.js';
 import { AuthError } from './errors.js';
 import { generateSecret } from './secrets.js';
@@ -82,6 +81,8 @@ export function createPasswordHasher(config: PasswordHashingConfig): PasswordHas
       if (BCRYPT_PREFIXES.some((prefix) => stored.hash.startsWith(prefix))) {
         // $2y$ (PHP's crypt_blowfish) is the same algorithm as $2b$; the binding knows only the latter.
         const hash = stored.hash.replace(/^\$2y\$/, '$2b$');
+        // Loaded at the first legacy hash: most deployments never have one, and it costs 2 MB.
+        const { default: bcrypt } = await import('bcrypt');
         return queue.run(() => bcrypt.compare(candidate, hash));
       }
       return false;
