@@ -1,9 +1,9 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database, RunResult, Statement } from 'better-sqlite3';
 import {
-  CompiledQuery,
   SqliteAdapter,
   SqliteIntrospector,
   SqliteQueryCompiler,
+  type CompiledQuery,
   type DatabaseConnection,
   type DatabaseIntrospector,
   type Dialect,
@@ -18,33 +18,138 @@ import {
 // the bound only guards against a query whose text varies (an IN list of varying length).
 const STATEMENT_CACHE_SIZE = 256;
 
-/** One better-sqlite3 connection with prepared statements kept for reuse. */
-class SqliteConnection implements DatabaseConnection {
+/**
+ * The one better-sqlite3 connection behind every Kysely connection, with group commit.
+ *
+ * With `synchronous=FULL` every commit waits for the disk, and on the event loop, since
+ * better-sqlite3 is synchronous: a commit per write bounded refreshes by the disk's flushes.
+ * So a write outside a transaction joins an open batch (one `BEGIN IMMEDIATE`), and the batch
+ * commits once, when the event loop has run what was ready (`setImmediate`). Each write is
+ * answered only once its batch is on disk, so nothing answered can be lost; writes that fail
+ * to commit fail together. Reads run at once and see the batch: what they return has been
+ * written, and is on its way to disk.
+ *
+ * A transaction commits on its own, as it did: it first commits the open batch, and while it
+ * runs the other connections' statements wait, so no one sees its writes before its commit.
+ */
+class SharedSqlite {
   readonly #database: Database;
   readonly #wrote: () => void;
   readonly #statements = new Map<string, Statement>();
+  // The connection inside a transaction, and those waiting for it to end.
+  #owner: SqliteConnection | null = null;
+  #waiting: Array<() => void> = [];
+  // The writes of the open batch, answered when it commits; null when no batch is open.
+  #batch: Array<{ resolve: () => void; reject: (error: Error) => void }> | null = null;
 
   constructor(database: Database, wrote: () => void) {
     this.#database = database;
     this.#wrote = wrote;
   }
 
-  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+  async execute<R>(connection: SqliteConnection, query: CompiledQuery): Promise<QueryResult<R>> {
+    // Checked again after every wait, with nothing awaited between the check and the statement.
+    while (this.#isHeldFrom(connection)) await this.#transactionEnd();
+    const statement = this.#prepare(query.sql);
+    if (statement.reader) return { rows: statement.all(query.parameters) as R[] };
+    // Before running it: even a statement that fails part-way may have changed something.
+    this.#wrote();
+    const { changes } = this.#owner === connection ? statement.run(query.parameters) : await this.#batched(statement, query.parameters);
+    return { numAffectedRows: BigInt(changes), rows: [] };
+  }
+
+  async begin(connection: SqliteConnection): Promise<void> {
+    while (this.#isHeldFrom(connection)) await this.#transactionEnd();
+    this.#commitBatch();
+    this.#wrote();
+    // IMMEDIATE takes the write lock at BEGIN: a deferred transaction that reads first and
+    // writes later fails with SQLITE_BUSY if another process (`sesame gc`) wrote in between.
+    this.#run('begin immediate');
+    this.#owner = connection;
+  }
+
+  commit(): void {
+    this.#wrote();
+    this.#run('commit');
+    this.#endTransaction();
+  }
+
+  rollback(): void {
+    this.#wrote();
     try {
-      const statement = this.#prepare(query.sql);
-      if (statement.reader) return Promise.resolve({ rows: statement.all(query.parameters) as R[] });
-      // Before running it: even a statement that fails part-way may have changed something.
-      this.#wrote();
-      const { changes } = statement.run(query.parameters);
-      return Promise.resolve({ numAffectedRows: BigInt(changes), rows: [] });
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      // A failed statement may have rolled the transaction back already.
+      if (this.#database.inTransaction) this.#run('rollback');
+    } finally {
+      this.#endTransaction();
     }
   }
 
-  // eslint-disable-next-line require-yield -- the store never streams; Kysely's interface asks for the method.
-  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
-    throw new Error('streaming queries is not supported');
+  close(): void {
+    this.#commitBatch();
+    this.#database.close();
+  }
+
+  /** True while a transaction other than `connection`'s holds the database. */
+  #isHeldFrom(connection: SqliteConnection): boolean {
+    return this.#owner !== null && this.#owner !== connection;
+  }
+
+  #transactionEnd(): Promise<void> {
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  #endTransaction(): void {
+    this.#owner = null;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const wake of waiting) wake();
+  }
+
+  #batched(statement: Statement, parameters: readonly unknown[]): Promise<RunResult> {
+    if (this.#batch === null) {
+      this.#run('begin immediate');
+      this.#batch = [];
+      setImmediate(() => this.#commitBatch());
+    }
+    const batch = this.#batch;
+    let result: RunResult;
+    try {
+      result = statement.run(parameters);
+    } catch (error) {
+      // A constraint failure undoes its statement only; worse ones end the whole transaction.
+      if (!this.#database.inTransaction) this.#failBatch(error);
+      return Promise.reject(asError(error));
+    }
+    return new Promise((resolve, reject) => batch.push({ resolve: () => resolve(result), reject }));
+  }
+
+  #commitBatch(): void {
+    const batch = this.#batch;
+    if (batch === null) return;
+    try {
+      this.#run('commit');
+    } catch (error) {
+      try {
+        if (this.#database.inTransaction) this.#run('rollback');
+      } finally {
+        this.#failBatch(error);
+      }
+      return;
+    }
+    this.#batch = null;
+    for (const write of batch) write.resolve();
+  }
+
+  #failBatch(error: unknown): void {
+    const batch = this.#batch ?? [];
+    this.#batch = null;
+    // What was read from the batch may be cached; it never reached the disk.
+    this.#wrote();
+    for (const write of batch) write.reject(asError(error));
+  }
+
+  #run(sql: string): void {
+    this.#prepare(sql).run();
   }
 
   #prepare(sql: string): Statement {
@@ -58,20 +163,33 @@ class SqliteConnection implements DatabaseConnection {
   }
 }
 
-/**
- * Kysely's SQLite driver, changed in two ways: statements are prepared once, not on every
- * query, and transactions begin IMMEDIATE. A deferred transaction that reads first and writes
- * later fails with SQLITE_BUSY when another process (`sesame gc`) wrote in between; taking the
- * write lock at BEGIN makes it wait for the busy timeout instead.
- */
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** What Kysely holds while it runs a query or a transaction: a turn at the shared connection. */
+class SqliteConnection implements DatabaseConnection {
+  readonly #shared: SharedSqlite;
+
+  constructor(shared: SharedSqlite) {
+    this.#shared = shared;
+  }
+
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    return this.#shared.execute<R>(this, query);
+  }
+
+  // eslint-disable-next-line require-yield -- the store never streams; Kysely's interface asks for the method.
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('streaming queries is not supported');
+  }
+}
+
+/** Kysely's SQLite driver, changed: statements prepared once, group commit, IMMEDIATE transactions. */
 class SqliteDriver implements Driver {
   readonly #open: () => Database;
   readonly #wrote: () => void;
-  #database: Database | null = null;
-  #connection: SqliteConnection | null = null;
-  // SQLite has one connection; a transaction holds it from BEGIN to COMMIT, so others queue.
-  #locked: Promise<void> = Promise.resolve();
-  #release: () => void = () => undefined;
+  #shared: SharedSqlite | null = null;
 
   constructor(open: () => Database, wrote: () => void) {
     this.#open = open;
@@ -79,38 +197,30 @@ class SqliteDriver implements Driver {
   }
 
   async init(): Promise<void> {
-    this.#database = this.#open();
-    this.#connection = new SqliteConnection(this.#database, this.#wrote);
+    this.#shared = new SharedSqlite(this.#open(), this.#wrote);
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    let release!: () => void;
-    const previous = this.#locked;
-    this.#locked = new Promise<void>((resolve) => (release = resolve));
-    await previous;
-    this.#release = release;
-    if (!this.#connection) throw new Error('the SQLite driver is not initialised');
-    return this.#connection;
+    if (!this.#shared) throw new Error('the SQLite driver is not initialised');
+    return new SqliteConnection(this.#shared);
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    await this.#shared!.begin(connection as SqliteConnection);
   }
 
-  async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('commit'));
+  async commitTransaction(): Promise<void> {
+    this.#shared!.commit();
   }
 
-  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback'));
+  async rollbackTransaction(): Promise<void> {
+    this.#shared!.rollback();
   }
 
-  async releaseConnection(): Promise<void> {
-    this.#release();
-  }
+  async releaseConnection(): Promise<void> {}
 
   async destroy(): Promise<void> {
-    this.#database?.close();
+    this.#shared?.close();
   }
 }
 

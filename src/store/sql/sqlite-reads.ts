@@ -37,13 +37,12 @@ export class SqliteSessionReads implements SessionReads {
   }
 
   /**
-   * The present epoch, or null when entries cannot be trusted now: before the database is
-   * open, once it is closed, and while a transaction holds the connection, whose writes so far
-   * the rows read back would include before they are committed.
+   * The present epoch, or null before the database is open and once it is closed. A write
+   * inside a transaction ends the epoch when it runs, as any other write does.
    */
   epoch(): number | null {
     const database = this.#database;
-    if (!database?.open || database.inTransaction) return null;
+    if (!database?.open) return null;
     const dataVersion = this.#dataVersion!.get()!;
     if (dataVersion !== this.#lastDataVersion) {
       this.#lastDataVersion = dataVersion;
