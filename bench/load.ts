@@ -66,3 +66,14 @@ export async function loadSequential(options: {
   const at = (fraction: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * fraction))] ?? 0;
   return { perSecond: latencies.length / options.seconds, p50: at(0.5), p99: at(0.99), failures };
 }
+
+/** One measurement from slices of one load: their mean rate, median p50, worst p99, all failures. */
+export function combineSlices(slices: readonly Measured[]): Measured {
+  const sorted = slices.map((slice) => slice.p50).sort((a, b) => a - b);
+  return {
+    perSecond: slices.reduce((sum, slice) => sum + slice.perSecond, 0) / slices.length,
+    p50: sorted[Math.floor(sorted.length / 2)] ?? 0,
+    p99: Math.max(...slices.map((slice) => slice.p99)),
+    failures: slices.reduce((sum, slice) => sum + slice.failures, 0),
+  };
+}

@@ -4,7 +4,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { load, loadSequential, type Measured } from './load.js';
+import { combineSlices, load, loadSequential, type Measured } from './load.js';
 import { runCli, runReference, startReference, startSesame, type Listening } from './processes.js';
 import { formatTable, summarize, type Figure } from './report.js';
 import { seed } from './seed.js';
@@ -30,6 +30,10 @@ const { rounds, seconds, scaleLarge } = {
   long: { rounds: 5, seconds: 5, scaleLarge: 1_000_000 },
 }[mode];
 const SCALE_SMALL = 1_000;
+// Throughputs beside their limits alternate in slices this long.
+const SLICE_SECONDS = 0.5;
+// How long each load runs once, unmeasured, before the first round.
+const WARM_UP_SECONDS = 0.5;
 const scratch = mkdtempSync(join(tmpdir(), 'sesame-bench-'));
 const database = values.database ?? `sqlite:${join(scratch, 'bench.db')}`;
 const engine = database.startsWith('sqlite:') ? 'sqlite' : database.startsWith('postgres') ? 'postgres' : 'mysql';
@@ -106,6 +110,20 @@ async function main(): Promise<void> {
   const bearerHeaders = { authorization: `Bearer ${setup.accessToken}` };
   let registered = 0;
 
+  type Load = (seconds: number) => Promise<Measured>;
+  const loads: Record<string, Load> = {
+    'bare route': (seconds) => load({ url: `${bare.url}/`, connections: 32, seconds }),
+    'cookie check': (seconds) => load({ url: `${sesame.url}/profile`, connections: 32, seconds, headers: cookieHeaders }),
+    'minimal profile': (seconds) => load({ url: `${minimal.url}/profile`, connections: 32, seconds, headers: cookieHeaders }),
+    'bearer check': (seconds) => load({ url: `${sesame.url}/profile`, connections: 32, seconds, headers: bearerHeaders }),
+    'jose verify': (seconds) => load({ url: `${jwt.url}/profile`, connections: 32, seconds, headers: bearerHeaders }),
+    introspect: (seconds) =>
+      load({ url: `${sesame.url}/introspect`, connections: 32, seconds, method: 'POST', headers: form, body: `token=${setup.accessToken}` }),
+  };
+  // A process's first load runs cold (the JIT has not compiled its hot path yet): none is measured.
+  log('warm-up');
+  for (const warmUp of Object.values(loads)) await warmUp(Math.min(seconds, WARM_UP_SECONDS));
+
   for (let round = 0; round < rounds; round += 1) {
     log(`round ${round + 1}/${rounds}`);
     // Each figure beside its limit, the order alternating between rounds so that neither always goes first.
@@ -118,27 +136,25 @@ async function main(): Promise<void> {
         await first();
       }
     };
+    // A throughput beside its limit in alternating slices (A B B A …), so that the machine's
+    // speed drifting within the round weighs on both alike.
+    const interleaved = async (first: string, second: string) => {
+      const slices = Math.max(1, Math.round(seconds / SLICE_SECONDS));
+      const results = new Map<string, Measured[]>([[first, []], [second, []]]);
+      const order = round % 2 === 0 ? [first, second] : [second, first];
+      for (let slice = 0; slice < slices; slice += 1) {
+        for (const name of slice % 2 === 0 ? order : [...order].reverse()) results.get(name)!.push(await loads[name]!(seconds / slices));
+      }
+      for (const [name, measurements] of results) measured(name, combineSlices(measurements));
+    };
     // Log-ins at 16 connections, rotating over the accounts.
     const logins = (path: string, fields: (email: string) => Record<string, string>) =>
       load({ url: `${sesame.url}${path}`, connections: 16, seconds, method: 'POST', headers: form, setupRequest: rotatingLogins(fields) });
     const cookieLogins = () => logins('/sessions', (email) => ({ email, password: PASSWORD }));
     const check = (connections = 32) => load({ url: `${sesame.url}/profile`, connections, seconds, headers: cookieHeaders });
-    await pair(
-      async () => measured('bare route', await load({ url: `${bare.url}/`, connections: 32, seconds })),
-      async () => measured('cookie check', await check()),
-    );
-    await pair(
-      async () => measured('minimal profile', await load({ url: `${minimal.url}/profile`, connections: 32, seconds, headers: cookieHeaders })),
-      async () => measured('bearer check', await load({ url: `${sesame.url}/profile`, connections: 32, seconds, headers: bearerHeaders })),
-    );
-    await pair(
-      async () => measured('jose verify', await load({ url: `${jwt.url}/profile`, connections: 32, seconds, headers: bearerHeaders })),
-      async () =>
-        measured(
-          'introspect',
-          await load({ url: `${sesame.url}/introspect`, connections: 32, seconds, method: 'POST', headers: form, body: `token=${setup.accessToken}` }),
-        ),
-    );
+    await interleaved('bare route', 'cookie check');
+    await interleaved('minimal profile', 'bearer check');
+    await interleaved('jose verify', 'introspect');
     for (const inFlight of [2, 4, 8]) {
       const { perSecond } = await runReference<{ perSecond: number }>('argon2-rate', [String(inFlight), String(seconds)]);
       record(`argon2id x${inFlight}/s`, perSecond);
