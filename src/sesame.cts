@@ -14,5 +14,5 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS on purpose, as said above.
 import os = require('node:os');
 
-process.env.UV_THREADPOOL_SIZE ??= String(os.availableParallelism());
+if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = String(os.availableParallelism());
 void import('./main.js');

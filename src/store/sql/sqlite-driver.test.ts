@@ -1,9 +1,11 @@
 import Database from 'better-sqlite3';
+import { Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDatabasePath } from '../../../test/support/test-config.js';
 import { generateId, generateSecret, hashSecret } from '../../core/secrets.js';
 import { StoreConflictError, type Session, type User } from '../../core/store.js';
 import { openStore, type EngineStore } from '../open-store.js';
+import { openSqlite } from './sqlite-dialect.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const plain = { passwordVersion: 0, endOtherCookieSessions: false, replacesTokenHash: null };
@@ -51,14 +53,31 @@ describe('group commit on SQLite', () => {
     await store.insertUser(user);
     const sessions = Array.from({ length: 5 }, () => newSession(user));
     for (const session of sessions) await store.insertSession(session, plain);
-    const seenWhenAnswered = sessions.map(async (session, index) => {
-      await store.touchSession(session.id, new Date(T0 + (index + 1) * 60_000));
-      return lastSeen(session.id);
-    });
-    // Written, and read back in this process, but not committed yet: the batch is still open.
-    expect((await store.findSessionById(sessions[0]!.id))?.lastSeenAt).toEqual(new Date(T0 + 60_000));
-    expect(sessions.map((session) => lastSeen(session.id))).toEqual(sessions.map(() => T0));
-    expect(await Promise.all(seenWhenAnswered)).toEqual(sessions.map((_, index) => T0 + (index + 1) * 60_000));
+    const onDiskAtEachAnswer: Array<Array<number | undefined>> = [];
+    await Promise.all(
+      sessions.map(async (session, index) => {
+        await store.touchSession(session.id, new Date(T0 + (index + 1) * 60_000));
+        onDiskAtEachAnswer.push(sessions.map(({ id }) => lastSeen(id)));
+      }),
+    );
+    // One commit for all five: the first answer already finds every one of them on disk.
+    const all = sessions.map((_, index) => T0 + (index + 1) * 60_000);
+    expect(onDiskAtEachAnswer).toEqual(sessions.map(() => all));
+  });
+
+  it('answers a read that comes while a batch is open from what is on disk once the batch ends', async () => {
+    const user = newUser();
+    await store.insertUser(user);
+    const session = newSession(user);
+    await store.insertSession(session, plain);
+    // Reads started a few steps after the write, some before it runs and some after it, uncommitted.
+    for (let step = 0; step < 30; step += 1) {
+      const write = store.touchSession(session.id, new Date(T0 + (step + 1) * 60_000));
+      for (let wait = 0; wait < step; wait += 1) await Promise.resolve();
+      const answered = await store.findSessionById(session.id);
+      expect(answered?.lastSeenAt.getTime()).toBe(lastSeen(session.id));
+      await write;
+    }
   });
 
   it('fails only the write that breaks a constraint; the others of its batch commit', async () => {
@@ -76,5 +95,25 @@ describe('group commit on SQLite', () => {
     expect(other.status).toBe('fulfilled');
     expect(lastSeen(session.id)).toBe(T0 + 60_000);
     expect(outside.prepare('select count(*) as n from users').get()).toEqual({ n: 2 });
+  });
+
+  it('treats a write that returns rows as a write: in the batch, answered once on disk', async () => {
+    const path = tempDatabasePath();
+    const db = new Kysely<{ t: { x: number } }>({ dialect: openSqlite(path).kysely });
+    await sql`create table t (x integer)`.execute(db);
+    const reader = new Database(path, { readonly: true });
+    const count = () => reader.prepare('select count(*) as n from t').get();
+    // A plain write opens the batch; the others return their rows, and join it.
+    const plain = db.insertInto('t').values({ x: 0 }).execute().then(count);
+    const answers = await Promise.all(
+      [1, 2, 3].map(async (x) => {
+        const rows = await db.insertInto('t').values({ x }).returning('x').execute();
+        return { rows, onDisk: count() };
+      }),
+    );
+    expect(await plain).toEqual({ n: 4 });
+    expect(answers).toEqual([1, 2, 3].map((x) => ({ rows: [{ x }], onDisk: { n: 4 } })));
+    reader.close();
+    await db.destroy();
   });
 });

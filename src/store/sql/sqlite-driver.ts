@@ -1,4 +1,4 @@
-import type { Database, RunResult, Statement } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import {
   SqliteAdapter,
   SqliteIntrospector,
@@ -26,11 +26,15 @@ const STATEMENT_CACHE_SIZE = 256;
  * So a write outside a transaction joins an open batch (one `BEGIN IMMEDIATE`), and the batch
  * commits once, when the event loop has run what was ready (`setImmediate`). Each write is
  * answered only once its batch is on disk, so nothing answered can be lost; writes that fail
- * to commit fail together. Reads run at once and see the batch: what they return has been
- * written, and is on its way to disk.
+ * to commit fail together. A read that comes while a batch is open runs right after the
+ * batch's commit (or its rollback): nothing is ever answered from a write that is not on disk.
  *
  * A transaction commits on its own, as it did: it first commits the open batch, and while it
  * runs the other connections' statements wait, so no one sees its writes before its commit.
+ *
+ * One process holds one store per file: a second one in the same process would wait for the
+ * first one's batch in SQLite's busy handler, which sleeps on the very event loop that batch
+ * needs to commit.
  */
 class SharedSqlite {
   readonly #database: Database;
@@ -41,6 +45,8 @@ class SharedSqlite {
   #waiting: Array<() => void> = [];
   // The writes of the open batch, answered when it commits; null when no batch is open.
   #batch: Array<{ resolve: () => void; reject: (error: Error) => void }> | null = null;
+  // Reads that came while the batch was open, run once it has ended.
+  #readsAfterBatch: Array<() => void> = [];
 
   constructor(database: Database, wrote: () => void) {
     this.#database = database;
@@ -51,11 +57,23 @@ class SharedSqlite {
     // Checked again after every wait, with nothing awaited between the check and the statement.
     while (this.#isHeldFrom(connection)) await this.#transactionEnd();
     const statement = this.#prepare(query.sql);
-    if (statement.reader) return { rows: statement.all(query.parameters) as R[] };
+    if (statement.readonly) {
+      if (this.#batch === null || this.#owner === connection) return { rows: statement.all(query.parameters) as R[] };
+      return new Promise((resolve, reject) =>
+        this.#readsAfterBatch.push(() => {
+          try {
+            resolve({ rows: statement.all(query.parameters) as R[] });
+          } catch (error) {
+            reject(asError(error));
+          }
+        }),
+      );
+    }
     // Before running it: even a statement that fails part-way may have changed something.
     this.#wrote();
-    const { changes } = this.#owner === connection ? statement.run(query.parameters) : await this.#batched(statement, query.parameters);
-    return { numAffectedRows: BigInt(changes), rows: [] };
+    const run = () => (statement.reader ? { rows: statement.all(query.parameters) as R[], changes: 0 } : { rows: [], changes: statement.run(query.parameters).changes });
+    const { rows, changes } = this.#owner === connection ? run() : await this.#batched(run);
+    return { numAffectedRows: BigInt(changes), rows };
   }
 
   async begin(connection: SqliteConnection): Promise<void> {
@@ -105,16 +123,16 @@ class SharedSqlite {
     for (const wake of waiting) wake();
   }
 
-  #batched(statement: Statement, parameters: readonly unknown[]): Promise<RunResult> {
+  #batched<T>(run: () => T): Promise<T> {
     if (this.#batch === null) {
       this.#run('begin immediate');
       this.#batch = [];
       setImmediate(() => this.#commitBatch());
     }
     const batch = this.#batch;
-    let result: RunResult;
+    let result: T;
     try {
-      result = statement.run(parameters);
+      result = run();
     } catch (error) {
       // A constraint failure undoes its statement only; worse ones end the whole transaction.
       if (!this.#database.inTransaction) this.#failBatch(error);
@@ -131,21 +149,30 @@ class SharedSqlite {
     } catch (error) {
       try {
         if (this.#database.inTransaction) this.#run('rollback');
-      } finally {
-        this.#failBatch(error);
+      } catch {
+        // Nothing more to undo: the batch's writes fail below either way.
       }
+      this.#failBatch(error);
       return;
     }
     this.#batch = null;
+    this.#runReadsAfterBatch();
     for (const write of batch) write.resolve();
   }
 
   #failBatch(error: unknown): void {
     const batch = this.#batch ?? [];
     this.#batch = null;
-    // What was read from the batch may be cached; it never reached the disk.
     this.#wrote();
+    this.#runReadsAfterBatch();
     for (const write of batch) write.reject(asError(error));
+  }
+
+  // Right after the batch ended, before anything else can open the next one.
+  #runReadsAfterBatch(): void {
+    const reads = this.#readsAfterBatch;
+    this.#readsAfterBatch = [];
+    for (const read of reads) read();
   }
 
   #run(sql: string): void {

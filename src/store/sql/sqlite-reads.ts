@@ -43,7 +43,14 @@ export class SqliteSessionReads implements SessionReads {
   epoch(): number | null {
     const database = this.#database;
     if (!database?.open) return null;
-    const dataVersion = this.#dataVersion!.get()!;
+    let dataVersion: number;
+    try {
+      dataVersion = this.#dataVersion!.get()!;
+    } catch {
+      // The database cannot say (busy, failing): nothing is served, and the read that
+      // follows meets the same error where it is classified.
+      return null;
+    }
     if (dataVersion !== this.#lastDataVersion) {
       this.#lastDataVersion = dataVersion;
       this.#epoch += 1;
