@@ -76,8 +76,11 @@ export function startReference(name: string, args: string[] = []): Promise<Liste
 }
 
 /** Runs a reference process to completion and parses the JSON line it prints last. */
-export function runReference<T>(name: string, args: string[]): Promise<T> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `${REFERENCES}${name}.ts`, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function runReference<T>(name: string, args: string[], env: Record<string, string> = {}): Promise<T> {
+  const child = spawn(process.execPath, ['--import', 'tsx', `${REFERENCES}${name}.ts`, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return new Promise((resolve, reject) => {

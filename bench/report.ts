@@ -25,7 +25,8 @@ export function summarize(
   extras: { idleRss: number; stormRss: number; scale: { small: number; large: number }; engine: string },
 ): Figure[] {
   const get = (name: string) => series.get(name) ?? [];
-  const bestHash = get('argon2id x2/s').map((_, round) => Math.max(get('argon2id x2/s')[round]!, get('argon2id x4/s')[round]!, get('argon2id x8/s')[round]!));
+  const hashRates = [...series.keys()].filter((name) => name.startsWith('argon2id x')).map(get);
+  const bestHash = (hashRates[0] ?? []).map((_, round) => Math.max(...hashRates.map((rates) => rates[round] ?? 0)));
   const figures: Figure[] = [];
   const ratio = (name: string, of: string, limitName: string, limit: readonly number[], target: number | null) => {
     const samples = perRound(get(of), limit);
