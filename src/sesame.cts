@@ -1,18 +1,41 @@
 #!/usr/bin/env -S node --max-semi-space-size=4
 /**
- * The `sesame` command: sizes libuv's thread pool, where password hashes run, then starts the
- * program (main.ts). libuv creates the pool when it is first used, and loading an ES module
- * is a use, so this one file is CommonJS. One thread per core: with spare threads, hashes
- * wander between threads whose memory is cold, and log-ins ran at 0.77 of this machine's raw
- * hash rate instead of 0.85 (BENCHMARKS.md). Token signing shares the pool; it waits for a
- * hash at most.
+ * The `sesame` command: sets up libuv's thread pool, where password hashes run, then starts
+ * the program (main.ts). libuv creates the pool when it is first used, and loading an ES
+ * module is a use, so this one file is CommonJS.
  *
- * Node is run with a young generation of 4 MB semi-spaces (npm start, the Dockerfile, this
- * file's first line): left to itself, V8 grows it to 16 MB at start-up, and an idle service
- * keeps the 17 MB more for good. Session checks and log-ins ran as fast either way.
+ * - One thread per core: with spare threads, hashes wander between threads whose memory is
+ *   cold, and log-ins ran at 0.77 of this machine's raw hash rate instead of 0.85
+ *   (BENCHMARKS.md). Token signing shares the pool; it waits for a hash at most.
+ * - On Linux, the pool's threads run at a lower CPU priority (nice 10) than the event loop,
+ *   so that a log-in storm cannot starve session checks (DESIGN.md §1). Linux keeps a nice
+ *   value per thread, which a process may raise for its own threads: the pool's threads are
+ *   the ones that appear when it is created.
+ * - Node runs with a young generation of 4 MB semi-spaces (npm start, the Dockerfile, this
+ *   file's first line): left to itself, V8 grows it to 16 MB at start-up, and an idle service
+ *   keeps the 17 MB more for good. Session checks and log-ins ran as fast either way.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS on purpose, as said above.
 import os = require('node:os');
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- as above.
+import fs = require('node:fs');
+
+const HASH_THREAD_NICENESS = 10;
 
 if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = String(os.availableParallelism());
+
+if (process.platform === 'linux') {
+  const threads = () => new Set(fs.readdirSync('/proc/self/task'));
+  const before = threads();
+  // The first request for the pool creates all its threads before it returns.
+  fs.access('.', () => undefined);
+  for (const thread of threads()) {
+    if (before.has(thread)) continue;
+    try {
+      os.setPriority(Number(thread), HASH_THREAD_NICENESS);
+    } catch {
+      // A priority is a preference: without it, hashes and checks share the CPU evenly.
+    }
+  }
+}
 void import('./main.js');
