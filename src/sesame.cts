@@ -24,18 +24,18 @@ const HASH_THREAD_NICENESS = 10;
 
 if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = String(os.availableParallelism());
 
-if (process.platform === 'linux') {
+/** Lowers the priority of libuv's threads, creating them; a preference, so nothing here may stop the start. */
+function lowerHashThreads(): void {
   const threads = () => new Set(fs.readdirSync('/proc/self/task'));
-  const before = threads();
-  // The first request for the pool creates all its threads before it returns.
-  fs.access('.', () => undefined);
-  for (const thread of threads()) {
-    if (before.has(thread)) continue;
-    try {
-      os.setPriority(Number(thread), HASH_THREAD_NICENESS);
-    } catch {
-      // A priority is a preference: without it, hashes and checks share the CPU evenly.
-    }
+  try {
+    const before = threads();
+    // The first request for the pool creates all its threads before it returns.
+    fs.access('.', () => undefined);
+    for (const thread of threads()) if (!before.has(thread)) os.setPriority(Number(thread), HASH_THREAD_NICENESS);
+  } catch {
+    // No /proc, or a thread gone: hashes and checks then share the CPU evenly.
   }
 }
+
+if (process.platform === 'linux') lowerHashThreads();
 void import('./main.js');
