@@ -1,3 +1,4 @@
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestClock } from '../../test/support/test-clock.js';
 import { tempDatabasePath } from '../../test/support/test-config.js';
@@ -64,5 +65,29 @@ describe('the access-token verifier', () => {
     const flipped = `${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`;
     expect(await verify(`${header}.${payload}.${flipped}`)).toBeNull();
     expect(await verify(`${header}.${payload.slice(0, -1)}.${signature}`)).toBeNull();
+  });
+});
+
+describe('access-token signing', () => {
+  it.each(['EdDSA', 'ES256', 'RS256'] as const)('signs %s tokens that jose verifies with the published keys alone', async (algorithm) => {
+    const own = await openStore({ engine: 'sqlite', path: tempDatabasePath() });
+    await own.migrate();
+    const ring = await openKeyRing(own, clock, { algorithm, configuredSigningKeys: null, configuredRefreshKey: null, encryptionKey: null, accessTokenTtlSeconds: 900 });
+    const custom = { plan: 'pro', sub: 'someone-else', iss: 'https://evil.example' };
+    const claims = { userId: 'user-1', sessionId: 'session-1', email: 'a@x.io', fresh: false, custom, sessionEndsAt: new Date(clock.now().getTime() + 600_000) };
+    const { token, expiresInSeconds } = await signAccessToken(ring, clock, config, claims);
+    expect(decodeProtectedHeader(token)).toEqual({ alg: algorithm, kid: ring.signingKey().kid, typ: 'at+jwt' });
+    const { payload } = await jwtVerify(token, createLocalJWKSet(ring.jwks()), {
+      algorithms: [algorithm],
+      typ: 'at+jwt',
+      issuer: config.issuer,
+      audience: config.audience,
+      currentDate: clock.now(),
+    });
+    const now = Math.floor(clock.now().getTime() / 1000);
+    // Custom claims never replace a standard one; the session's end caps the lifetime.
+    expect(payload).toEqual({ plan: 'pro', sid: 'session-1', email: 'a@x.io', fresh: false, iss: config.issuer, aud: config.audience, sub: 'user-1', jti: expect.any(String) as string, iat: now, exp: now + 600 });
+    expect(expiresInSeconds).toBe(600);
+    await own.close();
   });
 });
