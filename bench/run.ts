@@ -246,20 +246,27 @@ async function scaleRuns(): Promise<{ small: number; large: number }> {
     log(`scale: seeded ${count} users and sessions in ${((Date.now() - seededAt) / 1000).toFixed(1)} s`);
     servers[name] = { sesame: await startSesame(path, sesameEnv), sample };
   }
+  const check = (name: string, slice: number) => {
+    const { sesame, sample } = servers[name]!;
+    let next = 0;
+    // 64 connections: autocannon counts latency in whole milliseconds, so a few of them would be too coarse to compare.
+    return load({
+      url: `${sesame.url}/profile`,
+      connections: 64,
+      seconds: slice,
+      setupRequest: (request) => ({ ...request, headers: { cookie: `session_id=${sample[(next += 1) % sample.length]}` } }),
+    });
+  };
   for (let round = 0; round < rounds; round += 1) {
+    // Alternating slices (A B B A), as for the throughputs: the host's drift weighs on both sizes.
+    const total = Math.min(seconds, SCALE_SECONDS);
+    const slices = Math.max(1, Math.round(total / SLICE_SECONDS));
     const order = round % 2 === 0 ? ['small', 'large'] : ['large', 'small'];
-    for (const name of order) {
-      const { sesame, sample } = servers[name]!;
-      let next = 0;
-      // 64 connections: autocannon counts latency in whole milliseconds, so a few of them would be too coarse to compare.
-      const result = await load({
-        url: `${sesame.url}/profile`,
-        connections: 64,
-        seconds: Math.min(seconds, SCALE_SECONDS),
-        setupRequest: (request) => ({ ...request, headers: { cookie: `session_id=${sample[(next += 1) % sample.length]}` } }),
-      });
-      measured(`scale ${name}`, result);
+    const results = new Map<string, Measured[]>(order.map((name) => [name, []]));
+    for (let slice = 0; slice < slices; slice += 1) {
+      for (const name of slice % 2 === 0 ? order : [...order].reverse()) results.get(name)!.push(await check(name, total / slices));
     }
+    for (const [name, measurements] of results) measured(`scale ${name}`, combineSlices(measurements));
   }
   await Promise.all(Object.values(servers).map(({ sesame }) => sesame.stop()));
   return sizes;
