@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env node
 /**
  * The `sesame` command: sets up libuv's thread pool, where password hashes run, then starts
  * the program (main.ts). libuv creates the pool when it is first used, and loading an ES
@@ -11,9 +11,10 @@
  *   so that a log-in storm cannot starve session checks (DESIGN.md §1). Linux keeps a nice
  *   value per thread, which a process may raise for its own threads: the pool's threads are
  *   the ones that appear when it is created.
- * - Node runs with a young generation of 4 MB semi-spaces (npm start, the Dockerfile, this
- *   file's first line): left to itself, V8 grows it to 16 MB at start-up, and an idle service
- *   keeps the 17 MB more for good. Session checks and log-ins ran as fast either way.
+ * - `npm start` and the Dockerfile run Node with a young generation of 4 MB semi-spaces:
+ *   left to itself, V8 grows it to 16 MB at start-up, and an idle service keeps the 17 MB
+ *   more for good. Session checks and log-ins ran as fast either way. (Not in this file's
+ *   first line: `env -S`, which it would need, is missing from some systems' env.)
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS on purpose, as said above.
 import os = require('node:os');
