@@ -94,23 +94,14 @@ function base64url(text: string): string {
 }
 
 /**
- * The claims of an access token Sesame signed and that has not expired, or null. Checked
+ * The claims of an access token Sesame signed and that has not expired, with the key that
+ * verified it, or null. Checked
  * before any claim is used (ASVS 9.1.1): the signature, with a key of ours picked by `kid`
  * (an embedded `jwk`, `jku` or `x5u` is never looked at), the algorithm that key is bound to
  * (so `none` and HMAC-with-our-public-key are refused), `typ: at+jwt` (a refresh token or an
  * ID token is not an access token), `iss`, `aud`, `exp` and `nbf`. Whether the session is
  * still live is the caller's to check.
  */
-export async function verifyAccessToken(
-  keys: KeyRing,
-  clock: Clock,
-  config: AccessTokenConfig,
-  token: string,
-): Promise<AccessTokenClaims | null> {
-  return (await verifySignedToken(keys, clock, config, token))?.claims ?? null;
-}
-
-/** `verifyAccessToken`, and the key that verified the token. */
 async function verifySignedToken(
   keys: KeyRing,
   clock: Clock,
@@ -142,9 +133,9 @@ async function verifySignedToken(
 }
 
 /**
- * `verifyAccessToken` that remembers the tokens it has verified, by their exact text, so that
- * a token presented again skips the signature check, which costs more than the rest of a
- * Bearer check together. A remembered token still expires on time, and stops verifying once
+ * Verifies access tokens (`verifySignedToken`) and remembers the ones that verified, by
+ * their exact text, so that a token presented again skips the signature check, which costs
+ * more than the rest of a Bearer check together. A remembered token still expires on time, and stops verifying once
  * the key that verified it is no longer one that may (rotated out, or gone from the ring).
  * Only tokens that verified are kept: a flood of forged ones costs the cache nothing.
  */
