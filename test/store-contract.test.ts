@@ -12,43 +12,12 @@ import {
 } from '../src/core/store.js';
 import { openStore, type EngineStore } from '../src/store/open-store.js';
 import { createTestDatabase, TEST_ENGINES, type TestDatabase } from './support/databases.js';
+import { at, newSession, newUser } from './support/rows.js';
 
 /**
  * The contract every engine's Store keeps, run against each test engine (support/databases.ts),
  * each test on a database of its own. Races run real concurrent calls against the real engine.
  */
-
-const T0 = Date.UTC(2026, 0, 1);
-const at = (seconds: number) => new Date(T0 + seconds * 1000);
-
-function newUser(email = `${generateId()}@x.io`): User {
-  return {
-    id: generateId(),
-    email,
-    emailKey: email.toLowerCase(),
-    password: { hash: `$argon2id$v=19$m=64,t=1,p=1$${generateId()}`, normalization: 'none' },
-    passwordVersion: 0,
-    claims: null,
-    createdAt: at(0),
-    updatedAt: at(0),
-  };
-}
-
-function newSession(user: User, kind: SessionKind = 'cookie', overrides: Partial<Session> = {}): Session {
-  return {
-    id: generateId(),
-    userId: user.id,
-    kind,
-    tokenHash: kind === 'cookie' ? hashSecret(generateSecret()) : null,
-    refreshHash: kind === 'token' ? hashSecret(generateSecret()) : null,
-    refreshGeneration: 0,
-    refreshedAt: null,
-    createdAt: at(0),
-    lastSeenAt: at(0),
-    expiresAt: at(3600),
-    ...overrides,
-  };
-}
 
 const plain = { endOtherCookieSessions: false, replacesTokenHash: null };
 const message = (seconds = 0): OutboxMessage => ({ id: generateId(), payload: `sealed:${generateId()}`, createdAt: at(seconds), attempts: 0, nextAttemptAt: at(seconds) });

@@ -1,36 +1,13 @@
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newSession, newUser, T0 } from '../../../test/support/rows.js';
 import { tempDatabasePath } from '../../../test/support/test-config.js';
-import { generateId, generateSecret, hashSecret } from '../../core/secrets.js';
-import type { Session, SessionWithEmail, User } from '../../core/store.js';
+import type { SessionWithEmail } from '../../core/store.js';
 import { openStore, type EngineStore } from '../open-store.js';
 import { SqliteSessionReads } from './sqlite-reads.js';
 
-const T0 = Date.UTC(2026, 0, 1);
 const plain = { passwordVersion: 0, endOtherCookieSessions: false, replacesTokenHash: null };
-
-function newUser(): User {
-  const email = `${generateId()}@x.io`;
-  const password = { hash: `$argon2id$v=19$m=64,t=1,p=1$${generateId()}`, normalization: 'none' as const };
-  return { id: generateId(), email, emailKey: email, password, passwordVersion: 0, claims: null, createdAt: new Date(T0), updatedAt: new Date(T0) };
-}
-
-function newSession(user: User): Session {
-  const start = new Date(T0);
-  return {
-    id: generateId(),
-    userId: user.id,
-    kind: 'cookie',
-    tokenHash: hashSecret(generateSecret()),
-    refreshHash: null,
-    refreshGeneration: 0,
-    refreshedAt: null,
-    createdAt: start,
-    lastSeenAt: start,
-    expiresAt: new Date(T0 + 3_600_000),
-  };
-}
 
 let path: string;
 // Two instances on one file, as two processes (or `sesame gc`) would be.
