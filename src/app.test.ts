@@ -55,49 +55,46 @@ describe('buildApp', () => {
   });
 
   it('answers a request that completes while it closes with a 503 in the message shape', async () => {
-    h = await createAppHarness();
-    await h.app.listen({ host: '127.0.0.1', port: 0 });
-    const { port } = h.app.server.address() as { port: number };
-    const socket = connect(port, '127.0.0.1');
-    let raw = '';
-    socket.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-    const ended = new Promise((resolve) => socket.on('close', resolve));
     // A slow client: half its headers are in when the shutdown begins.
-    await new Promise<void>((resolve) => socket.write('GET / HTTP/1.1\r\nHost: x\r\n', () => resolve()));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const closing = h.app.close();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    socket.write('\r\n');
-    await ended;
-    await closing;
+    const raw = await sendAcrossClose('GET / HTTP/1.1\r\nHost: x\r\n', '\r\n');
     expect(raw).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
     expect(raw).toMatch(/\r\nretry-after: 1\r\n/i);
     expect(raw.endsWith('{"message":"shutting down, retry shortly"}')).toBe(true);
   });
 
   it('asks the client to close a kept-alive connection whose answer was in flight when closing began', async () => {
-    h = await createAppHarness();
-    await h.app.listen({ host: '127.0.0.1', port: 0 });
-    const { port } = h.app.server.address() as { port: number };
-    const socket = connect(port, '127.0.0.1');
-    let raw = '';
-    socket.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-    const ended = new Promise((resolve) => socket.on('close', resolve));
     // The request is routed when its head is in; its body comes only once the shutdown has begun.
+    // Kept alive, the connection would hold the close for Fastify's 72 s keep-alive timeout.
     const body = 'email=late%40x.io&password=pw';
     const head = `POST /users HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n`;
-    await new Promise<void>((resolve) => socket.write(head, () => resolve()));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const closing = h.app.close();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    socket.write(body);
-    // Kept alive, the connection would hold the close for Fastify's 72 s keep-alive timeout.
-    await Promise.all([ended, closing]);
+    const raw = await sendAcrossClose(head, body);
     expect(raw).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(raw).toMatch(/\r\nconnection: close\r\n/i);
     expect(raw.endsWith('{"email":"late@x.io","message":"user created"}')).toBe(true);
   });
 });
+
+/**
+ * Sends `before` on a raw connection to a listening app, starts closing the app, sends
+ * `after`, and resolves with everything the server wrote once it has closed both the
+ * connection and itself.
+ */
+async function sendAcrossClose(before: string, after: string): Promise<string> {
+  h = await createAppHarness();
+  await h.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = h.app.server.address() as { port: number };
+  const socket = connect(port, '127.0.0.1');
+  let raw = '';
+  socket.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+  const ended = new Promise((resolve) => socket.on('close', resolve));
+  await new Promise<void>((resolve) => socket.write(before, () => resolve()));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const closing = h.app.close();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  socket.write(after);
+  await Promise.all([ended, closing]);
+  return raw;
+}
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
