@@ -77,3 +77,22 @@ export function combineSlices(slices: readonly Measured[]): Measured {
     failures: slices.reduce((sum, slice) => sum + slice.failures, 0),
   };
 }
+
+/**
+ * Runs two loads beside each other for `seconds` each, in alternating slices of about
+ * `sliceSeconds` (A B B A …), so that the machine's speed drifting meanwhile weighs on both
+ * alike. `first` starts. Returns each load's slices combined, in the order given.
+ */
+export async function alternating(
+  first: (seconds: number) => Promise<Measured>,
+  second: (seconds: number) => Promise<Measured>,
+  seconds: number,
+  sliceSeconds: number,
+): Promise<[Measured, Measured]> {
+  const slices = Math.max(1, Math.round(seconds / sliceSeconds));
+  const results: [Measured[], Measured[]] = [[], []];
+  for (let slice = 0; slice < slices; slice += 1) {
+    for (const side of slice % 2 === 0 ? [0, 1] : [1, 0]) results[side]!.push(await (side === 0 ? first : second)(seconds / slices));
+  }
+  return [combineSlices(results[0]), combineSlices(results[1])];
+}

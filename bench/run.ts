@@ -4,7 +4,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { combineSlices, load, loadSequential, type Measured } from './load.js';
+import { alternating, load, loadSequential, type Measured } from './load.js';
 import { runCli, runReference, startReference, startSesame, type Listening } from './processes.js';
 import { formatTable, summarize, type Figure } from './report.js';
 import { seed } from './seed.js';
@@ -143,13 +143,10 @@ async function main(): Promise<void> {
     // A throughput beside its limit in alternating slices (A B B A …), so that the machine's
     // speed drifting within the round weighs on both alike.
     const interleaved = async (first: string, second: string) => {
-      const slices = Math.max(1, Math.round(seconds / SLICE_SECONDS));
-      const results = new Map<string, Measured[]>([[first, []], [second, []]]);
-      const order = round % 2 === 0 ? [first, second] : [second, first];
-      for (let slice = 0; slice < slices; slice += 1) {
-        for (const name of slice % 2 === 0 ? order : [...order].reverse()) results.get(name)!.push(await loads[name]!(seconds / slices));
-      }
-      for (const [name, measurements] of results) measured(name, combineSlices(measurements));
+      const [a, b] = round % 2 === 0 ? [first, second] : [second, first];
+      const [resultA, resultB] = await alternating(loads[a]!, loads[b]!, seconds, SLICE_SECONDS);
+      measured(a, resultA);
+      measured(b, resultB);
     };
     // Log-ins at 16 connections, rotating over the accounts.
     const logins = (path: string, fields: (email: string) => Record<string, string>) =>
@@ -258,15 +255,11 @@ async function scaleRuns(): Promise<{ small: number; large: number }> {
     });
   };
   for (let round = 0; round < rounds; round += 1) {
-    // Alternating slices (A B B A), as for the throughputs: the host's drift weighs on both sizes.
-    const total = Math.min(seconds, SCALE_SECONDS);
-    const slices = Math.max(1, Math.round(total / SLICE_SECONDS));
-    const order = round % 2 === 0 ? ['small', 'large'] : ['large', 'small'];
-    const results = new Map<string, Measured[]>(order.map((name) => [name, []]));
-    for (let slice = 0; slice < slices; slice += 1) {
-      for (const name of slice % 2 === 0 ? order : [...order].reverse()) results.get(name)!.push(await check(name, total / slices));
-    }
-    for (const [name, measurements] of results) measured(`scale ${name}`, combineSlices(measurements));
+    // In alternating slices, as for the throughputs: the host's drift weighs on both sizes.
+    const [a, b] = round % 2 === 0 ? ['small', 'large'] : ['large', 'small'];
+    const [resultA, resultB] = await alternating((slice) => check(a, slice), (slice) => check(b, slice), Math.min(seconds, SCALE_SECONDS), SLICE_SECONDS);
+    measured(`scale ${a}`, resultA);
+    measured(`scale ${b}`, resultB);
   }
   await Promise.all(Object.values(servers).map(({ sesame }) => sesame.stop()));
   return sizes;
