@@ -44,14 +44,10 @@ export interface SqlDialect {
   readonly sessionReads: SessionReads | null;
 }
 
-/** Sessions kept in the process, served only while the database cannot have changed since they were read. */
+/** Sessions kept in the process, served only when the database cannot have changed since they were read. */
 export interface SessionReads {
-  /** The present epoch, or null when nothing may be served or kept now. */
-  epoch(): number | null;
-  /** The session read under `key` in this epoch, if any. */
-  get(key: string, epoch: number): SessionWithEmail | undefined;
-  /** Keeps a session read after `epoch()` said `epoch`, unless that epoch has ended since. */
-  set(key: string, session: SessionWithEmail, epoch: number): void;
+  /** The session under `key`: kept, when it is proven current, or read with `load` (and kept). */
+  read(key: string, load: () => Promise<SessionWithEmail | null>): Promise<SessionWithEmail | null>;
 }
 
 // Node's own network errors: the database cannot be reached.

@@ -333,24 +333,19 @@ export class SqlStore implements Store {
 
   // The session check's one read: served from the engine's exact in-process copy when it has one.
   #findSession(column: 'sessions.id' | 'sessions.token_hash', value: string): Promise<SessionWithEmail | null> {
+    const load = () =>
+      this.#guard(async () => {
+        const row = await this.#db
+          .selectFrom('sessions')
+          .innerJoin('users', 'users.id', 'sessions.user_id')
+          .selectAll('sessions')
+          .select('users.email')
+          .where(column, '=', value)
+          .executeTakeFirst();
+        return row ? { ...toSession(row), email: row.email } : null;
+      });
     const reads = this.#dialect.sessionReads;
-    const key = `${column}:${value}`;
-    const epoch = reads?.epoch() ?? null;
-    const kept = epoch === null ? undefined : reads!.get(key, epoch);
-    if (kept) return Promise.resolve(kept);
-    return this.#guard(async () => {
-      const row = await this.#db
-        .selectFrom('sessions')
-        .innerJoin('users', 'users.id', 'sessions.user_id')
-        .selectAll('sessions')
-        .select('users.email')
-        .where(column, '=', value)
-        .executeTakeFirst();
-      if (!row) return null;
-      const session = { ...toSession(row), email: row.email };
-      if (epoch !== null) reads!.set(key, session, epoch);
-      return session;
-    });
+    return reads === null ? load() : reads.read(`${column}:${value}`, load);
   }
 
   async #upsertResetToken(db: Kysely<Tables>, token: ResetToken): Promise<void> {

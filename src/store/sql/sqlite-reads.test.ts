@@ -93,37 +93,79 @@ describe('sessions kept in the process on SQLite', () => {
 });
 
 describe('the epoch of sessions kept in the process', () => {
-  it('starts a new epoch at a write of its own and at a commit of another connection, and serves nothing once closed', () => {
-    const path = tempDatabasePath();
-    const database = new Database(path);
+  let database: Database.Database;
+  let reads: SqliteSessionReads;
+  let dataVersionChecks: number;
+  const sessions = Array.from({ length: 5 }, (_, index) => ({ ...newSession(newUser()), email: `user${index}@x.io` }));
+  const loaded = (session: SessionWithEmail) => () => Promise.resolve({ ...session });
+
+  beforeEach(() => {
+    path = tempDatabasePath();
+    database = new Database(path);
     database.pragma('journal_mode = WAL');
     database.exec('create table t (x)');
-    const reads = new SqliteSessionReads(10);
+    // Counts the `data_version` checks the reads make on the real database.
+    const prepare = database.prepare.bind(database);
+    dataVersionChecks = 0;
+    database.prepare = ((source: string) => {
+      const statement = prepare(source);
+      const get = statement.get.bind(statement);
+      statement.get = (...parameters: unknown[]) => {
+        dataVersionChecks += 1;
+        return get(...parameters);
+      };
+      return statement;
+    }) as typeof database.prepare;
+    reads = new SqliteSessionReads(10);
     reads.attach(database);
-    const first = reads.epoch()!;
-    expect(reads.epoch()).toBe(first);
+  });
+  afterEach(() => {
+    if (database.open) database.close();
+  });
+
+  it('starts a new epoch at a write of its own and at a commit of another connection, and keeps nothing once closed', async () => {
+    const [first, second, third, fourth, fifth] = sessions;
+    const kept = await reads.read('key', loaded(first!));
+    expect(kept).toEqual(first);
+    expect(await reads.read('key', loaded(second!))).toBe(kept);
     reads.wrote();
-    const second = reads.epoch()!;
-    expect(second).toBeGreaterThan(first);
+    expect(await reads.read('key', loaded(second!))).toEqual(second);
     const another = new Database(path);
     another.exec('insert into t values (1)');
     another.close();
-    expect(reads.epoch()).toBeGreaterThan(second);
+    expect(await reads.read('key', loaded(third!))).toEqual(third);
     database.close();
-    expect(reads.epoch()).toBeNull();
+    expect(await reads.read('key', loaded(fourth!))).toEqual(fourth);
+    expect(await reads.read('key', loaded(fifth!))).toEqual(fifth);
   });
 
-  it('keeps nothing read in an epoch that ended before it was kept', () => {
-    const database = new Database(':memory:');
-    const reads = new SqliteSessionReads(10);
-    reads.attach(database);
-    const epoch = reads.epoch()!;
+  it('sees a commit made after the read was asked and before it was answered', async () => {
+    const [first, second] = sessions;
+    await reads.read('key', loaded(first!));
+    const asked = reads.read('key', loaded(second!));
+    const another = new Database(path);
+    another.exec('insert into t values (1)');
+    another.close();
+    expect(await asked).toEqual(second);
+  });
+
+  it('checks the database once for every kept session asked for in one turn of the event loop', async () => {
+    for (const [index, session] of sessions.entries()) await reads.read(`key${index}`, loaded(session));
+    dataVersionChecks = 0;
+    const answers = await Promise.all(sessions.map((session, index) => reads.read(`key${index}`, loaded(sessions[0]!))));
+    expect(answers).toEqual(sessions);
+    expect(dataVersionChecks).toBe(1);
+  });
+
+  it('keeps nothing read in an epoch that ended while it was read, and passes on a failed read', async () => {
+    const [first, second] = sessions;
+    const read = await reads.read('key', () => {
+      reads.wrote();
+      return Promise.resolve({ ...first! });
+    });
+    expect(read).toEqual(first);
+    expect(await reads.read('key', loaded(second!))).toEqual(second);
     reads.wrote();
-    const session = { ...newSession(newUser()), email: 'a@x.io' };
-    reads.set('key', session, epoch);
-    expect(reads.get('key', reads.epoch()!)).toBeUndefined();
-    reads.set('key', session, reads.epoch()!);
-    expect(reads.get('key', reads.epoch()!)).toBe(session);
-    database.close();
+    await expect(reads.read('key', () => Promise.reject(new Error('disk gone')))).rejects.toThrow('disk gone');
   });
 });

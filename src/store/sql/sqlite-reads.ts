@@ -3,24 +3,46 @@ import { LRUCache } from 'lru-cache';
 import type { SessionWithEmail } from '../../core/store.js';
 import type { SessionReads } from './dialects.js';
 
+type Load = () => Promise<SessionWithEmail | null>;
+
+interface Kept {
+  readonly session: SessionWithEmail;
+  readonly epoch: number;
+}
+
+interface Waiting {
+  readonly key: string;
+  readonly kept: Kept;
+  readonly load: Load;
+  readonly resolve: (session: SessionWithEmail | null) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /**
- * Sessions read from SQLite, kept in the process and exact: an entry is served only while the
- * database cannot have changed since it was read. Two things change it: a write through this
- * process's connection, which the driver reports (`wrote`), and a commit by any other
- * connection (another instance, `sesame gc`), which moves `PRAGMA data_version`. Either one
- * starts a new epoch, and entries of an older epoch are never served. Any write at all ends
- * the epoch, whatever rows it touched: exactness costs a re-read now and then, never a stale
- * answer.
+ * Sessions read from SQLite, kept in the process and exact: a kept session is served only
+ * when the database cannot have changed since it was read. Two things change it: a write
+ * through this process's connection, which the driver reports (`wrote`), and a commit by any
+ * other connection (another instance, `sesame gc`), which moves `PRAGMA data_version`. Either
+ * one starts a new epoch, and sessions kept in an older epoch are read again. Any write at all
+ * ends the epoch, whatever rows it touched: exactness costs a re-read now and then, never a
+ * stale answer.
+ *
+ * Asking `data_version` takes a read transaction, three system calls, which under load cost
+ * more than the rest of the session check. So the sessions asked for during one turn of the
+ * event loop wait for one check, made once the turn's I/O has been read (`setImmediate`):
+ * that check comes after every one of those reads was asked, so each answer is the database
+ * as it was at some moment between its question and its answer.
  */
 export class SqliteSessionReads implements SessionReads {
-  readonly #entries: LRUCache<string, { session: SessionWithEmail; epoch: number }>;
+  readonly #kept: LRUCache<string, Kept>;
   #database: Database | null = null;
   #dataVersion: Statement<[], number> | null = null;
   #lastDataVersion = -1;
   #epoch = 0;
+  #waiting: Waiting[] = [];
 
   constructor(maxEntries: number) {
-    this.#entries = new LRUCache({ max: maxEntries });
+    this.#kept = new LRUCache({ max: maxEntries });
   }
 
   /** Starts serving from `database` once the driver has opened it. */
@@ -36,11 +58,36 @@ export class SqliteSessionReads implements SessionReads {
     this.#epoch += 1;
   }
 
-  /**
-   * The present epoch, or null before the database is open and once it is closed. A write
-   * inside a transaction ends the epoch when it runs, as any other write does.
-   */
-  epoch(): number | null {
+  read(key: string, load: Load): Promise<SessionWithEmail | null> {
+    const kept = this.#kept.get(key);
+    if (kept === undefined) return this.#load(key, load, this.#currentEpoch());
+    return new Promise((resolve, reject) => {
+      if (this.#waiting.length === 0) setImmediate(this.#confirmWaiting);
+      this.#waiting.push({ key, kept, load, resolve, reject });
+    });
+  }
+
+  readonly #confirmWaiting = (): void => {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    const epoch = this.#currentEpoch();
+    for (const { key, kept, load, resolve, reject } of waiting) {
+      if (kept.epoch === epoch) resolve(kept.session);
+      else this.#load(key, load, epoch).then(resolve, reject);
+    }
+  };
+
+  // The read follows the check that said `epoch`, so it is at least as new as that epoch; if
+  // anything was written since, the epoch has ended and the session is not kept.
+  async #load(key: string, load: Load, epoch: number | null): Promise<SessionWithEmail | null> {
+    const session = await load();
+    if (session !== null && epoch !== null && epoch === this.#epoch) this.#kept.set(key, { session: Object.freeze(session), epoch });
+    return session;
+  }
+
+  // The present epoch, or null before the database is open and once it is closed: then
+  // nothing is served or kept.
+  #currentEpoch(): number | null {
     const database = this.#database;
     if (!database?.open) return null;
     let dataVersion: number;
@@ -56,19 +103,5 @@ export class SqliteSessionReads implements SessionReads {
       this.#epoch += 1;
     }
     return this.#epoch;
-  }
-
-  /** The session read under `key` in this epoch, if any. */
-  get(key: string, epoch: number): SessionWithEmail | undefined {
-    const entry = this.#entries.get(key);
-    return entry?.epoch === epoch ? entry.session : undefined;
-  }
-
-  /**
-   * Keeps a session read from the database after `epoch()` said `epoch`. The read came after
-   * that call, so it is at least as new as the epoch; anything written since has ended it.
-   */
-  set(key: string, session: SessionWithEmail, epoch: number): void {
-    if (epoch === this.#epoch) this.#entries.set(key, { session: Object.freeze(session), epoch });
   }
 }
