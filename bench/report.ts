@@ -22,7 +22,7 @@ const rate = (value: number) => (value >= 100 ? `${Math.round(value).toLocaleStr
 /** Turns the measured series into the figures of DESIGN.md §5, each with its ratio and target. */
 export function summarize(
   series: ReadonlyMap<string, number[]>,
-  extras: { idleRss: number; stormRss: number; scale: { small: number; large: number }; engine: string },
+  extras: { idleRss: number; scale: { small: number; large: number }; engine: string },
 ): Figure[] {
   const get = (name: string) => series.get(name) ?? [];
   const hashRates = [...series.keys()].filter((name) => name.startsWith('argon2id x')).map(get);
@@ -50,8 +50,16 @@ export function summarize(
   ratio('login, POST /sessions', 'login /sessions/s', 'best raw argon2id', bestHash, 0.85);
   ratio('login, POST /token', 'login /token/s', 'best raw argon2id', bestHash, 0.85);
   ratio('registration, POST /users', 'registration/s', 'best raw argon2id', bestHash, 0.85);
-  const absolute = (name: string, samples: readonly number[], unit: string, target: string, isMet: (value: number) => boolean, limit = '–') => {
-    const value = median(samples);
+  const absolute = (
+    name: string,
+    samples: readonly number[],
+    unit: string,
+    target: string,
+    isMet: (value: number) => boolean,
+    limit = '–',
+    pick: (samples: readonly number[]) => number = median,
+  ) => {
+    const value = pick(samples);
     figures.push({ name, value: `${value.toFixed(unit === '/s' ? 0 : 1)} ${unit}`, limit, samples, median: value, target, isMet: isMet(value) });
   };
   absolute('refresh, POST /token', get('refresh/s'), '/s', '≥ 1500/s', (value) => value >= 1500);
@@ -73,7 +81,8 @@ export function summarize(
     }
   }
   absolute('RSS idle', [extras.idleRss], 'MB', '< 100 MB', (value) => value < 100);
-  absolute('RSS after the storm', [extras.stormRss], 'MB', '< 150 MB', (value) => value < 150);
+  // The worst round: memory a storm leaves behind is what an operator must provision for.
+  absolute('RSS after the storm', get('rss after storm'), 'MB', '< 150 MB', (value) => value < 150, '–', (samples) => Math.max(...samples));
   absolute('start to first 200 on /ready', get('ready ms'), 'ms', '< 1000 ms', (value) => value < 1000);
   return figures;
 }
