@@ -1,6 +1,6 @@
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Auth } from './core/auth.js';
@@ -70,7 +70,7 @@ export async function buildApp({ auth, logger, http }: AppOptions): Promise<Fast
     },
     clientErrorHandler: answerClientError,
     return503OnClosing: false,
-  }).withTypeProvider<TypeBoxTypeProvider>();
+  }).withTypeProvider<JsonSchemaToTsProvider>();
   app.server.headersTimeout = HEADERS_TIMEOUT_MS;
 
   app.decorateRequest('principal', null);

@@ -1,7 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Type, type Static, type TSchema } from 'typebox';
-import { Value } from 'typebox/value';
 import type { HttpConfig } from './app.js';
 import type { AuthConfig } from './core/auth.js';
 import type { PasswordHashingConfig } from './core/passwords.js';
@@ -9,77 +7,106 @@ import type { KeyRingConfig } from './core/signing-keys.js';
 import { compileProxyTrust } from './http/client-address.js';
 import type { CacheConfig, DatabaseConfig } from './store/open-store.js';
 
+// A setting is a flat JSON Schema: a whole number in a range, a string (of a minimum length,
+// matching a pattern), one of some strings, or true/false; `optional` when it has no default.
+// `secret` keeps its value out of messages; `message` says what a valid value looks like.
+interface SettingSchema {
+  readonly type?: 'integer' | 'string' | 'boolean';
+  readonly enum?: readonly string[];
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly minLength?: number;
+  readonly pattern?: string;
+  readonly default?: unknown;
+  readonly optional?: true;
+  readonly secret?: true;
+  readonly message?: string;
+}
+const integer = (minimum: number, maximum: number, fallback: number) => ({ type: 'integer', minimum, maximum, default: fallback }) as const;
+const text = <const S extends Omit<SettingSchema, 'type' | 'enum'>>(schema: S) => ({ type: 'string', ...schema }) as const;
+const oneOf = <const T extends readonly string[]>(choices: T, fallback: T[number]) => ({ enum: choices, default: fallback }) as const;
+const flag = (fallback: boolean) => ({ type: 'boolean', default: fallback }) as const;
+const optional = <const S extends SettingSchema>(schema: S) => ({ ...schema, optional: true }) as const;
+
 /**
  * Every setting, as environment variables. Defaults are the compat profile's. The schema is
  * also the documentation: README's configuration table lists these names.
  */
-const Settings = Type.Object({
-  SESAME_PROFILE: Type.Enum(['compat', 'strict'], { default: 'compat' }),
-  SESAME_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
-  SESAME_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 5000 }),
+const SETTINGS = {
+  SESAME_PROFILE: oneOf(['compat', 'strict'], 'compat'),
+  SESAME_HOST: text({ minLength: 1, default: '127.0.0.1' }),
+  SESAME_PORT: integer(0, 65535, 5000),
   // A server URL may hold a password: its value is never echoed.
-  SESAME_DATABASE_URL: Type.String({ minLength: 1, default: 'sqlite:./data/sesame.db', secret: true }),
-  SESAME_DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
-  SESAME_DATABASE_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 300, default: 10 }),
-  SESAME_REDIS_URL: Type.Optional(Type.String({ minLength: 1, pattern: '^rediss?://', secret: true })),
-  SESAME_REDIS_KEY_PREFIX: Type.String({ default: 'sesame:' }),
-  SESAME_LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
-  SESAME_SESSION_IDLE_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 31_536_000, default: 86_400 }),
-  SESAME_SESSION_ABSOLUTE_LIFETIME_SECONDS: Type.Integer({ minimum: 1, maximum: 31_536_000, default: 2_592_000 }),
-  SESAME_SINGLE_COOKIE_SESSION: Type.Boolean({ default: true }),
-  SESAME_RESET_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 3600 }),
-  SESAME_PASSWORD_MIN_LENGTH: Type.Integer({ minimum: 1, maximum: 1024, default: 1 }),
-  SESAME_PASSWORD_NORMALIZATION: Type.Enum(['none', 'nfkc'], { default: 'none' }),
-  SESAME_PASSWORD_BLOCKLIST: Type.Boolean({ default: false }),
-  SESAME_RESET_TOKEN_DELIVERY: Type.Enum(['response', 'webhook'], { default: 'response' }),
+  SESAME_DATABASE_URL: text({ minLength: 1, default: 'sqlite:./data/sesame.db', secret: true }),
+  SESAME_DATABASE_POOL_SIZE: integer(1, 1000, 10),
+  SESAME_DATABASE_TIMEOUT_SECONDS: integer(1, 300, 10),
+  SESAME_REDIS_URL: optional(text({ minLength: 1, pattern: '^rediss?://', secret: true })),
+  SESAME_REDIS_KEY_PREFIX: text({ default: 'sesame:' }),
+  SESAME_LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  SESAME_SESSION_IDLE_TIMEOUT_SECONDS: integer(1, 31_536_000, 86_400),
+  SESAME_SESSION_ABSOLUTE_LIFETIME_SECONDS: integer(1, 31_536_000, 2_592_000),
+  SESAME_SINGLE_COOKIE_SESSION: flag(true),
+  SESAME_RESET_TOKEN_TTL_SECONDS: integer(1, 86_400, 3600),
+  SESAME_PASSWORD_MIN_LENGTH: integer(1, 1024, 1),
+  SESAME_PASSWORD_NORMALIZATION: oneOf(['none', 'nfkc'], 'none'),
+  SESAME_PASSWORD_BLOCKLIST: flag(false),
+  SESAME_RESET_TOKEN_DELIVERY: oneOf(['response', 'webhook'], 'response'),
   // A receiver URL may carry a token of its own: its value is never echoed.
-  SESAME_RESET_WEBHOOK_URL: Type.Optional(Type.String({ minLength: 1, secret: true })),
-  SESAME_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 1, secret: true })),
+  SESAME_RESET_WEBHOOK_URL: optional(text({ minLength: 1, secret: true })),
+  SESAME_WEBHOOK_SECRET: optional(text({ minLength: 1, secret: true })),
   // An RFC 6265 cookie-name token.
-  SESAME_COOKIE_NAME: Type.String({
+  SESAME_COOKIE_NAME: text({
     pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",
     default: 'session_id',
     message: 'must be a cookie name: letters, digits and !#$%&\'*+.^_`|~-',
   }),
-  SESAME_COOKIE_SECURE: Type.Enum(['auto', 'always'], { default: 'auto' }),
-  SESAME_ARGON2_MEMORY_KIB: Type.Integer({ minimum: 8, maximum: 4_194_304, default: 19_456 }),
-  SESAME_ARGON2_ITERATIONS: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
-  SESAME_ARGON2_PARALLELISM: Type.Integer({ minimum: 1, maximum: 16, default: 1 }),
+  SESAME_COOKIE_SECURE: oneOf(['auto', 'always'], 'auto'),
+  SESAME_ARGON2_MEMORY_KIB: integer(8, 4_194_304, 19_456),
+  SESAME_ARGON2_ITERATIONS: integer(1, 64, 2),
+  SESAME_ARGON2_PARALLELISM: integer(1, 16, 1),
   // A hash per thread of libuv's pool (one per core, set by sesame.cjs), and one more waiting
   // there, so that a thread that finishes starts the next hash without waiting for the event loop.
-  SESAME_HASH_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: availableParallelism() + 1 }),
-  SESAME_HASH_QUEUE_LIMIT: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 128 }),
-  SESAME_GC_INTERVAL_SECONDS: Type.Integer({ minimum: 0, maximum: 86_400, default: 900 }),
-  SESAME_ISSUER: Type.String({ minLength: 1, default: 'sesame' }),
-  SESAME_AUDIENCE: Type.String({ minLength: 1, default: 'sesame' }),
-  SESAME_ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 10, maximum: 86_400, default: 900 }),
-  SESAME_REFRESH_GRACE_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 10 }),
-  SESAME_JWT_ALGORITHM: Type.Enum(['EdDSA', 'ES256', 'RS256'], { default: 'EdDSA' }),
-  SESAME_SIGNING_KEY: Type.Optional(Type.String({ minLength: 1, secret: true })),
-  SESAME_SIGNING_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
-  SESAME_REFRESH_KEY: Type.Optional(Type.String({ minLength: 1, secret: true })),
-  SESAME_KEY_ENCRYPTION_KEY: Type.Optional(Type.String({ minLength: 1, secret: true })),
+  SESAME_HASH_CONCURRENCY: integer(1, 256, availableParallelism() + 1),
+  SESAME_HASH_QUEUE_LIMIT: integer(0, 1_000_000, 128),
+  SESAME_GC_INTERVAL_SECONDS: integer(0, 86_400, 900),
+  SESAME_ISSUER: text({ minLength: 1, default: 'sesame' }),
+  SESAME_AUDIENCE: text({ minLength: 1, default: 'sesame' }),
+  SESAME_ACCESS_TOKEN_TTL_SECONDS: integer(10, 86_400, 900),
+  SESAME_REFRESH_GRACE_SECONDS: integer(0, 300, 10),
+  SESAME_JWT_ALGORITHM: oneOf(['EdDSA', 'ES256', 'RS256'], 'EdDSA'),
+  SESAME_SIGNING_KEY: optional(text({ minLength: 1, secret: true })),
+  SESAME_SIGNING_KEY_FILE: optional(text({ minLength: 1 })),
+  SESAME_REFRESH_KEY: optional(text({ minLength: 1, secret: true })),
+  SESAME_KEY_ENCRYPTION_KEY: optional(text({ minLength: 1, secret: true })),
   // It travels as a Bearer token, so it must be an RFC 6750 b64token.
-  SESAME_INTROSPECTION_TOKEN: Type.Optional(Type.String({ minLength: 32, pattern: '^[A-Za-z0-9._~+/-]+=*$', secret: true })),
+  SESAME_INTROSPECTION_TOKEN: optional(text({ minLength: 32, pattern: '^[A-Za-z0-9._~+/-]+=*$', secret: true })),
   // Comma-separated lists.
-  SESAME_TRUST_PROXY: Type.String({ default: '' }),
-  SESAME_PROXY_HEADER: Type.Enum(['x-forwarded-for', 'forwarded'], { default: 'x-forwarded-for' }),
-  SESAME_TRUSTED_ORIGINS: Type.String({ default: '' }),
-  SESAME_CORS_ORIGINS: Type.String({ default: '' }),
+  SESAME_TRUST_PROXY: text({ default: '' }),
+  SESAME_PROXY_HEADER: oneOf(['x-forwarded-for', 'forwarded'], 'x-forwarded-for'),
+  SESAME_TRUSTED_ORIGINS: text({ default: '' }),
+  SESAME_CORS_ORIGINS: text({ default: '' }),
   // Brute-force and stuffing limits (README, "Security").
-  SESAME_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 900 }),
-  SESAME_LIMIT_ACCOUNT_CLIENT_FAILURES: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
-  SESAME_LIMIT_CLIENT_FAILURES: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 100 }),
-  SESAME_LIMIT_ACCOUNT_FREE_FAILURES: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
-  SESAME_LIMIT_ACCOUNT_MAX_DELAY_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 900 }),
+  SESAME_LIMIT_WINDOW_SECONDS: integer(1, 86_400, 900),
+  SESAME_LIMIT_ACCOUNT_CLIENT_FAILURES: integer(1, 100, 10),
+  SESAME_LIMIT_CLIENT_FAILURES: integer(1, 1_000_000, 100),
+  SESAME_LIMIT_ACCOUNT_FREE_FAILURES: integer(1, 100, 5),
+  SESAME_LIMIT_ACCOUNT_MAX_DELAY_SECONDS: integer(1, 86_400, 900),
   // NIST SP 800-63B-4 §3.2.2: at most 100 consecutive failures.
-  SESAME_LIMIT_ACCOUNT_FAILURES: Type.Integer({ minimum: 1, maximum: 100, default: 100 }),
-  SESAME_LIMIT_ACCOUNT_MEMORY_SECONDS: Type.Integer({ minimum: 60, maximum: 2_592_000, default: 86_400 }),
-  SESAME_LIMIT_RESET_REQUESTS: Type.Integer({ minimum: 2, maximum: 1_000_000, default: 10 }),
-  SESAME_LIMIT_CLIENT_RESET_REQUESTS: Type.Integer({ minimum: 2, maximum: 1_000_000, default: 100 }),
-  SESAME_LIMIT_LOCAL_ENTRIES: Type.Integer({ minimum: 1000, maximum: 100_000_000, default: 100_000 }),
-});
-type Settings = Static<typeof Settings>;
+  SESAME_LIMIT_ACCOUNT_FAILURES: integer(1, 100, 100),
+  SESAME_LIMIT_ACCOUNT_MEMORY_SECONDS: integer(60, 2_592_000, 86_400),
+  SESAME_LIMIT_RESET_REQUESTS: integer(2, 1_000_000, 10),
+  SESAME_LIMIT_CLIENT_RESET_REQUESTS: integer(2, 1_000_000, 100),
+  SESAME_LIMIT_LOCAL_ENTRIES: integer(1000, 100_000_000, 100_000),
+} satisfies Record<string, SettingSchema>;
+
+type ValueOf<S> = S extends { readonly enum: readonly (infer E)[] }
+  ? E
+  : S extends { readonly type: 'integer' }
+    ? number
+    : S extends { readonly type: 'boolean' }
+      ? boolean
+      : string;
+type Settings = { -readonly [Name in keyof typeof SETTINGS]: (typeof SETTINGS)[Name] extends { readonly optional: true } ? ValueOf<(typeof SETTINGS)[Name]> | undefined : ValueOf<(typeof SETTINGS)[Name]> };
 
 /**
  * The strict profile's defaults (DESIGN.md §2), where they differ from compat's. Each is still
@@ -117,7 +144,7 @@ export interface Config {
 }
 
 // Names of every setting, for spotting misspelt variables.
-const SETTING_NAMES: readonly string[] = Object.keys(Settings.properties);
+const SETTING_NAMES: readonly string[] = Object.keys(SETTINGS);
 
 /** Invalid settings; the message lists every problem at once. */
 export class ConfigError extends Error {
@@ -157,22 +184,18 @@ export function loadConfig(sources: {
 
   const isStrict = raw.SESAME_PROFILE?.trim() === 'strict';
   const values: Record<string, unknown> = {};
-  for (const [name, schema] of Object.entries(Settings.properties)) {
-    const text = raw[name];
-    const fallback = isStrict && name in STRICT_DEFAULTS ? STRICT_DEFAULTS[name as keyof Settings] : (schema as { default?: unknown }).default;
-    values[name] = text === undefined || text === '' ? fallback : parseSetting(schema, text.trim());
-  }
-
   const problems: string[] = [];
   const invalid = new Set<string>();
-  for (const error of Value.Errors(Settings, values)) {
-    const name = error.instancePath.slice(1);
-    if (invalid.has(name)) continue;
+  for (const [name, schema] of Object.entries(SETTINGS) as Array<[string, SettingSchema]>) {
+    const text = raw[name];
+    const fallback = isStrict && name in STRICT_DEFAULTS ? STRICT_DEFAULTS[name as keyof Settings] : schema.default;
+    const value = text === undefined || text === '' ? fallback : parseSetting(schema, text.trim());
+    values[name] = value;
+    if (isValid(schema, value)) continue;
     invalid.add(name);
-    const schema = (Settings.properties as Record<string, TSchema>)[name];
     // A secret's value never goes into a message (which may end up in a log).
-    const got = (schema as { secret?: boolean } | undefined)?.secret ? 'value hidden' : `got ${JSON.stringify(raw[name])}`;
-    problems.push(`${name}: ${schema ? describe(schema) : error.message} (${got})`);
+    const got = schema.secret ? 'value hidden' : `got ${JSON.stringify(raw[name])}`;
+    problems.push(`${name}: ${describe(schema)} (${got})`);
   }
 
   // The checks across settings run on the values that passed the schema, so that one message
@@ -258,23 +281,27 @@ export function loadConfig(sources: {
 }
 
 // Only exact spellings convert: "5.5" for an integer or "yes" for a boolean is a mistake to report, not to guess at.
-function parseSetting(schema: TSchema, text: string): unknown {
-  const type = (schema as { type?: unknown }).type;
-  if (type === 'integer' && /^-?\d+$/.test(text)) return Number(text);
-  if (type === 'boolean' && /^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
+function parseSetting(schema: SettingSchema, text: string): unknown {
+  if (schema.type === 'integer' && /^-?\d+$/.test(text)) return Number(text);
+  if (schema.type === 'boolean' && /^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
   return text;
 }
 
-function describe(schema: TSchema): string {
-  const { type, minimum, maximum, minLength, pattern, enum: choices } = schema as {
-    type?: unknown;
-    minimum?: number;
-    maximum?: number;
-    minLength?: number;
-    pattern?: string;
-    enum?: unknown[];
-  };
-  const { message } = schema as { message?: string };
+// JSON Schema's meaning of each keyword used above (lengths count code points).
+function isValid(schema: SettingSchema, value: unknown): boolean {
+  if (value === undefined) return schema.optional === true;
+  if (schema.enum !== undefined) return schema.enum.includes(value as string);
+  if (schema.type === 'integer') return Number.isSafeInteger(value) && (value as number) >= schema.minimum! && (value as number) <= schema.maximum!;
+  if (schema.type === 'boolean') return typeof value === 'boolean';
+  return (
+    typeof value === 'string' &&
+    [...value].length >= (schema.minLength ?? 0) &&
+    (schema.pattern === undefined || new RegExp(schema.pattern, 'u').test(value))
+  );
+}
+
+function describe(schema: SettingSchema): string {
+  const { type, minimum, maximum, minLength, pattern, enum: choices, message } = schema;
   if (message !== undefined) return message;
   if (Array.isArray(choices)) return `must be one of ${choices.join(', ')}`;
   if (type === 'integer') return `must be a whole number from ${minimum} to ${maximum}`;

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import type { Auth } from '../../core/auth.js';
 import { MessageReply, StatusReply } from '../schemas.js';
 
@@ -9,7 +9,7 @@ export interface HealthOptions {
 const tags = ['operations'];
 
 /** Liveness (the process answers) and readiness (the store answers too), for orchestrators. */
-export const health: FastifyPluginAsyncTypebox<HealthOptions> = async (app, { auth }) => {
+export const health: FastifyPluginAsyncJsonSchemaToTs<{ Options: HealthOptions }> = async (app, { auth }) => {
   app.get(
     '/health',
     { schema: { tags, summary: 'Liveness', response: { 200: StatusReply } } },

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import type { Auth } from '../../core/auth.js';
 import { JwksReply } from '../schemas.js';
 
@@ -7,7 +7,7 @@ export interface JwksOptions {
 }
 
 /** The public keys consumers verify access tokens with (RFC 7517 JWK Set). */
-export const jwks: FastifyPluginAsyncTypebox<JwksOptions> = async (app, { auth }) => {
+export const jwks: FastifyPluginAsyncJsonSchemaToTs<{ Options: JwksOptions }> = async (app, { auth }) => {
   app.get(
     '/.well-known/jwks.json',
     {

@@ -1,7 +1,6 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { serialize as serializeCookie, type SerializeOptions } from 'cookie';
 import type { FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
 import type { Auth } from '../../core/auth.js';
 import { principalOf, readSessionToken, requireSession } from '../authenticate.js';
 import type { ClientView } from '../client-address.js';
@@ -35,7 +34,7 @@ const tags = ['session API'];
 const cookieOrBearer = [{ sessionCookie: [] }, { bearerAuth: [] }];
 
 /** The compatibility contract of DESIGN.md §2, plus `PUT /password`. */
-export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (app, { auth, client, cookie, loginGuard, cookieGuard }) => {
+export const sessionApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: SessionApiOptions }> = async (app, { auth, client, cookie, loginGuard, cookieGuard }) => {
   const withSession = requireSession(auth, cookie.name);
   // A browser-session cookie, as the contract's Flask app set it: it ends when the browser does,
   // and the server-side idle timeout and absolute lifetime bound it in any case. Path=/ and no
@@ -135,7 +134,7 @@ export const sessionApi: FastifyPluginAsyncTypebox<SessionApiOptions> = async (a
         summary: 'Get a password reset token (or, with webhook delivery, have it sent to the webhook receiver)',
         consumes: FORM_OR_JSON,
         body: EmailBody,
-        response: { 200: Type.Union([ResetTokenReply, ResetRequestedReply]), 403: MessageReply, 429: MessageReply },
+        response: { 200: { anyOf: [ResetTokenReply, ResetRequestedReply] }, 403: MessageReply, 429: MessageReply },
       },
     },
     async (request) => {

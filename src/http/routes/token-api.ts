@@ -1,4 +1,4 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyRequest } from 'fastify';
 import type { Auth } from '../../core/auth.js';
 import { AuthError } from '../../core/errors.js';
@@ -22,7 +22,7 @@ function required(value: string | undefined, name: string, grant: string): strin
 }
 
 /** `/token`, `/revoke` and `/introspect` (DESIGN.md §3). */
-export const tokenApi: FastifyPluginAsyncTypebox<TokenApiOptions> = async (app, { auth, client }) => {
+export const tokenApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: TokenApiOptions }> = async (app, { auth, client }) => {
   app.post(
     '/token',
     {
