@@ -35,8 +35,8 @@ const SLICE_SECONDS = 0.5;
 // How long each load runs once, unmeasured, before the first round.
 const WARM_UP_SECONDS = 0.3;
 // The raw hash rate and the scale checks need less time than a throughput beside its limit:
-// a second and a half is some 300 hashes, and a second at 64 connections some 20,000 checks.
-const HASH_SECONDS = 1.5;
+// a second is some 180 hashes, or at 64 connections some 20,000 checks.
+const HASH_SECONDS = 1;
 const SCALE_SECONDS = 1;
 // How long after a storm its resident memory is read: the hashes in flight when the load
 // stopped have finished well before.

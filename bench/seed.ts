@@ -8,6 +8,10 @@ const SAMPLE = 1_000;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+// Rows SQLite generates per statement when it seeds.
+const SQLITE_BATCH = 50_000;
+const idOf = (index: number) => String(index).padStart(22, '0');
+
 /**
  * Fills a migrated database with `count` users and one cookie session each, by batched
  * inserts straight into Sesame's tables (one insert per batch, not one request per user). Every
@@ -18,6 +22,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 export async function seed(database: string, count: number, nowMs: number): Promise<string[]> {
   const passwordHash = await hash('bench password', { algorithm: 2 as Algorithm, memoryCost: 64, timeCost: 1, parallelism: 1 });
   const every = Math.max(1, Math.floor(count / SAMPLE));
+  if (database.startsWith('sqlite:')) return seedSqlite(database.slice('sqlite:'.length), count, nowMs, passwordHash, every);
   const sample: string[] = [];
   // Randomness drawn a batch at a time: a million small draws cost more than the inserts.
   const rows = function* () {
@@ -33,7 +38,7 @@ export async function seed(database: string, count: number, nowMs: number): Prom
     };
     for (let index = 0; index < count; index += 1) {
       // Ids and emails in key order, so that every index but the token hash's grows at its end.
-      const id = String(index).padStart(22, '0');
+      const id = idOf(index);
       const email = `user${String(index).padStart(8, '0')}@bench.example`;
       const token = take(32).toString('base64url');
       if (index % every === 0 && sample.length < SAMPLE) sample.push(token);
@@ -43,32 +48,6 @@ export async function seed(database: string, count: number, nowMs: number): Prom
       };
     }
   };
-  if (database.startsWith('sqlite:')) {
-    const db = new Database(database.slice('sqlite:'.length));
-    // Seeding only: no journal, no fsync, and room to keep the indexes in memory while random
-    // keys go in; Sesame's own settings (WAL, synchronous=FULL) are back before it starts.
-    db.pragma('journal_mode = OFF');
-    db.pragma('synchronous = OFF');
-    db.pragma('cache_size = -400000');
-    const user = db.prepare('insert into users values (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    const session = db.prepare('insert into sessions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    let batch: Array<{ user: unknown[]; session: unknown[] }> = [];
-    const flush = db.transaction((items: typeof batch) => {
-      for (const item of items) user.run(...item.user);
-      for (const item of items) session.run(...item.session);
-    });
-    for (const row of rows()) {
-      batch.push(row);
-      if (batch.length === BATCH) {
-        flush(batch);
-        batch = [];
-      }
-    }
-    flush(batch);
-    db.pragma('journal_mode = WAL');
-    db.close();
-    return sample;
-  }
   const client = new pg.Client({ connectionString: database });
   await client.connect();
   let batch: Array<{ user: unknown[]; session: unknown[] }> = [];
@@ -94,5 +73,44 @@ export async function seed(database: string, count: number, nowMs: number): Prom
   await flush();
   await client.query('analyze');
   await client.end();
+  return sample;
+}
+
+/**
+ * SQLite generates the rows itself, a batch per statement, with the same shapes as the
+ * PostgreSQL rows: a million round trips through the driver took longer than the inserts.
+ * Token hashes are random, with no token behind them, but for the sample's: those sessions get
+ * the hash of a token the load will present.
+ */
+function seedSqlite(path: string, count: number, nowMs: number, passwordHash: string, every: number): string[] {
+  const db = new Database(path);
+  // Seeding only: no journal, no fsync, and room to keep the indexes in memory while random
+  // keys go in; Sesame's own settings (WAL, synchronous=FULL) are back before it starts.
+  db.pragma('journal_mode = OFF');
+  db.pragma('synchronous = OFF');
+  db.pragma('cache_size = -400000');
+  const numbers = 'with recursive n(i) as (select ? union all select i + 1 from n where i + 1 < ?)';
+  const users = db.prepare(
+    `${numbers} insert into users select printf('%022d', i), printf('user%08d@bench.example', i), printf('user%08d@bench.example', i), ?, 'none', 0, null, ?, ? from n`,
+  );
+  const sessions = db.prepare(
+    `${numbers} insert into sessions select printf('%022d', i), printf('%022d', i), 'cookie', lower(hex(randomblob(32))), null, 0, null, ?, ?, ? from n`,
+  );
+  const presented = db.prepare('update sessions set token_hash = ? where id = ?');
+  const sample: string[] = [];
+  db.transaction(() => {
+    for (let start = 0; start < count; start += SQLITE_BATCH) {
+      const end = Math.min(count, start + SQLITE_BATCH);
+      users.run(start, end, passwordHash, nowMs, nowMs);
+      sessions.run(start, end, nowMs, nowMs, nowMs + 30 * 86_400_000);
+    }
+    for (let index = 0; index < count && sample.length < SAMPLE; index += every) {
+      const token = randomBytes(32).toString('base64url');
+      presented.run(sha256(token), idOf(index));
+      sample.push(token);
+    }
+  })();
+  db.pragma('journal_mode = WAL');
+  db.close();
   return sample;
 }
