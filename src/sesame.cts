@@ -13,8 +13,11 @@
  *   the ones that appear when it is created.
  * - `npm start` and the Dockerfile run Node with a young generation of 4 MB semi-spaces:
  *   left to itself, V8 grows it to 16 MB at start-up, and an idle service keeps the 17 MB
- *   more for good. Session checks and log-ins ran as fast either way. (Not in this file's
- *   first line: `env -S`, which it would need, is missing from some systems' env.)
+ *   more for good. Session checks and log-ins ran as fast either way. They also cap the old
+ *   generation's growth between full collections at twice what is live
+ *   (`--heap-growing-percent=100`): under load V8 let it fill with up to four times that in
+ *   garbage. (Not in this file's first line: `env -S`, which it would need, is missing from
+ *   some systems' env.)
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS on purpose, as said above.
 import os = require('node:os');
