@@ -157,6 +157,21 @@ describe('the epoch of sessions kept in the process', () => {
     expect(dataVersionChecks).toBe(1);
   });
 
+  it('drops the copy of a session read again as gone, so that its token is read at once next time', async () => {
+    const [first] = sessions;
+    await reads.read('key', loaded(first!));
+    reads.wrote();
+    expect(await reads.read('key', () => Promise.resolve(null))).toBeNull();
+    let loadedAt: 'at once' | 'later' | null = null;
+    const asked = reads.read('key', () => {
+      loadedAt ??= 'at once';
+      return Promise.resolve(null);
+    });
+    loadedAt ??= 'later';
+    expect(await asked).toBeNull();
+    expect(loadedAt).toBe('at once');
+  });
+
   it('keeps nothing read in an epoch that ended while it was read, and passes on a failed read', async () => {
     const [first, second] = sessions;
     const read = await reads.read('key', () => {

@@ -78,10 +78,13 @@ export class SqliteSessionReads implements SessionReads {
   };
 
   // The read follows the check that said `epoch`, so it is at least as new as that epoch; if
-  // anything was written since, the epoch has ended and the session is not kept.
+  // anything was written since, the epoch has ended and the session is not kept. A session
+  // that is gone, or not kept, leaves no older copy behind: a token presented after its
+  // session ended is read at once, without first waiting for a check that must fail.
   async #load(key: string, load: Load, epoch: number | null): Promise<SessionWithEmail | null> {
     const session = await load();
     if (session !== null && epoch !== null && epoch === this.#epoch) this.#kept.set(key, { session: Object.freeze(session), epoch });
+    else this.#kept.delete(key);
     return session;
   }
 
