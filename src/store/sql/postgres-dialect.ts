@@ -1,11 +1,14 @@
 import { PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { errorCode, isNetworkError, type SqlDialect } from './dialects.js';
+import { preparingPool } from './postgres-statements.js';
 
 // SQLSTATE classes and codes that mean "the server cannot serve now", not "the query is wrong":
 // connection exceptions, shutdown, too many connections, serialization and deadlock retries.
 const UNAVAILABLE_STATES = /^(08|53|57P|40001|40P01)/;
 const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|not queryable|Client was closed|Query read timeout/i;
+// Distinct statement texts prepared on each connection; Sesame runs a few dozen.
+const PREPARED_STATEMENTS = 200;
 
 /** A PostgreSQL pool of at most `poolSize` connections for `url`; a query may take `timeoutMs`. */
 export function openPostgres(url: string, poolSize: number, timeoutMs: number): SqlDialect {
@@ -24,7 +27,7 @@ export function openPostgres(url: string, poolSize: number, timeoutMs: number): 
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
   return {
-    kysely: new PostgresDialect({ pool }),
+    kysely: new PostgresDialect({ pool: preparingPool(pool, PREPARED_STATEMENTS) }),
     // The "C" collation compares bytes.
     columns: () =>
       Promise.resolve({
