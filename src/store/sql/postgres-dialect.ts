@@ -1,7 +1,7 @@
 import { PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { errorCode, isNetworkError, type SqlDialect } from './dialects.js';
-import { preparingPool } from './postgres-statements.js';
+import { isStaleStatement, preparingPool } from './postgres-statements.js';
 
 // SQLSTATE classes and codes that mean "the server cannot serve now", not "the query is wrong":
 // connection exceptions, shutdown, too many connections, serialization and deadlock retries.
@@ -44,7 +44,8 @@ export function openPostgres(url: string, poolSize: number, timeoutMs: number): 
     classifyError(error) {
       const code = errorCode(error);
       if (code === '23505') return 'conflict';
-      if ((code !== null && UNAVAILABLE_STATES.test(code)) || isNetworkError(error)) return 'unavailable';
+      // A stale prepared statement in a transaction: renamed already, so a retry succeeds.
+      if ((code !== null && UNAVAILABLE_STATES.test(code)) || isNetworkError(error) || isStaleStatement(error)) return 'unavailable';
       if (error instanceof Error && UNAVAILABLE_MESSAGES.test(error.message)) return 'unavailable';
       return null;
     },
