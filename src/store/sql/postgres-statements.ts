@@ -23,9 +23,10 @@ export function isStaleStatement(error: unknown): boolean {
 
 interface Named {
   readonly index: number;
-  name: string;
   renames: number;
 }
+
+const nameOf = ({ index, renames }: Named) => (renames === 0 ? `sesame_${index}` : `sesame_${index}_${renames}`);
 
 /**
  * `pool` for Kysely, with each statement text run as a named prepared statement: PostgreSQL
@@ -46,26 +47,23 @@ export function preparingPool(pool: pg.Pool, maxStatements: number): PostgresPoo
     const known = texts.get(text);
     if (known !== undefined) return known.renames > MAX_RENAMES ? undefined : known;
     if (texts.size >= maxStatements || parameters > MAX_NAMED_PARAMETERS || !PLANNABLE.test(text)) return undefined;
-    const named = { index: texts.size, name: `sesame_${texts.size}`, renames: 0 };
+    const named = { index: texts.size, renames: 0 };
     texts.set(text, named);
     return named;
   };
   async function run(client: pg.PoolClient, text: string, values: unknown[]): Promise<pg.QueryResult> {
     const named = namedOf(text, values.length);
     if (named === undefined) return client.query(text, values);
-    const name = named.name;
+    const renames = named.renames;
     const inTransaction = client.getTransactionStatus() !== 'I';
     try {
-      return await client.query({ name, text, values });
+      return await client.query({ name: nameOf(named), text, values });
     } catch (error) {
       if (!isStaleStatement(error)) throw error;
       // Of the connections that met the stale name, the first renames it.
-      if (named.name === name) {
-        named.renames += 1;
-        named.name = `sesame_${named.index}_${named.renames}`;
-      }
+      if (named.renames === renames) named.renames += 1;
       if (inTransaction) throw error;
-      return named.renames > MAX_RENAMES ? client.query(text, values) : client.query({ name: named.name, text, values });
+      return named.renames > MAX_RENAMES ? client.query(text, values) : client.query({ name: nameOf(named), text, values });
     }
   }
   return {
@@ -73,7 +71,8 @@ export function preparingPool(pool: pg.Pool, maxStatements: number): PostgresPoo
       const client = await pool.connect();
       return {
         // Kysely passes a cursor only to stream results, which needs a cursor class this dialect is not given.
-        query: ((text: string, parameters: readonly unknown[]) => run(client, text, [...parameters])) as unknown as PostgresPoolClient['query'],
+        // Kysely hands over a fresh copy of its parameters: no second copy here.
+        query: ((text: string, parameters: unknown[]) => run(client, text, parameters)) as unknown as PostgresPoolClient['query'],
         release: () => client.release(),
       };
     },
