@@ -187,9 +187,9 @@ export function loadConfig(sources: {
   const problems: string[] = [];
   const invalid = new Set<string>();
   for (const [name, schema] of Object.entries(SETTINGS) as Array<[string, SettingSchema]>) {
-    const text = raw[name];
+    const given = raw[name];
     const fallback = isStrict && name in STRICT_DEFAULTS ? STRICT_DEFAULTS[name as keyof Settings] : schema.default;
-    const value = text === undefined || text === '' ? fallback : parseSetting(schema, text.trim());
+    const value = given === undefined || given === '' ? fallback : parseSetting(schema, given.trim());
     values[name] = value;
     if (isValid(schema, value)) continue;
     invalid.add(name);
