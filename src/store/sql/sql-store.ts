@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { Kysely, Migrator, sql, type ExpressionBuilder, type ExpressionWrapper, type SqlBool, type Transaction } from 'kysely';
+import { Kysely, Migrator, sql, type Selectable, type ExpressionBuilder, type ExpressionWrapper, type SqlBool, type Transaction } from 'kysely';
 import {
   StoreConflictError,
   StoreUnavailableError,
@@ -17,6 +17,7 @@ import {
   type UserClaims,
 } from '../../core/store.js';
 import type { SqlDialect } from './dialects.js';
+import { compiledOnce, type Compiled } from './compiled-queries.js';
 import { guarded } from './guard.js';
 import { sqlMigrations } from './migrations/index.js';
 import { claimMessages, insertMessage } from './outbox.js';
@@ -33,8 +34,9 @@ import {
   toSessionRef,
   toUser,
 } from './rows.js';
-import type { Tables } from './tables.js';
+import type { SessionsTable, Tables, UsersTable } from './tables.js';
 
+type SessionKey = 'sessions.id' | 'sessions.token_hash';
 type SessionFilter = (eb: ExpressionBuilder<Tables, 'sessions'>) => ExpressionWrapper<Tables, 'sessions', SqlBool>;
 
 
@@ -42,11 +44,21 @@ type SessionFilter = (eb: ExpressionBuilder<Tables, 'sessions'>) => ExpressionWr
 export class SqlStore implements Store {
   readonly #db: Kysely<Tables>;
   readonly #dialect: SqlDialect;
+  // The reads of every session check and log-in, compiled once (see compiledOnce).
+  readonly #sessionBy: Record<SessionKey, Compiled<Selectable<SessionsTable> & { email: string }>>;
+  readonly #userByEmailKey: Compiled<Selectable<UsersTable>>;
   #closed = false;
 
   constructor(dialect: SqlDialect) {
     this.#dialect = dialect;
     this.#db = new Kysely<Tables>({ dialect: dialect.kysely });
+    const sessionBy = (column: SessionKey) =>
+      compiledOnce(
+        this.#db.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id').selectAll('sessions').select('users.email').where(column, '=', ''),
+        1,
+      );
+    this.#sessionBy = { 'sessions.id': sessionBy('sessions.id'), 'sessions.token_hash': sessionBy('sessions.token_hash') };
+    this.#userByEmailKey = compiledOnce(this.#db.selectFrom('users').selectAll().where('email_key', '=', ''), 1);
   }
 
   /** Applies every pending migration, in order; returns the names of those it applied. */
@@ -73,7 +85,7 @@ export class SqlStore implements Store {
 
   findUserByEmailKey(emailKey: string): Promise<User | null> {
     return this.#guard(async () => {
-      const row = await this.#db.selectFrom('users').selectAll().where('email_key', '=', emailKey).executeTakeFirst();
+      const [row] = await this.#userByEmailKey(this.#db, [emailKey]);
       return row ? toUser(row) : null;
     });
   }
@@ -332,16 +344,10 @@ export class SqlStore implements Store {
   }
 
   // The session check's one read: served from the engine's exact in-process copy when it has one.
-  #findSession(column: 'sessions.id' | 'sessions.token_hash', value: string): Promise<SessionWithEmail | null> {
+  #findSession(column: SessionKey, value: string): Promise<SessionWithEmail | null> {
     const load = () =>
       this.#guard(async () => {
-        const row = await this.#db
-          .selectFrom('sessions')
-          .innerJoin('users', 'users.id', 'sessions.user_id')
-          .selectAll('sessions')
-          .select('users.email')
-          .where(column, '=', value)
-          .executeTakeFirst();
+        const [row] = await this.#sessionBy[column](this.#db, [value]);
         return row ? { ...toSession(row), email: row.email } : null;
       });
     const reads = this.#dialect.sessionReads;
