@@ -18,16 +18,16 @@ describe('a query compiled once', () => {
 
   it('runs with the values given each time, not those it was compiled with', async () => {
     const byId = compiledOnce(db.selectFrom('pets').select('name').where('id', '=', 0), 1);
-    expect(await byId(db, [2])).toEqual([{ name: 'Tom' }]);
-    expect(await byId(db, [1])).toEqual([{ name: 'Rex' }]);
-    expect(await byId(db, [0])).toEqual([]);
+    expect(await byId.run(db, [2])).toEqual([{ name: 'Tom' }]);
+    expect(await byId.run(db, [1])).toEqual([{ name: 'Rex' }]);
+    expect(await byId.run(db, [0])).toEqual([]);
   });
 
   it('runs in a transaction it is handed', async () => {
     const byId = compiledOnce(db.selectFrom('pets').select('name').where('id', '=', 0), 1);
     const names = await db.transaction().execute(async (trx) => {
       await trx.updateTable('pets').set({ name: 'Max' }).where('id', '=', 1).execute();
-      return byId(trx, [1]);
+      return byId.run(trx, [1]);
     });
     expect(names).toEqual([{ name: 'Max' }]);
   });

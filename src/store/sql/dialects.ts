@@ -42,6 +42,12 @@ export interface SqlDialect {
    * (SQLite); null where it cannot (a server shared with other machines).
    */
   readonly sessionReads: SessionReads | null;
+  /**
+   * Runs one statement on its own, outside any transaction, straight on the engine's driver,
+   * and resolves to the rows Kysely would: for the hottest reads, where Kysely's connection
+   * layers cost more than the rest of Sesame's side. Null where they are run through Kysely.
+   */
+  readonly directQuery: ((sql: string, parameters: readonly unknown[]) => Promise<unknown[]>) | null;
 }
 
 /** Sessions kept in the process, served only when the database cannot have changed since they were read. */

@@ -1,7 +1,7 @@
 import { PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { errorCode, isNetworkError, type SqlDialect } from './dialects.js';
-import { isStaleStatement, preparingPool } from './postgres-statements.js';
+import { isStaleStatement, preparedStatements } from './postgres-statements.js';
 
 // SQLSTATE classes and codes that mean "the server cannot serve now", not "the query is wrong":
 // connection exceptions, shutdown, too many connections, serialization and deadlock retries.
@@ -26,8 +26,9 @@ export function openPostgres(url: string, poolSize: number, timeoutMs: number): 
   // the query fails (answered as unavailable) and the pool discards the connection.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
+  const statements = preparedStatements(pool, PREPARED_STATEMENTS);
   return {
-    kysely: new PostgresDialect({ pool: preparingPool(pool, PREPARED_STATEMENTS) }),
+    kysely: new PostgresDialect({ pool: statements.pool }),
     // The "C" collation compares bytes.
     columns: () =>
       Promise.resolve({
@@ -41,6 +42,7 @@ export function openPostgres(url: string, poolSize: number, timeoutMs: number): 
     deadlineMs: timeoutMs,
     // Other machines write to the same server unseen: every check reads the row.
     sessionReads: null,
+    directQuery: async (text, parameters): Promise<unknown[]> => (await statements.query(text, parameters)).rows as unknown[],
     classifyError(error) {
       const code = errorCode(error);
       if (code === '23505') return 'conflict';

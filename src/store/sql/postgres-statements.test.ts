@@ -5,7 +5,7 @@ import { createTestDatabase, TEST_ENGINES, type TestDatabase } from '../../../te
 import { newSession, newUser } from '../../../test/support/rows.js';
 import { openStore, type EngineStore } from '../open-store.js';
 import { openPostgres } from './postgres-dialect.js';
-import { isStaleStatement, preparingPool } from './postgres-statements.js';
+import { isStaleStatement, preparedStatements } from './postgres-statements.js';
 
 const plain = { passwordVersion: 0, endOtherCookieSessions: false, replacesTokenHash: null };
 
@@ -47,7 +47,7 @@ describe.runIf(TEST_ENGINES.includes('postgres'))('prepared statements on Postgr
   it('fails a transaction whose statement the server lost, and runs it again in the next one', async () => {
     database = await createTestDatabase('postgres');
     // One connection, so that `deallocate all` empties the statements the next queries meet.
-    const db = new Kysely<{ t: { id: number } }>({ dialect: new PostgresDialect({ pool: preparingPool(new pg.Pool({ connectionString: database.url, max: 1 }), 10) }) });
+    const db = new Kysely<{ t: { id: number } }>({ dialect: new PostgresDialect({ pool: preparedStatements(new pg.Pool({ connectionString: database.url, max: 1 }), 10).pool }) });
     try {
       await sql`create table t (id integer primary key)`.execute(db);
       const ids = async () => (await db.selectFrom('t').select('id').orderBy('id').execute()).map((row) => row.id);

@@ -28,11 +28,22 @@ interface Named {
 
 const nameOf = ({ index, renames }: Named) => (renames === 0 ? `sesame_${index}` : `sesame_${index}_${renames}`);
 
+/** Named statements on one pool: for Kysely, and for a single statement outside any transaction. */
+export interface PreparedStatements {
+  /** The pool Kysely is given: each statement text it runs is a named prepared statement. */
+  readonly pool: PostgresPool;
+  /**
+   * Runs one statement on a pooled connection, outside any transaction, as `pool.query` does,
+   * named as the pool's: for the hottest reads, without Kysely's connection layers.
+   */
+  query(text: string, values: readonly unknown[]): Promise<pg.QueryResult>;
+}
+
 /**
- * `pool` for Kysely, with each statement text run as a named prepared statement: PostgreSQL
- * parses and plans it once per connection instead of at every query (server CPU per session
- * check: 28 µs against 96 µs for the same unnamed query). Only the first `maxStatements`
- * distinct texts get a name, so that distinct texts cannot fill each connection with plans.
+ * `pool`, with each statement text run as a named prepared statement: PostgreSQL parses and
+ * plans it once per connection instead of at every query (server CPU per session check: 28 µs
+ * against 96 µs for the same unnamed query). Only the first `maxStatements` distinct texts get
+ * a name, so that distinct texts cannot fill each connection with plans.
  *
  * A stale statement (`isStaleStatement`) is renamed, so that every connection prepares it
  * afresh, and run again under the new name when no transaction is open; inside one, the
@@ -41,7 +52,7 @@ const nameOf = ({ index, renames }: Named) => (renames === 0 ? `sesame_${index}`
  * Behind a pooler, named statements need one that keeps them per client (PgBouncer 1.21+
  * with `max_prepared_statements`).
  */
-export function preparingPool(pool: pg.Pool, maxStatements: number): PostgresPool {
+export function preparedStatements(pool: pg.Pool, maxStatements: number): PreparedStatements {
   const texts = new Map<string, Named>();
   const namedOf = (text: string, parameters: number): Named | undefined => {
     const known = texts.get(text);
@@ -51,31 +62,36 @@ export function preparingPool(pool: pg.Pool, maxStatements: number): PostgresPoo
     texts.set(text, named);
     return named;
   };
-  async function run(client: pg.PoolClient, text: string, values: unknown[]): Promise<pg.QueryResult> {
+  async function run(execute: (query: pg.QueryConfig) => Promise<pg.QueryResult>, text: string, values: unknown[], inTransaction: boolean) {
     const named = namedOf(text, values.length);
-    if (named === undefined) return client.query(text, values);
+    if (named === undefined) return execute({ text, values });
     const renames = named.renames;
-    const inTransaction = client.getTransactionStatus() !== 'I';
     try {
-      return await client.query({ name: nameOf(named), text, values });
+      return await execute({ name: nameOf(named), text, values });
     } catch (error) {
       if (!isStaleStatement(error)) throw error;
       // Of the connections that met the stale name, the first renames it.
       if (named.renames === renames) named.renames += 1;
       if (inTransaction) throw error;
-      return named.renames > MAX_RENAMES ? client.query(text, values) : client.query({ name: nameOf(named), text, values });
+      return execute(named.renames > MAX_RENAMES ? { text, values } : { name: nameOf(named), text, values });
     }
   }
   return {
-    async connect(): Promise<PostgresPoolClient> {
-      const client = await pool.connect();
-      return {
-        // Kysely passes a cursor only to stream results, which needs a cursor class this dialect is not given.
-        // Kysely hands over a fresh copy of its parameters: no second copy here.
-        query: ((text: string, parameters: unknown[]) => run(client, text, parameters)) as unknown as PostgresPoolClient['query'],
-        release: () => client.release(),
-      };
+    pool: {
+      async connect(): Promise<PostgresPoolClient> {
+        const client = await pool.connect();
+        const execute = (query: pg.QueryConfig) => client.query(query);
+        return {
+          // Kysely passes a cursor only to stream results, which needs a cursor class this dialect is not given.
+          // Kysely hands over a fresh copy of its parameters: no second copy here.
+          query: ((text: string, parameters: unknown[]) =>
+            run(execute, text, parameters, client.getTransactionStatus() !== 'I')) as unknown as PostgresPoolClient['query'],
+          release: () => client.release(),
+        };
+      },
+      end: () => pool.end(),
     },
-    end: () => pool.end(),
+    // pg writes the values out and keeps no reference to the array.
+    query: (text, values) => run((query) => pool.query(query), text, values as unknown[], false),
   };
 }

@@ -85,7 +85,7 @@ export class SqlStore implements Store {
 
   findUserByEmailKey(emailKey: string): Promise<User | null> {
     return this.#guard(async () => {
-      const [row] = await this.#userByEmailKey(this.#db, [emailKey]);
+      const [row] = await this.#read(this.#userByEmailKey, [emailKey]);
       return row ? toUser(row) : null;
     });
   }
@@ -347,11 +347,17 @@ export class SqlStore implements Store {
   #findSession(column: SessionKey, value: string): Promise<SessionWithEmail | null> {
     const load = () =>
       this.#guard(async () => {
-        const [row] = await this.#sessionBy[column](this.#db, [value]);
+        const [row] = await this.#read(this.#sessionBy[column], [value]);
         return row ? { ...toSession(row), email: row.email } : null;
       });
     const reads = this.#dialect.sessionReads;
     return reads === null ? load() : reads.read(`${column}:${value}`, load);
+  }
+
+  /** A compiled read on its own, straight on the driver where the dialect can. */
+  #read<Row>(query: Compiled<Row>, values: readonly unknown[]): Promise<Row[]> {
+    const direct = this.#dialect.directQuery;
+    return direct === null ? query.run(this.#db, values) : (direct(query.sql, values) as Promise<Row[]>);
   }
 
   async #upsertResetToken(db: Kysely<Tables>, token: ResetToken): Promise<void> {
