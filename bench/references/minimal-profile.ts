@@ -5,12 +5,13 @@ import pg from 'pg';
 
 /**
  * The storage limit of a session check: the cookie's value, its SHA-256, and one prepared
- * lookup of the session and its user, with nothing else: no expiry rule, no cache, no touch.
+ * lookup, the same one query Sesame runs (the session's row, which its expiry rules read, and
+ * the user's email), with nothing else: no expiry rule, no cache, no touch.
  * Argument: the database Sesame uses (sqlite:<path> or postgres://…).
  */
 const database = process.argv[2]!;
 const query =
-  'select users.email from sessions join users on users.id = sessions.user_id where sessions.token_hash = ';
+  'select sessions.*, users.email from sessions inner join users on users.id = sessions.user_id where sessions.token_hash = ';
 let lookup: (hash: string) => Promise<string | undefined>;
 if (database.startsWith('sqlite:')) {
   const db = new Database(database.slice('sqlite:'.length), { readonly: true });

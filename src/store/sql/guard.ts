@@ -19,15 +19,22 @@ export async function guarded<T>(dialect: SqlDialect, operation: () => Promise<T
   }
 }
 
-async function withinDeadline<T>(deadlineMs: number | null, operation: Promise<T>): Promise<T> {
+// One promise and one timer per operation, not a race of two promises: this runs on every
+// session check that reaches a database server.
+function withinDeadline<T>(deadlineMs: number | null, operation: Promise<T>): Promise<T> {
   if (deadlineMs === null) return operation;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreUnavailableError(`the database did not answer within ${deadlineMs} ms`)), deadlineMs);
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new StoreUnavailableError(`the database did not answer within ${deadlineMs} ms`)), deadlineMs);
+    operation.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the operation's own rejection, passed on unchanged.
+        reject(error);
+      },
+    );
   });
-  try {
-    return await Promise.race([operation, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -42,7 +42,7 @@ export function openPostgres(url: string, poolSize: number, timeoutMs: number): 
     deadlineMs: timeoutMs,
     // Other machines write to the same server unseen: every check reads the row.
     sessionReads: null,
-    directQuery: async (text, parameters): Promise<unknown[]> => (await statements.query(text, parameters)).rows as unknown[],
+    directQuery: (text, parameters) => statements.query(text, parameters).then((result) => result.rows as unknown[]),
     classifyError(error) {
       const code = errorCode(error);
       if (code === '23505') return 'conflict';
