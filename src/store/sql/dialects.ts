@@ -33,8 +33,9 @@ export interface SqlDialect {
   classifyError(error: unknown): 'conflict' | 'unavailable' | null;
   /**
    * How long one store operation may take before it is answered as unavailable, or null when
-   * operations cannot hang (SQLite runs in-process). The operation itself is not cancelled:
-   * its connection comes back to the pool when the server answers or the socket dies.
+   * operations cannot hang (SQLite runs in-process). The operation itself is not cancelled
+   * here: on PostgreSQL the driver's query timeout ends it and its connection is discarded;
+   * on MySQL its connection comes back to the pool when the server answers or the socket dies.
    */
   readonly deadlineMs: number | null;
   /**
@@ -42,12 +43,20 @@ export interface SqlDialect {
    * (SQLite); null where it cannot (a server shared with other machines).
    */
   readonly sessionReads: SessionReads | null;
-  /**
-   * Runs one statement on its own, outside any transaction, straight on the engine's driver,
-   * and resolves to the rows Kysely would: for the hottest reads, where Kysely's connection
-   * layers cost more than the rest of Sesame's side. Null where they are run through Kysely.
-   */
-  readonly directQuery: ((sql: string, parameters: readonly unknown[]) => Promise<unknown[]>) | null;
+  /** Single reads straight on the engine's driver, past Kysely; null where they run through Kysely. */
+  readonly direct: DirectQueries | null;
+}
+
+/**
+ * Statements run on their own, outside any transaction, straight on the engine's driver: for
+ * the hottest reads, where Kysely's connection layers cost more than the rest of Sesame's side.
+ * Kysely plugins and logging do not see them.
+ */
+export interface DirectQueries {
+  /** The rows of `sql` with `parameters`, as Kysely would return them. */
+  query(sql: string, parameters: readonly unknown[]): Promise<unknown[]>;
+  /** Ends the connections the queries run on, when the store closes (Kysely may never have used them). */
+  end(): Promise<void>;
 }
 
 /** Sessions kept in the process, served only when the database cannot have changed since they were read. */

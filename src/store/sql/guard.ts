@@ -19,8 +19,8 @@ export async function guarded<T>(dialect: SqlDialect, operation: () => Promise<T
   }
 }
 
-// One promise and one timer per operation, not a race of two promises: this runs on every
-// session check that reaches a database server.
+// A promise and a timer per operation, not a race of two promises in an async function: this
+// runs on every session check that reaches a database server.
 function withinDeadline<T>(deadlineMs: number | null, operation: Promise<T>): Promise<T> {
   if (deadlineMs === null) return operation;
   return new Promise<T>((resolve, reject) => {

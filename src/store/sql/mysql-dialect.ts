@@ -52,7 +52,7 @@ export function openMysql(url: string, poolSize: number, timeoutMs: number): Sql
     deadlineMs: timeoutMs,
     // Other machines write to the same server unseen: every check reads the row.
     sessionReads: null,
-    directQuery: null,
+    direct: null,
     classifyError(error) {
       const code = errorCode(error);
       if (code === 'ER_DUP_ENTRY') return 'conflict';

@@ -42,7 +42,10 @@ export function openPostgres(url: string, poolSize: number, timeoutMs: number): 
     deadlineMs: timeoutMs,
     // Other machines write to the same server unseen: every check reads the row.
     sessionReads: null,
-    directQuery: (text, parameters) => statements.query(text, parameters).then((result) => result.rows as unknown[]),
+    direct: {
+      query: (text, parameters) => statements.query(text, parameters).then((result) => result.rows as unknown[]),
+      end: () => statements.end(),
+    },
     classifyError(error) {
       const code = errorCode(error);
       if (code === '23505') return 'conflict';

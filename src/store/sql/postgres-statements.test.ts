@@ -18,11 +18,11 @@ afterEach(async () => {
   database = undefined;
 });
 
-async function onDatabase(url: string, statement: string): Promise<void> {
+async function onDatabase(url: string, statement: string): Promise<unknown[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(statement);
+    return (await client.query(statement)).rows as unknown[];
   } finally {
     await client.end();
   }
@@ -42,6 +42,46 @@ describe.runIf(TEST_ENGINES.includes('postgres'))('prepared statements on Postgr
     await onDatabase(database.url, 'alter table sessions add column added_later integer');
     expect(await store.findSessionByTokenHash(session.tokenHash!)).toMatchObject({ id: session.id, email: user.email });
     expect(await store.findSessionByTokenHash(session.tokenHash!)).toMatchObject({ id: session.id });
+  });
+
+  it('discards a connection whose query timed out in a transaction, so that later writes on it commit', async () => {
+    database = await createTestDatabase('postgres');
+    // One connection, so that the write after the timeout meets the connection that timed out.
+    store = await openStore({ engine: 'postgres', url: database.url, poolSize: 1, timeoutSeconds: 0.3 });
+    await store.migrate();
+    const user = newUser();
+    await store.insertUser(user);
+    const locker = new pg.Client({ connectionString: database.url });
+    await locker.connect();
+    try {
+      await locker.query('begin');
+      await locker.query('select 1 from users where id = $1 for update', [user.id]);
+      // The log-in's transaction waits for the user's row lock: its query times out, and so
+      // does the rollback queued behind it, which pg then drops unsent.
+      await expect(store.insertSession(newSession(user), plain)).rejects.toThrow(/unavailable|did not answer/);
+      await new Promise((resolve) => setTimeout(resolve, 800));
+    } finally {
+      // The lock goes: the timed-out query completes, inside its never-ended transaction.
+      await locker.query('rollback');
+      await locker.end();
+    }
+    const other = newUser();
+    await store.insertUser(other);
+    const onServer = await onDatabase(database.url, `select count(*)::int as n from users where id = '${other.id}'`);
+    expect(onServer).toEqual([{ n: 1 }]);
+  });
+
+  it('ends its pool on close when only reads past Kysely used it', async () => {
+    database = await createTestDatabase('postgres');
+    const migrating = await openStore({ engine: 'postgres', url: database.url, poolSize: 1, timeoutSeconds: 10 });
+    await migrating.migrate();
+    await migrating.close();
+    store = await openStore({ engine: 'postgres', url: database.url, poolSize: 2, timeoutSeconds: 10 });
+    expect(await store.findSessionByTokenHash('0'.repeat(64))).toBeNull();
+    await store.close();
+    store = undefined;
+    const connections = () => onDatabase(database!.url, `select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`);
+    await expect.poll(connections, { timeout: 5_000 }).toEqual([{ n: 0 }]);
   });
 
   it('fails a transaction whose statement the server lost, and runs it again in the next one', async () => {

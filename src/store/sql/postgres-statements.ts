@@ -1,5 +1,5 @@
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
-import type pg from 'pg';
+import pg from 'pg';
 import { errorCode } from './dialects.js';
 
 // Only plannable statements are worth a name; transaction control and DDL run unnamed, as
@@ -33,10 +33,13 @@ export interface PreparedStatements {
   /** The pool Kysely is given: each statement text it runs is a named prepared statement. */
   readonly pool: PostgresPool;
   /**
-   * Runs one statement on a pooled connection, outside any transaction, as `pool.query` does,
-   * named as the pool's: for the hottest reads, without Kysely's connection layers.
+   * Runs one statement on a pooled connection, outside any transaction, with `pool.query`
+   * (which discards the connection on any error), named as the pool's: for the hottest reads,
+   * without Kysely's connection layers.
    */
   query(text: string, values: readonly unknown[]): Promise<pg.QueryResult>;
+  /** Ends the pool, once, whichever of Kysely and the store asks first. */
+  end(): Promise<void>;
 }
 
 /**
@@ -48,6 +51,11 @@ export interface PreparedStatements {
  * A stale statement (`isStaleStatement`) is renamed, so that every connection prepares it
  * afresh, and run again under the new name when no transaction is open; inside one, the
  * transaction has been aborted, and the error goes to the caller (answered as unavailable).
+ *
+ * A connection Kysely hands back is discarded, not pooled, when it may still be busy or in a
+ * transaction: after an error the server did not report (a timeout leaves the query running,
+ * and drops a `rollback` queued behind it), or when it is not idle. Pooled, the next
+ * statements on it would run inside the leftover transaction and never commit.
  *
  * Behind a pooler, named statements need one that keeps them per client (PgBouncer 1.21+
  * with `max_prepared_statements`).
@@ -76,22 +84,40 @@ export function preparedStatements(pool: pg.Pool, maxStatements: number): Prepar
       return execute(named.renames > MAX_RENAMES ? { text, values } : { name: nameOf(named), text, values });
     }
   }
+  // One wrapper per connection, as Kysely keeps one `PostgresConnection` per client it is given.
+  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => {
+    let isBroken = false;
+    const execute = (query: pg.QueryConfig) =>
+      client.query(query).catch((error: unknown) => {
+        if (!(error instanceof pg.DatabaseError)) isBroken = true;
+        throw error;
+      });
+    return {
+      // Kysely passes a cursor only to stream results, which needs a cursor class this dialect is not given.
+      // Kysely hands over a fresh copy of its parameters: no second copy here.
+      query: ((text: string, parameters: unknown[]) =>
+        run(execute, text, parameters, client.getTransactionStatus() !== 'I')) as unknown as PostgresPoolClient['query'],
+      release: () => client.release(isBroken || client.getTransactionStatus() !== 'I'),
+    };
+  };
+  let ended: Promise<void> | null = null;
+  const end = () => (ended ??= pool.end());
   return {
     pool: {
       async connect(): Promise<PostgresPoolClient> {
         const client = await pool.connect();
-        const execute = (query: pg.QueryConfig) => client.query(query);
-        return {
-          // Kysely passes a cursor only to stream results, which needs a cursor class this dialect is not given.
-          // Kysely hands over a fresh copy of its parameters: no second copy here.
-          query: ((text: string, parameters: unknown[]) =>
-            run(execute, text, parameters, client.getTransactionStatus() !== 'I')) as unknown as PostgresPoolClient['query'],
-          release: () => client.release(),
-        };
+        let wrapper = wrappers.get(client);
+        if (wrapper === undefined) {
+          wrapper = wrap(client);
+          wrappers.set(client, wrapper);
+        }
+        return wrapper;
       },
-      end: () => pool.end(),
+      end,
     },
-    // pg writes the values out and keeps no reference to the array.
+    // pg never changes the values array, and every caller passes a fresh one: no copy here.
     query: (text, values) => run((query) => pool.query(query), text, values as unknown[], false),
+    end,
   };
 }

@@ -338,9 +338,10 @@ export class SqlStore implements Store {
     });
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.#closed = true;
-    return this.#db.destroy();
+    await this.#db.destroy();
+    await this.#dialect.direct?.end();
   }
 
   // The session check's one read: served from the engine's exact in-process copy when it has one.
@@ -356,8 +357,8 @@ export class SqlStore implements Store {
 
   /** A compiled read on its own, straight on the driver where the dialect can. */
   #read<Row>(query: Compiled<Row>, values: readonly unknown[]): Promise<Row[]> {
-    const direct = this.#dialect.directQuery;
-    return direct === null ? query.run(this.#db, values) : (direct(query.sql, values) as Promise<Row[]>);
+    const direct = this.#dialect.direct;
+    return direct === null ? query.run(this.#db, values) : (direct.query(query.sql, values) as Promise<Row[]>);
   }
 
   async #upsertResetToken(db: Kysely<Tables>, token: ResetToken): Promise<void> {

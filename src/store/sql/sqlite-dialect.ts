@@ -33,7 +33,7 @@ export function openSqlite(path: string): SqlDialect {
   return {
     kysely: new CachingSqliteDialect(open, () => sessionReads.wrote()),
     sessionReads,
-    directQuery: null,
+    direct: null,
     // SQLite compares TEXT with the BINARY collation unless told otherwise: byte-exact already.
     columns: () => Promise.resolve({ key: () => 'text', text: 'text', time: 'integer', integer: 'integer' }),
     hasRowLocks: false,
