@@ -84,6 +84,24 @@ describe.runIf(TEST_ENGINES.includes('postgres'))('prepared statements on Postgr
     await expect.poll(connections, { timeout: 5_000 }).toEqual([{ n: 0 }]);
   });
 
+  it('gives a read past Kysely the rows Kysely gives for the same statement', async () => {
+    database = await createTestDatabase('postgres');
+    const statements = preparedStatements(new pg.Pool({ connectionString: database.url, max: 2 }), 10);
+    const db = new Kysely<{ t: { id: number; at: string; label: string | null } }>({ dialect: new PostgresDialect({ pool: statements.pool }) });
+    try {
+      await sql`create table t (id integer primary key, at bigint not null, label text)`.execute(db);
+      await db.insertInto('t').values([{ id: 1, at: '1700000000000', label: 'one' }, { id: 2, at: '1700000000001', label: null }]).execute();
+      const compiled = db.selectFrom('t').selectAll().where('id', '>', 0).orderBy('id').compile();
+      const throughKysely = (await db.executeQuery(compiled)).rows;
+      const direct = (await statements.query(compiled.sql, [0])).rows;
+      expect(direct).toEqual(throughKysely);
+      expect(direct).toEqual([{ id: 1, at: '1700000000000', label: 'one' }, { id: 2, at: '1700000000001', label: null }]);
+    } finally {
+      await db.destroy();
+      await statements.end();
+    }
+  });
+
   it('fails a transaction whose statement the server lost, and runs it again in the next one', async () => {
     database = await createTestDatabase('postgres');
     // One connection, so that `deallocate all` empties the statements the next queries meet.
