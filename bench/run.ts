@@ -4,6 +4,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { alternating, load, loadSequential, type Measured } from './load.js';
 import { runCli, runReference, startReference, startSesame, type Listening } from './processes.js';
 import { formatTable, summarize, type Figure } from './report.js';
@@ -234,15 +235,45 @@ async function main(): Promise<void> {
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
+/**
+ * A new, empty database for the scale run of `count` users: a file in the scratch folder, or
+ * on PostgreSQL a database of its own beside the one given (dropped by `dropScaleDatabases`).
+ */
+async function scaleDatabase(count: number): Promise<string> {
+  if (engine === 'sqlite') return `sqlite:${join(scratch, `scale-${count}.db`)}`;
+  const url = new URL(database);
+  const name = `${url.pathname.slice(1)}_scale_${count}`;
+  await onServer([`drop database if exists ${name}`, `create database ${name}`]);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function dropScaleDatabases(counts: readonly number[]): Promise<void> {
+  if (engine !== 'postgres') return;
+  const name = new URL(database).pathname.slice(1);
+  await onServer(counts.map((count) => `drop database if exists ${name}_scale_${count}`));
+}
+
+/** Runs statements, one by one, on the PostgreSQL server the bench was given. */
+async function onServer(statements: readonly string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  try {
+    for (const statement of statements) await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
 async function scaleRuns(): Promise<{ small: number; large: number }> {
-  if (engine !== 'sqlite') {
-    log('scale: seeding is written for SQLite only here; skipped');
+  if (engine === 'mysql') {
+    log('scale: seeding is written for SQLite and PostgreSQL only; skipped');
     return { small: 0, large: 0 };
   }
   const sizes = { small: SCALE_SMALL, large: scaleLarge };
   const servers: Record<string, { sesame: Listening; sample: string[] }> = {};
   for (const [name, count] of Object.entries(sizes)) {
-    const path = `sqlite:${join(scratch, `scale-${count}.db`)}`;
+    const path = await scaleDatabase(count);
     await runCli(['migrate', '--database', path]);
     const seededAt = Date.now();
     const sample = await seed(path, count, Date.now());
@@ -260,6 +291,8 @@ async function scaleRuns(): Promise<{ small: number; large: number }> {
       setupRequest: (request) => ({ ...request, headers: { cookie: `session_id=${sample[(next += 1) % sample.length]}` } }),
     });
   };
+  // As for the other loads: no process is measured cold.
+  for (const name of Object.keys(sizes)) await check(name, WARM_UP_SECONDS);
   for (let round = 0; round < rounds; round += 1) {
     // In alternating slices, as for the throughputs: the host's drift weighs on both sizes.
     const [a, b] = round % 2 === 0 ? ['small', 'large'] : ['large', 'small'];
@@ -268,6 +301,7 @@ async function scaleRuns(): Promise<{ small: number; large: number }> {
     measured(`scale ${b}`, resultB);
   }
   await Promise.all(Object.values(servers).map(({ sesame }) => sesame.stop()));
+  await dropScaleDatabases(Object.values(sizes));
   return sizes;
 }
 
