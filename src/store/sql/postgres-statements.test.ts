@@ -102,6 +102,23 @@ describe.runIf(TEST_ENGINES.includes('postgres'))('prepared statements on Postgr
     }
   });
 
+  it('keeps the connection on which a read past Kysely met a stale statement', async () => {
+    database = await createTestDatabase('postgres');
+    const statements = preparedStatements(new pg.Pool({ connectionString: database.url, max: 1 }), 10);
+    try {
+      await statements.query('create table t (id integer primary key)', []);
+      const backend = async () => ((await statements.query('select pg_backend_pid() as pid', [])).rows as Array<{ pid: number }>)[0]!.pid;
+      const read = 'select * from t where id > $1';
+      expect((await statements.query(read, [0])).rows).toEqual([]);
+      const before = await backend();
+      await onDatabase(database.url, 'alter table t add column added_later integer');
+      expect((await statements.query(read, [0])).rows).toEqual([]);
+      expect(await backend()).toBe(before);
+    } finally {
+      await statements.end();
+    }
+  });
+
   it('fails a transaction whose statement the server lost, and runs it again in the next one', async () => {
     database = await createTestDatabase('postgres');
     // One connection, so that `deallocate all` empties the statements the next queries meet.

@@ -33,9 +33,9 @@ export interface PreparedStatements {
   /** The pool Kysely is given: each statement text it runs is a named prepared statement. */
   readonly pool: PostgresPool;
   /**
-   * Runs one statement on a pooled connection, outside any transaction, with `pool.query`
-   * (which discards the connection on any error), named as the pool's: for the hottest reads,
-   * without Kysely's connection layers.
+   * Runs one statement on a pooled connection, outside any transaction, named as the pool's:
+   * for the hottest reads, without Kysely's connection layers. The connection is discarded as
+   * Kysely's are, after an error the server did not report.
    */
   query(text: string, values: readonly unknown[]): Promise<pg.QueryResult>;
   /** Ends the pool, once, whichever of Kysely and the store asks first. */
@@ -116,8 +116,22 @@ export function preparedStatements(pool: pg.Pool, maxStatements: number): Prepar
       },
       end,
     },
-    // pg never changes the values array, and every caller passes a fresh one: no copy here.
-    query: (text, values) => run((query) => pool.query(query), text, values as unknown[], false),
+    async query(text, values) {
+      const client = await pool.connect();
+      let isBroken = true;
+      try {
+        // pg never changes the values array, and every caller passes a fresh one: no copy here.
+        const result = await run((query) => client.query(query), text, values as unknown[], false);
+        isBroken = false;
+        return result;
+      } catch (error) {
+        // An error the server reported (a stale statement, say) leaves the connection usable.
+        isBroken = !(error instanceof pg.DatabaseError);
+        throw error;
+      } finally {
+        client.release(isBroken || client.getTransactionStatus() !== 'I');
+      }
+    },
     end,
   };
 }
