@@ -26,6 +26,14 @@ interface Named {
   renames: number;
 }
 
+/** A pooled client as both paths use it: discarded on release when it may be busy or in a transaction. */
+interface Connection {
+  readonly execute: (query: pg.QueryConfig) => Promise<pg.QueryResult>;
+  readonly release: () => void;
+  /** The same client as Kysely is given it. */
+  readonly forKysely: PostgresPoolClient;
+}
+
 const nameOf = ({ index, renames }: Named) => (renames === 0 ? `sesame_${index}` : `sesame_${index}_${renames}`);
 
 /** Named statements on one pool: for Kysely, and for a single statement outside any transaction. */
@@ -84,52 +92,50 @@ export function preparedStatements(pool: pg.Pool, maxStatements: number): Prepar
       return execute(named.renames > MAX_RENAMES ? { text, values } : { name: nameOf(named), text, values });
     }
   }
-  // One wrapper per connection, as Kysely keeps one `PostgresConnection` per client it is given.
-  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
-  const wrap = (client: pg.PoolClient): PostgresPoolClient => {
-    let isBroken = false;
-    const execute = (query: pg.QueryConfig) =>
-      client.query(query).catch((error: unknown) => {
-        if (!(error instanceof pg.DatabaseError)) isBroken = true;
-        throw error;
-      });
-    return {
-      // Kysely passes a cursor only to stream results, which needs a cursor class this dialect is not given.
-      // Kysely hands over a fresh copy of its parameters: no second copy here.
-      query: ((text: string, parameters: unknown[]) =>
-        run(execute, text, parameters, client.getTransactionStatus() !== 'I')) as unknown as PostgresPoolClient['query'],
-      release: () => client.release(isBroken || client.getTransactionStatus() !== 'I'),
-    };
+  // One per pooled client, made once: Kysely also keeps one `PostgresConnection` per client it is given.
+  const connections = new WeakMap<pg.PoolClient, Connection>();
+  const connectionOf = (client: pg.PoolClient): Connection => {
+    let connection = connections.get(client);
+    if (connection === undefined) {
+      let isBroken = false;
+      const execute = (query: pg.QueryConfig) =>
+        client.query(query).catch((error: unknown) => {
+          // An error the server reported (a stale statement, say) leaves the connection usable.
+          if (!(error instanceof pg.DatabaseError)) isBroken = true;
+          throw error;
+        });
+      const release = () => client.release(isBroken || client.getTransactionStatus() !== 'I');
+      connection = {
+        execute,
+        release,
+        forKysely: {
+          // Kysely passes a cursor only to stream results, which needs a cursor class this dialect is not given.
+          // Kysely hands over a fresh copy of its parameters: no second copy here.
+          query: ((text: string, parameters: unknown[]) =>
+            run(execute, text, parameters, client.getTransactionStatus() !== 'I')) as unknown as PostgresPoolClient['query'],
+          release,
+        },
+      };
+      connections.set(client, connection);
+    }
+    return connection;
   };
   let ended: Promise<void> | null = null;
   const end = () => (ended ??= pool.end());
   return {
     pool: {
       async connect(): Promise<PostgresPoolClient> {
-        const client = await pool.connect();
-        let wrapper = wrappers.get(client);
-        if (wrapper === undefined) {
-          wrapper = wrap(client);
-          wrappers.set(client, wrapper);
-        }
-        return wrapper;
+        return connectionOf(await pool.connect()).forKysely;
       },
       end,
     },
     async query(text, values) {
-      const client = await pool.connect();
-      let isBroken = true;
+      const connection = connectionOf(await pool.connect());
       try {
         // pg never changes the values array, and every caller passes a fresh one: no copy here.
-        const result = await run((query) => client.query(query), text, values as unknown[], false);
-        isBroken = false;
-        return result;
-      } catch (error) {
-        // An error the server reported (a stale statement, say) leaves the connection usable.
-        isBroken = !(error instanceof pg.DatabaseError);
-        throw error;
+        return await run(connection.execute, text, values as unknown[], false);
       } finally {
-        client.release(isBroken || client.getTransactionStatus() !== 'I');
+        connection.release();
       }
     },
     end,
