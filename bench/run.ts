@@ -241,18 +241,18 @@ async function main(): Promise<void> {
  */
 async function scaleDatabase(count: number): Promise<string> {
   if (engine === 'sqlite') return `sqlite:${join(scratch, `scale-${count}.db`)}`;
-  const url = new URL(database);
-  const name = `${url.pathname.slice(1)}_scale_${count}`;
+  const name = scaleDatabaseName(count);
   await onServer([`drop database if exists ${name}`, `create database ${name}`]);
+  const url = new URL(database);
   url.pathname = `/${name}`;
   return url.toString();
 }
 
 async function dropScaleDatabases(counts: readonly number[]): Promise<void> {
-  if (engine !== 'postgres') return;
-  const name = new URL(database).pathname.slice(1);
-  await onServer(counts.map((count) => `drop database if exists ${name}_scale_${count}`));
+  if (engine === 'postgres') await onServer(counts.map((count) => `drop database if exists ${scaleDatabaseName(count)}`));
 }
+
+const scaleDatabaseName = (count: number) => `${new URL(database).pathname.slice(1)}_scale_${count}`;
 
 /** Runs statements, one by one, on the PostgreSQL server the bench was given. */
 async function onServer(statements: readonly string[]): Promise<void> {
