@@ -134,15 +134,9 @@ async function main(): Promise<void> {
 
   for (let round = 0; round < rounds; round += 1) {
     log(`round ${round + 1}/${rounds}`);
-    // Each figure beside its limit, the order alternating between rounds so that neither always goes first.
-    const pair = async (first: () => Promise<unknown>, second: () => Promise<unknown>) => {
-      if (round % 2 === 0) {
-        await first();
-        await second();
-      } else {
-        await second();
-        await first();
-      }
+    // Each figure beside its limit, the order reversed every other round so that none always goes first.
+    const inTurn = async (...steps: Array<() => Promise<unknown>>) => {
+      for (const step of round % 2 === 0 ? steps : steps.reverse()) await step();
     };
     // A throughput beside its limit in alternating slices (A B B A …), so that the machine's
     // speed drifting within the round weighs on both alike.
@@ -200,18 +194,24 @@ async function main(): Promise<void> {
         },
       }),
     );
-    await pair(
+    // autocannon stops at its deadline without waiting for answers: the log-ins still being
+    // hashed then hold 19 MiB each until they finish, a moment later.
+    const settle = () => new Promise((resolve) => setTimeout(resolve, STORM_SETTLE_MS));
+    await inTurn(
       async () => measured('checks alone', await check(64)),
       async () => {
-        const [checks] = await Promise.all([
-          check(64),
-          cookieLogins(),
-        ]);
+        const [checks] = await Promise.all([check(64), cookieLogins()]);
         measured('checks in a login storm', checks);
-        // autocannon stops at its deadline without waiting for answers: the log-ins still being
-        // hashed then hold 19 MiB each until they finish, a moment later.
-        await new Promise((resolve) => setTimeout(resolve, STORM_SETTLE_MS));
+        await settle();
         record('rss after storm', sesame.rssMb());
+      },
+      // The storm's limit: the same one query's minimal route, checked while Sesame takes the
+      // same log-ins, so that the database server, the hashing and the load generator share
+      // the cores as they do in Sesame's storm.
+      async () => {
+        const [checks] = await Promise.all([load({ url: `${minimal.url}/profile`, connections: 64, seconds, headers: cookieHeaders }), cookieLogins()]);
+        measured('minimal profile in a login storm', checks);
+        await settle();
       },
     );
   }

@@ -30,6 +30,7 @@ describe('npm run bench --smoke', () => {
       'registration, POST /users',
       'refresh, POST /token',
       'storm: check p99 under 16 log-in connections',
+      'storm: check p99 vs the same one query in the same storm',
       'scale: check p50, 10,000 vs 1,000 users and sessions',
       'scale: check p99, 10,000 vs 1,000 users and sessions',
       'RSS idle',
