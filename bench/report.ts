@@ -102,13 +102,23 @@ export function summarize(
   return figures;
 }
 
+/**
+ * A median that rounds to its target, to three decimals rounded away from meeting it
+ * (0.8496 against ≥ 0.85 shows 0.849), so that the digits never contradict the verdict.
+ */
+function towardTheTarget(value: number, target: string): string {
+  const round = target.startsWith('≥') ? Math.floor : Math.ceil;
+  return (round(value * 1000) / 1000).toFixed(3);
+}
+
 /** A Markdown table of the figures: value, limit, ratio as median (min–max), target, met. */
 export function formatTable(figures: readonly Figure[]): string {
   const lines = ['| figure | Sesame | limit | ratio, median (min–max) | target | met |', '|---|---|---|---|---|---|'];
   for (const figure of figures) {
     const isRatio = figure.limit !== '–' && !figure.target.includes('ms') && !figure.target.includes('/s') && !figure.target.includes('MB');
     const spread = `${Math.min(...figure.samples).toFixed(2)}–${Math.max(...figure.samples).toFixed(2)}`;
-    const ratio = isRatio ? `${figure.median.toFixed(2)} (${spread})` : '–';
+    const shown = figure.target.includes(figure.median.toFixed(2)) ? towardTheTarget(figure.median, figure.target) : figure.median.toFixed(2);
+    const ratio = isRatio ? `${shown} (${spread})` : '–';
     const met = figure.isMet === null ? '' : figure.isMet ? 'yes' : '**no**';
     lines.push(`| ${figure.name} | ${figure.value} | ${figure.limit} | ${ratio} | ${figure.target} | ${met} |`);
   }

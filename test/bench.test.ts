@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatTable, type Figure } from '../bench/report.js';
 
 /**
  * The benchmark's smoke run: one short round of every scenario, asserting only that it
@@ -43,4 +44,19 @@ describe('npm run bench --smoke', () => {
     expect(saved.figures.map((figure) => figure.name)).toEqual(figures);
     expect(saved.machine.cores).toBeGreaterThan(0);
   }, 120_000);
+});
+
+describe('the bench table', () => {
+  const figure = (median: number, target: string, isMet: boolean): Figure => ({ name: 'f', value: '1/s', limit: 'l 1/s', samples: [median], median, target, isMet });
+  const ratioOf = (table: string) => table.split('\n')[2]!.split(' | ')[3];
+
+  it('never shows a missed ratio with the digits of its target', () => {
+    expect(ratioOf(formatTable([figure(0.8496, '≥ 0.85', false)]))).toBe('0.849 (0.85–0.85)');
+    expect(ratioOf(formatTable([figure(1.2504, '≤ 1.25', false)]))).toBe('1.251 (1.25–1.25)');
+  });
+
+  it('shows a met ratio at the target with its digits, and others with two decimals', () => {
+    expect(ratioOf(formatTable([figure(0.8503, '≥ 0.85', true)]))).toBe('0.850 (0.85–0.85)');
+    expect(ratioOf(formatTable([figure(0.8, '≥ 0.6', true)]))).toBe('0.80 (0.80–0.80)');
+  });
 });
