@@ -24,7 +24,12 @@ export function summarize(
   series: ReadonlyMap<string, number[]>,
   extras: { idleRss: number; scale: { small: number; large: number }; engine: string },
 ): Figure[] {
-  const get = (name: string) => series.get(name) ?? [];
+  // A series the run never recorded is a misspelt name: fail the run rather than print NaN.
+  const get = (name: string) => {
+    const values = series.get(name);
+    if (values === undefined) throw new Error(`the run recorded no series named "${name}"`);
+    return values;
+  };
   const hashRates = [...series.keys()].filter((name) => name.startsWith('argon2id x')).map(get);
   const bestHash = (hashRates[0] ?? []).map((_, round) => Math.max(...hashRates.map((rates) => rates[round] ?? 0)));
   const figures: Figure[] = [];
@@ -103,12 +108,21 @@ export function summarize(
 }
 
 /**
- * A median that rounds to its target, to three decimals rounded away from meeting it
- * (0.8496 against ≥ 0.85 shows 0.849), so that the digits never contradict the verdict.
+ * A ratio's median as the table shows it: two decimals, or three where two would contradict
+ * the verdict (0.8469 against ≥ 0.85 would read "0.85 … no"), and where three still would,
+ * rounded away from meeting the target (0.84996 shows 0.849).
  */
-function towardTheTarget(value: number, target: string): string {
-  const round = target.startsWith('≥') ? Math.floor : Math.ceil;
-  return (round(value * 1000) / 1000).toFixed(3);
+function shownRatio(figure: Figure): string {
+  const target = /^([≥≤]) ([\d.]+)$/.exec(figure.target);
+  if (target === null || figure.isMet === null) return figure.median.toFixed(2);
+  const [, sense, limit] = target;
+  const readsAsMet = (text: string) => (sense === '≥' ? Number(text) >= Number(limit) : Number(text) <= Number(limit));
+  for (const digits of [2, 3]) {
+    const text = figure.median.toFixed(digits);
+    if (readsAsMet(text) === figure.isMet) return text;
+  }
+  // Only a miss can round onto its target: away from it is down for ≥, up for ≤.
+  return ((sense === '≥' ? Math.floor : Math.ceil)(figure.median * 1000) / 1000).toFixed(3);
 }
 
 /** A Markdown table of the figures: value, limit, ratio as median (min–max), target, met. */
@@ -117,8 +131,7 @@ export function formatTable(figures: readonly Figure[]): string {
   for (const figure of figures) {
     const isRatio = figure.limit !== '–' && !figure.target.includes('ms') && !figure.target.includes('/s') && !figure.target.includes('MB');
     const spread = `${Math.min(...figure.samples).toFixed(2)}–${Math.max(...figure.samples).toFixed(2)}`;
-    const shown = figure.target.includes(figure.median.toFixed(2)) ? towardTheTarget(figure.median, figure.target) : figure.median.toFixed(2);
-    const ratio = isRatio ? `${shown} (${spread})` : '–';
+    const ratio = isRatio ? `${shownRatio(figure)} (${spread})` : '–';
     const met = figure.isMet === null ? '' : figure.isMet ? 'yes' : '**no**';
     lines.push(`| ${figure.name} | ${figure.value} | ${figure.limit} | ${ratio} | ${figure.target} | ${met} |`);
   }

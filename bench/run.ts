@@ -134,9 +134,10 @@ async function main(): Promise<void> {
 
   for (let round = 0; round < rounds; round += 1) {
     log(`round ${round + 1}/${rounds}`);
-    // Each figure beside its limit, the order reversed every other round so that none always goes first.
+    // Each figure beside its limit, the order rotating between rounds so that none always goes
+    // first, nor always follows the same step.
     const inTurn = async (...steps: Array<() => Promise<unknown>>) => {
-      for (const step of round % 2 === 0 ? steps : steps.reverse()) await step();
+      for (let index = 0; index < steps.length; index += 1) await steps[(index + round) % steps.length]!();
     };
     // A throughput beside its limit in alternating slices (A B B A …), so that the machine's
     // speed drifting within the round weighs on both alike.

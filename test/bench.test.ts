@@ -50,13 +50,17 @@ describe('the bench table', () => {
   const figure = (median: number, target: string, isMet: boolean): Figure => ({ name: 'f', value: '1/s', limit: 'l 1/s', samples: [median], median, target, isMet });
   const ratioOf = (table: string) => table.split('\n')[2]!.split(' | ')[3];
 
-  it('never shows a missed ratio with the digits of its target', () => {
-    expect(ratioOf(formatTable([figure(0.8496, '≥ 0.85', false)]))).toBe('0.849 (0.85–0.85)');
+  it('shows a missed ratio that rounds onto its target with the digit that decides it', () => {
+    expect(ratioOf(formatTable([figure(0.8469, '≥ 0.85', false)]))).toBe('0.847 (0.85–0.85)');
+    expect(ratioOf(formatTable([figure(0.84996, '≥ 0.85', false)]))).toBe('0.849 (0.85–0.85)');
+    expect(ratioOf(formatTable([figure(0.7996, '≥ 0.8', false)]))).toBe('0.799 (0.80–0.80)');
     expect(ratioOf(formatTable([figure(1.2504, '≤ 1.25', false)]))).toBe('1.251 (1.25–1.25)');
   });
 
-  it('shows a met ratio at the target with its digits, and others with two decimals', () => {
-    expect(ratioOf(formatTable([figure(0.8503, '≥ 0.85', true)]))).toBe('0.850 (0.85–0.85)');
+  it('shows every other ratio with two decimals', () => {
+    expect(ratioOf(formatTable([figure(0.8503, '≥ 0.85', true)]))).toBe('0.85 (0.85–0.85)');
     expect(ratioOf(formatTable([figure(0.8, '≥ 0.6', true)]))).toBe('0.80 (0.80–0.80)');
+    expect(ratioOf(formatTable([figure(0.8432, '≥ 0.85', false)]))).toBe('0.84 (0.84–0.84)');
+    expect(ratioOf(formatTable([{ ...figure(1.3846, '–', false), isMet: null }]))).toBe('1.38 (1.38–1.38)');
   });
 });
