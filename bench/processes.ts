@@ -69,9 +69,9 @@ export function startSesame(database: string, env: Record<string, string> = {}):
   return listening(child, /Server listening at (http:\/\/127\.0\.0\.1:\d+)/, 'sesame');
 }
 
-/** Starts a reference process of bench/references (TypeScript, through tsx). */
-export function startReference(name: string, args: string[] = []): Promise<Listening> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `${REFERENCES}${name}.ts`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a reference process of bench/references (TypeScript, through tsx), with `env` on top of this one's. */
+export function startReference(name: string, args: string[] = [], env: Record<string, string> = {}): Promise<Listening> {
+  const child = spawn(process.execPath, ['--import', 'tsx', `${REFERENCES}${name}.ts`, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return listening(child, /listening (http:\/\/127\.0\.0\.1:\d+)/, name);
 }
 

@@ -53,6 +53,7 @@ export function summarize(
   ratio('Bearer check vs a bare jose verify', 'bearer check/s', 'jose verify route', get('jose verify/s'), null);
   ratio('POST /introspect', 'introspect/s', 'jose verify route', get('jose verify/s'), null);
   ratio('login, POST /sessions', 'login /sessions/s', 'best raw argon2id', bestHash, 0.85);
+  ratio('login, POST /sessions vs a minimal log-in route', 'login /sessions/s', 'minimal log-in', get('minimal login/s'), null);
   ratio('login, POST /token', 'login /token/s', 'best raw argon2id', bestHash, 0.85);
   ratio('registration, POST /users', 'registration/s', 'best raw argon2id', bestHash, 0.85);
   const absolute = (

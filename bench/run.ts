@@ -42,6 +42,9 @@ const SCALE_SECONDS = 1;
 // How long after a storm its resident memory is read: the hashes in flight when the load
 // stopped have finished well before.
 const STORM_SETTLE_MS = 1000;
+// How long after a log-in load the next load starts: by then the hashes it left queued are done.
+const LOGIN_SETTLE_MS = 250;
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const scratch = mkdtempSync(join(tmpdir(), 'sesame-bench-'));
 const database = values.database ?? `sqlite:${join(scratch, 'bench.db')}`;
 const engine = database.startsWith('sqlite:') ? 'sqlite' : database.startsWith('postgres') ? 'postgres' : 'mysql';
@@ -58,11 +61,16 @@ async function post(url: string, fields: Record<string, string>): Promise<{ stat
   return { status: response.status, json: (await response.json()) as Record<string, string>, cookie };
 }
 
-/** Registers the accounts the log-in loads rotate over, and returns a cookie and an access token to present. */
-async function prepare(url: string) {
+/** Registers the accounts the log-in loads rotate over, two at a time. */
+async function registerAccounts(url: string): Promise<void> {
   for (let index = 0; index < ACCOUNTS; index += 2) {
     await Promise.all([0, 1].map((offset) => post(`${url}/users`, { email: `account${index + offset}@bench.example`, password: PASSWORD })));
   }
+}
+
+/** Registers the accounts on Sesame, and returns a cookie and an access token to present. */
+async function prepare(url: string) {
+  await registerAccounts(url);
   const login = await post(`${url}/sessions`, { email: 'account0@bench.example', password: PASSWORD });
   const tokens = await post(`${url}/token`, { grant_type: 'password', username: 'account1@bench.example', password: PASSWORD });
   return { cookie: login.cookie!, accessToken: tokens.json.access_token! };
@@ -114,10 +122,18 @@ async function main(): Promise<void> {
   const bare = await startReference('bare');
   const minimal = await startReference('minimal-profile', [database]);
   const jwt = await startReference('jwt-verify', [sesame.url]);
+  // One pool thread per core, as Sesame runs and as the raw hash rate is measured.
+  const hashThreads = { UV_THREADPOOL_SIZE: String(cpus().length) };
+  const minimalLogin = await startReference('minimal-login', [engine === 'sqlite' ? `sqlite:${join(scratch, 'minimal-login.db')}` : database], hashThreads);
+  await registerAccounts(minimalLogin.url);
   const cookieHeaders = { cookie: `session_id=${setup.cookie}` };
   const bearerHeaders = { authorization: `Bearer ${setup.accessToken}` };
   let registered = 0;
 
+  // Log-ins at 16 connections, rotating over the accounts.
+  const logins = (url: string, fields: (email: string) => Record<string, string>) => (seconds: number) =>
+    load({ url, connections: 16, seconds, method: 'POST', headers: form, setupRequest: rotatingLogins(fields) });
+  const cookieLogins = logins(`${sesame.url}/sessions`, (email) => ({ email, password: PASSWORD }));
   type Load = (seconds: number) => Promise<Measured>;
   const loads: Record<string, Load> = {
     'bare route': (seconds) => load({ url: `${bare.url}/`, connections: 32, seconds }),
@@ -127,6 +143,8 @@ async function main(): Promise<void> {
     'jose verify': (seconds) => load({ url: `${jwt.url}/profile`, connections: 32, seconds, headers: bearerHeaders }),
     introspect: (seconds) =>
       load({ url: `${sesame.url}/introspect`, connections: 32, seconds, method: 'POST', headers: form, body: `token=${setup.accessToken}` }),
+    'login /sessions': cookieLogins,
+    'minimal login': logins(`${minimalLogin.url}/sessions`, (email) => ({ email, password: PASSWORD })),
   };
   // A process's first load runs cold (the JIT has not compiled its hot path yet): none is measured.
   log('warm-up');
@@ -147,10 +165,6 @@ async function main(): Promise<void> {
       measured(a, resultA);
       measured(b, resultB);
     };
-    // Log-ins at 16 connections, rotating over the accounts.
-    const logins = (path: string, fields: (email: string) => Record<string, string>) =>
-      load({ url: `${sesame.url}${path}`, connections: 16, seconds, method: 'POST', headers: form, setupRequest: rotatingLogins(fields) });
-    const cookieLogins = () => logins('/sessions', (email) => ({ email, password: PASSWORD }));
     const check = (connections = 32) => load({ url: `${sesame.url}/profile`, connections, seconds, headers: cookieHeaders });
     await interleaved('bare route', 'cookie check');
     await interleaved('minimal profile', 'bearer check');
@@ -158,17 +172,22 @@ async function main(): Promise<void> {
     // With one thread per core, as Sesame runs: here libuv's default 4 threads hashed slower
     // (146-149/s against 183/s at 2 in flight), so the limit is the higher rate.
     for (const inFlight of [2, 4, 8]) {
-      const { perSecond } = await runReference<{ perSecond: number }>('argon2-rate', [String(inFlight), String(Math.min(seconds, HASH_SECONDS))], { UV_THREADPOOL_SIZE: String(cpus().length) });
+      const { perSecond } = await runReference<{ perSecond: number }>('argon2-rate', [String(inFlight), String(Math.min(seconds, HASH_SECONDS))], hashThreads);
       record(`argon2id x${inFlight}/s`, perSecond);
     }
-    measured(
-      'login /sessions',
-      await cookieLogins(),
+    // Not in slices: a log-in load that stops leaves its queued hashes running, some tens of
+    // milliseconds of both cores, which would fall on the next slice. Each runs whole, then settles.
+    await inTurn(
+      async () => {
+        measured('login /sessions', await loads['login /sessions']!(seconds));
+        await pause(LOGIN_SETTLE_MS);
+      },
+      async () => {
+        measured('minimal login', await loads['minimal login']!(seconds));
+        await pause(LOGIN_SETTLE_MS);
+      },
     );
-    measured(
-      'login /token',
-      await logins('/token', (username) => ({ grant_type: 'password', username, password: PASSWORD })),
-    );
+    measured('login /token', await logins(`${sesame.url}/token`, (username) => ({ grant_type: 'password', username, password: PASSWORD }))(seconds));
     measured(
       'registration',
       await load({
@@ -197,11 +216,11 @@ async function main(): Promise<void> {
     );
     // autocannon stops at its deadline without waiting for answers: the log-ins still being
     // hashed then hold 19 MiB each until they finish, a moment later.
-    const settle = () => new Promise((resolve) => setTimeout(resolve, STORM_SETTLE_MS));
+    const settle = () => pause(STORM_SETTLE_MS);
     await inTurn(
       async () => measured('checks alone', await check(64)),
       async () => {
-        const [checks] = await Promise.all([check(64), cookieLogins()]);
+        const [checks] = await Promise.all([check(64), cookieLogins(seconds)]);
         measured('checks in a login storm', checks);
         await settle();
         record('rss after storm', sesame.rssMb());
@@ -210,13 +229,13 @@ async function main(): Promise<void> {
       // same log-ins, so that the database server, the hashing and the load generator share
       // the cores as they do in Sesame's storm.
       async () => {
-        const [checks] = await Promise.all([load({ url: `${minimal.url}/profile`, connections: 64, seconds, headers: cookieHeaders }), cookieLogins()]);
+        const [checks] = await Promise.all([load({ url: `${minimal.url}/profile`, connections: 64, seconds, headers: cookieHeaders }), cookieLogins(seconds)]);
         measured('minimal profile in a login storm', checks);
         await settle();
       },
     );
   }
-  await Promise.all([bare.stop(), minimal.stop(), jwt.stop(), sesame.stop()]);
+  await Promise.all([bare.stop(), minimal.stop(), jwt.stop(), minimalLogin.stop(), sesame.stop()]);
 
   // Start to first 200 on /ready, on the database the run has filled.
   for (let index = 0; index < 3; index += 1) {

@@ -27,6 +27,7 @@ describe('npm run bench --smoke', () => {
       'Bearer check vs a bare jose verify',
       'POST /introspect',
       'login, POST /sessions',
+      'login, POST /sessions vs a minimal log-in route',
       'login, POST /token',
       'registration, POST /users',
       'refresh, POST /token',
