@@ -23,6 +23,8 @@ export interface LoadOptions {
   readonly onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
 }
 
+const SAMPLE_MS = 100;
+
 /** Loads `url` from this process with autocannon (only ever 127.0.0.1), bounded in time. */
 export async function load(options: LoadOptions): Promise<Measured> {
   const { url, connections, seconds, method = 'GET', headers = {}, body } = options;
@@ -30,7 +32,9 @@ export async function load(options: LoadOptions): Promise<Measured> {
   const request: autocannon.Request = { method, path: new URL(url).pathname, headers, ...(body === undefined ? {} : { body }) };
   if (options.setupRequest) request.setupRequest = options.setupRequest as autocannon.Request['setupRequest'];
   if (options.onResponse) request.onResponse = options.onResponse as autocannon.Request['onResponse'];
-  const result = await autocannon({ url: new URL(url).origin, connections, duration: seconds, requests: [request], timeout: 10 });
+  // autocannon ends a run at its first sample tick after the duration: with its default of a
+  // tick a second, a half-second slice ran a whole second, and 1.5 s ran 2.
+  const result = await autocannon({ url: new URL(url).origin, connections, duration: seconds, requests: [request], timeout: 10, sampleInt: SAMPLE_MS });
   return {
     perSecond: result['2xx'] / result.duration,
     p50: result.latency.p50,

@@ -3,6 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import Fastify from 'fastify';
+import { load } from '../bench/load.js';
 import { formatTable, type Figure } from '../bench/report.js';
 
 /**
@@ -63,5 +65,23 @@ describe('the bench table', () => {
     expect(ratioOf(formatTable([figure(0.8, '≥ 0.6', true)]))).toBe('0.80 (0.80–0.80)');
     expect(ratioOf(formatTable([figure(0.8432, '≥ 0.85', false)]))).toBe('0.84 (0.84–0.84)');
     expect(ratioOf(formatTable([{ ...figure(1.3846, '–', false), isMet: null }]))).toBe('1.38 (1.38–1.38)');
+  });
+});
+
+describe('a bench load', () => {
+  it('runs as long as it is asked, not to the next whole second', async () => {
+    const app = Fastify();
+    app.get('/', () => ({ ok: true }));
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const startedAt = performance.now();
+      const measured = await load({ url: `${url}/`, connections: 4, seconds: 0.2 });
+      // autocannon's default sample tick (1 s) made any load under a second last one.
+      expect(performance.now() - startedAt).toBeLessThan(900);
+      expect(measured.perSecond).toBeGreaterThan(0);
+      expect(measured.failures).toBe(0);
+    } finally {
+      await app.close();
+    }
   });
 });
