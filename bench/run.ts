@@ -35,8 +35,8 @@ const SCALE_SMALL = 1_000;
 const SLICE_SECONDS = 0.5;
 // How long each load runs once, unmeasured, before the first round.
 const WARM_UP_SECONDS = 0.3;
-// The raw hash rate and the scale checks need less time than a throughput beside its limit:
-// a second is some 180 hashes, or at 64 connections some 20,000 checks.
+// The raw hash rate, the minimal log-in and the scale checks need less time than a throughput
+// beside its limit: a second is some 180 hashes, or at 64 connections some 20,000 checks.
 const HASH_SECONDS = 1;
 const SCALE_SECONDS = 1;
 // How long after a storm its resident memory is read: the hashes in flight when the load
@@ -53,7 +53,9 @@ const sesameEnv: Record<string, string> = values.redis === undefined ? {} : { SE
 const PASSWORD = 'bench password, long enough';
 const ACCOUNTS = 64;
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
-const log = (line: string) => process.stderr.write(`${line}\n`);
+// Each line says when in the run it was written, so that a run near its 3 minutes shows where they went.
+const runStarted = performance.now();
+const log = (line: string) => process.stderr.write(`[${((performance.now() - runStarted) / 1000).toFixed(1)} s] ${line}\n`);
 
 async function post(url: string, fields: Record<string, string>): Promise<{ status: number; json: Record<string, string>; cookie: string | null }> {
   const response = await fetch(url, { method: 'POST', headers: form, body: new URLSearchParams(fields) });
@@ -183,7 +185,7 @@ async function main(): Promise<void> {
         await pause(LOGIN_SETTLE_MS);
       },
       async () => {
-        measured('minimal login', await loads['minimal login']!(seconds));
+        measured('minimal login', await loads['minimal login']!(Math.min(seconds, HASH_SECONDS)));
         await pause(LOGIN_SETTLE_MS);
       },
     );
@@ -231,13 +233,14 @@ async function main(): Promise<void> {
       async () => {
         const [checks] = await Promise.all([load({ url: `${minimal.url}/profile`, connections: 64, seconds, headers: cookieHeaders }), cookieLogins(seconds)]);
         measured('minimal profile in a login storm', checks);
-        await settle();
+        await pause(LOGIN_SETTLE_MS);
       },
     );
   }
   await Promise.all([bare.stop(), minimal.stop(), jwt.stop(), minimalLogin.stop(), sesame.stop()]);
 
   // Start to first 200 on /ready, on the database the run has filled.
+  log('start to ready');
   for (let index = 0; index < 3; index += 1) {
     const spawnedAt = performance.now();
     const restarted = await startSesame(database, sesameEnv);
@@ -247,6 +250,7 @@ async function main(): Promise<void> {
   }
 
   // Scale: the same session check with a thousand and with a million users and sessions.
+  log('scale');
   const scale = await scaleRuns();
   const figures = summarize(series, { idleRss, scale, engine });
   const report = formatTable(figures);
