@@ -32,15 +32,28 @@ export async function load(options: LoadOptions): Promise<Measured> {
   const request: autocannon.Request = { method, path: new URL(url).pathname, headers, ...(body === undefined ? {} : { body }) };
   if (options.setupRequest) request.setupRequest = options.setupRequest as autocannon.Request['setupRequest'];
   if (options.onResponse) request.onResponse = options.onResponse as autocannon.Request['onResponse'];
-  // autocannon ends a run at its first sample tick after the duration: with its default of a
-  // tick a second, a half-second slice ran a whole second, and 1.5 s ran 2.
-  const result = await autocannon({ url: new URL(url).origin, connections, duration: seconds, requests: [request], timeout: 10, sampleInt: SAMPLE_MS });
-  return {
-    perSecond: result['2xx'] / result.duration,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    failures: result.non2xx + result.errors + result.timeouts,
-  };
+  // autocannon's own percentiles are whole milliseconds, too coarse for checks answered in one
+  // or two: each 2xx answer's time is kept as measured.
+  const latencies: number[] = [];
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      // autocannon ends a run at its first sample tick after the duration: with its default of
+      // a tick a second, a half-second slice ran a whole second, and 1.5 s ran 2.
+      { url: new URL(url).origin, connections, duration: seconds, requests: [request], timeout: 10, sampleInt: SAMPLE_MS },
+      (error: unknown, done: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error('autocannon failed')) : resolve(done)),
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+    });
+  });
+  return { perSecond: result['2xx'] / result.duration, ...percentiles(latencies), failures: result.non2xx + result.errors + result.timeouts };
+}
+
+/** The median and the 99th percentile (nearest rank) of latencies in ms; 0 for none. */
+function percentiles(latencies: readonly number[]): { p50: number; p99: number } {
+  const sorted = Float64Array.from(latencies).sort();
+  const at = (fraction: number) => sorted[Math.max(0, Math.ceil(sorted.length * fraction) - 1)] ?? 0;
+  return { p50: at(0.5), p99: at(0.99) };
 }
 
 /**
@@ -66,9 +79,7 @@ export async function loadSequential(options: {
       }
     }),
   );
-  latencies.sort((a, b) => a - b);
-  const at = (fraction: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * fraction))] ?? 0;
-  return { perSecond: latencies.length / options.seconds, p50: at(0.5), p99: at(0.99), failures };
+  return { perSecond: latencies.length / options.seconds, ...percentiles(latencies), failures };
 }
 
 /** One measurement from slices of one load: their mean rate, median p50, worst p99, all failures. */
