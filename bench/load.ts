@@ -9,6 +9,8 @@ export interface Measured {
   readonly p99: number;
   /** Answers that were not 2xx, and connection errors or timeouts. */
   readonly failures: number;
+  /** Every 2xx answer's latency, ms, so that slices of one load can be pooled. */
+  readonly latencies: readonly number[];
 }
 
 export interface LoadOptions {
@@ -46,11 +48,11 @@ export async function load(options: LoadOptions): Promise<Measured> {
       if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
     });
   });
-  return { perSecond: result['2xx'] / result.duration, ...percentiles(latencies), failures: result.non2xx + result.errors + result.timeouts };
+  return { perSecond: result['2xx'] / result.duration, ...percentiles(latencies), failures: result.non2xx + result.errors + result.timeouts, latencies };
 }
 
 /** The median and the 99th percentile (nearest rank) of latencies in ms; 0 for none. */
-function percentiles(latencies: readonly number[]): { p50: number; p99: number } {
+export function percentiles(latencies: readonly number[]): { p50: number; p99: number } {
   const sorted = Float64Array.from(latencies).sort();
   const at = (fraction: number) => sorted[Math.max(0, Math.ceil(sorted.length * fraction) - 1)] ?? 0;
   return { p50: at(0.5), p99: at(0.99) };
@@ -79,17 +81,20 @@ export async function loadSequential(options: {
       }
     }),
   );
-  return { perSecond: latencies.length / options.seconds, ...percentiles(latencies), failures };
+  return { perSecond: latencies.length / options.seconds, ...percentiles(latencies), failures, latencies };
 }
 
-/** One measurement from slices of one load: their mean rate, median p50, worst p99, all failures. */
+/**
+ * One measurement from slices of one load: their mean rate, and the percentiles of all their
+ * answers pooled (not the worst slice's p99, which grows with the number of slices).
+ */
 export function combineSlices(slices: readonly Measured[]): Measured {
-  const sorted = slices.map((slice) => slice.p50).sort((a, b) => a - b);
+  const latencies = slices.flatMap((slice) => slice.latencies);
   return {
     perSecond: slices.reduce((sum, slice) => sum + slice.perSecond, 0) / slices.length,
-    p50: sorted[Math.floor(sorted.length / 2)] ?? 0,
-    p99: Math.max(...slices.map((slice) => slice.p99)),
+    ...percentiles(latencies),
     failures: slices.reduce((sum, slice) => sum + slice.failures, 0),
+    latencies,
   };
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import Fastify from 'fastify';
-import { load } from '../bench/load.js';
+import { combineSlices, load, percentiles } from '../bench/load.js';
 import { formatTable, type Figure } from '../bench/report.js';
 
 /**
@@ -86,5 +86,24 @@ describe('a bench load', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('slices of one load', () => {
+  const slice = (latencies: number[]) => ({ perSecond: latencies.length, ...percentiles(latencies), failures: 0, latencies });
+
+  it('are combined over all their answers, not slice by slice', () => {
+    const combined = combineSlices([slice([1, 2, 3]), slice([10, 20, 30])]);
+    // Slice by slice, the median of the medians would be 20 (or 2), the p99 the worst slice's.
+    expect(combined.p50).toBe(3);
+    expect(combined.p99).toBe(30);
+    expect(combined.perSecond).toBe(3);
+    expect(combined.latencies).toHaveLength(6);
+  });
+
+  it('take nearest-rank percentiles', () => {
+    const latencies = Array.from({ length: 1000 }, (_, index) => index + 1);
+    expect(percentiles(latencies)).toEqual({ p50: 500, p99: 990 });
+    expect(percentiles([])).toEqual({ p50: 0, p99: 0 });
   });
 });
