@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as pause } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { alternating, load, loadSequential, type Measured } from './load.js';
@@ -44,7 +45,6 @@ const SCALE_SECONDS = 1;
 const STORM_SETTLE_MS = 1000;
 // How long after a log-in load the next load starts: by then the hashes it left queued are done.
 const LOGIN_SETTLE_MS = 250;
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const scratch = mkdtempSync(join(tmpdir(), 'sesame-bench-'));
 const database = values.database ?? `sqlite:${join(scratch, 'bench.db')}`;
 const engine = database.startsWith('sqlite:') ? 'sqlite' : database.startsWith('postgres') ? 'postgres' : 'mysql';
@@ -179,16 +179,11 @@ async function main(): Promise<void> {
     }
     // Not in slices: a log-in load that stops leaves its queued hashes running, some tens of
     // milliseconds of both cores, which would fall on the next slice. Each runs whole, then settles.
-    await inTurn(
-      async () => {
-        measured('login /sessions', await loads['login /sessions']!(seconds));
-        await pause(LOGIN_SETTLE_MS);
-      },
-      async () => {
-        measured('minimal login', await loads['minimal login']!(Math.min(seconds, HASH_SECONDS)));
-        await pause(LOGIN_SETTLE_MS);
-      },
-    );
+    const wholeLogins = (name: string, loadSeconds: number) => async () => {
+      measured(name, await loads[name]!(loadSeconds));
+      await pause(LOGIN_SETTLE_MS);
+    };
+    await inTurn(wholeLogins('login /sessions', seconds), wholeLogins('minimal login', Math.min(seconds, HASH_SECONDS)));
     measured('login /token', await logins(`${sesame.url}/token`, (username) => ({ grant_type: 'password', username, password: PASSWORD }))(seconds));
     measured(
       'registration',
@@ -216,15 +211,14 @@ async function main(): Promise<void> {
         },
       }),
     );
-    // autocannon stops at its deadline without waiting for answers: the log-ins still being
-    // hashed then hold 19 MiB each until they finish, a moment later.
-    const settle = () => pause(STORM_SETTLE_MS);
     await inTurn(
       async () => measured('checks alone', await check(64)),
       async () => {
         const [checks] = await Promise.all([check(64), cookieLogins(seconds)]);
         measured('checks in a login storm', checks);
-        await settle();
+        // autocannon stops at its deadline without waiting for answers: the log-ins still being
+        // hashed then hold 19 MiB each until they finish, a moment later.
+        await pause(STORM_SETTLE_MS);
         record('rss after storm', sesame.rssMb());
       },
       // The storm's limit: the same one query's minimal route, checked while Sesame takes the
@@ -244,7 +238,7 @@ async function main(): Promise<void> {
   for (let index = 0; index < 3; index += 1) {
     const spawnedAt = performance.now();
     const restarted = await startSesame(database, sesameEnv);
-    while ((await fetch(`${restarted.url}/ready`).catch(() => null))?.status !== 200) await new Promise((resolve) => setTimeout(resolve, 5));
+    while ((await fetch(`${restarted.url}/ready`).catch(() => null))?.status !== 200) await pause(5);
     record('ready ms', performance.now() - spawnedAt);
     await restarted.stop();
   }
