@@ -27,6 +27,8 @@ export interface SqlDialect {
    * SQLite has no row locks and needs none: a write transaction holds the whole database.
    */
   readonly hasRowLocks: boolean;
+  /** True when `DELETE … RETURNING` returns the rows it deleted (SQLite 3.35+, PostgreSQL); MySQL has no such clause. */
+  readonly deleteReturning: boolean;
   /** How to insert-or-replace: `ON CONFLICT … DO UPDATE` or `ON DUPLICATE KEY UPDATE`. */
   readonly upsert: 'on-conflict' | 'on-duplicate-key';
   /** Sorts an engine error into a unique-key conflict, an unavailable database, or neither (a bug). */

@@ -38,6 +38,7 @@ export function openPostgres(url: string, poolSize: number, timeoutMs: number): 
         integer: 'integer',
       }),
     hasRowLocks: true,
+    deleteReturning: true,
     upsert: 'on-conflict',
     deadlineMs: timeoutMs,
     // Other machines write to the same server unseen: every check reads the row.

@@ -21,12 +21,12 @@ import { compiledOnce, type Compiled } from './compiled-queries.js';
 import { guarded } from './guard.js';
 import { sqlMigrations } from './migrations/index.js';
 import { claimMessages, insertMessage } from './outbox.js';
+import { compileSessionInsert, type SessionInsert } from './session-insert.js';
 import { PURGE_BATCH, purgeResetTokens, purgeSessionBatch } from './purge.js';
 import {
   fromClaims,
   fromKey,
   fromResetToken,
-  fromSession,
   fromUser,
   toKey,
   toResetToken,
@@ -47,6 +47,7 @@ export class SqlStore implements Store {
   // The reads of every session check and log-in, compiled once (see compiledOnce).
   readonly #sessionBy: Record<SessionKey, Compiled<Selectable<SessionsTable> & { email: string }>>;
   readonly #userByEmailKey: Compiled<Selectable<UsersTable>>;
+  readonly #insertSession: SessionInsert;
   #closed = false;
 
   constructor(dialect: SqlDialect) {
@@ -59,6 +60,7 @@ export class SqlStore implements Store {
       );
     this.#sessionBy = { 'sessions.id': sessionBy('sessions.id'), 'sessions.token_hash': sessionBy('sessions.token_hash') };
     this.#userByEmailKey = compiledOnce(this.#db.selectFrom('users').selectAll().where('email_key', '=', ''), 1);
+    this.#insertSession = compileSessionInsert(this.#db, dialect);
   }
 
   /** Applies every pending migration, in order; returns the names of those it applied. */
@@ -121,25 +123,7 @@ export class SqlStore implements Store {
   }
 
   insertSession(session: Session, options: InsertSessionOptions): Promise<readonly SessionRef[] | null> {
-    return this.#guard(() =>
-      this.#transaction().execute(async (trx) => {
-        const query = trx.selectFrom('users').select('password_version').where('id', '=', session.userId);
-        // Locking the user's row serialises its log-ins: the deletes below see every earlier insert.
-        const user = await (this.#dialect.hasRowLocks ? query.forUpdate() : query).executeTakeFirst();
-        if (user === undefined || Number(user.password_version) !== options.passwordVersion) return null;
-        const ended: SessionRef[] = [];
-        if (options.replacesTokenHash !== null) {
-          ended.push(...(await this.#deleteSessions(trx, (eb) => eb('token_hash', '=', options.replacesTokenHash))));
-        }
-        if (options.endOtherCookieSessions) {
-          ended.push(
-            ...(await this.#deleteSessions(trx, (eb) => eb.and([eb('user_id', '=', session.userId), eb('kind', '=', 'cookie')]))),
-          );
-        }
-        await trx.insertInto('sessions').values(fromSession(session)).execute();
-        return ended;
-      }),
-    );
+    return this.#guard(() => this.#transaction().execute((trx) => this.#insertSession(trx, session, options)));
   }
 
   listUserSessions(userId: string): Promise<SessionRef[]> {

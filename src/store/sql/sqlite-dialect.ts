@@ -37,6 +37,7 @@ export function openSqlite(path: string): SqlDialect {
     // SQLite compares TEXT with the BINARY collation unless told otherwise: byte-exact already.
     columns: () => Promise.resolve({ key: () => 'text', text: 'text', time: 'integer', integer: 'integer' }),
     hasRowLocks: false,
+    deleteReturning: true,
     upsert: 'on-conflict',
     deadlineMs: null,
     classifyError(error) {
