@@ -129,19 +129,45 @@ describe.each(TEST_ENGINES)('store contract on %s', (engine) => {
     const kept = await addSession(user);
     const replaced = await addSession(user);
     const fresh = newSession(user);
-    await store.insertSession(fresh, { passwordVersion: user.passwordVersion, endOtherCookieSessions: false, replacesTokenHash: replaced.tokenHash });
+    const ended = await store.insertSession(fresh, { passwordVersion: user.passwordVersion, endOtherCookieSessions: false, replacesTokenHash: replaced.tokenHash });
+    expect(ended).toEqual([ref(replaced)]);
     expect(await surviving([kept, replaced, fresh])).toEqual([kept, fresh]);
+  });
+
+  it('reports the replaced session once, first, when it is also one of the cookie sessions ended', async () => {
+    const user = await addUser();
+    const replaced = await addSession(user);
+    const other = await addSession(user);
+    const fresh = newSession(user);
+    const ended = await store.insertSession(fresh, { passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: replaced.tokenHash });
+    expect(ended).toEqual([ref(replaced), ref(other)]);
+    expect(await surviving([replaced, other, fresh])).toEqual([fresh]);
+  });
+
+  it("ends the presented session even when it is another user's, and starts the session when it matches none", async () => {
+    const user = await addUser();
+    const previousUsersSession = await addSession(await addUser());
+    const fresh = newSession(user);
+    expect(await store.insertSession(fresh, { ...plain, passwordVersion: user.passwordVersion, replacesTokenHash: previousUsersSession.tokenHash })).toEqual([
+      ref(previousUsersSession),
+    ]);
+    const again = newSession(user);
+    expect(await store.insertSession(again, { ...plain, passwordVersion: user.passwordVersion, replacesTokenHash: previousUsersSession.tokenHash })).toEqual([]);
+    expect(await surviving([previousUsersSession, fresh, again])).toEqual([fresh, again]);
   });
 
   it('leaves one cookie session after concurrent single-session inserts', async () => {
     const user = await addUser();
     const sessions = Array.from({ length: 20 }, () => newSession(user));
-    await Promise.all(
+    const ended = await Promise.all(
       sessions.map((session) =>
         store.insertSession(session, { passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: null }),
       ),
     );
-    expect(await surviving(sessions)).toHaveLength(1);
+    const [survivor, ...more] = await surviving(sessions);
+    expect(more).toEqual([]);
+    // Each of the others is reported ended by exactly one log-in.
+    expect(sortById(ended.flatMap((refs) => refs ?? []))).toEqual(sortById(sessions.filter((session) => session !== survivor).map(ref)));
   });
 
   it("lists a user's sessions, and only that user's", async () => {

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { Kysely, Migrator, sql, type Selectable, type ExpressionBuilder, type ExpressionWrapper, type SqlBool, type Transaction } from 'kysely';
+import { Kysely, Migrator, sql, type Selectable, type Transaction } from 'kysely';
 import {
   StoreConflictError,
   StoreUnavailableError,
@@ -21,7 +21,7 @@ import { compiledOnce, type Compiled } from './compiled-queries.js';
 import { guarded } from './guard.js';
 import { sqlMigrations } from './migrations/index.js';
 import { claimMessages, insertMessage } from './outbox.js';
-import { compileSessionInsert, type SessionInsert } from './session-insert.js';
+import { compileSessionInsert, type SessionFilter, type SessionInsert } from './session-insert.js';
 import { PURGE_BATCH, purgeResetTokens, purgeSessionBatch } from './purge.js';
 import {
   fromClaims,
@@ -37,7 +37,6 @@ import {
 import type { SessionsTable, Tables, UsersTable } from './tables.js';
 
 type SessionKey = 'sessions.id' | 'sessions.token_hash';
-type SessionFilter = (eb: ExpressionBuilder<Tables, 'sessions'>) => ExpressionWrapper<Tables, 'sessions', SqlBool>;
 
 
 /** The `Store` on a SQL engine through Kysely. One class serves every engine; `SqlDialect` says how they differ. */
