@@ -59,29 +59,24 @@ export function percentiles(latencies: readonly number[]): { p50: number; p99: n
 }
 
 /**
- * Runs `connections` loops for `seconds`, each sending its next request only after the last
- * answer was read: for chains where each request needs the previous answer (refresh tokens),
- * which autocannon may prepare before it has handed over the answer. Counts 2xx answers.
+ * Requests for chains in which each request presents what the last answer gave (refresh
+ * tokens), one chain per connection. Each request takes a token from the pool and each 2xx
+ * answer puts its successor back: autocannon hands an answer over before it builds that
+ * connection's next request, so with as many chains as connections every request finds one.
+ * (autocannon clears a connection's context before each request: the chains cannot live
+ * there.) An empty pool sends an empty token, which the server refuses, and the load counts.
  */
-export async function loadSequential(options: {
-  readonly connections: number;
-  readonly seconds: number;
-  /** Sends one request for `slot`; resolves true for a 2xx answer. */
-  readonly send: (slot: number) => Promise<boolean>;
-}): Promise<Measured> {
-  const deadline = performance.now() + options.seconds * 1000;
-  const latencies: number[] = [];
-  let failures = 0;
-  await Promise.all(
-    Array.from({ length: options.connections }, async (_, slot) => {
-      while (performance.now() < deadline) {
-        const started = performance.now();
-        if (await options.send(slot)) latencies.push(performance.now() - started);
-        else failures += 1;
-      }
-    }),
-  );
-  return { perSecond: latencies.length / options.seconds, ...percentiles(latencies), failures, latencies };
+export function followingChains(
+  tokens: string[],
+  bodyOf: (token: string) => string,
+  successorOf: (body: string) => string,
+): Pick<LoadOptions, 'setupRequest' | 'onResponse'> {
+  return {
+    setupRequest: (request) => ({ ...request, body: bodyOf(tokens.pop() ?? '') }),
+    onResponse: (status, body) => {
+      if (status >= 200 && status < 300) tokens.push(successorOf(body));
+    },
+  };
 }
 
 /**

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as pause } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { alternating, load, loadSequential, type Measured } from './load.js';
+import { alternating, followingChains, load, type Measured } from './load.js';
 import { runCli, runReference, startReference, startSesame, type Listening } from './processes.js';
 import { formatTable, summarize, type Figure } from './report.js';
 import { seed } from './seed.js';
@@ -199,16 +199,17 @@ async function main(): Promise<void> {
     const chains = await freshChains(sesame.url, 16);
     measured(
       'refresh',
-      await loadSequential({
-        connections: 16,
+      await load({
+        url: `${sesame.url}/token`,
+        connections: chains.length,
         seconds,
-        // Each loop follows one session's chain: it presents the token the last answer gave it.
-        send: async (slot) => {
-          const answer = await post(`${sesame.url}/token`, { grant_type: 'refresh_token', refresh_token: chains[slot]! });
-          if (answer.status !== 200) return false;
-          chains[slot] = answer.json.refresh_token!;
-          return true;
-        },
+        method: 'POST',
+        headers: form,
+        ...followingChains(
+          chains,
+          (token) => `grant_type=refresh_token&refresh_token=${encodeURIComponent(token)}`,
+          (body) => (JSON.parse(body) as { refresh_token: string }).refresh_token,
+        ),
       }),
     );
     await inTurn(

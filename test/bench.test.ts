@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import Fastify from 'fastify';
-import { combineSlices, load, percentiles } from '../bench/load.js';
+import { combineSlices, followingChains, load, percentiles } from '../bench/load.js';
 import { formatTable, type Figure } from '../bench/report.js';
 
 /**
@@ -83,6 +83,39 @@ describe('a bench load', () => {
       // autocannon's own percentiles are whole milliseconds (0 for a fast answer); these are measured.
       expect(measured.p50).toBeGreaterThan(0);
       expect(Number.isInteger(measured.p50)).toBe(false);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('a load that follows chains', () => {
+  it('presents in every request the token the last answer of its chain gave', async () => {
+    // Each chain's current token is the only one the server takes; the answer names the next.
+    const current = new Map<string, number>();
+    const app = Fastify();
+    app.post<{ Body: { token: string } }>('/next', async (request, reply) => {
+      const [chain, step] = request.body.token.split(':');
+      if (chain === undefined || current.get(chain) !== Number(step)) return reply.code(400).send({ message: 'not the current token' });
+      current.set(chain, Number(step) + 1);
+      return { next: `${chain}:${Number(step) + 1}` };
+    });
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const tokens = ['a', 'b', 'c', 'd'].map((chain) => (current.set(chain, 0), `${chain}:0`));
+      const measured = await load({
+        url: `${url}/next`,
+        connections: tokens.length,
+        seconds: 0.3,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        ...followingChains(tokens, (token) => JSON.stringify({ token }), (body) => (JSON.parse(body) as { next: string }).next),
+      });
+      expect(measured.failures).toBe(0);
+      expect(measured.perSecond).toBeGreaterThan(0);
+      // Every chain moved on, by as many answers as there were in all.
+      expect([...current.values()].reduce((sum, steps) => sum + steps, 0)).toBeGreaterThanOrEqual(Math.floor(measured.perSecond * 0.3));
+      expect([...current.values()].every((steps) => steps > 0)).toBe(true);
     } finally {
       await app.close();
     }
