@@ -1,4 +1,4 @@
-import { hash, randomBytes } from 'node:crypto';
+import { hash, randomBytes, randomFillSync } from 'node:crypto';
 
 // 32 random bytes in base64url, no padding. ASVS 7.2.3 and 11.5.1 ask for at least 128 bits.
 const SECRET_BYTES = 32;
@@ -9,9 +9,23 @@ export function generateSecret(): string {
   return randomBytes(SECRET_BYTES).toString('base64url');
 }
 
+const ID_BYTES = 16;
+// Ids are cut from a buffer of random bytes filled 256 ids at a time, as Node batches its own
+// randomUUID: one CSPRNG call per id cost more than all the rest of a refresh's id work (3.6
+// against 0.2 µs each, and several times that on a busy core). Secrets never come from it,
+// so no byte of a secret not yet issued sits in memory.
+const idPool = Buffer.alloc(ID_BYTES * 256);
+let idOffset = idPool.length;
+
 /** A new random identifier (128 bits, base64url, 22 characters) for a row that is not a secret. */
 export function generateId(): string {
-  return randomBytes(16).toString('base64url');
+  if (idOffset === idPool.length) {
+    randomFillSync(idPool);
+    idOffset = 0;
+  }
+  const id = idPool.toString('base64url', idOffset, idOffset + ID_BYTES);
+  idOffset += ID_BYTES;
+  return id;
 }
 
 /**

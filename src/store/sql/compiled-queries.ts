@@ -7,6 +7,8 @@ export type Runner = Pick<Kysely<unknown>, 'executeQuery'>;
 export interface Compiled<Row> {
   readonly sql: string;
   run(db: Runner, values: readonly unknown[]): Promise<Row[]>;
+  /** How many rows a write changed, for the values of its parameters. */
+  changes(db: Runner, values: readonly unknown[]): Promise<bigint>;
 }
 
 /**
@@ -30,6 +32,10 @@ export function compiledOnce<Row>(query: Compilable<Row>, parameters: number): C
     async run(db, values) {
       const withValues: CompiledQuery<Row> = { ...compiled, parameters: values };
       return (await db.executeQuery(withValues)).rows;
+    },
+    async changes(db, values) {
+      const withValues: CompiledQuery<Row> = { ...compiled, parameters: values };
+      return (await db.executeQuery(withValues)).numAffectedRows ?? 0n;
     },
   };
 }
