@@ -401,6 +401,16 @@ describe.each(TEST_ENGINES)('store contract on %s', (engine) => {
     expect(ids).toEqual([requested.id, unknown.id, reset.id, changed.id].sort());
   });
 
+  it('writes the same kind of row for unknown emails, request after request, and no reset token', async () => {
+    const user = await addUser();
+    const token: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(1) };
+    await store.saveResetRequest(token, message());
+    // The second and third overwrite the first's row, as a known email's second request does.
+    for (let index = 0; index < 3; index += 1) await store.saveResetRequest(null, message(index));
+    expect(await store.findResetTokenByHash(token.tokenHash)).toEqual(token);
+    expect(await store.purgeExpired(at(10), at(0))).toEqual({ sessions: 0, resetTokens: 1 });
+  });
+
   it('keeps neither the reset token nor its message when the transaction fails', async () => {
     const user = newUser();
     await store.insertUser(user);

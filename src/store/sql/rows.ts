@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type {
   KeyPurpose,
@@ -82,6 +83,16 @@ export function fromResetToken(token: ResetToken): ResetTokensTable {
     created_at: token.createdAt.getTime(),
     expires_at: token.expiresAt.getTime(),
   };
+}
+
+/**
+ * The row a reset request for an unknown email writes in place of a token: no user's, with a
+ * hash as long as a token's and new each time (from the message's random id), so that the
+ * unique index changes as a real token's would.
+ */
+export function decoyOf(message: OutboxMessage): ResetToken {
+  const tokenHash = createHash('sha256').update(message.id).digest('hex');
+  return { userId: '', tokenHash, createdAt: message.createdAt, expiresAt: message.createdAt };
 }
 
 export function toResetToken(row: Selectable<ResetTokensTable>): ResetToken {

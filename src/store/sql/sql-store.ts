@@ -24,6 +24,7 @@ import { claimMessages, insertMessage } from './outbox.js';
 import { compileSessionInsert, type SessionFilter, type SessionInsert } from './session-insert.js';
 import { PURGE_BATCH, purgeResetTokens, purgeSessionBatch } from './purge.js';
 import {
+  decoyOf,
   fromClaims,
   fromKey,
   fromResetToken,
@@ -213,18 +214,15 @@ export class SqlStore implements Store {
   }
 
   saveResetToken(token: ResetToken): Promise<void> {
-    return this.#guard(() => this.#upsertResetToken(this.#db, token));
+    return this.#guard(() => this.#upsertResetToken(this.#db, 'reset_tokens', token));
   }
 
   saveResetRequest(token: ResetToken | null, message: OutboxMessage): Promise<void> {
     return this.#guard(() =>
       this.#transaction().execute(async (trx) => {
-        if (token) {
-          await this.#upsertResetToken(trx, token);
-        } else {
-          // The same kind of statement on the same index, matching no row (no user has an empty id).
-          await trx.updateTable('reset_tokens').set({ token_hash: '', created_at: 0, expires_at: 0 }).where('user_id', '=', '').execute();
-        }
+        // An unknown email writes the same upsert on a table of the same shape (migration 0003).
+        if (token) await this.#upsertResetToken(trx, 'reset_tokens', token);
+        else await this.#upsertResetToken(trx, 'reset_decoys', decoyOf(message));
         await insertMessage(trx, message);
       }),
     );
@@ -340,10 +338,10 @@ export class SqlStore implements Store {
     return direct === null ? query.run(this.#db, values) : (direct.query(query.sql, values) as Promise<Row[]>);
   }
 
-  async #upsertResetToken(db: Kysely<Tables>, token: ResetToken): Promise<void> {
+  async #upsertResetToken(db: Kysely<Tables>, table: 'reset_tokens' | 'reset_decoys', token: ResetToken): Promise<void> {
     const row = fromResetToken(token);
     const replacement = { token_hash: row.token_hash, created_at: row.created_at, expires_at: row.expires_at };
-    const insert = db.insertInto('reset_tokens').values(row);
+    const insert = db.insertInto(table).values(row);
     await (this.#dialect.upsert === 'on-conflict'
       ? insert.onConflict((conflict) => conflict.column('user_id').doUpdateSet(replacement))
       : insert.onDuplicateKeyUpdate(replacement)

@@ -54,5 +54,7 @@ export interface Tables {
   users: UsersTable;
   sessions: SessionsTable;
   reset_tokens: ResetTokensTable;
+  /** One row of a reset token's shape that a reset request for an unknown email writes over. */
+  reset_decoys: ResetTokensTable;
   keys: KeysTable;
 }
