@@ -27,15 +27,10 @@ export function compiledOnce<Row>(query: Compilable<Row>, parameters: number): C
   if (compiled.parameters.length !== parameters) {
     throw new Error(`a compiled query takes ${compiled.parameters.length} parameters, not ${parameters}: ${compiled.sql}`);
   }
+  const execute = (db: Runner, values: readonly unknown[]) => db.executeQuery<Row>({ ...compiled, parameters: values });
   return {
     sql: compiled.sql,
-    async run(db, values) {
-      const withValues: CompiledQuery<Row> = { ...compiled, parameters: values };
-      return (await db.executeQuery(withValues)).rows;
-    },
-    async changes(db, values) {
-      const withValues: CompiledQuery<Row> = { ...compiled, parameters: values };
-      return (await db.executeQuery(withValues)).numAffectedRows ?? 0n;
-    },
+    run: async (db, values) => (await execute(db, values)).rows,
+    changes: async (db, values) => (await execute(db, values)).numAffectedRows ?? 0n,
   };
 }

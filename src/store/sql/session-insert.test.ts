@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newSession, newUser } from '../../../test/support/rows.js';
 import { tempDatabasePath } from '../../../test/support/test-config.js';
 import type { Session, SessionRef } from '../../core/store.js';
@@ -11,16 +11,13 @@ const ref = ({ id, kind, tokenHash }: Session): SessionRef => ({ id, kind, token
 // contract reaches the read-then-delete way only where a MySQL server is at hand.
 describe.each([true, false])('a log-in transaction with DELETE … RETURNING: %s', (deleteReturning) => {
   let store: SqlStore;
-  afterEach(() => store.close());
-
-  async function open(): Promise<SqlStore> {
+  beforeEach(async () => {
     store = new SqlStore({ ...openSqlite(tempDatabasePath()), deleteReturning });
     await store.migrate();
-    return store;
-  }
+  });
+  afterEach(() => store.close());
 
   it('ends the presented session first, then the other cookie sessions, each once, and leaves token sessions', async () => {
-    const store = await open();
     const user = newUser();
     const someoneElse = newUser();
     await store.insertUser(user);
@@ -37,7 +34,6 @@ describe.each([true, false])('a log-in transaction with DELETE … RETURNING: %s
   });
 
   it('changes nothing when the password version moved on', async () => {
-    const store = await open();
     const user = newUser();
     await store.insertUser(user);
     const kept = newSession(user);

@@ -21,7 +21,6 @@ import { compiledOnce, type Compiled } from './compiled-queries.js';
 import { guarded } from './guard.js';
 import { sqlMigrations } from './migrations/index.js';
 import { claimMessages, insertMessage } from './outbox.js';
-import { compileSessionInsert, type SessionFilter, type SessionInsert } from './session-insert.js';
 import { PURGE_BATCH, purgeResetTokens, purgeSessionBatch } from './purge.js';
 import {
   decoyOf,
@@ -35,6 +34,7 @@ import {
   toSessionRef,
   toUser,
 } from './rows.js';
+import { compileSessionInsert, type SessionFilter, type SessionInsert } from './session-insert.js';
 import type { SessionsTable, Tables, UsersTable } from './tables.js';
 
 type SessionKey = 'sessions.id' | 'sessions.token_hash';
@@ -164,7 +164,6 @@ export class SqlStore implements Store {
   confirmRefreshToken(sessionId: string, refreshHash: string, at: Date): Promise<boolean> {
     return this.#guard(async () => (await this.#confirmRefresh.changes(this.#db, [at.getTime(), sessionId, refreshHash])) > 0n);
   }
-
 
   touchSession(sessionId: string, seenAt: Date): Promise<boolean> {
     return this.#guard(async () => {
