@@ -56,6 +56,7 @@ export function summarize(
   ratio('login, POST /sessions vs a minimal log-in route', 'login /sessions/s', 'minimal log-in', get('minimal login/s'), null);
   ratio('login, POST /token', 'login /token/s', 'best raw argon2id', bestHash, 0.85);
   ratio('registration, POST /users', 'registration/s', 'best raw argon2id', bestHash, 0.85);
+  ratio('registration, POST /users vs a minimal registration route', 'registration/s', 'minimal registration', get('minimal registration/s'), null);
   const absolute = (
     name: string,
     samples: readonly number[],

@@ -136,6 +136,16 @@ async function main(): Promise<void> {
   const logins = (url: string, fields: (email: string) => Record<string, string>) => (seconds: number) =>
     load({ url, connections: 16, seconds, method: 'POST', headers: form, setupRequest: rotatingLogins(fields) });
   const cookieLogins = logins(`${sesame.url}/sessions`, (email) => ({ email, password: PASSWORD }));
+  // Registrations at 16 connections, each of a new email.
+  const registrations = (url: string) => (seconds: number) =>
+    load({
+      url,
+      connections: 16,
+      seconds,
+      method: 'POST',
+      headers: form,
+      setupRequest: (request) => ({ ...request, body: `email=new${(registered += 1)}%40bench.example&password=${encodeURIComponent(PASSWORD)}` }),
+    });
   type Load = (seconds: number) => Promise<Measured>;
   const loads: Record<string, Load> = {
     'bare route': (seconds) => load({ url: `${bare.url}/`, connections: 32, seconds }),
@@ -147,6 +157,8 @@ async function main(): Promise<void> {
       load({ url: `${sesame.url}/introspect`, connections: 32, seconds, method: 'POST', headers: form, body: `token=${setup.accessToken}` }),
     'login /sessions': cookieLogins,
     'minimal login': logins(`${minimalLogin.url}/sessions`, (email) => ({ email, password: PASSWORD })),
+    registration: registrations(`${sesame.url}/users`),
+    'minimal registration': registrations(`${minimalLogin.url}/users`),
   };
   // A process's first load runs cold (the JIT has not compiled its hot path yet): none is measured.
   log('warm-up');
@@ -179,23 +191,13 @@ async function main(): Promise<void> {
     }
     // Not in slices: a log-in load that stops leaves its queued hashes running, some tens of
     // milliseconds of both cores, which would fall on the next slice. Each runs whole, then settles.
-    const wholeLogins = (name: string, loadSeconds: number) => async () => {
+    const whole = (name: string, loadSeconds: number) => async () => {
       measured(name, await loads[name]!(loadSeconds));
       await pause(LOGIN_SETTLE_MS);
     };
-    await inTurn(wholeLogins('login /sessions', seconds), wholeLogins('minimal login', Math.min(seconds, HASH_SECONDS)));
+    await inTurn(whole('login /sessions', seconds), whole('minimal login', Math.min(seconds, HASH_SECONDS)));
     measured('login /token', await logins(`${sesame.url}/token`, (username) => ({ grant_type: 'password', username, password: PASSWORD }))(seconds));
-    measured(
-      'registration',
-      await load({
-        url: `${sesame.url}/users`,
-        connections: 16,
-        seconds,
-        method: 'POST',
-        headers: form,
-        setupRequest: (request) => ({ ...request, body: `email=new${(registered += 1)}-${round}%40bench.example&password=${encodeURIComponent(PASSWORD)}` }),
-      }),
-    );
+    await inTurn(whole('registration', seconds), whole('minimal registration', Math.min(seconds, HASH_SECONDS)));
     const chains = await freshChains(sesame.url, 16);
     measured(
       'refresh',

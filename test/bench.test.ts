@@ -32,6 +32,7 @@ describe('npm run bench --smoke', () => {
       'login, POST /sessions vs a minimal log-in route',
       'login, POST /token',
       'registration, POST /users',
+      'registration, POST /users vs a minimal registration route',
       'refresh, POST /token',
       'storm: check p99 under 16 log-in connections',
       'storm: check p99 vs the same one query in the same storm',

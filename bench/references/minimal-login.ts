@@ -8,8 +8,10 @@ import pg from 'pg';
  * The least a durable log-in can do: the form, the account's hash by email, an argon2id
  * verify at Sesame's cost, one durable insert of the session's token hash, the cookie. No
  * attempt limits, no transaction, no other session ended, no audit line, no headers.
- * `POST /users` registers an account (hash, insert). It keeps its own two tables: on SQLite in
- * a file of its own (WAL, `synchronous=FULL`, as Sesame), on PostgreSQL in the database given.
+ * `POST /users` is the least a durable registration can do: an argon2id hash and one durable
+ * insert (the registration figure's limit, and how the log-in accounts are made). It keeps its
+ * own two tables: on SQLite in a file of its own (WAL, `synchronous=FULL`, as Sesame), on
+ * PostgreSQL in the database given.
  * Arguments: sqlite:<path> or postgres://….
  */
 const database = process.argv[2]!;
@@ -46,7 +48,11 @@ async function accountsOn(url: string): Promise<Accounts> {
   return {
     hashOf: async (email) => (await pool.query<{ hash: string }>({ name: 'hash', text: 'select hash from minimal_users where email = $1', values: [email] })).rows[0]?.hash,
     register: async (email, stored) =>
-      void (await pool.query('insert into minimal_users (email, hash) values ($1, $2) on conflict (email) do update set hash = excluded.hash', [email, stored])),
+      void (await pool.query({
+        name: 'register',
+        text: 'insert into minimal_users (email, hash) values ($1, $2) on conflict (email) do update set hash = excluded.hash',
+        values: [email, stored],
+      })),
     insertSession: async (tokenHash, email, at) =>
       void (await pool.query({ name: 'session', text: 'insert into minimal_sessions (token_hash, email, created_at) values ($1, $2, $3)', values: [tokenHash, email, at] })),
   };
