@@ -54,9 +54,12 @@ export function summarize(
   ratio('POST /introspect', 'introspect/s', 'jose verify route', get('jose verify/s'), null);
   ratio('login, POST /sessions', 'login /sessions/s', 'best raw argon2id', bestHash, 0.85);
   ratio('login, POST /sessions vs a minimal log-in route', 'login /sessions/s', 'minimal log-in', get('minimal login/s'), null);
+  // What any durable log-in reaches here: below the target, the target is out of this machine's reach in this run.
+  ratio('minimal log-in route vs the raw hash rate', 'minimal login/s', 'best raw argon2id', bestHash, null);
   ratio('login, POST /token', 'login /token/s', 'best raw argon2id', bestHash, 0.85);
   ratio('registration, POST /users', 'registration/s', 'best raw argon2id', bestHash, 0.85);
   ratio('registration, POST /users vs a minimal registration route', 'registration/s', 'minimal registration', get('minimal registration/s'), null);
+  ratio('minimal registration route vs the raw hash rate', 'minimal registration/s', 'best raw argon2id', bestHash, null);
   const absolute = (
     name: string,
     samples: readonly number[],

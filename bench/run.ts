@@ -333,7 +333,9 @@ function saveResults(figures: Figure[], durationMs: number): void {
   mkdirSync(folder, { recursive: true });
   const file = join(folder, `${date.slice(0, 19).replaceAll(':', '-')}-${mode}-${engine}-${commit}.json`);
   const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform} ${process.arch}` };
-  writeFileSync(file, `${JSON.stringify({ date, commit, mode, engine, redis: values.redis !== undefined, machine, rounds, seconds, durationMs, figures }, null, 2)}\n`);
+  // Each series as measured, round by round, so that any figure (or one not in the table) can be recomputed.
+  const measurements = Object.fromEntries(series);
+  writeFileSync(file, `${JSON.stringify({ date, commit, mode, engine, redis: values.redis !== undefined, machine, rounds, seconds, durationMs, figures, series: measurements }, null, 2)}\n`);
   log(`results written to ${file}`);
 }
 

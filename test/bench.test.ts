@@ -30,9 +30,11 @@ describe('npm run bench --smoke', () => {
       'POST /introspect',
       'login, POST /sessions',
       'login, POST /sessions vs a minimal log-in route',
+      'minimal log-in route vs the raw hash rate',
       'login, POST /token',
       'registration, POST /users',
       'registration, POST /users vs a minimal registration route',
+      'minimal registration route vs the raw hash rate',
       'refresh, POST /token',
       'storm: check p99 under 16 log-in connections',
       'storm: check p99 vs the same one query in the same storm',
@@ -44,9 +46,17 @@ describe('npm run bench --smoke', () => {
     ];
     for (const figure of figures) expect(stdout).toContain(`| ${figure} |`);
     const [file] = readdirSync(results);
-    const saved = JSON.parse(readFileSync(join(results, file!), 'utf8')) as { figures: Array<{ name: string }>; machine: { cores: number } };
+    const saved = JSON.parse(readFileSync(join(results, file!), 'utf8')) as {
+      figures: Array<{ name: string }>;
+      machine: { cores: number };
+      series: Record<string, number[]>;
+    };
     expect(saved.figures.map((figure) => figure.name)).toEqual(figures);
     expect(saved.machine.cores).toBeGreaterThan(0);
+    // The measurements behind the figures, one value per round.
+    for (const name of ['argon2id x2/s', 'login /sessions/s', 'minimal login/s', 'registration/s', 'minimal registration/s', 'cookie check p99']) {
+      expect(saved.series[name], name).toHaveLength(1);
+    }
   }, 120_000);
 });
 
