@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newSession, newUser } from '../../../test/support/rows.js';
+import { at, newSession, newUser } from '../../../test/support/rows.js';
 import { tempDatabasePath } from '../../../test/support/test-config.js';
 import type { Session, SessionRef } from '../../core/store.js';
 import { SqlStore } from './sql-store.js';
@@ -9,7 +9,7 @@ const ref = ({ id, kind, tokenHash }: Session): SessionRef => ({ id, kind, token
 
 // Both ways of ending sessions, on SQLite, whichever engines the test run has: the store
 // contract reaches the read-then-delete way only where a MySQL server is at hand.
-describe.each([true, false])('a log-in transaction with DELETE … RETURNING: %s', (deleteReturning) => {
+describe.each([true, false])('ending sessions with DELETE … RETURNING: %s', (deleteReturning) => {
   let store: SqlStore;
   beforeEach(async () => {
     store = new SqlStore({ ...openSqlite(tempDatabasePath()), deleteReturning });
@@ -30,6 +30,20 @@ describe.each([true, false])('a log-in transaction with DELETE … RETURNING: %s
     expect(ended).toEqual([ref(presented), ref(other)]);
     const live = await store.listUserSessions(user.id);
     expect(live.map(({ id }) => id).sort()).toEqual([tokens.id, fresh.id].sort());
+    expect(await store.findSessionById(othersCookie.id)).not.toBeNull();
+  });
+
+  it('ends, on a password change, every other session of the user and reports each once', async () => {
+    const user = newUser();
+    const someoneElse = newUser();
+    await store.insertUser(user);
+    await store.insertUser(someoneElse);
+    const sessions = [newSession(user), newSession(user), newSession(user, 'token'), newSession(someoneElse)];
+    for (const session of sessions) await store.insertSession(session, { passwordVersion: 0, endOtherCookieSessions: false, replacesTokenHash: null });
+    const [kept, cookie, tokens, othersCookie] = sessions as [Session, Session, Session, Session];
+    const ended = await store.changePassword(user.id, 0, { hash: '$argon2id$new', normalization: 'none' }, kept.id, at(9));
+    expect(ended?.map(({ id }) => id).sort()).toEqual([cookie.id, tokens.id].sort());
+    expect((await store.listUserSessions(user.id)).map(({ id }) => id)).toEqual([kept.id]);
     expect(await store.findSessionById(othersCookie.id)).not.toBeNull();
   });
 

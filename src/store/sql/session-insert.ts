@@ -10,7 +10,7 @@ export type SessionFilter = (eb: ExpressionBuilder<Tables, 'sessions'>) => Expre
 type Ref = Pick<SessionsTable, 'id' | 'kind' | 'token_hash'>;
 
 /** Deletes the sessions a filter selects, for the filter's values, and returns them. */
-type Ending = (trx: Runner, values: readonly unknown[]) => Promise<Ref[]>;
+export type Ending = (trx: Runner, values: readonly unknown[]) => Promise<SessionRef[]>;
 
 // Only its keys matter: each column must have a value, since Kysely leaves out a column whose
 // value is undefined (and `compiledOnce`'s count would refuse the statement).
@@ -50,33 +50,34 @@ export function compileSessionInsert(db: Kysely<Tables>, dialect: SqlDialect): S
   return async (trx, session, options) => {
     const [user] = await passwordVersion.run(trx, [session.userId]);
     if (user === undefined || Number(user.password_version) !== options.passwordVersion) return null;
-    const ended: Ref[] = [];
+    const ended: SessionRef[] = [];
     if (options.replacesTokenHash !== null) ended.push(...(await endByTokenHash(trx, [options.replacesTokenHash])));
     // The values of the filter's two parameters, in its order: the user, and the kind it names.
     if (options.endOtherCookieSessions) ended.push(...(await endCookieSessions(trx, [session.userId, 'cookie'])));
     const row = fromSession(session);
     await insert.run(trx, COLUMNS.map((column) => row[column]));
-    return ended.map(toSessionRef);
+    return ended;
   };
 }
 
 /**
- * One `DELETE … RETURNING` where the engine has it; elsewhere (MySQL) the rows are read, then
- * deleted by the same filter. No row can join the filter's in between: every session of a user
- * is inserted under that user's row lock, which the caller holds, and a token hash is unique
- * and never issued twice. A row another caller deletes in between is reported ended either way.
+ * Ending the sessions `filter` selects, compiled once: one `DELETE … RETURNING` where the engine
+ * has it; elsewhere (MySQL) the rows are read, then deleted by the same filter. The caller must
+ * hold the user's row lock: every session of a user is inserted under it, so no row can join
+ * the filter's in between (a token hash is unique and never issued twice). A row another caller
+ * deletes in between is reported ended either way.
  */
-function compileEnding(db: Kysely<Tables>, dialect: SqlDialect, filter: SessionFilter, parameters: number): Ending {
+export function compileEnding(db: Kysely<Tables>, dialect: SqlDialect, filter: SessionFilter, parameters: number): Ending {
   const deleted = db.deleteFrom('sessions').where(filter);
   if (dialect.deleteReturning) {
     const deleting: Compiled<Ref> = compiledOnce(deleted.returning(['id', 'kind', 'token_hash']), parameters);
-    return (trx, values) => deleting.run(trx, values);
+    return async (trx, values) => (await deleting.run(trx, values)).map(toSessionRef);
   }
   const selecting: Compiled<Ref> = compiledOnce(db.selectFrom('sessions').select(['id', 'kind', 'token_hash']).where(filter), parameters);
   const deleting = compiledOnce(deleted, parameters);
   return async (trx, values) => {
     const rows = await selecting.run(trx, values);
     if (rows.length > 0) await deleting.run(trx, values);
-    return rows;
+    return rows.map(toSessionRef);
   };
 }

@@ -34,7 +34,7 @@ import {
   toSessionRef,
   toUser,
 } from './rows.js';
-import { compileSessionInsert, type SessionFilter, type SessionInsert } from './session-insert.js';
+import { compileEnding, compileSessionInsert, type Ending, type SessionInsert } from './session-insert.js';
 import type { SessionsTable, Tables, UsersTable } from './tables.js';
 
 type SessionKey = 'sessions.id' | 'sessions.token_hash';
@@ -53,6 +53,9 @@ export class SqlStore implements Store {
   readonly #rotateRefresh: Compiled<UpdateResult>;
   readonly #confirmRefresh: Compiled<UpdateResult>;
   readonly #insertSession: SessionInsert;
+  // What a password change and a password reset end: every other session of the user, or all.
+  readonly #endOtherSessions: Ending;
+  readonly #endUserSessions: Ending;
   #closed = false;
 
   constructor(dialect: SqlDialect) {
@@ -74,6 +77,8 @@ export class SqlStore implements Store {
     );
     this.#confirmRefresh = compiledOnce(sessionWithRefresh({ last_seen_at: 0 }), 3);
     this.#insertSession = compileSessionInsert(this.#db, dialect);
+    this.#endOtherSessions = compileEnding(this.#db, dialect, (eb) => eb.and([eb('user_id', '=', ''), eb('id', '!=', '')]), 2);
+    this.#endUserSessions = compileEnding(this.#db, dialect, (eb) => eb('user_id', '=', ''), 1);
   }
 
   /** Applies every pending migration, in order; returns the names of those it applied. */
@@ -204,7 +209,8 @@ export class SqlStore implements Store {
           )
           .executeTakeFirst();
         if (changed.numUpdatedRows === 0n) return null;
-        const ended = await this.#deleteSessions(trx, (eb) => eb.and([eb('user_id', '=', userId), eb('id', '!=', keepSessionId)]));
+        // The update above holds the user's row lock, as ending sessions requires.
+        const ended = await this.#endOtherSessions(trx, [userId, keepSessionId]);
         await trx.deleteFrom('reset_tokens').where('user_id', '=', userId).execute();
         if (notice) await insertMessage(trx, notice);
         return ended;
@@ -253,7 +259,7 @@ export class SqlStore implements Store {
           .executeTakeFirst();
         if (consumed.numDeletedRows === 0n) return null;
         await this.#setNewPassword(trx, userId, password, at).execute();
-        const ended = await this.#deleteSessions(trx, (eb) => eb('user_id', '=', userId));
+        const ended = await this.#endUserSessions(trx, [userId]);
         if (notice) await insertMessage(trx, notice);
         return ended;
       }),
@@ -364,13 +370,6 @@ export class SqlStore implements Store {
    * Deletes the sessions `where` selects and returns them. Callers hold the user's row lock,
    * so no session of that user appears between the select and the delete.
    */
-  async #deleteSessions(trx: Transaction<Tables>, where: SessionFilter): Promise<SessionRef[]> {
-    const rows = await trx.selectFrom('sessions').select(['id', 'kind', 'token_hash']).where(where).execute();
-    if (rows.length === 0) return [];
-    await trx.deleteFrom('sessions').where('id', 'in', rows.map((row) => row.id)).execute();
-    return rows.map(toSessionRef);
-  }
-
   /**
    * A read-committed transaction on every engine: PostgreSQL's default, and on MySQL it keeps
    * the range deletes of log-ins from taking gap locks that deadlock with each other's inserts.
