@@ -367,10 +367,6 @@ export class SqlStore implements Store {
   }
 
   /**
-   * Deletes the sessions `where` selects and returns them. Callers hold the user's row lock,
-   * so no session of that user appears between the select and the delete.
-   */
-  /**
    * A read-committed transaction on every engine: PostgreSQL's default, and on MySQL it keeps
    * the range deletes of log-ins from taking gap locks that deadlock with each other's inserts.
    * Correctness comes from row locks and conditional writes, not from the isolation level.
