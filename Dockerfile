@@ -15,4 +15,4 @@ COPY package.json ./
 ENV SESAME_HOST=0.0.0.0 SESAME_DATABASE_URL=sqlite:/data/sesame.db
 USER node
 EXPOSE 5000
-CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=100", "dist/sesame.cjs", "serve"]
+CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=100", "--no-allocation-site-pretenuring", "dist/sesame.cjs", "serve"]
