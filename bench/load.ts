@@ -94,20 +94,22 @@ export function combineSlices(slices: readonly Measured[]): Measured {
 }
 
 /**
- * Runs two loads beside each other for `seconds` each, in alternating slices of about
- * `sliceSeconds` (A B B A …), so that the machine's speed drifting meanwhile weighs on both
- * alike. `first` starts. Returns each load's slices combined, in the order given.
+ * Runs loads beside each other for `seconds` each, in slices of about `sliceSeconds`, each
+ * turn in the given order and the next in reverse (A B C C B A …), so that the machine's speed
+ * drifting meanwhile weighs on all alike and any two are measured within one turn of each
+ * other. Returns each load's slices combined, in the order given.
  */
-export async function alternating(
-  first: (seconds: number) => Promise<Measured>,
-  second: (seconds: number) => Promise<Measured>,
+export async function interleaved(
+  loads: ReadonlyArray<(seconds: number) => Promise<Measured>>,
   seconds: number,
   sliceSeconds: number,
-): Promise<[Measured, Measured]> {
+): Promise<Measured[]> {
   const slices = Math.max(1, Math.round(seconds / sliceSeconds));
-  const results: [Measured[], Measured[]] = [[], []];
+  const results = loads.map((): Measured[] => []);
+  const forward = loads.map((_, index) => index);
+  const backward = [...forward].reverse();
   for (let slice = 0; slice < slices; slice += 1) {
-    for (const side of slice % 2 === 0 ? [0, 1] : [1, 0]) results[side]!.push(await (side === 0 ? first : second)(seconds / slices));
+    for (const index of slice % 2 === 0 ? forward : backward) results[index]!.push(await loads[index]!(seconds / slices));
   }
-  return [combineSlices(results[0]), combineSlices(results[1])];
+  return results.map(combineSlices);
 }

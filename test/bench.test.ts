@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import Fastify from 'fastify';
-import { combineSlices, followingChains, load, percentiles } from '../bench/load.js';
+import { combineSlices, followingChains, interleaved, load, percentiles } from '../bench/load.js';
 import { formatTable, type Figure } from '../bench/report.js';
 
 /**
@@ -143,6 +143,19 @@ describe('slices of one load', () => {
     expect(combined.p99).toBe(30);
     expect(combined.perSecond).toBe(3);
     expect(combined.latencies).toHaveLength(6);
+  });
+
+  it('of loads measured beside each other take turns, each turn the reverse of the last', async () => {
+    const turns: Array<[string, number]> = [];
+    const recording = (name: string, latency: number) => (seconds: number) => {
+      turns.push([name, seconds]);
+      return Promise.resolve(slice([latency]));
+    };
+    const [a, b, c] = await interleaved([recording('a', 1), recording('b', 2), recording('c', 3)], 2, 0.5);
+    expect(turns.map(([name]) => name).join('')).toBe('abccbaabccba');
+    expect(turns.every(([, seconds]) => seconds === 0.5)).toBe(true);
+    // Each load's own slices, combined, in the order the loads were given.
+    expect([a!.latencies, b!.latencies, c!.latencies]).toEqual([[1, 1, 1, 1], [2, 2, 2, 2], [3, 3, 3, 3]]);
   });
 
   it('take nearest-rank percentiles', () => {
