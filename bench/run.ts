@@ -104,6 +104,9 @@ function rotatingLogins(fields: (email: string) => Record<string, string>) {
   };
 }
 
+/** `items` rotated by `round`, so that between rounds none always goes first, nor always follows the same one. */
+const rotated = <T>(items: readonly T[], round: number): T[] => items.map((_, index) => items[(index + round) % items.length]!);
+
 const series = new Map<string, number[]>();
 const record = (name: string, value: number) => series.set(name, [...(series.get(name) ?? []), value]);
 const measured = (name: string, result: Measured) => {
@@ -169,12 +172,12 @@ async function main(): Promise<void> {
     // Each figure beside its limit, the order rotating between rounds so that none always goes
     // first, nor always follows the same step.
     const inTurn = async (...steps: Array<() => Promise<unknown>>) => {
-      for (let index = 0; index < steps.length; index += 1) await steps[(index + round) % steps.length]!();
+      for (const step of rotated(steps, round)) await step();
     };
     // Throughputs beside their limits in interleaved slices (A B C C B A …), so that the
     // machine's speed drifting within the round weighs on all alike; the first to go rotates.
     const inSlices = async (...names: string[]) => {
-      const order = names.map((_, index) => names[(index + round) % names.length]!);
+      const order = rotated(names, round);
       const results = await interleaved(order.map((name) => loads[name]!), seconds, SLICE_SECONDS);
       order.forEach((name, index) => measured(name, results[index]!));
     };
@@ -316,10 +319,9 @@ async function scaleRuns(): Promise<{ small: number; large: number }> {
   for (const name of Object.keys(sizes)) await check(name, WARM_UP_SECONDS);
   for (let round = 0; round < rounds; round += 1) {
     // In interleaved slices, as for the throughputs: the host's drift weighs on both sizes.
-    const [a, b] = round % 2 === 0 ? ['small', 'large'] : ['large', 'small'];
-    const [resultA, resultB] = await interleaved([(slice) => check(a, slice), (slice) => check(b, slice)], Math.min(seconds, SCALE_SECONDS), SLICE_SECONDS);
-    measured(`scale ${a}`, resultA!);
-    measured(`scale ${b}`, resultB!);
+    const order = rotated(Object.keys(sizes), round);
+    const results = await interleaved(order.map((name) => (slice: number) => check(name, slice)), Math.min(seconds, SCALE_SECONDS), SLICE_SECONDS);
+    order.forEach((name, index) => measured(`scale ${name}`, results[index]!));
   }
   await Promise.all(Object.values(servers).map(({ sesame }) => sesame.stop()));
   await dropScaleDatabases(Object.values(sizes));

@@ -20,8 +20,8 @@
  *   (`--no-allocation-site-pretenuring`): with semi-spaces this small, collections often
  *   find query results still in use, V8 then takes them for long-lived and allocates them
  *   straight in the old generation, and there they die and wait for a full collection. On
- *   PostgreSQL that was 0.6 KB a session check, and about 5 µs of its CPU. (Not in this file's first line:
- *   `env -S`, which it would need, is missing from some systems' env.)
+ *   PostgreSQL that was 0.6 KB a session check, and about 5 µs of its CPU. (Not in this
+ *   file's first line: `env -S`, which it would need, is missing from some systems' env.)
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS on purpose, as said above.
 import os = require('node:os');
