@@ -35,6 +35,3 @@ export interface Client {
 
 /** Receives each audit event with the address of the client that caused it. */
 export type AuditLog = (event: AuditEvent & { readonly client: string }) => void;
-
-/** Records nothing. */
-export const noAudit: AuditLog = () => undefined;
