@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { HttpConfig } from './app.js';
-import type { AuthConfig } from './core/auth.js';
-import type { PasswordHashingConfig } from './core/passwords.js';
+import type { AuthConfig } from './core/deps.js';
+import type { PasswordHashingConfig } from './core/password-hasher.js';
 import type { KeyRingConfig } from './core/signing-keys.js';
 import { compileProxyTrust } from './http/client-address.js';
 import type { CacheConfig, DatabaseConfig } from './store/open-store.js';

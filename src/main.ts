@@ -7,7 +7,7 @@ import { createAuth, type Auth } from './core/auth.js';
 import { noCache, type SessionCache } from './core/cache.js';
 import { systemClock } from './core/clock.js';
 import { AuthError } from './core/errors.js';
-import { createPasswordHasher } from './core/passwords.js';
+import { createPasswordHasher } from './core/password-hasher.js';
 import { KEY_RELOAD_INTERVAL_SECONDS, openKeyRing, type KeyRing } from './core/signing-keys.js';
 import type { UserClaims } from './core/store.js';
 import { auditTo, createLogger } from './logger.js';

@@ -1,5 +1,5 @@
 import type { Client } from './audit.js';
-import type { CoreDeps } from './auth.js';
+import type { CoreDeps } from './deps.js';
 import { toEmailKey } from './emails.js';
 import { AuthError } from './errors.js';
 import { checkPresentedPassword } from './password-rules.js';
@@ -7,6 +7,12 @@ import type { User } from './store.js';
 
 /** The one error for an unknown email and a wrong password alike. */
 export const invalidCredentials = () => new AuthError('invalid_credentials', 'wrong email or password');
+
+/** What a password check needs: the hasher, the attempt limits, and the store for the user and a rehash. */
+export type CredentialDeps = Pick<CoreDeps, 'hasher' | 'limits' | 'audit' | 'clock'> & {
+  readonly store: Pick<CoreDeps['store'], 'findUserByEmailKey' | 'upgradePassword'>;
+  readonly config: Pick<CoreDeps['config'], 'password'>;
+};
 
 /** Which path checked a password, for the audit log. */
 type CheckedBy = 'cookie' | 'token' | 'password_change';
@@ -17,7 +23,7 @@ type CheckedBy = 'cookie' | 'token' | 'password_change';
  * failure. `check` returns the user whose password matched, or null.
  */
 async function checkUnderLimits(
-  deps: CoreDeps,
+  deps: Pick<CredentialDeps, 'limits' | 'audit'>,
   emailKey: string,
   client: Client,
   via: CheckedBy,
@@ -48,7 +54,7 @@ async function checkUnderLimits(
  * limited exactly like a known one. A legacy or outdated hash is upgraded after a successful
  * check. Throws `invalid_input`, `rate_limited` or `invalid_credentials`.
  */
-export async function checkCredentials(deps: CoreDeps, email: string, password: string, client: Client, via: 'cookie' | 'token'): Promise<User> {
+export async function checkCredentials(deps: CredentialDeps, email: string, password: string, client: Client, via: 'cookie' | 'token'): Promise<User> {
   const { store, hasher, clock, config } = deps;
   const emailKey = toEmailKey(email);
   checkPresentedPassword(password, 'password');
@@ -76,7 +82,7 @@ export async function checkCredentials(deps: CoreDeps, email: string, password: 
  * user, or throws when the session no longer has one.
  */
 export async function checkCurrentPassword(
-  deps: CoreDeps,
+  deps: Pick<CredentialDeps, 'limits' | 'audit' | 'hasher'>,
   email: string,
   password: string,
   client: Client,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createPasswordHasher, type PasswordHashingConfig } from './passwords.js';
+import { createPasswordHasher, type PasswordHashingConfig } from './password-hasher.js';
 
 const cheap: PasswordHashingConfig = { memoryKib: 64, iterations: 1, parallelism: 1, concurrency: 2, queueLimit: 100 };
 

@@ -1,20 +1,65 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createAccessTokenVerifier, RESERVED_CLAIMS, signAccessToken, type AccessTokenClaims } from './access-tokens.js';
-import type { Auth, CoreDeps, TokenPair } from './auth.js';
-import { endSession, isSessionInUse, readSession } from './cached-sessions.js';
-import { CacheUnavailableError, tokenCacheKey } from './cache.js';
-import { checkCredentials, invalidCredentials } from './credentials.js';
-import { toEmailKey } from './emails.js';
+import { createAccessTokenVerifier, signAccessToken, type AccessTokenClaims } from './access-tokens.js';
+import type { Client } from './audit.js';
+import { CacheUnavailableError } from './cache.js';
+import { checkCredentials, invalidCredentials, type CredentialDeps } from './credentials.js';
+import type { CoreDeps, Principal } from './deps.js';
 import { AuthError } from './errors.js';
 import { deriveChildSecret, formatRefreshToken, isUsedAncestor, parseRefreshToken } from './refresh-tokens.js';
 import { hashSecret } from './secrets.js';
+import { isSessionInUse } from './session-checks.js';
 import { isSessionLive, newTokenSession } from './sessions.js';
 import type { Session, SessionWithEmail, UserClaims } from './store.js';
 
-type TokenUseCases = Pick<
-  Auth,
-  'grantTokens' | 'refreshTokens' | 'validateAccessToken' | 'revokeToken' | 'introspectToken' | 'authorizeIntrospection' | 'setUserClaims'
->;
+export interface TokenPair {
+  /** A signed JWT (RFC 9068). */
+  readonly accessToken: string;
+  /** Opaque; rotated at every use. */
+  readonly refreshToken: string;
+  /** Lifetime of the access token. */
+  readonly expiresInSeconds: number;
+}
+
+/** RFC 7662: `active` and, when active, what the token says. */
+export type Introspection = { readonly active: false } | ({ readonly active: true } & Readonly<Record<string, unknown>>);
+
+/** The token API's use cases (DESIGN.md §3): grants, the access-token check, revocation, introspection. */
+export interface Tokens {
+  /**
+   * The password grant: checks the credentials like `logIn` and starts a token session,
+   * leaving every other session alone. The access token says `fresh: true`.
+   */
+  grantTokens(email: string, password: string, client: Client): Promise<TokenPair>;
+
+  /**
+   * The refresh grant. The current refresh token is exchanged for its child exactly once
+   * (compare-and-set); its parent presented again within the grace window gets that same child
+   * with a new access token; any older token of the session ends the session (ASVS 10.4.5).
+   * Throws `invalid_grant` for anything else.
+   */
+  refreshTokens(refreshToken: string, client: Client): Promise<TokenPair>;
+
+  /** The principal behind a valid access token whose session is live, or null. */
+  validateAccessToken(accessToken: string): Promise<Principal | null>;
+
+  /** Ends the session of an access or refresh token (RFC 7009); an unknown token changes nothing. */
+  revokeToken(token: string, client: Client): Promise<void>;
+
+  /** What an access or refresh token says if it is valid and its session live (RFC 7662). */
+  introspectToken(token: string): Promise<Introspection>;
+
+  /** Throws `invalid_client` unless `presented` is the configured introspection token (or none is configured). */
+  authorizeIntrospection(presented: string | null): void;
+}
+
+type TokenDeps = CredentialDeps &
+  Pick<CoreDeps, 'clock' | 'keys' | 'audit'> & {
+    readonly store: Pick<
+      CoreDeps['store'],
+      'insertSession' | 'findSessionById' | 'readTokenSession' | 'touchSession' | 'findUserById' | 'rotateRefreshToken' | 'confirmRefreshToken' | 'deleteSession'
+    >;
+    readonly config: CoreDeps['config'];
+  };
 
 /**
  * How many rotations back a replayed refresh token is still recognised as this session's.
@@ -24,10 +69,8 @@ type TokenUseCases = Pick<
  * An older one is refused without ending the session.
  */
 const MAX_ANCESTRY_STEPS = 64;
-const MAX_CLAIMS_BYTES = 4096;
 
-/** The use cases of the token API (DESIGN.md §3). */
-export function createTokenAuth(deps: CoreDeps): TokenUseCases {
+export function createTokens(deps: TokenDeps): Tokens {
   const { store, clock, keys, config, audit } = deps;
   const verifyAccessToken = createAccessTokenVerifier(keys, clock, config);
   const invalidGrant = (reason = 'refresh token is invalid, expired or revoked') => new AuthError('invalid_grant', reason);
@@ -65,7 +108,7 @@ export function createTokenAuth(deps: CoreDeps): TokenUseCases {
 
   /** The token session named by verified access-token claims, if it is live; records its use. */
   async function sessionOfAccessToken(claims: AccessTokenClaims): Promise<SessionWithEmail | null> {
-    const session = await readSession(deps, tokenCacheKey(claims.sid), () => store.findSessionById(claims.sid));
+    const session = await store.readTokenSession(claims.sid);
     if (session?.kind !== 'token' || session.userId !== claims.sub) return null;
     return (await isSessionInUse(deps, session)) ? session : null;
   }
@@ -122,7 +165,7 @@ export function createTokenAuth(deps: CoreDeps): TokenUseCases {
       if (isUsedAncestor(keys.refreshKey(), parsed.secret, session.refreshHash, steps)) {
         // A used token came back: someone holds a copy. End everything issued in this session;
         // the answer is invalid_grant whether or not the cache could be told.
-        await endSession(deps, session).catch((error: unknown) => {
+        await store.deleteSession(session).catch((error: unknown) => {
           if (!(error instanceof CacheUnavailableError)) throw error;
         });
         audit({ event: 'refresh_reused', userId: session.userId, sessionId: session.id, client: client.address });
@@ -146,7 +189,7 @@ export function createTokenAuth(deps: CoreDeps): TokenUseCases {
         session = await store.findSessionById(claims.sid);
         if (session?.userId !== claims.sub) return;
       }
-      if (await endSession(deps, session)) {
+      if (await store.deleteSession(session)) {
         audit({ event: 'token_revoked', userId: session.userId, sessionId: session.id, client: client.address });
       }
     },
@@ -180,20 +223,5 @@ export function createTokenAuth(deps: CoreDeps): TokenUseCases {
       }
     },
 
-    async setUserClaims(email, claims) {
-      if (claims !== null) {
-        const reserved = Object.keys(claims).filter((name) => RESERVED_CLAIMS.has(name));
-        if (reserved.length > 0) {
-          throw new AuthError('invalid_input', `claims reserved by the token standards cannot be set: ${reserved.join(', ')}`);
-        }
-        if (Buffer.byteLength(JSON.stringify(claims)) > MAX_CLAIMS_BYTES) {
-          throw new AuthError('invalid_input', `claims may take at most ${MAX_CLAIMS_BYTES} bytes of JSON`);
-        }
-      }
-      const user = await store.findUserByEmailKey(toEmailKey(email));
-      if (!user || !(await store.setUserClaims(user.id, claims, clock.now()))) {
-        throw new AuthError('email_not_registered', 'email not registered');
-      }
-    },
   };
 }

@@ -1,6 +1,7 @@
 import { parse as parseCookies } from 'cookie';
 import type { FastifyRequest } from 'fastify';
-import type { Auth, Principal } from '../core/auth.js';
+import type { Auth } from '../core/auth.js';
+import type { Principal } from '../core/deps.js';
 import { AuthError } from '../core/errors.js';
 
 

@@ -1,0 +1,73 @@
+import { RESERVED_CLAIMS } from './access-tokens.js';
+import type { CoreDeps } from './deps.js';
+import { toEmailKey } from './emails.js';
+import { AuthError } from './errors.js';
+import { checkNewPassword } from './password-rules.js';
+import { generateId } from './secrets.js';
+import { StoreConflictError, type UserClaims } from './store.js';
+
+/** Users as accounts: registration, and what an operator sets on them. */
+export interface Accounts {
+  /** Registers a user. Throws `email_taken` when the email key exists, `invalid_input` for a bad email or password. */
+  register(email: string, password: string): Promise<void>;
+
+  /**
+   * Sets the custom claims added to a user's future access tokens (null: none). Throws
+   * `invalid_input` for a claim name the standards reserve, `email_not_registered` for an
+   * unknown email.
+   */
+  setUserClaims(email: string, claims: UserClaims | null): Promise<void>;
+}
+
+type AccountDeps = Pick<CoreDeps, 'clock' | 'hasher'> & {
+  readonly store: Pick<CoreDeps['store'], 'findUserByEmailKey' | 'insertUser' | 'setUserClaims'>;
+  readonly config: Pick<CoreDeps['config'], 'password'>;
+};
+
+const MAX_CLAIMS_BYTES = 4096;
+
+export function createAccounts({ store, clock, hasher, config }: AccountDeps): Accounts {
+  const emailTaken = () => new AuthError('email_taken', 'email already registered');
+
+  return {
+    async register(email, password) {
+      const emailKey = toEmailKey(email);
+      checkNewPassword(password, 'password', config.password, email);
+      // Registration reveals an existing email by contract, so skipping the hash costs no secrecy.
+      if (await store.findUserByEmailKey(emailKey)) throw emailTaken();
+      const stored = await hasher.hash(password, config.password.normalization);
+      const now = clock.now();
+      try {
+        await store.insertUser({
+          id: generateId(),
+          email,
+          emailKey,
+          password: stored,
+          passwordVersion: 0,
+          claims: null,
+          createdAt: now,
+          updatedAt: now,
+        });
+      } catch (error) {
+        if (error instanceof StoreConflictError) throw emailTaken();
+        throw error;
+      }
+    },
+
+    async setUserClaims(email, claims) {
+      if (claims !== null) {
+        const reserved = Object.keys(claims).filter((name) => RESERVED_CLAIMS.has(name));
+        if (reserved.length > 0) {
+          throw new AuthError('invalid_input', `claims reserved by the token standards cannot be set: ${reserved.join(', ')}`);
+        }
+        if (Buffer.byteLength(JSON.stringify(claims)) > MAX_CLAIMS_BYTES) {
+          throw new AuthError('invalid_input', `claims may take at most ${MAX_CLAIMS_BYTES} bytes of JSON`);
+        }
+      }
+      const user = await store.findUserByEmailKey(toEmailKey(email));
+      if (!user || !(await store.setUserClaims(user.id, claims, clock.now()))) {
+        throw new AuthError('email_not_registered', 'email not registered');
+      }
+    },
+  };
+}

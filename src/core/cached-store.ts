@@ -1,0 +1,185 @@
+import { CacheUnavailableError, cacheKeyOf, cookieCacheKey, tokenCacheKey, type SessionCache } from './cache.js';
+import type { InsertSessionOptions, OutboxMessage, Session, SessionRef, SessionWithEmail, Store, StoredPassword } from './store.js';
+
+/** What the use cases call on the store unchanged: nothing here ends a session or reads one for a check. */
+type Delegated =
+  | 'insertUser'
+  | 'findUserByEmailKey'
+  | 'findUserById'
+  | 'setUserClaims'
+  | 'upgradePassword'
+  | 'findSessionById'
+  | 'rotateRefreshToken'
+  | 'confirmRefreshToken'
+  | 'saveResetToken'
+  | 'saveResetRequest'
+  | 'findResetTokenByHash'
+  | 'purgeExpired'
+  | 'ping';
+
+/**
+ * The store as the use cases see it, keeping the shared cache of live sessions coherent in one
+ * place. The rule (DESIGN.md §1): a session is marked ended in the cache before the store ends
+ * it, so a cached copy is never served once its end was acknowledged; and an ended session is
+ * marked rather than removed, so a check that read it from the store just before cannot put
+ * it back. How strictly depends on what ends it:
+ *
+ * - a password change or reset (`changePassword`, `resetPassword`) ends sessions only once the
+ *   cache has taken their marks: when it cannot, it throws `CacheUnavailableError` and nothing
+ *   changes (a 503 is better than sessions the user ended staying alive elsewhere);
+ * - a log-out or revocation (`deleteSession`) ends the session in the store whatever the cache
+ *   says, then throws `CacheUnavailableError` when the cache could not be told, since a cached
+ *   copy may live out its minute on other instances;
+ * - a log-in (`insertSession`) must work while the cache is away: the sessions it ends are
+ *   marked where the cache can be reached.
+ *
+ * Without a cache every method is the store's own.
+ */
+export interface CachedStore extends Pick<Store, Delegated | 'insertSession' | 'changePassword' | 'resetPassword'> {
+  /**
+   * The cookie session with this token hash: the cached copy, else the store's (then cached);
+   * null when it is marked ended or the store has none. Expiry is the caller's to judge.
+   */
+  readCookieSession(tokenHash: string): Promise<SessionWithEmail | null>;
+
+  /**
+   * The session with this id as an access-token check needs it, read like `readCookieSession`.
+   * A cached copy's refresh state may be behind: the refresh grant reads `findSessionById`.
+   */
+  readTokenSession(sessionId: string): Promise<SessionWithEmail | null>;
+
+  /**
+   * Records a use of the session at `seenAt` and moves the cached copy's last use. False when
+   * the store no longer has the session, which is then marked ended in the cache: recording a
+   * use is when a cached copy meets the store.
+   */
+  touchSession(session: SessionWithEmail, seenAt: Date): Promise<boolean>;
+
+  /** Ends one session (a log-out, a revocation), as above. Returns whether the store still had it. */
+  deleteSession(session: SessionRef): Promise<boolean>;
+}
+
+/** The store, wrapped so that every session it ends is ended in `cache` first. */
+export function withSessionCache(store: Store, cache: SessionCache): CachedStore {
+  return new CacheCoherentStore(store, cache);
+}
+
+class CacheCoherentStore implements CachedStore {
+  readonly #store: Store;
+  readonly #cache: SessionCache;
+
+  constructor(store: Store, cache: SessionCache) {
+    this.#store = store;
+    this.#cache = cache;
+  }
+
+  readCookieSession(tokenHash: string): Promise<SessionWithEmail | null> {
+    // The hottest path: without a cache it is the store's one read and nothing else.
+    if (!this.#cache.enabled) return this.#store.findSessionByTokenHash(tokenHash);
+    return this.#readThrough(cookieCacheKey(tokenHash), () => this.#store.findSessionByTokenHash(tokenHash));
+  }
+
+  readTokenSession(sessionId: string): Promise<SessionWithEmail | null> {
+    if (!this.#cache.enabled) return this.#store.findSessionById(sessionId);
+    return this.#readThrough(tokenCacheKey(sessionId), () => this.#store.findSessionById(sessionId));
+  }
+
+  async touchSession(session: SessionWithEmail, seenAt: Date): Promise<boolean> {
+    const key = cacheKeyOf(session);
+    if (!(await this.#store.touchSession(session.id, seenAt))) {
+      await this.#tryMarkEnded([key]);
+      return false;
+    }
+    if (this.#cache.enabled) await ignoringOutage(() => this.#cache.update(key, { ...session, lastSeenAt: seenAt }), undefined);
+    return true;
+  }
+
+  async deleteSession(session: SessionRef): Promise<boolean> {
+    const marked = await this.#tryMarkEnded([cacheKeyOf(session)]);
+    const deleted = await this.#store.deleteSession(session.id);
+    if (!marked) throw new CacheUnavailableError('the session has ended, but the cache could not be told');
+    return deleted;
+  }
+
+  async insertSession(session: Session, options: InsertSessionOptions): Promise<readonly SessionRef[] | null> {
+    if (this.#cache.enabled) {
+      const others = options.endOtherCookieSessions
+        ? (await this.#store.listUserSessions(session.userId)).filter((other) => other.kind === 'cookie')
+        : [];
+      const replaced = options.replacesTokenHash === null ? [] : [cookieCacheKey(options.replacesTokenHash)];
+      await this.#tryMarkEnded([...others.map(cacheKeyOf), ...replaced]);
+    }
+    const ended = await this.#store.insertSession(session, options);
+    // Sessions started while this one was checked were not marked ahead; mark them now if possible.
+    if (ended) await this.#tryMarkEnded(ended.map(cacheKeyOf));
+    return ended;
+  }
+
+  async changePassword(
+    userId: string,
+    expectedVersion: number,
+    password: StoredPassword,
+    keepSessionId: string,
+    at: Date,
+    notice?: OutboxMessage,
+  ): Promise<readonly SessionRef[] | null> {
+    await this.#markEndedAhead(userId, keepSessionId);
+    const ended = await this.#store.changePassword(userId, expectedVersion, password, keepSessionId, at, notice);
+    if (ended) await this.#tryMarkEnded(ended.map(cacheKeyOf));
+    return ended;
+  }
+
+  async resetPassword(userId: string, tokenHash: string, password: StoredPassword, at: Date, notice?: OutboxMessage): Promise<readonly SessionRef[] | null> {
+    await this.#markEndedAhead(userId, null);
+    const ended = await this.#store.resetPassword(userId, tokenHash, password, at, notice);
+    if (ended) await this.#tryMarkEnded(ended.map(cacheKeyOf));
+    return ended;
+  }
+
+  insertUser: Store['insertUser'] = (user) => this.#store.insertUser(user);
+  findUserByEmailKey: Store['findUserByEmailKey'] = (emailKey) => this.#store.findUserByEmailKey(emailKey);
+  findUserById: Store['findUserById'] = (userId) => this.#store.findUserById(userId);
+  setUserClaims: Store['setUserClaims'] = (userId, claims, at) => this.#store.setUserClaims(userId, claims, at);
+  upgradePassword: Store['upgradePassword'] = (userId, current, next, at) => this.#store.upgradePassword(userId, current, next, at);
+  findSessionById: Store['findSessionById'] = (sessionId) => this.#store.findSessionById(sessionId);
+  rotateRefreshToken: Store['rotateRefreshToken'] = (sessionId, parentHash, childHash, at) =>
+    this.#store.rotateRefreshToken(sessionId, parentHash, childHash, at);
+  confirmRefreshToken: Store['confirmRefreshToken'] = (sessionId, refreshHash, at) => this.#store.confirmRefreshToken(sessionId, refreshHash, at);
+  saveResetToken: Store['saveResetToken'] = (token) => this.#store.saveResetToken(token);
+  saveResetRequest: Store['saveResetRequest'] = (token, message) => this.#store.saveResetRequest(token, message);
+  findResetTokenByHash: Store['findResetTokenByHash'] = (tokenHash) => this.#store.findResetTokenByHash(tokenHash);
+  purgeExpired: Store['purgeExpired'] = (now, idleCutoff) => this.#store.purgeExpired(now, idleCutoff);
+  ping: Store['ping'] = () => this.#store.ping();
+
+  /** A cache that cannot be reached is skipped: the store answers, and the cache is tried again next time. */
+  async #readThrough(key: string, fromStore: () => Promise<SessionWithEmail | null>): Promise<SessionWithEmail | null> {
+    const cached = await ignoringOutage(() => this.#cache.get(key), null);
+    if (cached === 'ended') return null;
+    if (cached) return cached;
+    const session = await fromStore();
+    if (session) await ignoringOutage(() => this.#cache.put(key, session), undefined);
+    return session;
+  }
+
+  /** Marks every session of the user but `keepSessionId` ended; throws `CacheUnavailableError` when the cache cannot take the marks. */
+  async #markEndedAhead(userId: string, keepSessionId: string | null): Promise<void> {
+    if (!this.#cache.enabled) return;
+    const ending = (await this.#store.listUserSessions(userId)).filter((session) => session.id !== keepSessionId);
+    if (ending.length > 0) await this.#cache.markEnded(ending.map(cacheKeyOf));
+  }
+
+  /** Marks cache keys ended if the cache can be reached; returns whether it could. */
+  async #tryMarkEnded(keys: readonly string[]): Promise<boolean> {
+    if (!this.#cache.enabled || keys.length === 0) return true;
+    return ignoringOutage(async () => (await this.#cache.markEnded(keys), true), false);
+  }
+}
+
+async function ignoringOutage<T>(operation: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof CacheUnavailableError) return fallback;
+    throw error;
+  }
+}

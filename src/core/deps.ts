@@ -1,0 +1,60 @@
+import type { AccessTokenConfig } from './access-tokens.js';
+import type { AttemptCounters } from './attempt-counters.js';
+import type { AttemptLimits, AttemptLimitsConfig } from './attempt-limits.js';
+import type { AuditLog } from './audit.js';
+import type { SessionCache } from './cache.js';
+import type { CachedStore } from './cached-store.js';
+import type { Clock } from './clock.js';
+import type { Outbox } from './outbox.js';
+import type { PasswordHasher } from './password-hasher.js';
+import type { PasswordPolicy } from './password-rules.js';
+import type { SessionPolicy } from './sessions.js';
+import type { KeyRing } from './signing-keys.js';
+import type { Store } from './store.js';
+
+export interface AuthConfig extends SessionPolicy, AccessTokenConfig {
+  /** How long a reset token stays usable. */
+  readonly resetTokenTtlSeconds: number;
+  /** `response`: a reset token is returned to the caller (compat); `webhook`: it goes only to the webhook receiver. */
+  readonly resetTokenDelivery: 'response' | 'webhook';
+  readonly password: PasswordPolicy;
+  /** How long a rotated-out refresh token still gets its child back (0: never). */
+  readonly refreshGraceSeconds: number;
+  /** The bearer token callers of `/introspect` must present, or null to leave it open. */
+  readonly introspectionToken: string | null;
+  readonly limits: AttemptLimitsConfig;
+}
+
+/** What `createAuth` is built from. */
+export interface AuthDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly hasher: PasswordHasher;
+  readonly keys: KeyRing;
+  /** The shared cache of live sessions, or `noCache`. */
+  readonly cache: SessionCache;
+  /** Attempt counters shared by every instance (null: none), and this process's own, which stand in while the shared ones are away. */
+  readonly counters: { readonly shared: AttemptCounters | null; readonly local: AttemptCounters };
+  readonly audit: AuditLog;
+  /** Where messages for the webhook receiver go (reset tokens, password-change notices), or null without a receiver. */
+  readonly outbox: Outbox | null;
+  readonly config: AuthConfig;
+}
+
+/**
+ * What the use-case families are built from: the store already wrapped in the session cache
+ * (so no use case handles the cache itself), and the attempt limits. Each family takes the
+ * part of it that it uses.
+ */
+export interface CoreDeps extends Omit<AuthDeps, 'store' | 'cache' | 'counters'> {
+  readonly store: CachedStore;
+  readonly limits: AttemptLimits;
+}
+
+/** Who is behind a live session. Only the session checks (cookie and access token) make one. */
+export interface Principal {
+  readonly userId: string;
+  readonly sessionId: string;
+  /** The user's email as stored. */
+  readonly email: string;
+}
