@@ -17,12 +17,8 @@ export type AuthErrorCode =
   | 'invalid_reset_token'
   /** The refresh token is unknown, expired, reused or its session has ended. */
   | 'invalid_grant'
-  /** The access token is malformed, forged, expired, or its session has ended. */
-  | 'invalid_token'
   /** The caller of a protected endpoint (introspection) did not prove who it is. */
   | 'invalid_client'
-  /** A token request named a grant type Sesame does not offer. */
-  | 'unsupported_grant_type'
   /** Too many password hashes are in flight and queued; the caller should retry shortly. */
   | 'overloaded'
   /** Too many attempts (failed password checks, reset requests) for the account or from the client. */

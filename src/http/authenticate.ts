@@ -2,7 +2,7 @@ import { parse as parseCookies } from 'cookie';
 import type { FastifyRequest } from 'fastify';
 import type { Auth } from '../core/auth.js';
 import type { Principal } from '../core/deps.js';
-import { AuthError } from '../core/errors.js';
+import { HttpError } from './http-error.js';
 
 
 declare module 'fastify' {
@@ -43,14 +43,14 @@ export function requireSession(auth: Auth, cookieName: string) {
     const bearer = readBearerToken(request);
     if (bearer !== null) {
       const principal = bearer === '' ? null : await auth.validateAccessToken(bearer);
-      if (!principal) throw new AuthError('invalid_token', 'invalid or expired access token');
+      if (!principal) throw new HttpError('invalid_token', 'invalid or expired access token');
       request.principal = principal;
       request.credential = 'bearer';
       return;
     }
     const token = readSessionToken(request, cookieName);
     const principal = token === null ? null : await auth.validateSessionToken(token);
-    if (!principal) throw new AuthError('invalid_session', 'no valid session');
+    if (!principal) throw new HttpError('no_session', 'no valid session');
     request.principal = principal;
     request.credential = 'cookie';
   };

@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AuthError } from '../core/errors.js';
-import { RequestRefused } from './error-handler.js';
+import { HttpError } from './http-error.js';
 
-const repeated = (name: string) => new AuthError('invalid_input', `field sent more than once: ${name}`);
+const repeated = (name: string) => new HttpError('invalid_request', `field sent more than once: ${name}`);
 
 /**
  * Parses `application/x-www-form-urlencoded` into an object without a prototype, so no field
@@ -67,10 +66,10 @@ export function findRepeatedJsonKey(text: string): string | null {
  * The body's declared charset, when it is not UTF-8: a body is only ever decoded as UTF-8, and
  * decoding a Latin-1 or UTF-16 body as UTF-8 would turn one password into another.
  */
-function refusedCharset(request: FastifyRequest): RequestRefused | null {
+function refusedCharset(request: FastifyRequest): HttpError | null {
   const charset = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(request.headers['content-type'] ?? '')?.[1];
   if (charset === undefined || /^utf-?8$/i.test(charset)) return null;
-  return new RequestRefused(415, 'invalid_request', 'unsupported charset: send UTF-8');
+  return new HttpError('unsupported_charset', 'unsupported charset: send UTF-8');
 }
 
 /**

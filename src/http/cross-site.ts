@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { readBearerToken } from './authenticate.js';
-import { RequestRefused } from './error-handler.js';
+import { HttpError } from './http-error.js';
 
 /**
  * An `onRequest` hook refusing what a browser sends on behalf of another site (CSRF, and login
@@ -28,7 +28,7 @@ export function refuseCrossSite(trustedOrigins: ReadonlySet<string>, { isBearerE
       site !== undefined
         ? site === 'same-origin' || site === 'none'
         : origin === undefined || isSameHost(origin, request.headers.host);
-    if (!allowed) throw new RequestRefused(403, 'access_denied', 'cross-site request refused');
+    if (!allowed) throw new HttpError('cross_site', 'cross-site request refused');
   };
 }
 

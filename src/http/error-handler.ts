@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { CacheUnavailableError } from '../core/cache.js';
 import { AuthError, type AuthErrorCode } from '../core/errors.js';
 import { StoreUnavailableError } from '../core/store.js';
+import { HttpError, type HttpErrorCode } from './http-error.js';
 
 /** Which error body a route answers with: the session API's `{"message"}` or RFC 6749's `{"error", "error_description"}`. */
 export type ErrorFamily = 'session' | 'oauth';
@@ -15,55 +16,43 @@ declare module 'fastify' {
   }
 }
 
-/** A request the HTTP layer itself refuses (a cross-site request), with its status and OAuth code. */
-export class RequestRefused extends Error {
-  override readonly name = 'RequestRefused';
-
-  constructor(
-    readonly status: number,
-    readonly oauth: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 interface Outcome {
   readonly status: number;
   /** The RFC 6749 / RFC 6750 error code for OAuth-shaped answers. */
   readonly oauth: string;
 }
 
-/** Every core error code's status and OAuth code, per family. A new code without an entry here does not compile. */
-const OUTCOMES: Record<ErrorFamily, Record<AuthErrorCode, Outcome>> = {
-  session: {
-    invalid_input: { status: 400, oauth: 'invalid_request' },
-    email_taken: { status: 400, oauth: 'invalid_request' },
-    invalid_credentials: { status: 401, oauth: 'invalid_grant' },
-    invalid_session: { status: 403, oauth: 'invalid_token' },
-    email_not_registered: { status: 403, oauth: 'invalid_request' },
-    invalid_reset_token: { status: 403, oauth: 'invalid_request' },
-    invalid_grant: { status: 400, oauth: 'invalid_grant' },
-    invalid_token: { status: 401, oauth: 'invalid_token' },
-    invalid_client: { status: 401, oauth: 'invalid_client' },
-    unsupported_grant_type: { status: 400, oauth: 'unsupported_grant_type' },
-    overloaded: { status: 503, oauth: 'temporarily_unavailable' },
-    rate_limited: { status: 429, oauth: 'temporarily_unavailable' },
-  },
+/** Every core and HTTP-layer code's status and OAuth code. A new code without an entry here does not compile. */
+const OUTCOMES: Record<AuthErrorCode | HttpErrorCode, Outcome> = {
+  invalid_input: { status: 400, oauth: 'invalid_request' },
+  email_taken: { status: 400, oauth: 'invalid_request' },
+  invalid_credentials: { status: 401, oauth: 'invalid_grant' },
+  invalid_session: { status: 403, oauth: 'invalid_token' },
+  email_not_registered: { status: 403, oauth: 'invalid_request' },
+  invalid_reset_token: { status: 403, oauth: 'invalid_request' },
+  invalid_grant: { status: 400, oauth: 'invalid_grant' },
+  invalid_client: { status: 401, oauth: 'invalid_client' },
+  overloaded: { status: 503, oauth: 'temporarily_unavailable' },
+  rate_limited: { status: 429, oauth: 'temporarily_unavailable' },
+  invalid_request: { status: 400, oauth: 'invalid_request' },
+  unsupported_charset: { status: 415, oauth: 'invalid_request' },
+  invalid_token: { status: 401, oauth: 'invalid_token' },
+  no_session: { status: 403, oauth: 'invalid_token' },
+  unsupported_grant_type: { status: 400, oauth: 'unsupported_grant_type' },
+  cross_site: { status: 403, oauth: 'access_denied' },
+};
+
+/** Where a family answers otherwise than `OUTCOMES`. */
+const FAMILY_OUTCOMES: Record<ErrorFamily, Partial<Record<AuthErrorCode | HttpErrorCode, Outcome>>> = {
+  // The session API's statuses are the contract's (DESIGN.md §2).
+  session: {},
+  // RFC 6749 §5.2 and RFC 6750 §3.1: a client error is a 400 and a missing credential a 401.
   oauth: {
-    invalid_input: { status: 400, oauth: 'invalid_request' },
-    email_taken: { status: 400, oauth: 'invalid_request' },
-    // RFC 6749 §5.2: wrong resource-owner credentials are an invalid grant.
     invalid_credentials: { status: 400, oauth: 'invalid_grant' },
     invalid_session: { status: 401, oauth: 'invalid_token' },
+    no_session: { status: 401, oauth: 'invalid_token' },
     email_not_registered: { status: 400, oauth: 'invalid_request' },
     invalid_reset_token: { status: 400, oauth: 'invalid_request' },
-    invalid_grant: { status: 400, oauth: 'invalid_grant' },
-    invalid_token: { status: 401, oauth: 'invalid_token' },
-    invalid_client: { status: 401, oauth: 'invalid_client' },
-    unsupported_grant_type: { status: 400, oauth: 'unsupported_grant_type' },
-    overloaded: { status: 503, oauth: 'temporarily_unavailable' },
-    rate_limited: { status: 429, oauth: 'temporarily_unavailable' },
   },
 };
 
@@ -87,11 +76,11 @@ const STORE_RETRY_AFTER_SECONDS = 5;
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const family = request.routeOptions.config.errorFamily ?? 'session';
-    if (error instanceof AuthError) {
+    if (error instanceof AuthError || error instanceof HttpError) {
       // A session that ended under a request authenticated by a Bearer token makes that token dead (401), not a missing cookie (403).
       const code = error.code === 'invalid_session' && request.credential === 'bearer' ? 'invalid_token' : error.code;
-      const outcome = OUTCOMES[family][code];
-      if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
+      const outcome = FAMILY_OUTCOMES[family][code] ?? OUTCOMES[code];
+      if (error instanceof AuthError && error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
       // RFC 6750 §3: a refused bearer token says so in WWW-Authenticate.
       if (outcome.status === 401) {
         const challenge = outcome.oauth === 'invalid_token' ? 'Bearer error="invalid_token"' : 'Bearer';
@@ -99,7 +88,6 @@ export function registerErrorHandler(app: FastifyInstance): void {
       }
       return sendError(reply, family, outcome, error.message);
     }
-    if (error instanceof RequestRefused) return sendError(reply, family, error, error.message);
     // A cache that cannot take a session's end fails the request: better than a stale "live".
     if (error instanceof StoreUnavailableError || error instanceof CacheUnavailableError) {
       request.log.warn({ reqId: request.id, err: error.cause }, error instanceof StoreUnavailableError ? 'store unavailable' : 'cache unavailable');

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyRequest } from 'fastify';
 import type { Auth } from '../../core/auth.js';
-import { AuthError } from '../../core/errors.js';
+import { HttpError } from '../http-error.js';
 import { readBearerToken } from '../authenticate.js';
 import type { ClientView } from '../client-address.js';
 import { EmptyReply, FORM_OR_JSON, IntrospectionReply, OAuthErrorReply, TokenBody, TokenOnlyBody, TokenReply } from '../schemas.js';
@@ -17,7 +17,7 @@ const tags = ['token API'];
 const config = { errorFamily: 'oauth' as const };
 
 function required(value: string | undefined, name: string, grant: string): string {
-  if (value === undefined) throw new AuthError('invalid_input', `${name} is required for grant_type=${grant}`);
+  if (value === undefined) throw new HttpError('invalid_request', `${name} is required for grant_type=${grant}`);
   return value;
 }
 
@@ -43,7 +43,7 @@ export const tokenApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: TokenApiOptio
       } else if (grant === 'refresh_token') {
         pair = await auth.refreshTokens(required(refreshToken, 'refresh_token', grant), client(request));
       } else {
-        throw new AuthError('unsupported_grant_type', 'grant_type must be password or refresh_token');
+        throw new HttpError('unsupported_grant_type', 'grant_type must be password or refresh_token');
       }
       // RFC 6749 §5.1: no cache may keep a token (Cache-Control: no-store is set on every answer).
       void reply.header('pragma', 'no-cache');
