@@ -70,9 +70,9 @@ export async function signAccessToken(
 
 /**
  * A JWS in compact serialisation (RFC 7515 §7.1), signed with node:crypto. jose signs through
- * WebCrypto, whose every signature is a job on the thread pool: 260 µs of CPU a token against
- * 90 µs here, a fifth of a refresh. Ed25519 and P-256 sign in tens of microseconds, on the
- * event loop; RSA takes milliseconds, so it stays on the pool. jose verifies, as before.
+ * WebCrypto, a job on the thread pool per signature at several times the CPU (BENCHMARKS.md,
+ * item 6); Ed25519 and P-256 sign on the event loop in tens of microseconds, and RSA, which
+ * takes milliseconds, stays on the pool. jose verifies.
  */
 function signCompact(header: { alg: SigningAlgorithm; kid: string; typ: string }, payload: object, key: SigningKey): Promise<string> {
   const input = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`;

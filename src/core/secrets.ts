@@ -11,9 +11,8 @@ export function generateSecret(): string {
 
 const ID_BYTES = 16;
 // Ids are cut from a buffer of random bytes filled 256 ids at a time, as Node batches its own
-// randomUUID: one CSPRNG call per id cost more than all the rest of a refresh's id work (3.6
-// against 0.2 µs each, and several times that on a busy core). Secrets never come from it,
-// so no byte of a secret not yet issued sits in memory.
+// randomUUID: a CSPRNG call per id outweighed the rest of a refresh's id work (BENCHMARKS.md,
+// item 23). Secrets never come from it, so no byte of a secret not yet issued sits in memory.
 const idPool = Buffer.alloc(ID_BYTES * 256);
 let idOffset = idPool.length;
 
