@@ -1,5 +1,5 @@
 import { CacheUnavailableError, cacheKeyOf, cookieCacheKey, tokenCacheKey, type SessionCache } from './cache.js';
-import type { InsertSessionOptions, OutboxMessage, Session, SessionRef, SessionWithEmail, Store, StoredPassword } from './store.js';
+import type { InsertSessionOptions, Session, SessionRef, SessionWithEmail, Store } from './store.js';
 
 /** What the use cases call on the store unchanged: nothing here ends a session or reads one for a check. */
 type Delegated =
@@ -115,26 +115,19 @@ class CacheCoherentStore implements CachedStore {
     return ended;
   }
 
-  async changePassword(
-    userId: string,
-    expectedVersion: number,
-    password: StoredPassword,
-    keepSessionId: string,
-    at: Date,
-    notice?: OutboxMessage,
-  ): Promise<readonly SessionRef[] | null> {
+  changePassword: Store['changePassword'] = async (userId, expectedVersion, password, keepSessionId, at, notice) => {
     await this.#markEndedAhead(userId, keepSessionId);
     const ended = await this.#store.changePassword(userId, expectedVersion, password, keepSessionId, at, notice);
     if (ended) await this.#tryMarkEnded(ended.map(cacheKeyOf));
     return ended;
-  }
+  };
 
-  async resetPassword(userId: string, tokenHash: string, password: StoredPassword, at: Date, notice?: OutboxMessage): Promise<readonly SessionRef[] | null> {
+  resetPassword: Store['resetPassword'] = async (userId, tokenHash, password, at, notice) => {
     await this.#markEndedAhead(userId, null);
     const ended = await this.#store.resetPassword(userId, tokenHash, password, at, notice);
     if (ended) await this.#tryMarkEnded(ended.map(cacheKeyOf));
     return ended;
-  }
+  };
 
   insertUser: Store['insertUser'] = (user) => this.#store.insertUser(user);
   findUserByEmailKey: Store['findUserByEmailKey'] = (emailKey) => this.#store.findUserByEmailKey(emailKey);
