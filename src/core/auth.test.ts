@@ -162,6 +162,21 @@ describe('session lifetime', () => {
     expect(await auth.validateSessionToken(sessionToken)).toBeNull();
   });
 
+  it('keeps a session in steady use alive when the idle timeout is a minute or less', async () => {
+    const { auth, clock } = await setUp({ auth: { sessionIdleTimeoutSeconds: 60 } });
+    await auth.register('a@x.io', 'pw');
+    const { sessionToken } = await auth.logIn('a@x.io', 'pw', null, client);
+    for (let seconds = 5; seconds <= 300; seconds += 5) {
+      clock.advanceSeconds(5);
+      expect(await auth.validateSessionToken(sessionToken)).not.toBeNull();
+    }
+    // Idle for the timeout, less the tenth of it that a use may go unwritten.
+    clock.advanceSeconds(53);
+    expect(await auth.validateSessionToken(sessionToken)).not.toBeNull();
+    clock.advanceSeconds(60);
+    expect(await auth.validateSessionToken(sessionToken)).toBeNull();
+  });
+
   it('writes the last-seen time at most once a minute', async () => {
     const { auth, clock, store } = await setUp();
     await auth.register('a@x.io', 'pw');

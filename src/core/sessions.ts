@@ -11,10 +11,14 @@ export interface SessionPolicy {
 }
 
 /**
- * Least time between two writes of a session's last-seen time. Writing on every check would
- * turn the hottest read into a write; a minute is far below any sensible idle timeout.
+ * Least time between two writes of a session's last-seen time: a minute, or a tenth of a
+ * shorter idle timeout. Writing on every check would turn the hottest read into a write; but
+ * a use that is not written does not count, so the interval is also how early an idle session
+ * may end, and it must stay well below the idle timeout, or a session in steady use dies as if
+ * the idle timeout were absolute.
  */
 const TOUCH_INTERVAL_MS = 60_000;
+const TOUCH_FRACTION_OF_IDLE = 10;
 
 /** A new cookie session for `userId` starting at `now`, and the secret of its cookie. */
 export function newCookieSession(userId: string, now: Date, policy: SessionPolicy): { session: Session; secret: string } {
@@ -60,8 +64,9 @@ export function isSessionLive(session: Session, now: Date, policy: SessionPolicy
 }
 
 /** True when the last-seen time is old enough to be worth writing again. */
-export function needsTouch(session: Session, now: Date): boolean {
-  return now.getTime() - session.lastSeenAt.getTime() >= TOUCH_INTERVAL_MS;
+export function needsTouch(session: Session, now: Date, policy: SessionPolicy): boolean {
+  const interval = Math.min(TOUCH_INTERVAL_MS, (policy.sessionIdleTimeoutSeconds * 1000) / TOUCH_FRACTION_OF_IDLE);
+  return now.getTime() - session.lastSeenAt.getTime() >= interval;
 }
 
 /** The moment before which a session's last use makes it idle at `now`. */
