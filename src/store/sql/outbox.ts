@@ -1,11 +1,11 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { OutboxMessage } from '../../core/store.js';
 import { fromMessage, toMessage } from './rows.js';
 import type { Tables } from './tables.js';
 
-/** Adds a message, inside the caller's transaction when given one. */
-export async function insertMessage(db: Kysely<Tables>, message: OutboxMessage): Promise<void> {
-  await db.insertInto('outbox').values(fromMessage(message)).execute();
+/** Adds a message inside the caller's transaction, beside the write it tells of. */
+export async function insertMessage(trx: Transaction<Tables>, message: OutboxMessage): Promise<void> {
+  await trx.insertInto('outbox').values(fromMessage(message)).execute();
 }
 
 /**

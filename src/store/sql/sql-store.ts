@@ -266,10 +266,6 @@ export class SqlStore implements Store {
     );
   }
 
-  enqueueMessage(message: OutboxMessage): Promise<void> {
-    return this.#guard(() => insertMessage(this.#db, message));
-  }
-
   claimMessages(now: Date, leaseUntil: Date, limit: number): Promise<OutboxMessage[]> {
     return this.#guard(() => claimMessages(this.#db, now.getTime(), leaseUntil.getTime(), limit));
   }
