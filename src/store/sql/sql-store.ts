@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { Kysely, Migrator, sql, type Selectable, type Transaction, type UpdateObject, type UpdateResult } from 'kysely';
+import { Kysely, Migrator, sql, type Selectable, type Transaction, type UpdateResult } from 'kysely';
 import {
   StoreConflictError,
   StoreUnavailableError,
@@ -17,9 +17,9 @@ import {
   type UserClaims,
 } from '../../core/store.js';
 import type { SqlDialect } from './dialects.js';
-import { compiledOnce, type Compiled } from './compiled-queries.js';
 import { guarded } from './guard.js';
 import { sqlMigrations } from './migrations/index.js';
+import { compileNamed, placeholders, type NamedStatement } from './named-statement.js';
 import { claimMessages, insertMessage } from './outbox.js';
 import { PURGE_BATCH, purgeResetTokens, purgeSessionBatch } from './purge.js';
 import {
@@ -37,48 +37,57 @@ import {
 import { compileEnding, compileSessionInsert, type Ending, type SessionInsert } from './session-insert.js';
 import type { SessionsTable, Tables, UsersTable } from './tables.js';
 
-type SessionKey = 'sessions.id' | 'sessions.token_hash';
-
+type SessionWithEmailRow = Selectable<SessionsTable> & { email: string };
 
 /** The `Store` on a SQL engine through Kysely. One class serves every engine; `SqlDialect` says how they differ. */
 export class SqlStore implements Store {
   readonly #db: Kysely<Tables>;
   readonly #dialect: SqlDialect;
-  // The reads of every session check and log-in, compiled once (see compiledOnce).
-  readonly #sessionBy: Record<SessionKey, Compiled<Selectable<SessionsTable> & { email: string }>>;
-  readonly #userByEmailKey: Compiled<Selectable<UsersTable>>;
-  // A refresh's reads and writes, compiled once as well: a refresh is all CPU, and these were
-  // a tenth of it.
-  readonly #userById: Compiled<Selectable<UsersTable>>;
-  readonly #rotateRefresh: Compiled<UpdateResult>;
-  readonly #confirmRefresh: Compiled<UpdateResult>;
+  // The reads of every session check and log-in, and a refresh's statements: compiled once.
+  readonly #sessionById: NamedStatement<SessionWithEmailRow, { sessionId: string }>;
+  readonly #sessionByTokenHash: NamedStatement<SessionWithEmailRow, { tokenHash: string }>;
+  readonly #userByEmailKey: NamedStatement<Selectable<UsersTable>, { emailKey: string }>;
+  readonly #userById: NamedStatement<Selectable<UsersTable>, { userId: string }>;
+  readonly #rotateRefresh: NamedStatement<UpdateResult, { sessionId: string; parentHash: string; childHash: string; at: number }>;
+  readonly #confirmRefresh: NamedStatement<UpdateResult, { sessionId: string; refreshHash: string; at: number }>;
   readonly #insertSession: SessionInsert;
   // What a password change and a password reset end: every other session of the user, or all.
-  readonly #endOtherSessions: Ending;
-  readonly #endUserSessions: Ending;
+  readonly #endOtherSessions: Ending<{ userId: string; keepSessionId: string }>;
+  readonly #endUserSessions: Ending<{ userId: string }>;
   #closed = false;
 
   constructor(dialect: SqlDialect) {
     this.#dialect = dialect;
-    this.#db = new Kysely<Tables>({ dialect: dialect.kysely });
-    const sessionBy = (column: SessionKey) =>
-      compiledOnce(
-        this.#db.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id').selectAll('sessions').select('users.email').where(column, '=', ''),
-        1,
-      );
-    this.#sessionBy = { 'sessions.id': sessionBy('sessions.id'), 'sessions.token_hash': sessionBy('sessions.token_hash') };
-    this.#userByEmailKey = compiledOnce(this.#db.selectFrom('users').selectAll().where('email_key', '=', ''), 1);
-    this.#userById = compiledOnce(this.#db.selectFrom('users').selectAll().where('id', '=', ''), 1);
-    const sessionWithRefresh = (set: UpdateObject<Tables, 'sessions'>) =>
-      this.#db.updateTable('sessions').set(set).where('id', '=', '').where('refresh_hash', '=', '');
-    this.#rotateRefresh = compiledOnce(
-      sessionWithRefresh({ refresh_hash: '', refresh_generation: sql<number>`refresh_generation + 1`, refreshed_at: 0, last_seen_at: 0 }),
-      5,
+    const db = new Kysely<Tables>({ dialect: dialect.kysely });
+    this.#db = db;
+    const sessionsWithEmail = () => db.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id').selectAll('sessions').select('users.email');
+    const byId = placeholders<{ sessionId: string }>();
+    this.#sessionById = compileNamed(sessionsWithEmail().where('sessions.id', '=', byId.sessionId), byId);
+    const byTokenHash = placeholders<{ tokenHash: string }>();
+    this.#sessionByTokenHash = compileNamed(sessionsWithEmail().where('sessions.token_hash', '=', byTokenHash.tokenHash), byTokenHash);
+    const byEmailKey = placeholders<{ emailKey: string }>();
+    this.#userByEmailKey = compileNamed(db.selectFrom('users').selectAll().where('email_key', '=', byEmailKey.emailKey), byEmailKey);
+    const byUserId = placeholders<{ userId: string }>();
+    this.#userById = compileNamed(db.selectFrom('users').selectAll().where('id', '=', byUserId.userId), byUserId);
+    const rotate = placeholders<{ sessionId: string; parentHash: string; childHash: string; at: number }>();
+    this.#rotateRefresh = compileNamed(
+      db
+        .updateTable('sessions')
+        .set({ refresh_hash: rotate.childHash, refresh_generation: sql<number>`refresh_generation + 1`, refreshed_at: rotate.at, last_seen_at: rotate.at })
+        .where('id', '=', rotate.sessionId)
+        .where('refresh_hash', '=', rotate.parentHash),
+      rotate,
     );
-    this.#confirmRefresh = compiledOnce(sessionWithRefresh({ last_seen_at: 0 }), 3);
-    this.#insertSession = compileSessionInsert(this.#db, dialect);
-    this.#endOtherSessions = compileEnding(this.#db, dialect, (eb) => eb.and([eb('user_id', '=', ''), eb('id', '!=', '')]), 2);
-    this.#endUserSessions = compileEnding(this.#db, dialect, (eb) => eb('user_id', '=', ''), 1);
+    const confirm = placeholders<{ sessionId: string; refreshHash: string; at: number }>();
+    this.#confirmRefresh = compileNamed(
+      db.updateTable('sessions').set({ last_seen_at: confirm.at }).where('id', '=', confirm.sessionId).where('refresh_hash', '=', confirm.refreshHash),
+      confirm,
+    );
+    this.#insertSession = compileSessionInsert(db, dialect);
+    const others = placeholders<{ userId: string; keepSessionId: string }>();
+    this.#endOtherSessions = compileEnding(db, dialect, others, (eb) => eb.and([eb('user_id', '=', others.userId), eb('id', '!=', others.keepSessionId)]));
+    const all = placeholders<{ userId: string }>();
+    this.#endUserSessions = compileEnding(db, dialect, all, (eb) => eb('user_id', '=', all.userId));
   }
 
   /** Applies every pending migration, in order; returns the names of those it applied. */
@@ -105,14 +114,14 @@ export class SqlStore implements Store {
 
   findUserByEmailKey(emailKey: string): Promise<User | null> {
     return this.#guard(async () => {
-      const [row] = await this.#read(this.#userByEmailKey, [emailKey]);
+      const [row] = await this.#read(this.#userByEmailKey, { emailKey });
       return row ? toUser(row) : null;
     });
   }
 
   findUserById(userId: string): Promise<User | null> {
     return this.#guard(async () => {
-      const [row] = await this.#read(this.#userById, [userId]);
+      const [row] = await this.#read(this.#userById, { userId });
       return row ? toUser(row) : null;
     });
   }
@@ -152,22 +161,21 @@ export class SqlStore implements Store {
   }
 
   findSessionByTokenHash(tokenHash: string): Promise<SessionWithEmail | null> {
-    return this.#findSession('sessions.token_hash', tokenHash);
+    return this.#findSession(`sessions.token_hash:${tokenHash}`, this.#sessionByTokenHash, { tokenHash });
   }
 
   findSessionById(sessionId: string): Promise<SessionWithEmail | null> {
-    return this.#findSession('sessions.id', sessionId);
+    return this.#findSession(`sessions.id:${sessionId}`, this.#sessionById, { sessionId });
   }
 
   rotateRefreshToken(sessionId: string, parentHash: string, childHash: string, at: Date): Promise<boolean> {
     return this.#guard(async () => {
-      const time = at.getTime();
-      return (await this.#rotateRefresh.changes(this.#db, [childHash, time, time, sessionId, parentHash])) > 0n;
+      return (await this.#rotateRefresh.changes(this.#db, { sessionId, parentHash, childHash, at: at.getTime() })) > 0n;
     });
   }
 
   confirmRefreshToken(sessionId: string, refreshHash: string, at: Date): Promise<boolean> {
-    return this.#guard(async () => (await this.#confirmRefresh.changes(this.#db, [at.getTime(), sessionId, refreshHash])) > 0n);
+    return this.#guard(async () => (await this.#confirmRefresh.changes(this.#db, { sessionId, refreshHash, at: at.getTime() })) > 0n);
   }
 
   touchSession(sessionId: string, seenAt: Date): Promise<boolean> {
@@ -210,7 +218,7 @@ export class SqlStore implements Store {
           .executeTakeFirst();
         if (changed.numUpdatedRows === 0n) return null;
         // The update above holds the user's row lock, as ending sessions requires.
-        const ended = await this.#endOtherSessions(trx, [userId, keepSessionId]);
+        const ended = await this.#endOtherSessions(trx, { userId, keepSessionId });
         await trx.deleteFrom('reset_tokens').where('user_id', '=', userId).execute();
         if (notice) await insertMessage(trx, notice);
         return ended;
@@ -259,7 +267,7 @@ export class SqlStore implements Store {
           .executeTakeFirst();
         if (consumed.numDeletedRows === 0n) return null;
         await this.#setNewPassword(trx, userId, password, at).execute();
-        const ended = await this.#endUserSessions(trx, [userId]);
+        const ended = await this.#endUserSessions(trx, { userId });
         if (notice) await insertMessage(trx, notice);
         return ended;
       }),
@@ -323,20 +331,20 @@ export class SqlStore implements Store {
   }
 
   // The session check's one read: served from the engine's exact in-process copy when it has one.
-  #findSession(column: SessionKey, value: string): Promise<SessionWithEmail | null> {
+  #findSession<P>(key: string, statement: NamedStatement<SessionWithEmailRow, P>, params: P): Promise<SessionWithEmail | null> {
     const load = () =>
       this.#guard(async () => {
-        const [row] = await this.#read(this.#sessionBy[column], [value]);
+        const [row] = await this.#read(statement, params);
         return row ? { ...toSession(row), email: row.email } : null;
       });
     const reads = this.#dialect.sessionReads;
-    return reads === null ? load() : reads.read(`${column}:${value}`, load);
+    return reads === null ? load() : reads.read(key, load);
   }
 
   /** A compiled read on its own, straight on the driver where the dialect can. */
-  #read<Row>(query: Compiled<Row>, values: readonly unknown[]): Promise<Row[]> {
+  #read<Row, P>(statement: NamedStatement<Row, P>, params: P): Promise<Row[]> {
     const direct = this.#dialect.direct;
-    return direct === null ? query.run(this.#db, values) : (direct.query(query.sql, values) as Promise<Row[]>);
+    return direct === null ? statement.run(this.#db, params) : (direct.query(statement.sql, statement.values(params)) as Promise<Row[]>);
   }
 
   async #upsertResetToken(db: Kysely<Tables>, table: 'reset_tokens' | 'reset_decoys', token: ResetToken): Promise<void> {
