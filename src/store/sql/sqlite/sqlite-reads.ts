@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { LRUCache } from 'lru-cache';
-import type { SessionWithEmail } from '../../core/store.js';
-import type { SessionReads } from './dialects.js';
+import type { SessionWithEmail } from '../../../core/store.js';
+import type { SessionReads } from '../dialects.js';
 
 type Load = () => Promise<SessionWithEmail | null>;
 

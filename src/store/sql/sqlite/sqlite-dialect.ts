@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { SqlDialect } from './dialects.js';
+import type { SqlDialect } from '../dialects.js';
 import { CachingSqliteDialect } from './sqlite-driver.js';
 import { SqliteSessionReads } from './sqlite-reads.js';
 

@@ -1,6 +1,6 @@
 import { MysqlDialect, sql, type Kysely } from 'kysely';
 import { createPool } from 'mysql2';
-import { errorCode, isNetworkError, type Columns, type SqlDialect } from './dialects.js';
+import { errorCode, isNetworkError, type Columns, type SqlDialect } from '../dialects.js';
 
 const UNAVAILABLE_CODES = new Set([
   'PROTOCOL_CONNECTION_LOST',

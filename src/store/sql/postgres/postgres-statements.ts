@@ -1,6 +1,6 @@
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import pg from 'pg';
-import { errorCode } from './dialects.js';
+import { errorCode } from '../dialects.js';
 
 // Only plannable statements are worth a name; transaction control and DDL run unnamed, as
 // before (a named `commit` that the server had lost could be retried into a silent rollback).

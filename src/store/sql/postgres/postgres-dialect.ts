@@ -1,6 +1,6 @@
 import { PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { errorCode, isNetworkError, type SqlDialect } from './dialects.js';
+import { errorCode, isNetworkError, type SqlDialect } from '../dialects.js';
 import { isStaleStatement, preparedStatements } from './postgres-statements.js';
 
 // SQLSTATE classes and codes that mean "the server cannot serve now", not "the query is wrong":
