@@ -16,7 +16,7 @@ import {
   type User,
   type UserClaims,
 } from '../../core/store.js';
-import type { SqlDialect } from './dialects.js';
+import type { FastReads, SqlDialect } from './dialects.js';
 import { guarded } from './guard.js';
 import { sqlMigrations } from './migrations/index.js';
 import { compileNamed, placeholders, type NamedStatement } from './named-statement.js';
@@ -43,6 +43,7 @@ type SessionWithEmailRow = Selectable<SessionsTable> & { email: string };
 export class SqlStore implements Store {
   readonly #db: Kysely<Tables>;
   readonly #dialect: SqlDialect;
+  readonly #reads: FastReads;
   // The reads of every session check and log-in, and a refresh's statements: compiled once.
   readonly #sessionById: NamedStatement<SessionWithEmailRow, { sessionId: string }>;
   readonly #sessionByTokenHash: NamedStatement<SessionWithEmailRow, { tokenHash: string }>;
@@ -60,6 +61,7 @@ export class SqlStore implements Store {
     this.#dialect = dialect;
     const db = new Kysely<Tables>({ dialect: dialect.kysely });
     this.#db = db;
+    this.#reads = dialect.openFastReads(db);
     const sessionsWithEmail = () => db.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id').selectAll('sessions').select('users.email');
     const byId = placeholders<{ sessionId: string }>();
     this.#sessionById = compileNamed(sessionsWithEmail().where('sessions.id', '=', byId.sessionId), byId);
@@ -114,14 +116,14 @@ export class SqlStore implements Store {
 
   findUserByEmailKey(emailKey: string): Promise<User | null> {
     return this.#guard(async () => {
-      const [row] = await this.#read(this.#userByEmailKey, { emailKey });
+      const [row] = await this.#reads.rows(this.#userByEmailKey, { emailKey });
       return row ? toUser(row) : null;
     });
   }
 
   findUserById(userId: string): Promise<User | null> {
     return this.#guard(async () => {
-      const [row] = await this.#read(this.#userById, { userId });
+      const [row] = await this.#reads.rows(this.#userById, { userId });
       return row ? toUser(row) : null;
     });
   }
@@ -327,24 +329,17 @@ export class SqlStore implements Store {
   async close(): Promise<void> {
     this.#closed = true;
     await this.#db.destroy();
-    await this.#dialect.direct?.end();
+    await this.#reads.close();
   }
 
   // The session check's one read: served from the engine's exact in-process copy when it has one.
   #findSession<P>(key: string, statement: NamedStatement<SessionWithEmailRow, P>, params: P): Promise<SessionWithEmail | null> {
     const load = () =>
       this.#guard(async () => {
-        const [row] = await this.#read(statement, params);
+        const [row] = await this.#reads.rows(statement, params);
         return row ? { ...toSession(row), email: row.email } : null;
       });
-    const reads = this.#dialect.sessionReads;
-    return reads === null ? load() : reads.read(key, load);
-  }
-
-  /** A compiled read on its own, straight on the driver where the dialect can. */
-  #read<Row, P>(statement: NamedStatement<Row, P>, params: P): Promise<Row[]> {
-    const direct = this.#dialect.direct;
-    return direct === null ? statement.run(this.#db, params) : (direct.query(statement.sql, statement.values(params)) as Promise<Row[]>);
+    return this.#reads.session(key, load);
   }
 
   async #upsertResetToken(db: Kysely<Tables>, table: 'reset_tokens' | 'reset_decoys', token: ResetToken): Promise<void> {

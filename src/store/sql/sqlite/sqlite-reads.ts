@@ -1,7 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { LRUCache } from 'lru-cache';
 import type { SessionWithEmail } from '../../../core/store.js';
-import type { SessionReads } from '../dialects.js';
 
 type Load = () => Promise<SessionWithEmail | null>;
 
@@ -33,7 +32,7 @@ interface Waiting {
  * that check comes after every one of those reads was asked, so each answer is the database
  * as it was at some moment between its question and its answer.
  */
-export class SqliteSessionReads implements SessionReads {
+export class SqliteSessionReads {
   readonly #kept: LRUCache<string, Kept>;
   #database: Database | null = null;
   #dataVersion: Statement<[], number> | null = null;
@@ -58,6 +57,7 @@ export class SqliteSessionReads implements SessionReads {
     this.#epoch += 1;
   }
 
+  /** The session under `key`: kept, when it is proven current, or read with `load` (and kept). */
   read(key: string, load: Load): Promise<SessionWithEmail | null> {
     const kept = this.#kept.get(key);
     if (kept === undefined) return this.#load(key, load, this.#currentEpoch());
