@@ -34,3 +34,13 @@ export async function claimMessages(db: Kysely<Tables>, nowMs: number, leaseUnti
   }
   return claimed;
 }
+
+/** Removes a delivered message. */
+export async function deleteMessage(db: Kysely<Tables>, id: string): Promise<void> {
+  await db.deleteFrom('outbox').where('id', '=', id).execute();
+}
+
+/** Records a failed delivery: how many so far, and when (`nextAttemptAtMs`) to try again. */
+export async function rescheduleMessage(db: Kysely<Tables>, id: string, attempts: number, nextAttemptAtMs: number): Promise<void> {
+  await db.updateTable('outbox').set({ attempts, next_attempt_at: nextAttemptAtMs }).where('id', '=', id).execute();
+}
