@@ -27,6 +27,7 @@ export function compileSessionInsert(db: Kysely<Tables>, dialect: SqlDialect): S
   // Locking the user's row serialises its log-ins: the deletes below see every earlier insert.
   const passwordVersion = compileNamed(dialect.hasRowLocks ? version.forUpdate() : version, user);
   const cookies = placeholders<{ userId: string }>();
+  // The kind is the statement's own, written into its SQL: a compiled statement's parameters are all named.
   const endCookieSessions = compileEnding(db, dialect, cookies, (eb) => eb.and([eb('user_id', '=', cookies.userId), eb('kind', '=', sql.lit('cookie'))]));
   const replaced = placeholders<{ tokenHash: string }>();
   const endByTokenHash = compileEnding(db, dialect, replaced, (eb) => eb('token_hash', '=', replaced.tokenHash));
