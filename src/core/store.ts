@@ -227,9 +227,6 @@ export interface Store {
    */
   resetPassword(userId: string, tokenHash: string, password: StoredPassword, at: Date, notice?: OutboxMessage): Promise<readonly SessionRef[] | null>;
 
-  /** Adds a message to the outbox. */
-  enqueueMessage(message: OutboxMessage): Promise<void>;
-
   /**
    * Up to `limit` messages due at `now`, oldest first, each leased to the caller: its next
    * attempt moves to `leaseUntil` by compare-and-set, so that of callers claiming at once

@@ -30,15 +30,15 @@ export async function openStore(database: DatabaseConfig): Promise<EngineStore> 
   const { SqlStore } = await import('./sql/sql-store.js');
   switch (database.engine) {
     case 'sqlite': {
-      const { openSqlite } = await import('./sql/sqlite-dialect.js');
+      const { openSqlite } = await import('./sql/sqlite/sqlite-dialect.js');
       return new SqlStore(openSqlite(database.path));
     }
     case 'postgres': {
-      const { openPostgres } = await import('./sql/postgres-dialect.js');
+      const { openPostgres } = await import('./sql/postgres/postgres-dialect.js');
       return new SqlStore(openPostgres(database.url, database.poolSize, database.timeoutSeconds * 1000));
     }
     case 'mysql': {
-      const { openMysql } = await import('./sql/mysql-dialect.js');
+      const { openMysql } = await import('./sql/mysql/mysql-dialect.js');
       return new SqlStore(openMysql(database.url, database.poolSize, database.timeoutSeconds * 1000));
     }
   }

@@ -1,5 +1,6 @@
 import type { ColumnDataType, Dialect, Expression, Kysely } from 'kysely';
 import type { SessionWithEmail } from '../../core/store.js';
+import type { NamedStatement, Runner } from './named-statement.js';
 
 /** A column type as Kysely's schema builder takes it. */
 export type ColumnType = ColumnDataType | Expression<unknown>;
@@ -40,31 +41,31 @@ export interface SqlDialect {
    * on MySQL its connection comes back to the pool when the server answers or the socket dies.
    */
   readonly deadlineMs: number | null;
-  /**
-   * An in-process copy of the sessions read, for an engine that can tell when it went stale
-   * (SQLite); null where it cannot (a server shared with other machines).
-   */
-  readonly sessionReads: SessionReads | null;
-  /** Single reads straight on the engine's driver, past Kysely; null where they run through Kysely. */
-  readonly direct: DirectQueries | null;
+  /** The engine's way with the hottest reads, on `db` where it has no faster one. */
+  openFastReads(db: Runner): FastReads;
 }
 
 /**
- * Statements run on their own, outside any transaction, straight on the engine's driver: for
- * the hottest reads, where Kysely's connection layers cost more than the rest of Sesame's side.
- * Kysely plugins and logging do not see them.
+ * How an engine serves the hottest reads, the session check's and the log-in's: past Kysely's
+ * connection layers, or from an exact copy in the process, where it can. Kysely plugins and
+ * logging may not see them.
  */
-export interface DirectQueries {
-  /** The rows of `sql` with `parameters`, as Kysely would return them. */
-  query(sql: string, parameters: readonly unknown[]): Promise<unknown[]>;
-  /** Ends the connections the queries run on, when the store closes (Kysely may never have used them). */
-  end(): Promise<void>;
+export interface FastReads {
+  /** The rows of `statement` for `params`, run on its own, outside any transaction. */
+  rows<Row, P>(statement: NamedStatement<Row, P>, params: P): Promise<Row[]>;
+  /** The session under `key`: read with `load`, or a copy kept in the process while it is provably current. */
+  session(key: string, load: () => Promise<SessionWithEmail | null>): Promise<SessionWithEmail | null>;
+  /** Releases what the reads hold of their own (Kysely may never have used it), when the store closes. */
+  close(): Promise<void>;
 }
 
-/** Sessions kept in the process, served only when the database cannot have changed since they were read. */
-export interface SessionReads {
-  /** The session under `key`: kept, when it is proven current, or read with `load` (and kept). */
-  read(key: string, load: () => Promise<SessionWithEmail | null>): Promise<SessionWithEmail | null>;
+/** The hottest reads as any other: through Kysely on `db`, nothing kept. */
+export function readsThroughKysely(db: Runner): FastReads {
+  return {
+    rows: (statement, params) => statement.run(db, params),
+    session: (_key, load) => load(),
+    close: () => Promise.resolve(),
+  };
 }
 
 // Node's own network errors: the database cannot be reached.

@@ -1,11 +1,11 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { OutboxMessage } from '../../core/store.js';
 import { fromMessage, toMessage } from './rows.js';
 import type { Tables } from './tables.js';
 
-/** Adds a message, inside the caller's transaction when given one. */
-export async function insertMessage(db: Kysely<Tables>, message: OutboxMessage): Promise<void> {
-  await db.insertInto('outbox').values(fromMessage(message)).execute();
+/** Adds a message inside the caller's transaction, beside the write it tells of. */
+export async function insertMessage(trx: Transaction<Tables>, message: OutboxMessage): Promise<void> {
+  await trx.insertInto('outbox').values(fromMessage(message)).execute();
 }
 
 /**
@@ -33,4 +33,14 @@ export async function claimMessages(db: Kysely<Tables>, nowMs: number, leaseUnti
     if (result.numUpdatedRows > 0n) claimed.push(toMessage(row));
   }
   return claimed;
+}
+
+/** Removes a delivered message. */
+export async function deleteMessage(db: Kysely<Tables>, id: string): Promise<void> {
+  await db.deleteFrom('outbox').where('id', '=', id).execute();
+}
+
+/** Records a failed delivery: how many so far, and when (`nextAttemptAtMs`) to try again. */
+export async function rescheduleMessage(db: Kysely<Tables>, id: string, attempts: number, nextAttemptAtMs: number): Promise<void> {
+  await db.updateTable('outbox').set({ attempts, next_attempt_at: nextAttemptAtMs }).where('id', '=', id).execute();
 }

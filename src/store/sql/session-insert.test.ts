@@ -3,7 +3,7 @@ import { at, newSession, newUser } from '../../../test/support/rows.js';
 import { tempDatabasePath } from '../../../test/support/test-config.js';
 import type { Session, SessionRef } from '../../core/store.js';
 import { SqlStore } from './sql-store.js';
-import { openSqlite } from './sqlite-dialect.js';
+import { openSqlite } from './sqlite/sqlite-dialect.js';
 
 const ref = ({ id, kind, tokenHash }: Session): SessionRef => ({ id, kind, tokenHash });
 

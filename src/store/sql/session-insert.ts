@@ -1,7 +1,7 @@
-import type { ExpressionBuilder, ExpressionWrapper, Kysely, SqlBool } from 'kysely';
+import { sql, type ExpressionBuilder, type ExpressionWrapper, type InsertResult, type Kysely, type SqlBool } from 'kysely';
 import type { InsertSessionOptions, Session, SessionRef } from '../../core/store.js';
-import { compiledOnce, type Compiled, type Runner } from './compiled-queries.js';
 import type { SqlDialect } from './dialects.js';
+import { compileNamed, placeholders, type NamedStatement, type Placeholders, type Runner } from './named-statement.js';
 import { fromSession, toSessionRef } from './rows.js';
 import type { SessionsTable, Tables } from './tables.js';
 
@@ -9,75 +9,79 @@ import type { SessionsTable, Tables } from './tables.js';
 export type SessionFilter = (eb: ExpressionBuilder<Tables, 'sessions'>) => ExpressionWrapper<Tables, 'sessions', SqlBool>;
 type Ref = Pick<SessionsTable, 'id' | 'kind' | 'token_hash'>;
 
-/** Deletes the sessions a filter selects, for the filter's values, and returns them. */
-export type Ending = (trx: Runner, values: readonly unknown[]) => Promise<SessionRef[]>;
-
-// Only its keys matter: each column must have a value, since Kysely leaves out a column whose
-// value is undefined (and `compiledOnce`'s count would refuse the statement).
-const SAMPLE: Session = {
-  id: '',
-  userId: '',
-  kind: 'cookie',
-  tokenHash: '',
-  refreshHash: '',
-  refreshGeneration: 0,
-  refreshedAt: new Date(0),
-  createdAt: new Date(0),
-  lastSeenAt: new Date(0),
-  expiresAt: new Date(0),
-};
-// The order in which the compiled insert takes its values: that of the row's own keys.
-const COLUMNS = Object.keys(fromSession(SAMPLE)) as Array<keyof SessionsTable>;
+/** Deletes the sessions a filter selects, for the values of its named parameters, and returns them. */
+export type Ending<P> = (trx: Runner, params: P) => Promise<SessionRef[]>;
 
 /** Runs `Store.insertSession` inside the transaction `trx`. */
 export type SessionInsert = (trx: Runner, session: Session, options: InsertSessionOptions) => Promise<SessionRef[] | null>;
 
 /**
  * A log-in's transaction, its statements compiled once: the password version checked under
- * the user's row lock, the sessions it ends deleted, the new one inserted. Building and
- * compiling them on every log-in cost more of Sesame's own CPU than the engine's work. The
- * result is the ended sessions (the replaced one first), or null, with nothing changed, when
- * the password version is no longer the one checked.
+ * the user's row lock, the sessions it ends deleted, the new one inserted. The result is the
+ * ended sessions (the replaced one first), or null, with nothing changed, when the password
+ * version is no longer the one checked.
  */
 export function compileSessionInsert(db: Kysely<Tables>, dialect: SqlDialect): SessionInsert {
-  const version = db.selectFrom('users').select('password_version').where('id', '=', '');
+  const user = placeholders<{ userId: string }>();
+  const version = db.selectFrom('users').select('password_version').where('id', '=', user.userId);
   // Locking the user's row serialises its log-ins: the deletes below see every earlier insert.
-  const passwordVersion = compiledOnce(dialect.hasRowLocks ? version.forUpdate() : version, 1);
-  const endCookieSessions = compileEnding(db, dialect, (eb) => eb.and([eb('user_id', '=', ''), eb('kind', '=', 'cookie')]), 2);
-  const endByTokenHash = compileEnding(db, dialect, (eb) => eb('token_hash', '=', ''), 1);
-  const insert = compiledOnce(db.insertInto('sessions').values(fromSession(SAMPLE)), COLUMNS.length);
+  const passwordVersion = compileNamed(dialect.hasRowLocks ? version.forUpdate() : version, user);
+  const cookies = placeholders<{ userId: string }>();
+  // The kind is the statement's own, written into its SQL: a compiled statement's parameters are all named.
+  const endCookieSessions = compileEnding(db, dialect, cookies, (eb) => eb.and([eb('user_id', '=', cookies.userId), eb('kind', '=', sql.lit('cookie'))]));
+  const replaced = placeholders<{ tokenHash: string }>();
+  const endByTokenHash = compileEnding(db, dialect, replaced, (eb) => eb('token_hash', '=', replaced.tokenHash));
+  const insert = compileRowInsert(db);
 
   return async (trx, session, options) => {
-    const [user] = await passwordVersion.run(trx, [session.userId]);
-    if (user === undefined || Number(user.password_version) !== options.passwordVersion) return null;
+    const [row] = await passwordVersion.run(trx, { userId: session.userId });
+    if (row === undefined || Number(row.password_version) !== options.passwordVersion) return null;
     const ended: SessionRef[] = [];
-    if (options.replacesTokenHash !== null) ended.push(...(await endByTokenHash(trx, [options.replacesTokenHash])));
-    // The values of the filter's two parameters, in its order: the user, and the kind it names.
-    if (options.endOtherCookieSessions) ended.push(...(await endCookieSessions(trx, [session.userId, 'cookie'])));
-    const row = fromSession(session);
-    await insert.run(trx, COLUMNS.map((column) => row[column]));
+    if (options.replacesTokenHash !== null) ended.push(...(await endByTokenHash(trx, { tokenHash: options.replacesTokenHash })));
+    if (options.endOtherCookieSessions) ended.push(...(await endCookieSessions(trx, { userId: session.userId })));
+    await insert.run(trx, fromSession(session));
     return ended;
   };
 }
 
+// Named after the columns, so that a session's row is the statement's parameters.
+function compileRowInsert(db: Kysely<Tables>): NamedStatement<InsertResult, SessionsTable> {
+  const p = placeholders<SessionsTable>();
+  // Every column, as the type demands: Kysely would leave out a column it is not given.
+  const row: Placeholders<SessionsTable> = {
+    id: p.id,
+    user_id: p.user_id,
+    kind: p.kind,
+    token_hash: p.token_hash,
+    refresh_hash: p.refresh_hash,
+    refresh_generation: p.refresh_generation,
+    refreshed_at: p.refreshed_at,
+    created_at: p.created_at,
+    last_seen_at: p.last_seen_at,
+    expires_at: p.expires_at,
+  };
+  return compileNamed(db.insertInto('sessions').values(row), p);
+}
+
 /**
- * Ending the sessions `filter` selects, compiled once: one `DELETE … RETURNING` where the engine
- * has it; elsewhere (MySQL) the rows are read, then deleted by the same filter. The caller must
- * hold the user's row lock: every session of a user is inserted under it, so no row can join
- * the filter's in between (a token hash is unique and never issued twice). A row another caller
- * deletes in between is reported ended either way.
+ * Ending the sessions `filter` selects, compiled once, the filter built with the placeholders
+ * `p`: one `DELETE … RETURNING` where the engine has it; elsewhere (MySQL) the rows are read,
+ * then deleted by the same filter. The caller must hold the user's row lock: every session of
+ * a user is inserted under it, so no row can join the filter's in between (a token hash is
+ * unique and never issued twice). A row another caller deletes in between is reported ended
+ * either way.
  */
-export function compileEnding(db: Kysely<Tables>, dialect: SqlDialect, filter: SessionFilter, parameters: number): Ending {
+export function compileEnding<P>(db: Kysely<Tables>, dialect: SqlDialect, p: Placeholders<P>, filter: SessionFilter): Ending<P> {
   const deleted = db.deleteFrom('sessions').where(filter);
   if (dialect.deleteReturning) {
-    const deleting: Compiled<Ref> = compiledOnce(deleted.returning(['id', 'kind', 'token_hash']), parameters);
-    return async (trx, values) => (await deleting.run(trx, values)).map(toSessionRef);
+    const deleting: NamedStatement<Ref, P> = compileNamed(deleted.returning(['id', 'kind', 'token_hash']), p);
+    return async (trx, params) => (await deleting.run(trx, params)).map(toSessionRef);
   }
-  const selecting: Compiled<Ref> = compiledOnce(db.selectFrom('sessions').select(['id', 'kind', 'token_hash']).where(filter), parameters);
-  const deleting = compiledOnce(deleted, parameters);
-  return async (trx, values) => {
-    const rows = await selecting.run(trx, values);
-    if (rows.length > 0) await deleting.run(trx, values);
+  const selecting: NamedStatement<Ref, P> = compileNamed(db.selectFrom('sessions').select(['id', 'kind', 'token_hash']).where(filter), p);
+  const deleting = compileNamed(deleted, p);
+  return async (trx, params) => {
+    const rows = await selecting.run(trx, params);
+    if (rows.length > 0) await deleting.run(trx, params);
     return rows.map(toSessionRef);
   };
 }

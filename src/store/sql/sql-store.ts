@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { Kysely, Migrator, sql, type Selectable, type Transaction, type UpdateObject, type UpdateResult } from 'kysely';
+import { Kysely, Migrator, sql } from 'kysely';
 import {
   StoreConflictError,
   StoreUnavailableError,
@@ -16,69 +16,39 @@ import {
   type User,
   type UserClaims,
 } from '../../core/store.js';
-import type { SqlDialect } from './dialects.js';
-import { compiledOnce, type Compiled } from './compiled-queries.js';
+import type { FastReads, SqlDialect } from './dialects.js';
 import { guarded } from './guard.js';
+import { insertKey, listKeys } from './keys.js';
 import { sqlMigrations } from './migrations/index.js';
-import { claimMessages, insertMessage } from './outbox.js';
+import { claimMessages, deleteMessage, rescheduleMessage } from './outbox.js';
+import { PasswordStatements } from './password-statements.js';
 import { PURGE_BATCH, purgeResetTokens, purgeSessionBatch } from './purge.js';
-import {
-  decoyOf,
-  fromClaims,
-  fromKey,
-  fromResetToken,
-  fromUser,
-  toKey,
-  toResetToken,
-  toSession,
-  toSessionRef,
-  toUser,
-} from './rows.js';
-import { compileEnding, compileSessionInsert, type Ending, type SessionInsert } from './session-insert.js';
-import type { SessionsTable, Tables, UsersTable } from './tables.js';
+import { SessionStatements } from './session-statements.js';
+import type { Tables } from './tables.js';
+import { UserStatements } from './user-statements.js';
 
-type SessionKey = 'sessions.id' | 'sessions.token_hash';
-
-
-/** The `Store` on a SQL engine through Kysely. One class serves every engine; `SqlDialect` says how they differ. */
+/**
+ * The `Store` on a SQL engine through Kysely. One class serves every engine; `SqlDialect` says
+ * how they differ. The statements live by what they touch (users, sessions, passwords, outbox,
+ * keys); this class makes each port method one guarded operation, in a transaction where the
+ * method's atomicity needs one.
+ */
 export class SqlStore implements Store {
   readonly #db: Kysely<Tables>;
   readonly #dialect: SqlDialect;
-  // The reads of every session check and log-in, compiled once (see compiledOnce).
-  readonly #sessionBy: Record<SessionKey, Compiled<Selectable<SessionsTable> & { email: string }>>;
-  readonly #userByEmailKey: Compiled<Selectable<UsersTable>>;
-  // A refresh's reads and writes, compiled once as well: a refresh is all CPU, and these were
-  // a tenth of it.
-  readonly #userById: Compiled<Selectable<UsersTable>>;
-  readonly #rotateRefresh: Compiled<UpdateResult>;
-  readonly #confirmRefresh: Compiled<UpdateResult>;
-  readonly #insertSession: SessionInsert;
-  // What a password change and a password reset end: every other session of the user, or all.
-  readonly #endOtherSessions: Ending;
-  readonly #endUserSessions: Ending;
+  readonly #reads: FastReads;
+  readonly #users: UserStatements;
+  readonly #sessions: SessionStatements;
+  readonly #passwords: PasswordStatements;
   #closed = false;
 
   constructor(dialect: SqlDialect) {
     this.#dialect = dialect;
     this.#db = new Kysely<Tables>({ dialect: dialect.kysely });
-    const sessionBy = (column: SessionKey) =>
-      compiledOnce(
-        this.#db.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id').selectAll('sessions').select('users.email').where(column, '=', ''),
-        1,
-      );
-    this.#sessionBy = { 'sessions.id': sessionBy('sessions.id'), 'sessions.token_hash': sessionBy('sessions.token_hash') };
-    this.#userByEmailKey = compiledOnce(this.#db.selectFrom('users').selectAll().where('email_key', '=', ''), 1);
-    this.#userById = compiledOnce(this.#db.selectFrom('users').selectAll().where('id', '=', ''), 1);
-    const sessionWithRefresh = (set: UpdateObject<Tables, 'sessions'>) =>
-      this.#db.updateTable('sessions').set(set).where('id', '=', '').where('refresh_hash', '=', '');
-    this.#rotateRefresh = compiledOnce(
-      sessionWithRefresh({ refresh_hash: '', refresh_generation: sql<number>`refresh_generation + 1`, refreshed_at: 0, last_seen_at: 0 }),
-      5,
-    );
-    this.#confirmRefresh = compiledOnce(sessionWithRefresh({ last_seen_at: 0 }), 3);
-    this.#insertSession = compileSessionInsert(this.#db, dialect);
-    this.#endOtherSessions = compileEnding(this.#db, dialect, (eb) => eb.and([eb('user_id', '=', ''), eb('id', '!=', '')]), 2);
-    this.#endUserSessions = compileEnding(this.#db, dialect, (eb) => eb('user_id', '=', ''), 1);
+    this.#reads = dialect.openFastReads(this.#db);
+    this.#users = new UserStatements(this.#db, this.#reads);
+    this.#sessions = new SessionStatements(this.#db, dialect, this.#reads);
+    this.#passwords = new PasswordStatements(this.#db, dialect);
   }
 
   /** Applies every pending migration, in order; returns the names of those it applied. */
@@ -98,96 +68,56 @@ export class SqlStore implements Store {
   }
 
   insertUser(user: User): Promise<void> {
-    return this.#guard(async () => {
-      await this.#db.insertInto('users').values(fromUser(user)).execute();
-    });
+    return this.#guard(() => this.#users.insert(user));
   }
 
   findUserByEmailKey(emailKey: string): Promise<User | null> {
-    return this.#guard(async () => {
-      const [row] = await this.#read(this.#userByEmailKey, [emailKey]);
-      return row ? toUser(row) : null;
-    });
+    return this.#guard(() => this.#users.findByEmailKey(emailKey));
   }
 
   findUserById(userId: string): Promise<User | null> {
-    return this.#guard(async () => {
-      const [row] = await this.#read(this.#userById, [userId]);
-      return row ? toUser(row) : null;
-    });
+    return this.#guard(() => this.#users.findById(userId));
   }
 
   setUserClaims(userId: string, claims: UserClaims | null, at: Date): Promise<boolean> {
-    return this.#guard(async () => {
-      const result = await this.#db
-        .updateTable('users')
-        .set({ claims: fromClaims(claims), updated_at: at.getTime() })
-        .where('id', '=', userId)
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
-    });
+    return this.#guard(() => this.#users.setClaims(userId, claims, at));
   }
 
   upgradePassword(userId: string, current: StoredPassword, next: StoredPassword, at: Date): Promise<boolean> {
-    return this.#guard(async () => {
-      const result = await this.#db
-        .updateTable('users')
-        .set({ password_hash: next.hash, password_normalization: next.normalization, updated_at: at.getTime() })
-        .where('id', '=', userId)
-        .where('password_hash', '=', current.hash)
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
-    });
+    return this.#guard(() => this.#users.upgradePassword(userId, current, next, at));
   }
 
   insertSession(session: Session, options: InsertSessionOptions): Promise<readonly SessionRef[] | null> {
-    return this.#guard(() => this.#transaction().execute((trx) => this.#insertSession(trx, session, options)));
+    return this.#guard(() => this.#transaction().execute((trx) => this.#sessions.insert(trx, session, options)));
   }
 
   listUserSessions(userId: string): Promise<SessionRef[]> {
-    return this.#guard(async () => {
-      const rows = await this.#db.selectFrom('sessions').select(['id', 'kind', 'token_hash']).where('user_id', '=', userId).execute();
-      return rows.map(toSessionRef);
-    });
+    return this.#guard(() => this.#sessions.listOfUser(userId));
   }
 
+  // The session check's one read: served from the engine's exact in-process copy when it has one.
   findSessionByTokenHash(tokenHash: string): Promise<SessionWithEmail | null> {
-    return this.#findSession('sessions.token_hash', tokenHash);
+    return this.#reads.session(`sessions.token_hash:${tokenHash}`, () => this.#guard(() => this.#sessions.findByTokenHash(tokenHash)));
   }
 
   findSessionById(sessionId: string): Promise<SessionWithEmail | null> {
-    return this.#findSession('sessions.id', sessionId);
+    return this.#reads.session(`sessions.id:${sessionId}`, () => this.#guard(() => this.#sessions.findById(sessionId)));
   }
 
   rotateRefreshToken(sessionId: string, parentHash: string, childHash: string, at: Date): Promise<boolean> {
-    return this.#guard(async () => {
-      const time = at.getTime();
-      return (await this.#rotateRefresh.changes(this.#db, [childHash, time, time, sessionId, parentHash])) > 0n;
-    });
+    return this.#guard(() => this.#sessions.rotateRefresh(sessionId, parentHash, childHash, at));
   }
 
   confirmRefreshToken(sessionId: string, refreshHash: string, at: Date): Promise<boolean> {
-    return this.#guard(async () => (await this.#confirmRefresh.changes(this.#db, [at.getTime(), sessionId, refreshHash])) > 0n);
+    return this.#guard(() => this.#sessions.confirmRefresh(sessionId, refreshHash, at));
   }
 
   touchSession(sessionId: string, seenAt: Date): Promise<boolean> {
-    return this.#guard(async () => {
-      const time = seenAt.getTime();
-      const result = await this.#db
-        .updateTable('sessions')
-        // Never backwards: another instance may have recorded a later use already.
-        .set((eb) => ({ last_seen_at: eb.case().when('last_seen_at', '<', time).then(time).else(eb.ref('last_seen_at')).end() }))
-        .where('id', '=', sessionId)
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
-    });
+    return this.#guard(() => this.#sessions.touch(sessionId, seenAt));
   }
 
   deleteSession(sessionId: string): Promise<boolean> {
-    return this.#guard(async () => {
-      const result = await this.#db.deleteFrom('sessions').where('id', '=', sessionId).executeTakeFirst();
-      return result.numDeletedRows > 0n;
-    });
+    return this.#guard(() => this.#sessions.delete(sessionId));
   }
 
   changePassword(
@@ -199,75 +129,24 @@ export class SqlStore implements Store {
     notice?: OutboxMessage,
   ): Promise<readonly SessionRef[] | null> {
     return this.#guard(() =>
-      this.#transaction().execute(async (trx) => {
-        const changed = await this.#setNewPassword(trx, userId, password, at)
-          .where('password_version', '=', expectedVersion)
-          .where((eb) =>
-            eb.exists(
-              eb.selectFrom('sessions').select('sessions.id').where('sessions.id', '=', keepSessionId).where('sessions.user_id', '=', userId),
-            ),
-          )
-          .executeTakeFirst();
-        if (changed.numUpdatedRows === 0n) return null;
-        // The update above holds the user's row lock, as ending sessions requires.
-        const ended = await this.#endOtherSessions(trx, [userId, keepSessionId]);
-        await trx.deleteFrom('reset_tokens').where('user_id', '=', userId).execute();
-        if (notice) await insertMessage(trx, notice);
-        return ended;
-      }),
+      this.#transaction().execute((trx) => this.#passwords.change(trx, userId, expectedVersion, password, keepSessionId, at, notice)),
     );
   }
 
   saveResetToken(token: ResetToken): Promise<void> {
-    return this.#guard(() => this.#upsertResetToken(this.#db, 'reset_tokens', token));
+    return this.#guard(() => this.#passwords.saveResetToken(token));
   }
 
   saveResetRequest(token: ResetToken | null, message: OutboxMessage): Promise<void> {
-    return this.#guard(() =>
-      this.#transaction().execute(async (trx) => {
-        // An unknown email writes the same upsert on a table of the same shape (migration 0003).
-        if (token) await this.#upsertResetToken(trx, 'reset_tokens', token);
-        else await this.#upsertResetToken(trx, 'reset_decoys', decoyOf(message));
-        await insertMessage(trx, message);
-      }),
-    );
+    return this.#guard(() => this.#transaction().execute((trx) => this.#passwords.saveResetRequest(trx, token, message)));
   }
 
   findResetTokenByHash(tokenHash: string): Promise<ResetToken | null> {
-    return this.#guard(async () => {
-      const row = await this.#db
-        .selectFrom('reset_tokens')
-        .selectAll()
-        .where('token_hash', '=', tokenHash)
-        .executeTakeFirst();
-      return row ? toResetToken(row) : null;
-    });
+    return this.#guard(() => this.#passwords.findResetToken(tokenHash));
   }
 
   resetPassword(userId: string, tokenHash: string, password: StoredPassword, at: Date, notice?: OutboxMessage): Promise<readonly SessionRef[] | null> {
-    return this.#guard(() =>
-      this.#transaction().execute(async (trx) => {
-        // The user's row first, as in every transaction that touches it, so that two of them
-        // never wait for each other's locks in opposite orders.
-        if (this.#dialect.hasRowLocks) await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
-        // Deleting the token is the compare-and-set: only one transaction can delete the row.
-        const consumed = await trx
-          .deleteFrom('reset_tokens')
-          .where('user_id', '=', userId)
-          .where('token_hash', '=', tokenHash)
-          .where('expires_at', '>', at.getTime())
-          .executeTakeFirst();
-        if (consumed.numDeletedRows === 0n) return null;
-        await this.#setNewPassword(trx, userId, password, at).execute();
-        const ended = await this.#endUserSessions(trx, [userId]);
-        if (notice) await insertMessage(trx, notice);
-        return ended;
-      }),
-    );
-  }
-
-  enqueueMessage(message: OutboxMessage): Promise<void> {
-    return this.#guard(() => insertMessage(this.#db, message));
+    return this.#guard(() => this.#transaction().execute((trx) => this.#passwords.reset(trx, userId, tokenHash, password, at, notice)));
   }
 
   claimMessages(now: Date, leaseUntil: Date, limit: number): Promise<OutboxMessage[]> {
@@ -275,15 +154,11 @@ export class SqlStore implements Store {
   }
 
   deleteMessage(id: string): Promise<void> {
-    return this.#guard(async () => {
-      await this.#db.deleteFrom('outbox').where('id', '=', id).execute();
-    });
+    return this.#guard(() => deleteMessage(this.#db, id));
   }
 
   rescheduleMessage(id: string, attempts: number, nextAttemptAt: Date): Promise<void> {
-    return this.#guard(async () => {
-      await this.#db.updateTable('outbox').set({ attempts, next_attempt_at: nextAttemptAt.getTime() }).where('id', '=', id).execute();
-    });
+    return this.#guard(() => rescheduleMessage(this.#db, id, attempts, nextAttemptAt.getTime()));
   }
 
   async purgeExpired(now: Date, idleCutoff: Date): Promise<PurgeCounts> {
@@ -301,12 +176,12 @@ export class SqlStore implements Store {
   }
 
   listKeys(): Promise<StoredKey[]> {
-    return this.#guard(async () => (await this.#db.selectFrom('keys').selectAll().execute()).map(toKey));
+    return this.#guard(() => listKeys(this.#db));
   }
 
   async insertKey(key: StoredKey): Promise<boolean> {
     try {
-      await this.#guard(() => this.#db.insertInto('keys').values(fromKey(key)).execute());
+      await this.#guard(() => insertKey(this.#db, key));
       return true;
     } catch (error) {
       if (error instanceof StoreConflictError) return false;
@@ -323,47 +198,7 @@ export class SqlStore implements Store {
   async close(): Promise<void> {
     this.#closed = true;
     await this.#db.destroy();
-    await this.#dialect.direct?.end();
-  }
-
-  // The session check's one read: served from the engine's exact in-process copy when it has one.
-  #findSession(column: SessionKey, value: string): Promise<SessionWithEmail | null> {
-    const load = () =>
-      this.#guard(async () => {
-        const [row] = await this.#read(this.#sessionBy[column], [value]);
-        return row ? { ...toSession(row), email: row.email } : null;
-      });
-    const reads = this.#dialect.sessionReads;
-    return reads === null ? load() : reads.read(`${column}:${value}`, load);
-  }
-
-  /** A compiled read on its own, straight on the driver where the dialect can. */
-  #read<Row>(query: Compiled<Row>, values: readonly unknown[]): Promise<Row[]> {
-    const direct = this.#dialect.direct;
-    return direct === null ? query.run(this.#db, values) : (direct.query(query.sql, values) as Promise<Row[]>);
-  }
-
-  async #upsertResetToken(db: Kysely<Tables>, table: 'reset_tokens' | 'reset_decoys', token: ResetToken): Promise<void> {
-    const row = fromResetToken(token);
-    const replacement = { token_hash: row.token_hash, created_at: row.created_at, expires_at: row.expires_at };
-    const insert = db.insertInto(table).values(row);
-    await (this.#dialect.upsert === 'on-conflict'
-      ? insert.onConflict((conflict) => conflict.column('user_id').doUpdateSet(replacement))
-      : insert.onDuplicateKeyUpdate(replacement)
-    ).execute();
-  }
-
-  /** Sets a new password, counting it in the user's password version; callers add their conditions. */
-  #setNewPassword(trx: Transaction<Tables>, userId: string, password: StoredPassword, at: Date) {
-    return trx
-      .updateTable('users')
-      .set((eb) => ({
-        password_hash: password.hash,
-        password_normalization: password.normalization,
-        password_version: eb('password_version', '+', 1),
-        updated_at: at.getTime(),
-      }))
-      .where('id', '=', userId);
+    await this.#reads.close();
   }
 
   /**

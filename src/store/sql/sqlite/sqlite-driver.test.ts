@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newSession, newUser, T0 } from '../../../test/support/rows.js';
-import { tempDatabasePath } from '../../../test/support/test-config.js';
-import { StoreConflictError } from '../../core/store.js';
-import { openStore, type EngineStore } from '../open-store.js';
+import { newSession, newUser, T0 } from '../../../../test/support/rows.js';
+import { tempDatabasePath } from '../../../../test/support/test-config.js';
+import { StoreConflictError } from '../../../core/store.js';
+import { openStore, type EngineStore } from '../../open-store.js';
 import { openSqlite } from './sqlite-dialect.js';
 
 const plain = { passwordVersion: 0, endOtherCookieSessions: false, replacesTokenHash: null };

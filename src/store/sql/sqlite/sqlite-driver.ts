@@ -22,15 +22,16 @@ const STATEMENT_CACHE_SIZE = 256;
  * The one better-sqlite3 connection behind every Kysely connection, with group commit.
  *
  * With `synchronous=FULL` every commit waits for the disk, and on the event loop, since
- * better-sqlite3 is synchronous: a commit per write bounded refreshes by the disk's flushes.
- * So a write outside a transaction joins an open batch (one `BEGIN IMMEDIATE`), and the batch
- * commits once, when the event loop has run what was ready (`setImmediate`). Each write is
- * answered only once its batch is on disk, so nothing answered can be lost; writes that fail
- * to commit fail together. A read that comes while a batch is open runs right after the
- * batch's commit (or its rollback): nothing is ever answered from a write that is not on disk.
+ * better-sqlite3 is synchronous: a commit per write would bound refreshes by the disk's
+ * flushes (BENCHMARKS.md, "What changed", item 5). So a write outside a transaction joins an
+ * open batch (one `BEGIN IMMEDIATE`), and the batch commits once, when the event loop has run
+ * what was ready (`setImmediate`). Each write is answered only once its batch is on disk, so
+ * nothing answered can be lost; writes that fail to commit fail together. A read that comes
+ * while a batch is open runs right after the batch's commit (or its rollback): nothing is
+ * ever answered from a write that is not on disk.
  *
- * A transaction commits on its own, as it did: it first commits the open batch, and while it
- * runs the other connections' statements wait, so no one sees its writes before its commit.
+ * A transaction commits on its own: it first commits the open batch, and while it runs the
+ * other connections' statements wait, so no one sees its writes before its commit.
  *
  * One process holds one store per file: a second one in the same process would wait for the
  * first one's batch in SQLite's busy handler, which sleeps on the very event loop that batch

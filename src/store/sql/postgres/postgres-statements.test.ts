@@ -1,9 +1,9 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, TEST_ENGINES, type TestDatabase } from '../../../test/support/databases.js';
-import { newSession, newUser } from '../../../test/support/rows.js';
-import { openStore, type EngineStore } from '../open-store.js';
+import { createTestDatabase, TEST_ENGINES, type TestDatabase } from '../../../../test/support/databases.js';
+import { newSession, newUser } from '../../../../test/support/rows.js';
+import { openStore, type EngineStore } from '../../open-store.js';
 import { openPostgres } from './postgres-dialect.js';
 import { isStaleStatement, preparedStatements } from './postgres-statements.js';
 

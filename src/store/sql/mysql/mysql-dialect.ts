@@ -1,6 +1,6 @@
 import { MysqlDialect, sql, type Kysely } from 'kysely';
 import { createPool } from 'mysql2';
-import { errorCode, isNetworkError, type Columns, type SqlDialect } from './dialects.js';
+import { errorCode, isNetworkError, readsThroughKysely, type Columns, type SqlDialect } from '../dialects.js';
 
 const UNAVAILABLE_CODES = new Set([
   'PROTOCOL_CONNECTION_LOST',
@@ -52,8 +52,7 @@ export function openMysql(url: string, poolSize: number, timeoutMs: number): Sql
     upsert: 'on-duplicate-key',
     deadlineMs: timeoutMs,
     // Other machines write to the same server unseen: every check reads the row.
-    sessionReads: null,
-    direct: null,
+    openFastReads: readsThroughKysely,
     classifyError(error) {
       const code = errorCode(error);
       if (code === 'ER_DUP_ENTRY') return 'conflict';

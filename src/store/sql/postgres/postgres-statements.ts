@@ -1,9 +1,9 @@
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import pg from 'pg';
-import { errorCode } from './dialects.js';
+import { errorCode } from '../dialects.js';
 
-// Only plannable statements are worth a name; transaction control and DDL run unnamed, as
-// before (a named `commit` that the server had lost could be retried into a silent rollback).
+// Only plannable statements are worth a name; transaction control and DDL run unnamed: a
+// named `commit` that the server had lost could be retried into a silent rollback.
 const PLANNABLE = /^\s*(select|insert|update|delete|with)\b/i;
 // An `in (…)` list of every length is a text of its own: long ones run unnamed.
 const MAX_NAMED_PARAMETERS = 16;
@@ -52,9 +52,10 @@ export interface PreparedStatements {
 
 /**
  * `pool`, with each statement text run as a named prepared statement: PostgreSQL parses and
- * plans it once per connection instead of at every query (server CPU per session check: 28 µs
- * against 96 µs for the same unnamed query). Only the first `maxStatements` distinct texts get
- * a name, so that distinct texts cannot fill each connection with plans.
+ * plans it once per connection instead of at every query, the larger part of its CPU per
+ * session check (BENCHMARKS.md, "The PostgreSQL variant", item 1). Only the first
+ * `maxStatements` distinct texts get a name, so that distinct texts cannot fill each
+ * connection with plans.
  *
  * A stale statement (`isStaleStatement`) is renamed, so that every connection prepares it
  * afresh, and run again under the new name when no transaction is open; inside one, the

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { SqlDialect } from './dialects.js';
+import { readsThroughKysely, type SqlDialect } from '../dialects.js';
 import { CachingSqliteDialect } from './sqlite-driver.js';
 import { SqliteSessionReads } from './sqlite-reads.js';
 
@@ -32,8 +32,7 @@ export function openSqlite(path: string): SqlDialect {
   };
   return {
     kysely: new CachingSqliteDialect(open, () => sessionReads.wrote()),
-    sessionReads,
-    direct: null,
+    openFastReads: (db) => ({ ...readsThroughKysely(db), session: (key, load) => sessionReads.read(key, load) }),
     // SQLite compares TEXT with the BINARY collation unless told otherwise: byte-exact already.
     columns: () => Promise.resolve({ key: () => 'text', text: 'text', time: 'integer', integer: 'integer' }),
     hasRowLocks: false,

@@ -1,7 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { LRUCache } from 'lru-cache';
-import type { SessionWithEmail } from '../../core/store.js';
-import type { SessionReads } from './dialects.js';
+import type { SessionWithEmail } from '../../../core/store.js';
 
 type Load = () => Promise<SessionWithEmail | null>;
 
@@ -27,13 +26,14 @@ interface Waiting {
  * ends the epoch, whatever rows it touched: exactness costs a re-read now and then, never a
  * stale answer.
  *
- * Asking `data_version` takes a read transaction, three system calls, which under load cost
- * more than the rest of the session check. So the sessions asked for during one turn of the
- * event loop wait for one check, made once the turn's I/O has been read (`setImmediate`):
- * that check comes after every one of those reads was asked, so each answer is the database
- * as it was at some moment between its question and its answer.
+ * Asking `data_version` takes a read transaction, three system calls: under load, more than
+ * the rest of the session check (BENCHMARKS.md, "What changed", item 8). So the sessions
+ * asked for during one turn of the event loop wait for one check, made once the turn's I/O
+ * has been read (`setImmediate`): that check comes after every one of those reads was asked,
+ * so each answer is the database as it was at some moment between its question and its
+ * answer.
  */
-export class SqliteSessionReads implements SessionReads {
+export class SqliteSessionReads {
   readonly #kept: LRUCache<string, Kept>;
   #database: Database | null = null;
   #dataVersion: Statement<[], number> | null = null;
@@ -58,6 +58,7 @@ export class SqliteSessionReads implements SessionReads {
     this.#epoch += 1;
   }
 
+  /** The session under `key`: kept, when it is proven current, or read with `load` (and kept). */
   read(key: string, load: Load): Promise<SessionWithEmail | null> {
     const kept = this.#kept.get(key);
     if (kept === undefined) return this.#load(key, load, this.#currentEpoch());
