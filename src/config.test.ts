@@ -2,17 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
-
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig({ env });
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configProblems, tempDatabasePath, testConfig } from '../test/support/test-config.js';
+import { loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('defaults to the compat profile on SQLite at 127.0.0.1:5000', () => {
@@ -166,44 +157,6 @@ describe('loadConfig', () => {
     expect(config.gcIntervalSeconds).toBe(0);
   });
 
-  it('lists every problem at once', () => {
-    const problems = problemsOf({
-      SESAME_PORT: '70000',
-      SESAME_SINGLE_COOKIE_SESSION: 'yes',
-      SESAME_LOG_LEVEL: 'loud',
-      SESAME_SESSION_IDLE_TIMEOUT_SECONDS: '1.5',
-    });
-    expect(problems).toEqual([
-      'SESAME_PORT: must be a whole number from 0 to 65535 (got "70000")',
-      'SESAME_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
-      'SESAME_SESSION_IDLE_TIMEOUT_SECONDS: must be a whole number from 1 to 31536000 (got "1.5")',
-      'SESAME_SINGLE_COOKIE_SESSION: must be true or false (got "yes")',
-    ]);
-  });
-
-  it('lists problems across settings together with schema problems', () => {
-    const problems = problemsOf({ SESAME_PORT: 'abc', SESAME_RESET_TOKEN_DELIVERY: 'webhook', SESAME_DATABASE_URL: 'db.example' });
-    expect(problems).toHaveLength(3);
-    expect(problems[0]).toMatch(/^SESAME_PORT: /);
-    expect(problems[1]).toMatch(/^SESAME_DATABASE_URL: must be sqlite:/);
-    expect(problems[2]).toBe('SESAME_RESET_TOKEN_DELIVERY: webhook needs SESAME_RESET_WEBHOOK_URL and SESAME_WEBHOOK_SECRET');
-  });
-
-  it('refuses a wildcard or malformed origin, a malformed proxy range, and more than NIST\'s 100 account failures', () => {
-    const problems = problemsOf({
-      SESAME_CORS_ORIGINS: '*',
-      SESAME_TRUSTED_ORIGINS: 'https://app.example.com/login',
-      SESAME_TRUST_PROXY: '10.0.0.0/99',
-      SESAME_LIMIT_ACCOUNT_FAILURES: '101',
-    });
-    expect(problems).toEqual([
-      'SESAME_LIMIT_ACCOUNT_FAILURES: must be a whole number from 1 to 100 (got "101")',
-      'SESAME_TRUST_PROXY: must list IP addresses or CIDR ranges (or loopback, linklocal, uniquelocal), comma-separated',
-      'SESAME_TRUSTED_ORIGINS: each entry must be an origin such as https://app.example.com (no path); got https://app.example.com/login',
-      'SESAME_CORS_ORIGINS: * is refused: answers carry credentials, so every origin must be listed',
-    ]);
-  });
-
   const strictSecrets = {
     SESAME_INTROSPECTION_TOKEN: 'i'.repeat(32),
     SESAME_KEY_ENCRYPTION_KEY: 'ab'.repeat(32),
@@ -233,49 +186,6 @@ describe('loadConfig', () => {
     expect(compat.config.http.cookie).toEqual({ name: 'session_id', secure: 'always' });
   });
 
-  it('refuses to start strict without the introspection token, the key-encryption key and the webhook, naming each', () => {
-    expect(problemsOf({ SESAME_PROFILE: 'strict' })).toEqual([
-      'SESAME_INTROSPECTION_TOKEN: required by the strict profile (/introspect must not be open); e.g. openssl rand -hex 32',
-      'SESAME_KEY_ENCRYPTION_KEY: required by the strict profile (signing keys are encrypted at rest); e.g. openssl rand -hex 32',
-      'SESAME_RESET_TOKEN_DELIVERY: webhook needs SESAME_RESET_WEBHOOK_URL and SESAME_WEBHOOK_SECRET',
-    ]);
-  });
-
-  it('refuses a webhook secret that is not whsec_ and 24+ bytes, a URL without a secret, and a __Host- cookie that may not be Secure', () => {
-    expect(problemsOf({ SESAME_RESET_WEBHOOK_URL: 'https://h.example', SESAME_WEBHOOK_SECRET: 'whsec_c2hvcnQ=' })).toEqual([
-      'SESAME_WEBHOOK_SECRET: must be whsec_ followed by the base64 of 24 or more random bytes (value hidden); e.g. echo "whsec_$(openssl rand -base64 32)"',
-    ]);
-    expect(problemsOf({ SESAME_RESET_WEBHOOK_URL: 'https://h.example' })).toEqual([
-      'SESAME_RESET_WEBHOOK_URL: set it and SESAME_WEBHOOK_SECRET together (every delivery is signed)',
-    ]);
-    expect(problemsOf({ SESAME_RESET_WEBHOOK_URL: 'https://user:pass@h.example', SESAME_WEBHOOK_SECRET: strictSecrets.SESAME_WEBHOOK_SECRET })).toEqual([
-      'SESAME_RESET_WEBHOOK_URL: must be an http(s) URL without a user name or password (value hidden)',
-    ]);
-    expect(problemsOf({ ...strictSecrets, SESAME_PROFILE: 'strict', SESAME_RESET_WEBHOOK_URL: 'http://hooks.example.com/sesame' })).toEqual([
-      'SESAME_RESET_WEBHOOK_URL: must be an http(s) URL without a user name or password, and https unless the receiver is on this machine (strict profile) (value hidden)',
-    ]);
-    expect(loadConfig({ env: { ...strictSecrets, SESAME_PROFILE: 'strict', SESAME_RESET_WEBHOOK_URL: 'http://127.0.0.1:8080/hooks' } }).config.webhook?.url).toBe(
-      'http://127.0.0.1:8080/hooks',
-    );
-    expect(problemsOf({ SESAME_COOKIE_NAME: 'my cookie' })).toEqual([
-      "SESAME_COOKIE_NAME: must be a cookie name: letters, digits and !#$%&'*+.^_`|~- (got \"my cookie\")",
-    ]);
-    expect(problemsOf({ SESAME_COOKIE_NAME: '__Host-sid' })).toEqual([
-      'SESAME_COOKIE_NAME: browsers accept a __Host- cookie only when it is Secure: set SESAME_COOKIE_SECURE=always',
-    ]);
-  });
-
-  it.each([
-    ['sqlite:', /sqlite: needs a file path/],
-    ['./sesame.db', /must be sqlite:<path>, postgres:\/\/user:password@host:port\/database or mysql:/],
-    ['oracle://scott:tiger@db/orcl', /must be sqlite:<path>/],
-    ['postgres://', /must be sqlite:<path>/],
-  ])('refuses the database URL %s', (url, problem) => {
-    const problems = problemsOf({ SESAME_DATABASE_URL: url });
-    expect(problems).toEqual([expect.stringMatching(problem)]);
-    expect(problems[0]).not.toContain('tiger');
-  });
-
   it.each([
     ['postgres://sesame:secret@db:5432/sesame', 'postgres', 'postgres://sesame:secret@db:5432/sesame'],
     ['postgresql://db/sesame', 'postgres', 'postgresql://db/sesame'],
@@ -293,40 +203,12 @@ describe('loadConfig', () => {
     });
   });
 
-  it('checks key settings without ever echoing a secret', () => {
-    const problems = problemsOf({
-      SESAME_KEY_ENCRYPTION_KEY: 'too-short-secret',
-      SESAME_REFRESH_KEY: 'abcd',
-      SESAME_INTROSPECTION_TOKEN: 'short-secret',
-      SESAME_SIGNING_KEY_FILE: '/no/such/key.pem',
-    });
-    expect(problems).toEqual([
-      'SESAME_INTROSPECTION_TOKEN: must have at least 32 characters of A-Z a-z 0-9 - . _ ~ + / (then = padding) (value hidden)',
-      'SESAME_SIGNING_KEY_FILE: no such file: /no/such/key.pem',
-      'SESAME_KEY_ENCRYPTION_KEY: must be exactly 32 bytes of random data, as hex or base64 (value hidden); e.g. openssl rand -hex 32',
-      'SESAME_REFRESH_KEY: must be at least 32 bytes of random data, as hex or base64 (value hidden); e.g. openssl rand -hex 32',
-    ]);
-    expect(problems.join('\n')).not.toMatch(/too-short-secret|short-secret|abcd/);
-  });
-
-  it('refuses an introspection token that could not travel as a Bearer token', () => {
-    expect(problemsOf({ SESAME_INTROSPECTION_TOKEN: `${'a'.repeat(32)}@!#` })).toEqual([
-      'SESAME_INTROSPECTION_TOKEN: must have at least 32 characters of A-Z a-z 0-9 - . _ ~ + / (then = padding) (value hidden)',
-    ]);
-  });
-
   it('reads the signing key from a file, and refuses both a key and a file', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'sesame-key-')), 'key.pem');
     writeFileSync(file, 'PEM TEXT');
     expect(loadConfig({ env: { SESAME_SIGNING_KEY_FILE: file } }).config.keys.configuredSigningKeys).toBe('PEM TEXT');
-    expect(problemsOf({ SESAME_SIGNING_KEY_FILE: file, SESAME_SIGNING_KEY: 'x' })).toEqual([
+    expect(configProblems({ SESAME_SIGNING_KEY_FILE: file, SESAME_SIGNING_KEY: 'x' })).toEqual([
       'SESAME_SIGNING_KEY_FILE: set it or SESAME_SIGNING_KEY, not both',
-    ]);
-  });
-
-  it('refuses an argon2 memory cost below 8 KiB per lane', () => {
-    expect(problemsOf({ SESAME_ARGON2_MEMORY_KIB: '8', SESAME_ARGON2_PARALLELISM: '2' })).toEqual([
-      'SESAME_ARGON2_MEMORY_KIB: argon2 needs at least 8 KiB per lane (SESAME_ARGON2_PARALLELISM)',
     ]);
   });
 
@@ -340,5 +222,31 @@ describe('loadConfig', () => {
     const { config } = loadConfig({ env: {} });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.auth.password)).toBe(true);
+  });
+});
+
+describe('testConfig', () => {
+  it('is the loader\'s defaults but for a free port, no log, a test issuer, a cheap hash, no purge timer and a fresh SQLite file', () => {
+    const { config: defaults } = loadConfig({ env: {} });
+    expect(testConfig()).toEqual({
+      ...defaults,
+      server: { host: '127.0.0.1', port: 0 },
+      database: { engine: 'sqlite', path: expect.stringMatching(/sesame-test-[^/]+\/sesame\.db$/) as unknown },
+      logLevel: 'silent',
+      auth: { ...defaults.auth, issuer: 'https://sesame.test' },
+      hashing: { memoryKib: 64, iterations: 1, parallelism: 1, concurrency: 4, queueLimit: 1000 },
+      gcIntervalSeconds: 0,
+    });
+    expect(testConfig().database).not.toEqual(testConfig().database);
+  });
+
+  it('applies overrides inside each section, keeping the rest', () => {
+    const database = { engine: 'sqlite', path: tempDatabasePath() } as const;
+    const config = testConfig({ database, auth: { limits: { windowSeconds: 5 }, password: { minLength: 8 } }, http: { cookie: { secure: 'always' } } });
+    expect(config.database).toBe(database);
+    expect(config.auth.limits).toEqual({ ...testConfig().auth.limits, windowSeconds: 5 });
+    expect(config.auth.password).toEqual({ minLength: 8, normalization: 'none', blocklist: false });
+    expect(config.auth.issuer).toBe('https://sesame.test');
+    expect(config.http.cookie).toEqual({ name: 'session_id', secure: 'always' });
   });
 });

@@ -12,15 +12,57 @@ import { tempDatabasePath } from './support/test-config.js';
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 describe('the sesame command', () => {
-  it('prints its usage and exits 2 without a command, or with an unknown one', async () => {
-    for (const args of [[], ['start'], ['serve', 'extra'], ['serve', '--nope'], ['keys'], ['user', 'claims', 'a@x.io']]) {
-      const { code, stderr } = await runCli(args);
-      expect(code).toBe(2);
-      expect(stderr).toContain('Usage: sesame <command> [options]');
-    }
+  it('prints its usage and exits 2 without a command', async () => {
+    const { code, stdout, stderr } = await runCli([]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('Usage: sesame <command> [options]');
+    expect(stderr).toContain('user claims <email> <json> ');
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('keys rotate ');
+  });
+
+  it('names a usage error and where its help is, without printing the manual, and exits 2', async () => {
+    const cases: Array<[string[], string, string]> = [
+      [['start'], "error: unknown command 'start'", 'sesame --help'],
+      [['serve', 'extra'], "error: too many arguments for 'serve'", 'sesame serve --help'],
+      [['serve', '--nope'], "error: unknown option '--nope'", 'sesame serve --help'],
+      [['user', 'claims', 'a@x.io'], "error: missing required argument 'json'", 'sesame user claims --help'],
+      [['user', 'claims', 'a@x.io', '[1]'], 'The claims must be a JSON object, or null to remove them.', 'sesame user claims --help'],
+    ];
+    for (const [args, error, help] of cases) {
+      const { code, stderr } = await runCli(args);
+      expect(code).toBe(2);
+      expect(stderr).toContain(error);
+      expect(stderr).toContain(`(${help} shows the usage)`);
+      expect(stderr).not.toContain('Usage:');
+    }
+  });
+
+  it('prints the commands of a group given without one, and exits 2', async () => {
+    const { code, stderr } = await runCli(['keys']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('Usage: sesame keys <command> [options]');
+    expect(stderr).toContain('keys rotate ');
+  });
+
+  it("prints one command's help with help <command> or <command> --help", async () => {
+    const [viaHelp, viaOption] = [await runCli(['help', 'serve']), await runCli(['serve', '--help'])];
+    expect(viaHelp).toEqual(viaOption);
+    expect(viaHelp.code).toBe(0);
+    expect(viaHelp.stdout).toContain('Usage: sesame serve [options]');
+    expect(viaHelp.stdout).toContain('start the HTTP service');
+    expect(viaHelp.stdout).toContain('--port <port>');
+    expect(viaHelp.stdout).not.toContain('keys rotate');
+    const rotate = await runCli(['keys', 'rotate', '--help']);
+    expect(rotate.code).toBe(0);
+    expect(rotate.stdout).toContain('Usage: sesame keys rotate [options]');
+  });
+
+  it('prints its version', async () => {
+    const { version } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(await runCli(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 
   it('refuses to start on invalid settings, listing every problem', async () => {

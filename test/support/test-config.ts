@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Config } from '../../src/config.js';
+import { ConfigError, loadConfig, type Config } from '../../src/config.js';
 import type { DatabaseConfig } from '../../src/store/open-store.js';
 
 type Overrides<T> = { readonly [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? Overrides<T[K]> : T[K] };
@@ -14,54 +14,29 @@ export function tempDatabasePath(): string {
 }
 
 /**
- * Configuration for tests: the compat defaults, a fresh SQLite file and a cheap argon2id cost
- * (the cost is a parameter of the hash, so every code path stays the same).
+ * How every test configuration differs from the defaults, as settings: a port the system picks,
+ * no log, an issuer of its own, and a cheap argon2id cost (the cost is a parameter of the hash,
+ * so every code path stays the same).
+ */
+const TEST_SETTINGS = {
+  SESAME_PORT: '0',
+  SESAME_LOG_LEVEL: 'silent',
+  SESAME_ISSUER: 'https://sesame.test',
+  SESAME_ARGON2_MEMORY_KIB: '64',
+  SESAME_ARGON2_ITERATIONS: '1',
+  // The same on every machine, and roomy: only a test that lowers them meets a 503.
+  SESAME_HASH_CONCURRENCY: '4',
+  SESAME_HASH_QUEUE_LIMIT: '1000',
+  // No purge timer: a test purges when it means to.
+  SESAME_GC_INTERVAL_SECONDS: '0',
+} as const;
+
+/**
+ * Configuration for tests: what the real loader makes of `TEST_SETTINGS` and a fresh SQLite
+ * file, then `overrides`.
  */
 export function testConfig(overrides: ConfigOverrides = {}): Config {
-  const base: Config = {
-    profile: 'compat',
-    server: { host: '127.0.0.1', port: 0 },
-    http: { trustProxy: [], proxyHeader: 'x-forwarded-for', cookie: { name: 'session_id', secure: 'auto' }, trustedOrigins: [], corsOrigins: [] },
-    database: { engine: 'sqlite', path: tempDatabasePath() },
-    cache: null,
-    logLevel: 'silent',
-    auth: {
-      sessionIdleTimeoutSeconds: 86_400,
-      sessionAbsoluteLifetimeSeconds: 2_592_000,
-      singleCookieSession: true,
-      resetTokenTtlSeconds: 3600,
-      password: { minLength: 1, normalization: 'none', blocklist: false },
-      resetTokenDelivery: 'response',
-      issuer: 'https://sesame.test',
-      audience: 'sesame',
-      accessTokenTtlSeconds: 900,
-      refreshGraceSeconds: 10,
-      introspectionToken: null,
-      // The defaults: tests that need tighter limits set them.
-      limits: {
-        windowSeconds: 900,
-        accountClientFailures: 10,
-        clientFailures: 100,
-        accountFreeFailures: 5,
-        accountMaxDelaySeconds: 900,
-        accountFailures: 100,
-        accountMemorySeconds: 86_400,
-        resetRequests: 10,
-        clientResetRequests: 100,
-      },
-    },
-    hashing: { memoryKib: 64, iterations: 1, parallelism: 1, concurrency: 4, queueLimit: 1000 },
-    keys: {
-      algorithm: 'EdDSA',
-      configuredSigningKeys: null,
-      configuredRefreshKey: null,
-      encryptionKey: null,
-      accessTokenTtlSeconds: 900,
-    },
-    gcIntervalSeconds: 0,
-    localCounterEntries: 100_000,
-    webhook: null,
-  };
+  const { config: base } = loadConfig({ env: { ...TEST_SETTINGS, SESAME_DATABASE_URL: `sqlite:${tempDatabasePath()}` } });
   return {
     ...base,
     ...overrides,
@@ -77,4 +52,15 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
     hashing: { ...base.hashing, ...overrides.hashing },
     keys: { ...base.keys, ...overrides.keys },
   };
+}
+
+/** The problems `loadConfig` lists for `env`; throws when it loads. */
+export function configProblems(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig({ env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
 }

@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { buildApp } from '../app.js';
+import { KEY_RELOAD_INTERVAL_SECONDS } from '../core/signing-keys.js';
+import { repeatEvery } from '../repeat.js';
+import { EXIT_FAILURE, openServices, runCommand, type Services } from './services.js';
+
+// A shutdown that outlives this (a request stuck on a dead client) is cut short.
+const SHUTDOWN_GRACE_MS = 10_000;
+// How long a shutdown waits for deliveries in flight, well within SHUTDOWN_GRACE_MS.
+const DELIVERY_DRAIN_MS = 3000;
+
+/** `sesame serve`. */
+export function addServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('start the HTTP service (runs pending migrations first)')
+    .action((_options: object, command: Command) => runCommand(command, async (opened) => serve(await openServices(opened, { isServing: true }))));
+}
+
+/**
+ * Runs the service until SIGTERM or SIGINT, then stops accepting, finishes in-flight requests
+ * and closes the cache; the caller closes the store, within the same grace period.
+ */
+async function serve({ config, logger, cache, keys, auth, delivery }: Services): Promise<number> {
+  if (config.auth.introspectionToken === null) {
+    logger.warn('SESAME_INTROSPECTION_TOKEN is not set: anyone who can reach Sesame may call /introspect');
+  }
+  const app = await buildApp({ auth, logger, http: config.http });
+  await app.listen({ host: config.server.host, port: config.server.port });
+
+  const stopPurging = repeatEvery(
+    config.gcIntervalSeconds,
+    async () => logger.info({ purged: await auth.purgeExpired() }, 'expired rows purged'),
+    (error) => logger.warn({ err: error }, 'purge failed; it runs again at the next interval'),
+  );
+  const stopReloading = repeatEvery(
+    KEY_RELOAD_INTERVAL_SECONDS,
+    () => keys.reload(),
+    (error) => logger.warn({ err: error }, 'reloading keys failed; the current ones stay in use'),
+  );
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  logger.info({ signal }, 'shutting down');
+  stopPurging();
+  stopReloading();
+  delivery?.stop();
+  // Still set when this returns, so that it covers the store's closing too; unreferenced, it keeps no process alive.
+  setTimeout(() => {
+    logger.error('shutdown took too long; exiting');
+    process.exit(EXIT_FAILURE);
+  }, SHUTDOWN_GRACE_MS).unref();
+  // Fastify stops accepting, answers 503 to new requests on open connections and waits for in-flight ones.
+  await app.close();
+  // A delivery in flight may finish, within a bound: past it, its lease lapses and it is sent again.
+  await Promise.race([delivery?.idle(), new Promise((resolve) => setTimeout(resolve, DELIVERY_DRAIN_MS).unref())]);
+  await cache.close();
+  logger.info('stopped');
+  return 0;
+}

@@ -1,0 +1,120 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import { ConfigError, loadConfig, type Config, type LoadedConfig } from '../config.js';
+import { createAuth, type Auth } from '../core/auth.js';
+import { noCache, type SessionCache } from '../core/cache.js';
+import { systemClock } from '../core/clock.js';
+import { createPasswordHasher } from '../core/password-hasher.js';
+import { openKeyRing, type KeyRing } from '../core/signing-keys.js';
+import { auditTo, createLogger } from '../logger.js';
+import { LocalAttemptCounters } from '../store/cache/local-counters.js';
+import { openCache, openStore, type EngineStore } from '../store/open-store.js';
+import { startDelivery, type Delivery } from './webhook-delivery.js';
+
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** The options every command takes; each overrides its environment variable. */
+interface GlobalOptions {
+  readonly host?: string;
+  readonly port?: string;
+  readonly database?: string;
+}
+
+/** What every command runs with: the configuration, the log and the migrated store. */
+export interface Opened {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly store: EngineStore;
+  /** The migrations this run applied. */
+  readonly applied: readonly string[];
+}
+
+/**
+ * Runs `command`'s work with the configuration loaded and the store open and migrated, then
+ * closes the store and sets the exit code: `use`'s result, 2 for invalid settings, 1 when
+ * anything throws (logged with its root cause).
+ */
+export async function runCommand(command: Command, use: (opened: Opened) => Promise<number>): Promise<void> {
+  process.exitCode = await run(command, use);
+}
+
+async function run(command: Command, use: (opened: Opened) => Promise<number>): Promise<number> {
+  const options = command.optsWithGlobals<GlobalOptions>();
+  let loaded: LoadedConfig;
+  try {
+    loaded = loadConfig({
+      dotenv: existsSync('.env') ? parseEnv(readFileSync('.env', 'utf8')) : {},
+      env: process.env,
+      flags: { SESAME_HOST: options.host, SESAME_PORT: options.port, SESAME_DATABASE_URL: options.database },
+    });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  const { config, warnings } = loaded;
+  const logger = createLogger(config.logLevel);
+  for (const warning of warnings) logger.warn(warning);
+
+  const store = await openStore(config.database);
+  try {
+    const applied = await store.migrate();
+    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    return await use({ config, logger, store, applied });
+  } catch (error) {
+    logger.fatal({ err: error }, `${nameOf(command)} failed: ${rootCause(error)}`);
+    return EXIT_FAILURE;
+  } finally {
+    await store.close();
+  }
+}
+
+/** What the use cases run with, on top of the store. */
+export interface Services extends Opened {
+  readonly keys: KeyRing;
+  readonly cache: SessionCache;
+  readonly auth: Auth;
+  /** The webhook relay, when serving with a receiver set. */
+  readonly delivery: Delivery | null;
+}
+
+/**
+ * Opens the signing keys and builds the `Auth` object. Only a server connects to Redis and
+ * sends to the webhook receiver: the other commands end no live session and check no password.
+ */
+export async function openServices(opened: Opened, { isServing }: { readonly isServing: boolean }): Promise<Services> {
+  const { config, logger, store } = opened;
+  const keys = await openKeyRing(store, systemClock, config.keys);
+  for (const warning of keys.warnings) logger.warn(warning);
+  const { cache, counters } = isServing ? await openCache(config.cache) : { cache: noCache, counters: null };
+  const delivery = isServing && config.webhook ? startDelivery(config.webhook, store, logger) : null;
+  const auth = createAuth({
+    store,
+    clock: systemClock,
+    hasher: createPasswordHasher(config.hashing),
+    keys,
+    cache,
+    counters: { shared: counters, local: new LocalAttemptCounters(config.localCounterEntries) },
+    audit: auditTo(logger),
+    outbox: delivery?.outbox ?? null,
+    config: config.auth,
+  });
+  return { ...opened, keys, cache, auth, delivery };
+}
+
+/** A command's full name after `sesame`, such as `keys rotate`. */
+export function nameOf(command: Command): string {
+  const names: string[] = [];
+  for (let current: Command | null = command; current?.parent; current = current.parent) names.unshift(current.name());
+  return names.join(' ');
+}
+
+/** The innermost message of an error chain: what an operator needs to read first. */
+function rootCause(error: unknown): string {
+  let current = error;
+  while (current instanceof Error && current.cause !== undefined) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
+}
