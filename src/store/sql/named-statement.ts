@@ -71,7 +71,7 @@ export interface NamedStatement<Row, P> {
  * with the values of `p`'s names: which value goes where is settled here, once, from the
  * compiled SQL itself, so reordering the query's clauses cannot swap two values. Compiling
  * once spares the hottest statements Kysely's build and compile at every run (BENCHMARKS.md,
- * "What changed", items 12, 21 and 23).
+ * items 12, 21 and 23).
  *
  * Throws, at start rather than at the first run, when a parameter is not one of `p`'s (a
  * value written into the query would be frozen into every run) or when a placeholder taken

@@ -53,7 +53,7 @@ export interface PreparedStatements {
 /**
  * `pool`, with each statement text run as a named prepared statement: PostgreSQL parses and
  * plans it once per connection instead of at every query, the larger part of its CPU per
- * session check (BENCHMARKS.md, "The PostgreSQL variant", item 1). Only the first
+ * session check (BENCHMARKS.md, item 29). Only the first
  * `maxStatements` distinct texts get a name, so that distinct texts cannot fill each
  * connection with plans.
  *

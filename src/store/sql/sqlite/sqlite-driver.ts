@@ -23,7 +23,7 @@ const STATEMENT_CACHE_SIZE = 256;
  *
  * With `synchronous=FULL` every commit waits for the disk, and on the event loop, since
  * better-sqlite3 is synchronous: a commit per write would bound refreshes by the disk's
- * flushes (BENCHMARKS.md, "What changed", item 5). So a write outside a transaction joins an
+ * flushes (BENCHMARKS.md, item 5). So a write outside a transaction joins an
  * open batch (one `BEGIN IMMEDIATE`), and the batch commits once, when the event loop has run
  * what was ready (`setImmediate`). Each write is answered only once its batch is on disk, so
  * nothing answered can be lost; writes that fail to commit fail together. A read that comes

@@ -27,7 +27,7 @@ interface Waiting {
  * stale answer.
  *
  * Asking `data_version` takes a read transaction, three system calls: under load, more than
- * the rest of the session check (BENCHMARKS.md, "What changed", item 8). So the sessions
+ * the rest of the session check (BENCHMARKS.md, item 8). So the sessions
  * asked for during one turn of the event loop wait for one check, made once the turn's I/O
  * has been read (`setImmediate`): that check comes after every one of those reads was asked,
  * so each answer is the database as it was at some moment between its question and its
