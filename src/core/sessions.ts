@@ -10,16 +10,6 @@ export interface SessionPolicy {
   readonly singleCookieSession: boolean;
 }
 
-/**
- * Least time between two writes of a session's last-seen time: a minute, or a tenth of a
- * shorter idle timeout. Writing on every check would turn the hottest read into a write; but
- * a use that is not written does not count, so the interval is also how early an idle session
- * may end, and it must stay well below the idle timeout, or a session in steady use dies as if
- * the idle timeout were absolute.
- */
-const TOUCH_INTERVAL_MS = 60_000;
-const TOUCH_FRACTION_OF_IDLE = 10;
-
 /** A new cookie session for `userId` starting at `now`, and the secret of its cookie. */
 export function newCookieSession(userId: string, now: Date, policy: SessionPolicy): { session: Session; secret: string } {
   const secret = generateSecret();
@@ -62,6 +52,12 @@ export function isSessionLive(session: Session, now: Date, policy: SessionPolicy
     time < session.lastSeenAt.getTime() + policy.sessionIdleTimeoutSeconds * 1000
   );
 }
+
+// Least time between two writes of a session's last use: a minute, or a tenth of a shorter
+// idle timeout. A write on every check would turn the hottest read into a write; an unwritten
+// use does not count, so the interval is also how early an idle session may end.
+const TOUCH_INTERVAL_MS = 60_000;
+const TOUCH_FRACTION_OF_IDLE = 10;
 
 /** True when the last-seen time is old enough to be worth writing again. */
 export function needsTouch(session: Session, now: Date, policy: SessionPolicy): boolean {

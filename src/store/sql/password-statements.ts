@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { OutboxMessage, ResetToken, SessionRef, StoredPassword } from '../../core/store.js';
+import type { OutboxMessage, ResetToken, SessionRef, Store, StoredPassword } from '../../core/store.js';
 import type { SqlDialect } from './dialects.js';
 import { placeholders } from './named-statement.js';
 import { insertMessage } from './outbox.js';
@@ -27,12 +27,7 @@ export class PasswordStatements {
   /** `Store.changePassword`, inside the transaction `trx`. */
   async change(
     trx: Transaction<Tables>,
-    userId: string,
-    expectedVersion: number,
-    password: StoredPassword,
-    keepSessionId: string,
-    at: Date,
-    notice?: OutboxMessage,
+    ...[userId, expectedVersion, password, keepSessionId, at, notice]: Parameters<Store['changePassword']>
   ): Promise<SessionRef[] | null> {
     const changed = await setNewPassword(trx, userId, password, at)
       .where('password_version', '=', expectedVersion)

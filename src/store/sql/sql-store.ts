@@ -120,17 +120,8 @@ export class SqlStore implements Store {
     return this.#guard(() => this.#sessions.delete(sessionId));
   }
 
-  changePassword(
-    userId: string,
-    expectedVersion: number,
-    password: StoredPassword,
-    keepSessionId: string,
-    at: Date,
-    notice?: OutboxMessage,
-  ): Promise<readonly SessionRef[] | null> {
-    return this.#guard(() =>
-      this.#transaction().execute((trx) => this.#passwords.change(trx, userId, expectedVersion, password, keepSessionId, at, notice)),
-    );
+  changePassword(...change: Parameters<Store['changePassword']>): Promise<readonly SessionRef[] | null> {
+    return this.#guard(() => this.#transaction().execute((trx) => this.#passwords.change(trx, ...change)));
   }
 
   saveResetToken(token: ResetToken): Promise<void> {

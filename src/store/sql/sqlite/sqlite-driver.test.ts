@@ -1,41 +1,29 @@
 import Database from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newSession, newUser, T0 } from '../../../../test/support/rows.js';
+import { sqliteBesideReader } from '../../../../test/support/sqlite-beside.js';
 import { tempDatabasePath } from '../../../../test/support/test-config.js';
 import { StoreConflictError } from '../../../core/store.js';
-import { openStore, type EngineStore } from '../../open-store.js';
 import { openSqlite } from './sqlite-dialect.js';
 
 const plain = { passwordVersion: 0, endOtherCookieSessions: false, replacesTokenHash: null };
 
-let store: EngineStore;
-// Another connection, as another process would have: it sees only what is committed.
-let outside: Database.Database;
-beforeEach(async () => {
-  const path = tempDatabasePath();
-  store = await openStore({ engine: 'sqlite', path });
-  await store.migrate();
-  outside = new Database(path, { readonly: true });
-});
-afterEach(async () => {
-  outside.close();
-  await store.close();
-});
+const sqlite = sqliteBesideReader();
 
 const lastSeen = (sessionId: string) =>
-  outside.prepare<[string], { last_seen_at: number }>('select last_seen_at from sessions where id = ?').get(sessionId)?.last_seen_at;
+  sqlite.outside.prepare<[string], { last_seen_at: number }>('select last_seen_at from sessions where id = ?').get(sessionId)?.last_seen_at;
 
 describe('group commit on SQLite', () => {
   it('commits concurrent writes together, and answers each only once another connection sees it', async () => {
     const user = newUser();
-    await store.insertUser(user);
+    await sqlite.store.insertUser(user);
     const sessions = Array.from({ length: 5 }, () => newSession(user));
-    for (const session of sessions) await store.insertSession(session, plain);
+    for (const session of sessions) await sqlite.store.insertSession(session, plain);
     const onDiskAtEachAnswer: Array<Array<number | undefined>> = [];
     await Promise.all(
       sessions.map(async (session, index) => {
-        await store.touchSession(session.id, new Date(T0 + (index + 1) * 60_000));
+        await sqlite.store.touchSession(session.id, new Date(T0 + (index + 1) * 60_000));
         onDiskAtEachAnswer.push(sessions.map(({ id }) => lastSeen(id)));
       }),
     );
@@ -46,14 +34,14 @@ describe('group commit on SQLite', () => {
 
   it('answers a read that comes while a batch is open from what is on disk once the batch ends', async () => {
     const user = newUser();
-    await store.insertUser(user);
+    await sqlite.store.insertUser(user);
     const session = newSession(user);
-    await store.insertSession(session, plain);
+    await sqlite.store.insertSession(session, plain);
     // Reads started a few steps after the write, some before it runs and some after it, uncommitted.
     for (let step = 0; step < 30; step += 1) {
-      const write = store.touchSession(session.id, new Date(T0 + (step + 1) * 60_000));
+      const write = sqlite.store.touchSession(session.id, new Date(T0 + (step + 1) * 60_000));
       for (let wait = 0; wait < step; wait += 1) await Promise.resolve();
-      const answered = await store.findSessionById(session.id);
+      const answered = await sqlite.store.findSessionById(session.id);
       expect(answered?.lastSeenAt.getTime()).toBe(lastSeen(session.id));
       await write;
     }
@@ -61,19 +49,19 @@ describe('group commit on SQLite', () => {
 
   it('fails only the write that breaks a constraint; the others of its batch commit', async () => {
     const user = newUser('taken@x.io');
-    await store.insertUser(user);
+    await sqlite.store.insertUser(user);
     const session = newSession(user);
-    await store.insertSession(session, plain);
+    await sqlite.store.insertSession(session, plain);
     const [duplicate, touch, other] = await Promise.allSettled([
-      store.insertUser(newUser('taken@x.io')),
-      store.touchSession(session.id, new Date(T0 + 60_000)),
-      store.insertUser(newUser('free@x.io')),
+      sqlite.store.insertUser(newUser('taken@x.io')),
+      sqlite.store.touchSession(session.id, new Date(T0 + 60_000)),
+      sqlite.store.insertUser(newUser('free@x.io')),
     ]);
     expect(duplicate.status === 'rejected' && duplicate.reason instanceof StoreConflictError).toBe(true);
     expect(touch).toEqual({ status: 'fulfilled', value: true });
     expect(other.status).toBe('fulfilled');
     expect(lastSeen(session.id)).toBe(T0 + 60_000);
-    expect(outside.prepare('select count(*) as n from users').get()).toEqual({ n: 2 });
+    expect(sqlite.outside.prepare('select count(*) as n from users').get()).toEqual({ n: 2 });
   });
 
   it('treats a write that returns rows as a write: in the batch, answered once on disk', async () => {
