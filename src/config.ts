@@ -136,6 +136,7 @@ export function loadConfig(sources: {
         accountMemorySeconds: settings.SESAME_LIMIT_ACCOUNT_MEMORY_SECONDS,
         resetRequests: settings.SESAME_LIMIT_RESET_REQUESTS,
         clientResetRequests: settings.SESAME_LIMIT_CLIENT_RESET_REQUESTS,
+        clientRegistrations: settings.SESAME_LIMIT_CLIENT_REGISTRATIONS,
       },
     },
     keys: { ...keys, algorithm: settings.SESAME_JWT_ALGORITHM, accessTokenTtlSeconds: settings.SESAME_ACCESS_TOKEN_TTL_SECONDS },

@@ -37,6 +37,9 @@ async function burst(urls: readonly string[], count: number): Promise<number[]> 
   return responses.map((response) => response.status);
 }
 
+// The victim registered from an address of its own.
+const owner = { address: '198.51.100.1' };
+
 const verdicts = (statuses: number[]) => statuses.filter((status) => status === 400 || status === 401).length;
 
 // Only the per-account-and-client threshold (10) binds: a burst from one address.
@@ -45,7 +48,7 @@ const perClientOnly: ConfigOverrides = { auth: { limits: { accountFreeFailures: 
 describe('a burst of 200 concurrent wrong guesses from one address', () => {
   it('gets no more password verdicts than the threshold; the rest 429 with Retry-After', async () => {
     const h = await createAppHarness(testConfig(perClientOnly));
-    await h.auth.register('victim@x.io', 'correct horse');
+    await h.auth.register('victim@x.io', 'correct horse', owner);
     const url = await listening(h);
     const statuses = await burst([url], 200);
     expect(verdicts(statuses)).toBe(10);
@@ -56,7 +59,7 @@ describe('a burst of 200 concurrent wrong guesses from one address', () => {
 
   it('with the defaults, gets fewer verdicts still: the account delay binds first, after 5', async () => {
     const h = await createAppHarness();
-    await h.auth.register('victim@x.io', 'correct horse');
+    await h.auth.register('victim@x.io', 'correct horse', owner);
     const statuses = await burst([await listening(h)], 200);
     expect(verdicts(statuses)).toBe(5);
     expect(statuses.filter((status) => status === 429)).toHaveLength(195);
@@ -65,7 +68,7 @@ describe('a burst of 200 concurrent wrong guesses from one address', () => {
   it.runIf(TEST_REDIS_URL)('spread over two instances sharing Redis, gets no more verdicts than the threshold', async () => {
     const prefix = testKeyPrefix();
     const first = await createAppHarness(testConfig(perClientOnly), undefined, await redisCounters(prefix));
-    await first.auth.register('victim@x.io', 'correct horse');
+    await first.auth.register('victim@x.io', 'correct horse', owner);
     const second = await createAppHarness(testConfig({ ...perClientOnly, database: first.config.database }), undefined, await redisCounters(prefix));
     const statuses = await burst([await listening(first), await listening(second)], 200);
     expect(verdicts(statuses)).toBe(10);

@@ -18,7 +18,7 @@ const loose = { accountClientFailures: 100, clientFailures: 1000, accountFreeFai
 
 async function setUp(limits: NonNullable<NonNullable<ConfigOverrides['auth']>['limits']>): Promise<Harness> {
   harness = await createHarness(testConfig({ auth: { limits: { ...loose, ...limits } } }));
-  await harness.auth.register('a@x.io', 'right');
+  await harness.auth.register('a@x.io', 'right', home);
   return harness;
 }
 
@@ -31,6 +31,14 @@ async function logIn(h: Harness, password: string, client = home, email = 'a@x.i
     const { code, retryAfterSeconds } = error as { code: string; retryAfterSeconds?: number };
     return retryAfterSeconds === undefined ? code : `${code} ${retryAfterSeconds}`;
   }
+}
+
+/** The outcome of a use case: 'ok', or the error code and the retry time of a refusal. */
+function outcomeOf(attempt: Promise<unknown>): Promise<string> {
+  return attempt.then(
+    () => 'ok',
+    (error: { code: string; retryAfterSeconds?: number }) => (error.retryAfterSeconds === undefined ? error.code : `${error.code} ${error.retryAfterSeconds}`),
+  );
 }
 
 async function repeat(times: number, attempt: () => Promise<string>): Promise<string[]> {
@@ -184,6 +192,21 @@ describe('reset requests', () => {
     await h.auth.resetPassword('a@x.io', resetToken, 'fresh', home);
     h.clock.advanceSeconds(1);
     expect(await repeat(2, () => logIn(h, 'wrong'))).toEqual(['invalid_credentials', 'invalid_credentials']);
+  });
+});
+
+describe('registrations per client', () => {
+  it('refuses registrations from one address past the limit, whatever their outcome, until the window ends; others go on', async () => {
+    const h = await setUp({ clientRegistrations: 3, windowSeconds: 600 });
+    const register = (email: string, client = attacker(1)) => outcomeOf(h.auth.register(email, 'pw', client));
+    expect([await register('b@x.io'), await register('a@x.io'), await register('c@x.io')]).toEqual(['ok', 'email_taken', 'ok']);
+    expect(await register('d@x.io')).toBe('rate_limited 600');
+    expect(await register('d@x.io', attacker(2))).toBe('ok');
+    h.clock.advanceSeconds(600);
+    expect(await register('e@x.io')).toBe('ok');
+    expect(h.audited.filter(({ event }) => event === 'limit_hit')).toEqual([
+      { event: 'limit_hit', account: null, limits: ['register_client'], retryAfterSeconds: 600, client: attacker(1).address },
+    ]);
   });
 });
 

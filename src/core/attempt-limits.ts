@@ -26,6 +26,8 @@ export interface AttemptLimitsConfig {
   readonly resetRequests: number;
   /** Reset requests from one client per window. */
   readonly clientResetRequests: number;
+  /** Registrations from one client per window, whatever their outcome. */
+  readonly clientRegistrations: number;
 }
 
 /** The limits the use cases apply; each refusal throws `rate_limited` with a retry time. */
@@ -40,6 +42,8 @@ export interface AttemptLimits {
   beforeResetRequest(emailKey: string, client: Client): Promise<void>;
   /** A completed reset clears the account's failures, from every client: the limits never outlast a reset. */
   afterReset(emailKey: string, client: Client): Promise<void>;
+  /** Counts a registration; throws `rate_limited` when this client registered too often. */
+  beforeRegistration(client: Client): Promise<void>;
   /** A digest of an email key that names the account in keys and audit events without revealing it. */
   accountOf(emailKey: string): string;
 }
@@ -117,6 +121,7 @@ export function createAttemptLimits(deps: {
     client: fixedWindow(config.clientFailures),
     reset_account_client: fixedWindow(config.resetRequests),
     reset_client: fixedWindow(config.clientResetRequests),
+    register_client: fixedWindow(config.clientRegistrations),
   } satisfies Record<string, AttemptRule>;
   type Scope = keyof typeof rules;
 
@@ -136,9 +141,12 @@ export function createAttemptLimits(deps: {
     };
   };
 
+  // The limits of a client alone: no account in their keys or their audit events.
+  const clientKeyOf = (scope: 'register_client', client: Client) => `limit:${scope.replaceAll('_', '-')}:${networkOf(client.address)}`;
+
   const reported = new Map<string, number>();
   /** Records a refusal once per refusing key until its retry time: a flood of refused requests writes no flood of lines. */
-  function reportRefusal(account: string, client: Client, refusing: ReadonlyArray<readonly [Scope, string]>, retryAfterSeconds: number): void {
+  function reportRefusal(account: string | null, client: Client, refusing: ReadonlyArray<readonly [Scope, string]>, retryAfterSeconds: number): void {
     const now = clock.now().getTime();
     if (refusing.every(([, key]) => (reported.get(key) ?? 0) > now)) return;
     for (const [, key] of refusing) {
@@ -152,7 +160,7 @@ export function createAttemptLimits(deps: {
     audit({ event: 'limit_hit', account, limits: refusing.map(([scope]) => scope), retryAfterSeconds, client: client.address });
   }
 
-  async function take(account: string, client: Client, attempts: ReadonlyArray<readonly [Scope, Attempt]>): Promise<void> {
+  async function take(account: string | null, client: Client, attempts: ReadonlyArray<readonly [Scope, Attempt]>): Promise<void> {
     const now = clock.now().getTime();
     const waits = await counted((counters) => counters.take(attempts.map(([, attempt]) => attempt), now));
     if (waits === null) return;
@@ -211,6 +219,10 @@ export function createAttemptLimits(deps: {
         await counters.mark(keys.resetAt, now, windowMs, now);
         await counters.mark(keys.known, now, KNOWN_CLIENT_TTL_MS, now);
       });
+    },
+
+    async beforeRegistration(client) {
+      await take(null, client, [['register_client', { key: clientKeyOf('register_client', client), rule: rules.register_client }]]);
     },
   };
 }
