@@ -35,6 +35,8 @@ describe('loadConfig', () => {
         resetRequests: 10,
         clientResetRequests: 100,
         clientRegistrations: 50,
+        clientRefreshFailures: 50,
+        clientResetTokenFailures: 20,
       },
     });
     expect(config.http).toEqual({
@@ -111,6 +113,8 @@ describe('loadConfig', () => {
         SESAME_LIMIT_RESET_REQUESTS: '4',
         SESAME_LIMIT_CLIENT_RESET_REQUESTS: '40',
         SESAME_LIMIT_CLIENT_REGISTRATIONS: '7',
+        SESAME_LIMIT_CLIENT_REFRESH_FAILURES: '8',
+        SESAME_LIMIT_CLIENT_RESET_TOKEN_FAILURES: '9',
         SESAME_LIMIT_LOCAL_ENTRIES: '5000',
       },
     });
@@ -145,6 +149,8 @@ describe('loadConfig', () => {
         resetRequests: 4,
         clientResetRequests: 40,
         clientRegistrations: 7,
+        clientRefreshFailures: 8,
+        clientResetTokenFailures: 9,
       },
     });
     expect(config.keys).toEqual({

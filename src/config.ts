@@ -137,6 +137,8 @@ export function loadConfig(sources: {
         resetRequests: settings.SESAME_LIMIT_RESET_REQUESTS,
         clientResetRequests: settings.SESAME_LIMIT_CLIENT_RESET_REQUESTS,
         clientRegistrations: settings.SESAME_LIMIT_CLIENT_REGISTRATIONS,
+        clientRefreshFailures: settings.SESAME_LIMIT_CLIENT_REFRESH_FAILURES,
+        clientResetTokenFailures: settings.SESAME_LIMIT_CLIENT_RESET_TOKEN_FAILURES,
       },
     },
     keys: { ...keys, algorithm: settings.SESAME_JWT_ALGORITHM, accessTokenTtlSeconds: settings.SESAME_ACCESS_TOKEN_TTL_SECONDS },
