@@ -34,6 +34,9 @@ describe('loadConfig', () => {
         accountMemorySeconds: 86_400,
         resetRequests: 10,
         clientResetRequests: 100,
+        clientRegistrations: 50,
+        clientRefreshFailures: 50,
+        clientResetTokenFailures: 20,
       },
     });
     expect(config.http).toEqual({
@@ -109,6 +112,9 @@ describe('loadConfig', () => {
         SESAME_LIMIT_ACCOUNT_MEMORY_SECONDS: '3600',
         SESAME_LIMIT_RESET_REQUESTS: '4',
         SESAME_LIMIT_CLIENT_RESET_REQUESTS: '40',
+        SESAME_LIMIT_CLIENT_REGISTRATIONS: '7',
+        SESAME_LIMIT_CLIENT_REFRESH_FAILURES: '8',
+        SESAME_LIMIT_CLIENT_RESET_TOKEN_FAILURES: '9',
         SESAME_LIMIT_LOCAL_ENTRIES: '5000',
       },
     });
@@ -142,6 +148,9 @@ describe('loadConfig', () => {
         accountMemorySeconds: 3600,
         resetRequests: 4,
         clientResetRequests: 40,
+        clientRegistrations: 7,
+        clientRefreshFailures: 8,
+        clientResetTokenFailures: 9,
       },
     });
     expect(config.keys).toEqual({

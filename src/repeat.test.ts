@@ -15,7 +15,7 @@ describe('repeatEvery', () => {
   it('runs the periodic purge at every interval until stopped', async () => {
     harness = await createHarness(testConfig({ auth: { sessionIdleTimeoutSeconds: 60, singleCookieSession: false } }));
     const { auth, clock } = harness;
-    await auth.register('a@x.io', 'pw');
+    await auth.register('a@x.io', 'pw', { address: '203.0.113.7' });
     await auth.logIn('a@x.io', 'pw', null, { address: '203.0.113.7' });
     clock.advanceSeconds(120);
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });

@@ -28,14 +28,17 @@ beforeAll(async () => {
       // A cheap hash keeps thousands of password checks quick; the code paths are the same.
       SESAME_ARGON2_MEMORY_KIB: '64',
       SESAME_ARGON2_ITERATIONS: '1',
-      // Loose limits, so that most password checks reach the hasher and the store rather
-      // than stopping at a 429; and the fuzzer's X-Forwarded-For is believed, so that the
+      // Loose limits, so that most password checks, registrations and token checks reach the
+      // hasher and the store rather than stopping at a 429; and the fuzzer's X-Forwarded-For is believed, so that the
       // address parsing is fuzzed too.
       SESAME_LIMIT_ACCOUNT_CLIENT_FAILURES: '100',
       SESAME_LIMIT_CLIENT_FAILURES: '1000000',
       SESAME_LIMIT_ACCOUNT_FREE_FAILURES: '100',
       SESAME_LIMIT_CLIENT_RESET_REQUESTS: '1000000',
       SESAME_LIMIT_RESET_REQUESTS: '1000000',
+      SESAME_LIMIT_CLIENT_REGISTRATIONS: '1000000',
+      SESAME_LIMIT_CLIENT_REFRESH_FAILURES: '1000000',
+      SESAME_LIMIT_CLIENT_RESET_TOKEN_FAILURES: '1000000',
       SESAME_TRUST_PROXY: '127.0.0.1',
     },
   });

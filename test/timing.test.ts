@@ -22,7 +22,7 @@ beforeAll(async () => {
       auth: { limits: { accountClientFailures: 1_000_000, clientFailures: 1_000_000, accountFreeFailures: 1_000_000, accountFailures: 1_000_000 } },
     }),
   );
-  await h.auth.register('known@x.io', 'the right password');
+  await h.auth.register('known@x.io', 'the right password', { address: '198.51.100.1' });
   await h.app.listen({ host: '127.0.0.1', port: 0 });
   url = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
 });
@@ -78,7 +78,7 @@ describe.each(TEST_ENGINES)('POST /reset_password with webhook delivery on %s', 
         auth: { resetTokenDelivery: 'webhook', limits: { resetRequests: 1_000_000, clientResetRequests: 1_000_000 } },
       }),
     );
-    await strict.auth.register('known@x.io', 'pw');
+    await strict.auth.register('known@x.io', 'pw', { address: '198.51.100.1' });
     await strict.app.listen({ host: '127.0.0.1', port: 0 });
     strictUrl = `http://127.0.0.1:${(strict.app.server.address() as { port: number }).port}`;
   });

@@ -89,6 +89,10 @@ export const SETTINGS = {
   SESAME_LIMIT_ACCOUNT_MEMORY_SECONDS: integer(60, 2_592_000, 86_400),
   SESAME_LIMIT_RESET_REQUESTS: integer(2, 1_000_000, 10),
   SESAME_LIMIT_CLIENT_RESET_REQUESTS: integer(2, 1_000_000, 100),
+  // Registrations, and refresh and reset tokens that turned out bad, per client address and window.
+  SESAME_LIMIT_CLIENT_REGISTRATIONS: integer(1, 1_000_000, 50),
+  SESAME_LIMIT_CLIENT_REFRESH_FAILURES: integer(1, 1_000_000, 50),
+  SESAME_LIMIT_CLIENT_RESET_TOKEN_FAILURES: integer(1, 1_000_000, 20),
   SESAME_LIMIT_LOCAL_ENTRIES: integer(1000, 100_000_000, 100_000),
 } as const;
 

@@ -1,4 +1,5 @@
 import { RESERVED_CLAIMS } from './access-tokens.js';
+import type { Client } from './audit.js';
 import type { CoreDeps } from './deps.js';
 import { toEmailKey } from './emails.js';
 import { AuthError } from './errors.js';
@@ -8,8 +9,11 @@ import { StoreConflictError, type UserClaims } from './store.js';
 
 /** Users as accounts: registration, and what an operator sets on them. */
 export interface Accounts {
-  /** Registers a user. Throws `email_taken` when the email key exists, `invalid_input` for a bad email or password. */
-  register(email: string, password: string): Promise<void>;
+  /**
+   * Registers a user. Throws `email_taken` when the email key exists, `invalid_input` for a bad
+   * email or password, and `rate_limited` when the client registered too often.
+   */
+  register(email: string, password: string, client: Client): Promise<void>;
 
   /**
    * Sets the custom claims added to a user's future access tokens (null: none). Throws
@@ -19,20 +23,22 @@ export interface Accounts {
   setUserClaims(email: string, claims: UserClaims | null): Promise<void>;
 }
 
-type AccountDeps = Pick<CoreDeps, 'clock' | 'hasher'> & {
+type AccountDeps = Pick<CoreDeps, 'clock' | 'hasher' | 'limits'> & {
   readonly store: Pick<CoreDeps['store'], 'findUserByEmailKey' | 'insertUser' | 'setUserClaims'>;
   readonly config: Pick<CoreDeps['config'], 'password'>;
 };
 
 const MAX_CLAIMS_BYTES = 4096;
 
-export function createAccounts({ store, clock, hasher, config }: AccountDeps): Accounts {
+export function createAccounts({ store, clock, hasher, limits, config }: AccountDeps): Accounts {
   const emailTaken = () => new AuthError('email_taken', 'email already registered');
 
   return {
-    async register(email, password) {
+    async register(email, password, client) {
       const emailKey = toEmailKey(email);
       checkNewPassword(password, 'password', config.password, email);
+      // Counted before the store or the hasher is asked: a flood from one address costs one counter each.
+      await limits.beforeRegistration(client);
       // Registration reveals an existing email by contract, so skipping the hash costs no secrecy.
       if (await store.findUserByEmailKey(emailKey)) throw emailTaken();
       const stored = await hasher.hash(password, config.password.normalization);

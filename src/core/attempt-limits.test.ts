@@ -7,6 +7,7 @@ import { createAuth } from './auth.js';
 import { LocalAttemptCounters } from '../store/cache/local-counters.js';
 import { CacheUnavailableError } from './cache.js';
 import { AuthError } from './errors.js';
+import { generateSecret } from './secrets.js';
 
 let harness: Harness;
 afterEach(async () => harness.close());
@@ -18,7 +19,7 @@ const loose = { accountClientFailures: 100, clientFailures: 1000, accountFreeFai
 
 async function setUp(limits: NonNullable<NonNullable<ConfigOverrides['auth']>['limits']>): Promise<Harness> {
   harness = await createHarness(testConfig({ auth: { limits: { ...loose, ...limits } } }));
-  await harness.auth.register('a@x.io', 'right');
+  await harness.auth.register('a@x.io', 'right', home);
   return harness;
 }
 
@@ -31,6 +32,14 @@ async function logIn(h: Harness, password: string, client = home, email = 'a@x.i
     const { code, retryAfterSeconds } = error as { code: string; retryAfterSeconds?: number };
     return retryAfterSeconds === undefined ? code : `${code} ${retryAfterSeconds}`;
   }
+}
+
+/** The outcome of a use case: 'ok', or the error code and the retry time of a refusal. */
+function outcomeOf(attempt: Promise<unknown>): Promise<string> {
+  return attempt.then(
+    () => 'ok',
+    (error: { code: string; retryAfterSeconds?: number }) => (error.retryAfterSeconds === undefined ? error.code : `${error.code} ${error.retryAfterSeconds}`),
+  );
 }
 
 async function repeat(times: number, attempt: () => Promise<string>): Promise<string[]> {
@@ -184,6 +193,60 @@ describe('reset requests', () => {
     await h.auth.resetPassword('a@x.io', resetToken, 'fresh', home);
     h.clock.advanceSeconds(1);
     expect(await repeat(2, () => logIn(h, 'wrong'))).toEqual(['invalid_credentials', 'invalid_credentials']);
+  });
+});
+
+describe('registrations per client', () => {
+  it('refuses registrations from one address past the limit, whatever their outcome, until the window ends; others go on', async () => {
+    const h = await setUp({ clientRegistrations: 3, windowSeconds: 600 });
+    const register = (email: string, client = attacker(1)) => outcomeOf(h.auth.register(email, 'pw', client));
+    expect([await register('b@x.io'), await register('a@x.io'), await register('c@x.io')]).toEqual(['ok', 'email_taken', 'ok']);
+    expect(await register('d@x.io')).toBe('rate_limited 600');
+    expect(await register('d@x.io', attacker(2))).toBe('ok');
+    h.clock.advanceSeconds(600);
+    expect(await register('e@x.io')).toBe('ok');
+    expect(h.audited.filter(({ event }) => event === 'limit_hit')).toEqual([
+      { event: 'limit_hit', account: null, limits: ['register_client'], retryAfterSeconds: 600, client: attacker(1).address },
+    ]);
+  });
+});
+
+describe('bad refresh tokens per client', () => {
+  it('counts only bad ones, per address: the forger is refused, even with a good token; the owner elsewhere goes on', async () => {
+    const h = await setUp({ clientRefreshFailures: 3, windowSeconds: 600 });
+    let owned = (await h.auth.grantTokens('a@x.io', 'right', home)).refreshToken;
+    const refresh = async (token: string, client: { address: string }) => outcomeOf(h.auth.refreshTokens(token, client).then((pair) => (owned = pair.refreshToken)));
+    // Good tokens never add up.
+    expect(await repeat(5, () => refresh(owned, attacker(1)))).toEqual(Array(5).fill('ok'));
+    const forged = () => `${owned.split('.')[0]!}.${generateSecret()}`;
+    expect(await repeat(3, () => refresh(forged(), attacker(1)))).toEqual(Array(3).fill('invalid_grant'));
+    expect(await refresh('not a refresh token', attacker(1))).toBe('rate_limited 600');
+    expect(await refresh(owned, attacker(1))).toBe('rate_limited 600');
+    expect(await refresh(owned, home)).toBe('ok');
+    h.clock.advanceSeconds(600);
+    expect(await refresh(owned, attacker(1))).toBe('ok');
+    expect(h.audited.filter(({ event }) => event === 'limit_hit')).toEqual([
+      { event: 'limit_hit', account: null, limits: ['refresh_client'], retryAfterSeconds: 600, client: attacker(1).address },
+    ]);
+  });
+});
+
+describe('bad reset tokens per client', () => {
+  it('counts only bad ones, per address: the guesser is refused, even with the right token; the owner elsewhere resets', async () => {
+    const h = await setUp({ clientResetTokenFailures: 3, windowSeconds: 600 });
+    const resetToken = (await h.auth.requestPasswordReset('a@x.io', home)).resetToken!;
+    const reset = (token: string, client: { address: string }, email = 'a@x.io') => outcomeOf(h.auth.resetPassword(email, token, 'fresh', client));
+    const guesses = [await reset(generateSecret(), attacker(1)), await reset('', attacker(1)), await reset(resetToken, attacker(1), 'b@x.io')];
+    expect(guesses).toEqual(Array(3).fill('invalid_reset_token'));
+    expect(await reset(resetToken, attacker(1))).toBe('rate_limited 600');
+    expect(await reset(resetToken, home)).toBe('ok');
+    expect(await logIn(h, 'fresh')).toBe('ok');
+    // A good token gives its attempt back: an owner's own resets never add up.
+    for (let index = 0; index < 3; index += 1) {
+      const next = (await h.auth.requestPasswordReset('a@x.io', home)).resetToken!;
+      expect(await reset(next, home)).toBe('ok');
+    }
+    expect(await repeat(3, () => reset(generateSecret(), home))).toEqual(Array(3).fill('invalid_reset_token'));
   });
 });
 

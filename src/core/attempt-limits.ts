@@ -4,7 +4,7 @@ import type { Attempt, AttemptCounters, AttemptRule } from './attempt-counters.j
 import type { AuditLog, Client } from './audit.js';
 import { CacheUnavailableError } from './cache.js';
 import type { Clock } from './clock.js';
-import { AuthError } from './errors.js';
+import { AuthError, type AuthErrorCode } from './errors.js';
 
 /** The brute-force and stuffing limits (ASVS 6.3.1, NIST SP 800-63B-4 §3.2.2). */
 export interface AttemptLimitsConfig {
@@ -26,7 +26,16 @@ export interface AttemptLimitsConfig {
   readonly resetRequests: number;
   /** Reset requests from one client per window. */
   readonly clientResetRequests: number;
+  /** Registrations from one client per window, whatever their outcome. */
+  readonly clientRegistrations: number;
+  /** Refresh tokens from one client per window that turned out bad (ASVS 2.4.1). */
+  readonly clientRefreshFailures: number;
+  /** Reset tokens from one client per window that turned out bad. */
+  readonly clientResetTokenFailures: number;
 }
+
+/** A presented token that is a secret of its own: a refresh token, or a reset token. */
+export type PresentedToken = 'refresh' | 'reset';
 
 /** The limits the use cases apply; each refusal throws `rate_limited` with a retry time. */
 export interface AttemptLimits {
@@ -40,6 +49,16 @@ export interface AttemptLimits {
   beforeResetRequest(emailKey: string, client: Client): Promise<void>;
   /** A completed reset clears the account's failures, from every client: the limits never outlast a reset. */
   afterReset(emailKey: string, client: Client): Promise<void>;
+  /** Counts a registration; throws `rate_limited` when this client registered too often. */
+  beforeRegistration(client: Client): Promise<void>;
+  /**
+   * Runs `check`, which judges a presented token, under the client's budget of bad tokens of
+   * that kind, and returns what it returns. The presentation is counted before `check` runs, so
+   * that a burst gets no more verdicts than the budget; it stays counted only when `check`
+   * rejects the token (`invalid_grant`, `invalid_reset_token`), and is given back when the token
+   * was good or could not be judged. Throws `rate_limited` when the budget is spent.
+   */
+  checkPresentedToken<T>(token: PresentedToken, client: Client, check: () => Promise<T>): Promise<T>;
   /** A digest of an email key that names the account in keys and audit events without revealing it. */
   accountOf(emailKey: string): string;
 }
@@ -117,6 +136,9 @@ export function createAttemptLimits(deps: {
     client: fixedWindow(config.clientFailures),
     reset_account_client: fixedWindow(config.resetRequests),
     reset_client: fixedWindow(config.clientResetRequests),
+    register_client: fixedWindow(config.clientRegistrations),
+    refresh_client: fixedWindow(config.clientRefreshFailures),
+    reset_token_client: fixedWindow(config.clientResetTokenFailures),
   } satisfies Record<string, AttemptRule>;
   type Scope = keyof typeof rules;
 
@@ -136,9 +158,18 @@ export function createAttemptLimits(deps: {
     };
   };
 
+  // The limits of a client alone: no account in their keys or their audit events.
+  const clientKeyOf = (scope: 'register_client' | 'refresh_client' | 'reset_token_client', client: Client) =>
+    `limit:${scope.replaceAll('_', '-')}:${networkOf(client.address)}`;
+  // Each token's limit, and the error with which its check says the token is bad: the one outcome that stays counted.
+  const tokenLimits = {
+    refresh: { scope: 'refresh_client', rejection: 'invalid_grant' },
+    reset: { scope: 'reset_token_client', rejection: 'invalid_reset_token' },
+  } as const satisfies Record<PresentedToken, { scope: Scope; rejection: AuthErrorCode }>;
+
   const reported = new Map<string, number>();
   /** Records a refusal once per refusing key until its retry time: a flood of refused requests writes no flood of lines. */
-  function reportRefusal(account: string, client: Client, refusing: ReadonlyArray<readonly [Scope, string]>, retryAfterSeconds: number): void {
+  function reportRefusal(account: string | null, client: Client, refusing: ReadonlyArray<readonly [Scope, string]>, retryAfterSeconds: number): void {
     const now = clock.now().getTime();
     if (refusing.every(([, key]) => (reported.get(key) ?? 0) > now)) return;
     for (const [, key] of refusing) {
@@ -152,7 +183,7 @@ export function createAttemptLimits(deps: {
     audit({ event: 'limit_hit', account, limits: refusing.map(([scope]) => scope), retryAfterSeconds, client: client.address });
   }
 
-  async function take(account: string, client: Client, attempts: ReadonlyArray<readonly [Scope, Attempt]>): Promise<void> {
+  async function take(account: string | null, client: Client, attempts: ReadonlyArray<readonly [Scope, Attempt]>): Promise<void> {
     const now = clock.now().getTime();
     const waits = await counted((counters) => counters.take(attempts.map(([, attempt]) => attempt), now));
     if (waits === null) return;
@@ -211,6 +242,24 @@ export function createAttemptLimits(deps: {
         await counters.mark(keys.resetAt, now, windowMs, now);
         await counters.mark(keys.known, now, KNOWN_CLIENT_TTL_MS, now);
       });
+    },
+
+    async beforeRegistration(client) {
+      await take(null, client, [['register_client', { key: clientKeyOf('register_client', client), rule: rules.register_client }]]);
+    },
+
+    async checkPresentedToken(token, client, check) {
+      const { scope, rejection } = tokenLimits[token];
+      const key = clientKeyOf(scope, client);
+      await take(null, client, [[scope, { key, rule: rules[scope] }]]);
+      try {
+        const verdict = await check();
+        await counted((counters) => counters.giveBack([key]));
+        return verdict;
+      } catch (error) {
+        if (!(error instanceof AuthError && error.code === rejection)) await counted((counters) => counters.giveBack([key]));
+        throw error;
+      }
     },
   };
 }

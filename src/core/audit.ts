@@ -15,8 +15,12 @@ export type AuditEvent =
     }
   | {
       readonly event: 'limit_hit';
-      readonly account: string;
-      /** Which limits refused: `account_client`, `account`, `client`, `reset_account`, `reset_client`. */
+      /** The account the refused attempt named; null for the limits of a client alone (registrations, refresh and reset tokens). */
+      readonly account: string | null;
+      /**
+       * Which limits refused: `account_client`, `account`, `client`, `reset_account_client`,
+       * `reset_client`, `register_client`, `refresh_client`, `reset_token_client`.
+       */
       readonly limits: readonly string[];
       readonly retryAfterSeconds: number;
     }

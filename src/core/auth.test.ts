@@ -24,7 +24,7 @@ async function setUp(overrides: Parameters<typeof testConfig>[0] = {}): Promise<
 /** A core with these settings and a registered user's cookie session on it. */
 async function loggedIn(overrides: Parameters<typeof testConfig>[0] = {}): Promise<Harness & { sessionToken: string }> {
   const h = await setUp(overrides);
-  await h.auth.register('a@x.io', 'pw');
+  await h.auth.register('a@x.io', 'pw', client);
   const { sessionToken } = await h.auth.logIn('a@x.io', 'pw', null, client);
   return { ...h, sessionToken };
 }
@@ -50,7 +50,7 @@ async function startTokenSession({ auth }: Harness, email: string, password: str
 describe('registration and log-in', () => {
   it('logs a registered user in with a fresh 256-bit session token', async () => {
     const { auth } = await setUp();
-    await auth.register('guillaume@holberton.io', 'b4l0u');
+    await auth.register('guillaume@holberton.io', 'b4l0u', client);
     const { sessionToken } = await auth.logIn('guillaume@holberton.io', 'b4l0u', null, client);
     expect(sessionToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const principal = await auth.validateSessionToken(sessionToken);
@@ -59,8 +59,8 @@ describe('registration and log-in', () => {
 
   it('stores the email as given and matches it by its trimmed lower-case key', async () => {
     const { auth } = await setUp();
-    await auth.register('Bob@Example.com', 'pw');
-    await expectAuthError(auth.register(' bob@EXAMPLE.com', 'other'), 'email_taken');
+    await auth.register('Bob@Example.com', 'pw', client);
+    await expectAuthError(auth.register(' bob@EXAMPLE.com', 'other', client), 'email_taken');
     const { sessionToken } = await auth.logIn('  BOB@example.com ', 'pw', null, client);
     expect((await auth.validateSessionToken(sessionToken))?.email).toBe('Bob@Example.com');
   });
@@ -76,7 +76,7 @@ describe('registration and log-in', () => {
         verifyNothing: (password) => (checks.push('dummy'), hasher.verifyNothing(password)),
       },
     });
-    await auth.register('known@x.io', 'right');
+    await auth.register('known@x.io', 'right', client);
     await expect(counting.logIn('known@x.io', 'wrong', null, client)).rejects.toMatchObject({
       code: 'invalid_credentials',
       message: 'wrong email or password',
@@ -90,7 +90,7 @@ describe('registration and log-in', () => {
 
   it('registers one user when many register the same email at once', async () => {
     const { auth } = await setUp();
-    const results = await Promise.allSettled(Array.from({ length: 50 }, () => auth.register('race@x.io', 'pw')));
+    const results = await Promise.allSettled(Array.from({ length: 50 }, (_, index) => auth.register('race@x.io', 'pw', { address: `203.0.113.${index}` })));
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
     for (const result of results) {
       if (result.status === 'rejected') expect(result.reason).toMatchObject({ code: 'email_taken' });
@@ -195,7 +195,7 @@ describe('session lifetime', () => {
   it('refuses tokens that are not of the shape it issues, even when sessions without a cookie hash exist', async () => {
     const h = await setUp();
     const { auth } = h;
-    await auth.register('a@x.io', 'pw');
+    await auth.register('a@x.io', 'pw', client);
     expect(await (await startTokenSession(h, 'a@x.io', 'pw'))()).toBe(true);
     for (const token of ['', 'x', 'a'.repeat(42), 'a'.repeat(44), `${'a'.repeat(42)}=`, `${'a'.repeat(42)} `]) {
       expect(await auth.validateSessionToken(token)).toBeNull();
@@ -204,8 +204,8 @@ describe('session lifetime', () => {
 
   it('purges sessions past either limit and expired reset tokens, and keeps the rest', async () => {
     const { auth, clock } = await setUp({ auth: { sessionIdleTimeoutSeconds: 600, resetTokenTtlSeconds: 300, singleCookieSession: false } });
-    await auth.register('a@x.io', 'pw');
-    await auth.register('b@x.io', 'pw');
+    await auth.register('a@x.io', 'pw', client);
+    await auth.register('b@x.io', 'pw', client);
     await auth.logIn('a@x.io', 'pw', null, client);
     await auth.logIn('a@x.io', 'pw', null, client);
     await auth.requestPasswordReset('a@x.io', client);
@@ -225,7 +225,7 @@ describe('one cookie session per user (compat)', () => {
   it('ends the earlier cookie session at a new log-in and leaves token sessions alone', async () => {
     const h = await setUp();
     const { auth } = h;
-    await auth.register('a@x.io', 'pw');
+    await auth.register('a@x.io', 'pw', client);
     const first = await auth.logIn('a@x.io', 'pw', null, client);
     const tokenSessionLive = await startTokenSession(h, 'a@x.io', 'pw');
     const second = await auth.logIn('a@x.io', 'pw', null, client);
@@ -238,7 +238,7 @@ describe('one cookie session per user (compat)', () => {
     // Concurrent checks count against the account's limits until they finish; twelve at once
     // exceed the default five, so the limits are loosened to race the log-ins themselves.
     const { auth } = await setUp({ auth: { limits: { accountFreeFailures: 50, accountClientFailures: 50 } } });
-    await auth.register('a@x.io', 'pw');
+    await auth.register('a@x.io', 'pw', client);
     const logins = await Promise.all(Array.from({ length: 12 }, () => auth.logIn('a@x.io', 'pw', null, client)));
     const live = await Promise.all(logins.map(({ sessionToken }) => auth.validateSessionToken(sessionToken)));
     expect(live.filter((principal) => principal !== null)).toHaveLength(1);
@@ -246,7 +246,7 @@ describe('one cookie session per user (compat)', () => {
 
   it('keeps every session when single cookie sessions are off, but replaces the one the client presents', async () => {
     const { auth } = await setUp({ auth: { singleCookieSession: false } });
-    await auth.register('a@x.io', 'pw');
+    await auth.register('a@x.io', 'pw', client);
     const laptop = await auth.logIn('a@x.io', 'pw', null, client);
     const phone = await auth.logIn('a@x.io', 'pw', null, client);
     expect(await auth.validateSessionToken(laptop.sessionToken)).not.toBeNull();
@@ -260,7 +260,7 @@ describe('one cookie session per user (compat)', () => {
 describe('log-out and password change', () => {
   it('ends the session once', async () => {
     const { auth } = await setUp();
-    await auth.register('a@x.io', 'pw');
+    await auth.register('a@x.io', 'pw', client);
     const { sessionToken } = await auth.logIn('a@x.io', 'pw', null, client);
     const principal = await auth.validateSessionToken(sessionToken);
     await auth.logOut(principal!, client);
@@ -271,7 +271,7 @@ describe('log-out and password change', () => {
   it('changes the password, keeps the current session and ends every other one', async () => {
     const h = await setUp({ auth: { singleCookieSession: false } });
     const { auth } = h;
-    await auth.register('a@x.io', 'old');
+    await auth.register('a@x.io', 'old', client);
     const current = await auth.logIn('a@x.io', 'old', null, client);
     const other = await auth.logIn('a@x.io', 'old', null, client);
     const tokenSessionLive = await startTokenSession(h, 'a@x.io', 'old');
@@ -295,7 +295,7 @@ describe('log-out and password change', () => {
     const { auth } = h;
     const gate = deferred();
     const slow = withHashingHeldAt(h, gate.promise);
-    await auth.register('a@x.io', 'old');
+    await auth.register('a@x.io', 'old', client);
     const { sessionToken } = await auth.logIn('a@x.io', 'old', null, client);
     const principal = (await auth.validateSessionToken(sessionToken))!;
 
@@ -311,7 +311,7 @@ describe('log-out and password change', () => {
     const { auth } = h;
     const gate = deferred();
     const slow = withHashingHeldAt(h, gate.promise);
-    await auth.register('a@x.io', 'old');
+    await auth.register('a@x.io', 'old', client);
     const stolen = await auth.logIn('a@x.io', 'old', null, client);
     const attacker = (await auth.validateSessionToken(stolen.sessionToken))!;
 
@@ -326,8 +326,8 @@ describe('log-out and password change', () => {
 
   it('applies the password rules to the new password', async () => {
     const { auth } = await setUp({ auth: { password: { minLength: 15 } } });
-    await expectAuthError(auth.register('a@x.io', 'fourteen chars'), 'invalid_input');
-    await auth.register('a@x.io', 'fifteen chars!!');
+    await expectAuthError(auth.register('a@x.io', 'fourteen chars', client), 'invalid_input');
+    await auth.register('a@x.io', 'fifteen chars!!', client);
     const { sessionToken } = await auth.logIn('a@x.io', 'fifteen chars!!', null, client);
     const principal = await auth.validateSessionToken(sessionToken);
     await expect(auth.changePassword(principal!, 'fifteen chars!!', 'too short', client)).rejects.toMatchObject({
@@ -341,7 +341,7 @@ describe('password reset', () => {
   it('resets with the token, ends every session, and refuses the token a second time', async () => {
     const h = await setUp();
     const { auth } = h;
-    await auth.register('a@x.io', 'old');
+    await auth.register('a@x.io', 'old', client);
     const { sessionToken } = await auth.logIn('a@x.io', 'old', null, client);
     const tokenSessionLive = await startTokenSession(h, 'a@x.io', 'old');
     const resetToken = (await auth.requestPasswordReset('a@x.io', client)).resetToken!;
@@ -357,7 +357,7 @@ describe('password reset', () => {
 
   it('refuses an expired token', async () => {
     const { auth, clock } = await setUp({ auth: { resetTokenTtlSeconds: 3600 } });
-    await auth.register('a@x.io', 'old');
+    await auth.register('a@x.io', 'old', client);
     const resetToken = (await auth.requestPasswordReset('a@x.io', client)).resetToken!;
     clock.advanceSeconds(3600);
     await expectAuthError(auth.resetPassword('a@x.io', resetToken, 'new', client), 'invalid_reset_token');
@@ -365,7 +365,7 @@ describe('password reset', () => {
 
   it('replaces an earlier token with a newer one', async () => {
     const { auth } = await setUp();
-    await auth.register('a@x.io', 'old');
+    await auth.register('a@x.io', 'old', client);
     const first = await auth.requestPasswordReset('a@x.io', client);
     const second = await auth.requestPasswordReset('a@x.io', client);
     await expectAuthError(auth.resetPassword('a@x.io', first.resetToken!, 'new', client), 'invalid_reset_token');
@@ -374,8 +374,8 @@ describe('password reset', () => {
 
   it("refuses a token for another user's email without consuming it", async () => {
     const { auth } = await setUp();
-    await auth.register('a@x.io', 'pw');
-    await auth.register('mallory@x.io', 'pw');
+    await auth.register('a@x.io', 'pw', client);
+    await auth.register('mallory@x.io', 'pw', client);
     const resetToken = (await auth.requestPasswordReset('a@x.io', client)).resetToken!;
     await expectAuthError(auth.resetPassword('mallory@x.io', resetToken, 'pwned', client), 'invalid_reset_token');
     await expectAuthError(auth.resetPassword('nobody@x.io', resetToken, 'pwned', client), 'invalid_reset_token');
@@ -384,7 +384,7 @@ describe('password reset', () => {
 
   it('never matches an empty or malformed token, even for a user with no pending reset', async () => {
     const { auth } = await setUp();
-    await auth.register('a@x.io', 'pw');
+    await auth.register('a@x.io', 'pw', client);
     for (const token of ['', ' ', 'null', 'None']) {
       await expectAuthError(auth.resetPassword('a@x.io', token, 'new', client), 'invalid_reset_token');
     }
@@ -397,7 +397,7 @@ describe('password reset', () => {
 
   it('lets exactly one of concurrent resets with one token succeed', async () => {
     const { auth } = await setUp();
-    await auth.register('a@x.io', 'old');
+    await auth.register('a@x.io', 'old', client);
     const resetToken = (await auth.requestPasswordReset('a@x.io', client)).resetToken!;
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, (_, index) => auth.resetPassword('a@x.io', resetToken, `new-${index}`, client)),

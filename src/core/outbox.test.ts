@@ -26,7 +26,7 @@ function capture() {
 
 async function setUp(resetTokenDelivery: 'webhook' | 'response' = 'webhook') {
   h = await createHarness(testConfig({ webhook, auth: { resetTokenDelivery } }));
-  await h.auth.register('a@x.io', 'pw');
+  await h.auth.register('a@x.io', 'pw', client);
   const { sent, transport } = capture();
   const relay = createOutboxRelay({ store: h.store, clock: h.clock, transport, key: outboxSealingKey(webhook.secret) });
   return { sent, transport, relay };

@@ -77,4 +77,21 @@ describe('password hasher', () => {
     await expect(hasher.verifyNothing('anything')).rejects.toMatchObject({ code: 'overloaded' });
     await busy;
   });
+
+  it('still checks passwords while new-password hashes fill their queue, and the reverse', async () => {
+    const hasher = createPasswordHasher({ ...cheap, concurrency: 1, queueLimit: 2 });
+    const stored = await hasher.hash('pw', 'none');
+    const outcomes = (promises: Array<Promise<unknown>>) =>
+      Promise.allSettled(promises).then((settled) => settled.map((outcome) => (outcome.status === 'fulfilled' ? 'done' : 'overloaded')));
+
+    const signUps = outcomes(Array.from({ length: 10 }, () => hasher.hash('new', 'none')));
+    const logIns = outcomes([hasher.verify('pw', stored), hasher.verifyNothing('pw')]);
+    expect(await logIns).toEqual(['done', 'done']);
+    expect(await signUps).toEqual([...Array<string>(3).fill('done'), ...Array<string>(7).fill('overloaded')]);
+
+    const checks = outcomes(Array.from({ length: 10 }, () => hasher.verify('guess', stored)));
+    const reset = outcomes([hasher.hash('reset', 'none')]);
+    expect(await reset).toEqual(['done']);
+    expect(await checks).toEqual([...Array<string>(3).fill('done'), ...Array<string>(7).fill('overloaded')]);
+  });
 });

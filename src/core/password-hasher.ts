@@ -1,5 +1,5 @@
 import { hash as argon2Hash, verify as argon2Verify, type Algorithm } from '@node-rs/argon2';
-import { createBoundedQueue } from './bounded-queue.js';
+import { createBoundedQueues } from './bounded-queues.js';
 import { AuthError } from './errors.js';
 import { generateSecret } from './secrets.js';
 import type { PasswordNormalization, StoredPassword } from './store.js';
@@ -11,7 +11,7 @@ export interface PasswordHashingConfig {
   readonly parallelism: number;
   /** Hashes in flight: computed on libuv's threads, or waiting there for one. */
   readonly concurrency: number;
-  /** Hashes waiting for a slot before `overloaded` is answered. */
+  /** Hashes waiting for a slot before `overloaded` is answered, for checks and for new passwords each. */
   readonly queueLimit: number;
 }
 
@@ -42,13 +42,17 @@ function normalize(password: string, normalization: PasswordNormalization): stri
 }
 
 /**
- * Creates the hasher. Every hash and verification goes through one bounded queue, so at most
- * `concurrency` run at once and at most `queueLimit` wait; beyond that they fail with
- * `AuthError('overloaded')`. It starts computing its dummy hash at once, so the first
- * unknown email costs no extra.
+ * Creates the hasher. Every hash and verification takes one of `concurrency` shared slots, so
+ * at most that many run at once. Checks of a presented password (`verify`, `verifyNothing`)
+ * and hashes of a new one (`hash`: registration, change, reset, upgrade) wait in two queues
+ * of their own, of at most `queueLimit` each, and take freed slots in turn; beyond that they
+ * fail with `AuthError('overloaded')`. So a sign-up flood fills only the new passwords' queue
+ * while log-ins still get every other freed slot, and a log-in storm cannot refuse a reset
+ * (DESIGN.md §1). It starts computing its dummy hash at once, so the first unknown email
+ * costs no extra.
  */
 export function createPasswordHasher(config: PasswordHashingConfig): PasswordHasher {
-  const queue = createBoundedQueue(config);
+  const queues = createBoundedQueues(config, ['checks', 'newPasswords']);
   const options = {
     algorithm: ARGON2ID,
     memoryCost: config.memoryKib,
@@ -62,7 +66,7 @@ export function createPasswordHasher(config: PasswordHashingConfig): PasswordHas
 
   async function verifyArgon2(hash: string, password: string): Promise<boolean> {
     try {
-      return await queue.run(() => argon2Verify(hash, password));
+      return await queues.checks.run(() => argon2Verify(hash, password));
     } catch (error) {
       // A malformed stored hash matches nothing; queue refusals must still reach the caller.
       if (error instanceof AuthError) throw error;
@@ -72,7 +76,7 @@ export function createPasswordHasher(config: PasswordHashingConfig): PasswordHas
 
   return {
     async hash(password, normalization) {
-      const hash = await queue.run(() => argon2Hash(normalize(password, normalization), options));
+      const hash = await queues.newPasswords.run(() => argon2Hash(normalize(password, normalization), options));
       return { hash, normalization };
     },
     async verify(password, stored) {
@@ -83,7 +87,7 @@ export function createPasswordHasher(config: PasswordHashingConfig): PasswordHas
         const hash = stored.hash.replace(/^\$2y\$/, '$2b$');
         // Loaded at the first legacy hash: most deployments never have one, and it costs 2 MB.
         const { default: bcrypt } = await import('bcrypt');
-        return queue.run(() => bcrypt.compare(candidate, hash));
+        return queues.checks.run(() => bcrypt.compare(candidate, hash));
       }
       return false;
     },

@@ -26,8 +26,9 @@ export interface Passwords {
 
   /**
    * Sets a new password with a reset token issued for this email, consumes the token and
-   * ends every session of the user, and clears the account's failed password checks. Never
-   * refused by the attempt limits. Throws `invalid_reset_token` otherwise.
+   * ends every session of the user, and clears the account's failed password checks. Throws
+   * `invalid_reset_token` otherwise, and `rate_limited` when the client presented too many bad
+   * reset tokens: no account's failures ever refuse it, so an owner gets back in.
    */
   resetPassword(email: string, resetToken: string, newPassword: string, client: Client): Promise<void>;
 }
@@ -94,11 +95,14 @@ export function createPasswords(deps: PasswordDeps): Passwords {
     async resetPassword(email, resetToken, newPassword, client) {
       const emailKey = toEmailKey(email);
       checkNewPassword(newPassword, 'new_password', config.password, email);
-      // An empty or malformed token can match nothing, not even a user without a pending reset.
-      if (!isSecretShaped(resetToken)) throw invalidResetToken();
-      const tokenHash = hashSecret(resetToken);
-      const [user, record] = await Promise.all([store.findUserByEmailKey(emailKey), store.findResetTokenByHash(tokenHash)]);
-      if (!user || !record || !isResetTokenUsable(record, user.id, clock.now())) throw invalidResetToken();
+      const { user, tokenHash } = await limits.checkPresentedToken('reset', client, async () => {
+        // An empty or malformed token can match nothing, not even a user without a pending reset.
+        if (!isSecretShaped(resetToken)) throw invalidResetToken();
+        const hash = hashSecret(resetToken);
+        const [found, record] = await Promise.all([store.findUserByEmailKey(emailKey), store.findResetTokenByHash(hash)]);
+        if (!found || !record || !isResetTokenUsable(record, found.id, clock.now())) throw invalidResetToken();
+        return { user: found, tokenHash: hash };
+      });
       const stored = await hasher.hash(newPassword, config.password.normalization);
       // The store consumes the token atomically: of concurrent resets with one token, one wins.
       const now = clock.now();

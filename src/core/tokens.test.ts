@@ -30,7 +30,7 @@ describe('the refresh grant under races', () => {
   it('issues nothing for a parent within the grace window when the session ended after it was read', async () => {
     h = await createHarness();
     const { auth, store, deps } = h;
-    await auth.register('a@x.io', 'pw');
+    await auth.register('a@x.io', 'pw', client);
     const first = await auth.grantTokens('a@x.io', 'pw', client);
     const second = await auth.refreshTokens(first.refreshToken, client);
 
@@ -45,7 +45,7 @@ describe('the refresh grant under races', () => {
   it('issues nothing to a refresh that read the session before a password change ended it', async () => {
     h = await createHarness();
     const { auth, store, deps } = h;
-    await auth.register('a@x.io', 'pw');
+    await auth.register('a@x.io', 'pw', client);
     const pair = await auth.grantTokens('a@x.io', 'pw', client);
     const other = await auth.grantTokens('a@x.io', 'pw', client);
 

@@ -35,7 +35,8 @@ export interface Tokens {
    * The refresh grant. The current refresh token is exchanged for its child exactly once
    * (compare-and-set); its parent presented again within the grace window gets that same child
    * with a new access token; any older token of the session ends the session (ASVS 10.4.5).
-   * Throws `invalid_grant` for anything else.
+   * Throws `invalid_grant` for anything else, and `rate_limited` when the client presented too
+   * many bad refresh tokens.
    */
   refreshTokens(refreshToken: string, client: Client): Promise<TokenPair>;
 
@@ -71,7 +72,7 @@ type TokenDeps = CredentialDeps &
 const MAX_ANCESTRY_STEPS = 64;
 
 export function createTokens(deps: TokenDeps): Tokens {
-  const { store, clock, keys, config, audit } = deps;
+  const { store, clock, keys, config, audit, limits } = deps;
   const verifyAccessToken = createAccessTokenVerifier(keys, clock, config);
   const invalidGrant = (reason = 'refresh token is invalid, expired or revoked') => new AuthError('invalid_grant', reason);
 
@@ -125,6 +126,42 @@ export function createTokens(deps: TokenDeps): Tokens {
     return session?.kind === 'token' && session.refreshHash === hashSecret(parsed.secret) ? session : null;
   }
 
+  /** The refresh grant's work, judged under the attempt limits by `refreshTokens`. */
+  async function exchangeRefreshToken(refreshToken: string, client: Client): Promise<TokenPair> {
+    const parsed = parseRefreshToken(refreshToken);
+    if (!parsed) throw invalidGrant();
+    let session = await store.findSessionById(parsed.sessionId);
+    const now = clock.now();
+    if (session?.kind !== 'token' || session.refreshHash === null || !isSessionLive(session, now, config)) throw invalidGrant();
+
+    const parentHash = hashSecret(parsed.secret);
+    const child = deriveChildSecret(keys.refreshKey(), parsed.secret);
+    const childHash = hashSecret(child);
+    if (session.refreshHash === parentHash) {
+      if (await store.rotateRefreshToken(session.id, parentHash, childHash, now)) return reissue(session, child);
+      // A concurrent request rotated it first: judge this one against what it left.
+      session = await store.findSessionById(session.id);
+      if (!session || session.refreshHash === null) throw invalidGrant();
+    }
+    // The parent again, soon after: a lost answer or a second tab. Same child, new access token,
+    // provided the session has not ended or moved on since it was read.
+    if (session.refreshHash === childHash && isWithinGrace(session, now)) {
+      if (await store.confirmRefreshToken(session.id, childHash, now)) return reissue(session, child);
+      throw invalidGrant();
+    }
+    const steps = Math.min(session.refreshGeneration, MAX_ANCESTRY_STEPS);
+    if (isUsedAncestor(keys.refreshKey(), parsed.secret, session.refreshHash, steps)) {
+      // A used token came back: someone holds a copy. End everything issued in this session;
+      // the answer is invalid_grant whether or not the cache could be told.
+      await store.deleteSession(session).catch((error: unknown) => {
+        if (!(error instanceof CacheUnavailableError)) throw error;
+      });
+      audit({ event: 'refresh_reused', userId: session.userId, sessionId: session.id, client: client.address });
+      throw invalidGrant('refresh token was already used; the session has ended');
+    }
+    throw invalidGrant();
+  }
+
   return {
     async grantTokens(email, password, client) {
       const user = await checkCredentials(deps, email, password, client, 'token');
@@ -139,39 +176,8 @@ export function createTokens(deps: TokenDeps): Tokens {
       return issue(session, user.email, user.claims, secret, true);
     },
 
-    async refreshTokens(refreshToken, client) {
-      const parsed = parseRefreshToken(refreshToken);
-      if (!parsed) throw invalidGrant();
-      let session = await store.findSessionById(parsed.sessionId);
-      const now = clock.now();
-      if (session?.kind !== 'token' || session.refreshHash === null || !isSessionLive(session, now, config)) throw invalidGrant();
-
-      const parentHash = hashSecret(parsed.secret);
-      const child = deriveChildSecret(keys.refreshKey(), parsed.secret);
-      const childHash = hashSecret(child);
-      if (session.refreshHash === parentHash) {
-        if (await store.rotateRefreshToken(session.id, parentHash, childHash, now)) return reissue(session, child);
-        // A concurrent request rotated it first: judge this one against what it left.
-        session = await store.findSessionById(session.id);
-        if (!session || session.refreshHash === null) throw invalidGrant();
-      }
-      // The parent again, soon after: a lost answer or a second tab. Same child, new access token,
-      // provided the session has not ended or moved on since it was read.
-      if (session.refreshHash === childHash && isWithinGrace(session, now)) {
-        if (await store.confirmRefreshToken(session.id, childHash, now)) return reissue(session, child);
-        throw invalidGrant();
-      }
-      const steps = Math.min(session.refreshGeneration, MAX_ANCESTRY_STEPS);
-      if (isUsedAncestor(keys.refreshKey(), parsed.secret, session.refreshHash, steps)) {
-        // A used token came back: someone holds a copy. End everything issued in this session;
-        // the answer is invalid_grant whether or not the cache could be told.
-        await store.deleteSession(session).catch((error: unknown) => {
-          if (!(error instanceof CacheUnavailableError)) throw error;
-        });
-        audit({ event: 'refresh_reused', userId: session.userId, sessionId: session.id, client: client.address });
-        throw invalidGrant('refresh token was already used; the session has ended');
-      }
-      throw invalidGrant();
+    refreshTokens(refreshToken, client) {
+      return limits.checkPresentedToken('refresh', client, () => exchangeRefreshToken(refreshToken, client));
     },
 
     async validateAccessToken(accessToken) {

@@ -64,7 +64,7 @@ export const sessionApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: SessionApiO
       },
     },
     async (request) => {
-      await auth.register(request.body.email, request.body.password);
+      await auth.register(request.body.email, request.body.password, client(request));
       return { email: request.body.email, message: 'user created' };
     },
   );
