@@ -4,6 +4,9 @@ import { withoutStatement } from '../sql/dialects.js';
 
 // A command slower than this is given up on: the store (or this process's counters) answers instead.
 const COMMAND_TIMEOUT_MS = 500;
+// On disconnect, ioredis waits this long for its socket to close, even for a socket that
+// already has (a refused connection): a start that fails would wait its default 2 s to exit.
+const DISCONNECT_TIMEOUT_MS = 100;
 
 /**
  * A Redis client for the session cache and the attempt counters, with every key under
@@ -16,6 +19,7 @@ export function connectRedis(url: string, keyPrefix: string): Redis {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: COMMAND_TIMEOUT_MS,
+    disconnectTimeout: DISCONNECT_TIMEOUT_MS,
     // Reconnect for ever, backing off to 2 s: the cache comes back by itself.
     retryStrategy: (times) => Math.min(times * 100, 2_000),
   });
