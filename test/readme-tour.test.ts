@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,16 +64,16 @@ function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv):
   });
 }
 
-describe("the README's tour", () => {
+// A laptop without jq still passes `npm test`; CI, which must prove the README, never skips.
+const hasTools = spawnSync('bash', ['-c', 'command -v curl && command -v jq']).status === 0;
+if (!hasTools && process.env.CI === 'true') throw new Error("the README's tour needs curl and jq on the PATH under CI");
+
+describe.skipIf(!hasTools)("the README's tour (needs curl and jq)", () => {
   let server: ServerProcess | undefined;
   let folder: string;
 
   beforeAll(async () => {
     folder = mkdtempSync(join(tmpdir(), 'sesame-tour-'));
-    // Fail rather than skip: a skipped tour would pass while the README's examples break.
-    await run('bash', ['-c', 'command -v curl && command -v jq'], folder, { PATH: process.env.PATH }).catch((error: Error) => {
-      throw new Error(`the README's tour needs curl and jq on the PATH: ${error.message}`);
-    });
     server = await startServer({ database: `sqlite:${tempDatabasePath()}` });
   });
   afterAll(async () => {
