@@ -121,6 +121,48 @@ describe('security headers', () => {
     expect(answers[1].headers['set-cookie']).not.toMatch(/Secure/i);
   });
 
+  it('mark error answers too: refused bodies, unknown routes, failures and the framework\'s own', async () => {
+    h = await createAppHarness();
+    h.app.get('/fails', () => {
+      throw new Error('boom');
+    });
+    const answers = await Promise.all([
+      h.app.inject({ method: 'GET', url: '/%' }),
+      h.app.inject({ method: 'GET', url: '/nowhere' }),
+      h.app.inject({ method: 'GET', url: '/fails' }),
+      h.app.inject({ method: 'POST', url: '/users', headers: form, payload: 'email=a%40x.io' }),
+      h.app.inject({ method: 'POST', url: '/users', headers: form, payload: 'x'.repeat(40_000) }),
+      h.app.inject({ method: 'POST', url: '/users', headers: { 'content-type': 'text/plain' }, payload: 'x' }),
+      h.app.inject({ method: 'POST', url: '/users', headers: { 'content-type': 'application/json' }, payload: '{' }),
+      h.app.inject({ method: 'POST', url: '/token', headers: form, payload: 'grant_type=nope' }),
+    ]);
+    expect(answers.map((answer) => answer.statusCode)).toEqual([400, 404, 500, 400, 413, 415, 400, 400]);
+    for (const answer of answers) {
+      expect(answer.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' });
+    }
+  });
+
+  it.each([
+    ['a request HTTP cannot parse', 'GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n', 400],
+    ['headers too large', `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`, 431],
+  ])('mark the answer to %s, written before any route, with the same headers', async (_case, request, status) => {
+    h = await createAppHarness();
+    await h.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = h.app.server.address() as { port: number };
+    const raw = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const socket = connect(port, '127.0.0.1', () => socket.write(request));
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw.startsWith(`HTTP/1.1 ${status} `)).toBe(true);
+    const head = raw.slice(0, raw.indexOf('\r\n\r\n')).toLowerCase();
+    expect(head).toContain('\r\nx-content-type-options: nosniff\r\n');
+    expect(head).toContain('\r\nreferrer-policy: no-referrer\r\n');
+    expect(head).toContain('\r\ncache-control: no-store');
+  });
+
   it('send HSTS and a Secure cookie when a trusted proxy says the client used https, and only then', async () => {
     h = await createAppHarness(testConfig({ http: { trustProxy: ['10.0.0.2'] } }));
     await h.app.inject({ method: 'POST', url: '/users', headers: form, payload: 'email=a%40x.io&password=pw' });
@@ -132,6 +174,19 @@ describe('security headers', () => {
         headers: { ...form, 'x-forwarded-for': '198.51.100.1', 'x-forwarded-proto': 'https' },
         payload: 'email=a%40x.io&password=pw',
       });
+    const proxied = await logIn('10.0.0.2');
+    expect(proxied.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+    expect(proxied.headers['set-cookie']).toMatch(/; Secure/);
+    const spoofed = await logIn('203.0.113.9');
+    expect(spoofed.headers['strict-transport-security']).toBeUndefined();
+    expect(spoofed.headers['set-cookie']).not.toMatch(/Secure/i);
+  });
+
+  it('read https from a trusted proxy\'s X-Forwarded-Proto alone, without X-Forwarded-For', async () => {
+    h = await createAppHarness(testConfig({ http: { trustProxy: ['10.0.0.2'] } }));
+    await h.app.inject({ method: 'POST', url: '/users', headers: form, payload: 'email=a%40x.io&password=pw' });
+    const logIn = (remoteAddress: string) =>
+      h.app.inject({ method: 'POST', url: '/sessions', remoteAddress, headers: { ...form, 'x-forwarded-proto': 'https' }, payload: 'email=a%40x.io&password=pw' });
     const proxied = await logIn('10.0.0.2');
     expect(proxied.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
     expect(proxied.headers['set-cookie']).toMatch(/; Secure/);

@@ -9,6 +9,7 @@ import { clientOf, compileProxyTrust, type ClientView, type ProxyHeader } from '
 import { refuseCrossSite } from './http/cross-site.js';
 import { answerClientError, registerErrorHandler } from './http/error-handler.js';
 import { RequestLog } from './http/request-log.js';
+import { setSecurityHeaders } from './http/security-headers.js';
 import { health } from './http/routes/health.js';
 import { jwks } from './http/routes/jwks.js';
 import { sessionApi } from './http/routes/session-api.js';
@@ -40,14 +41,6 @@ const BODY_LIMIT_BYTES = 32 * 1024;
 const REQUEST_TIMEOUT_MS = 15_000;
 const HEADERS_TIMEOUT_MS = 10_000;
 
-const SECURITY_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  // Every answer is about a user or a session; no cache may keep one (ASVS 14.3.2).
-  'cache-control': 'no-store',
-};
-// A year (ASVS 3.4.1), sent only when a trusted proxy says the client used https.
-const HSTS = 'max-age=31536000; includeSubDomains';
 // How long a browser may reuse a CORS preflight answer.
 const CORS_MAX_AGE_SECONDS = 600;
 
@@ -66,7 +59,8 @@ export async function buildApp({ auth, logger, http }: AppOptions): Promise<Fast
     ajv: { customOptions: { coerceTypes: false } },
     // The framework's own answers (a malformed URL, a request while closing) take our shape too.
     frameworkErrors: (_error, _request, reply: FastifyReply) => {
-      void reply.headers(SECURITY_HEADERS).code(400).send({ message: 'malformed request URL' });
+      setSecurityHeaders(reply, false);
+      void reply.code(400).send({ message: 'malformed request URL' });
     },
     clientErrorHandler: answerClientError,
     return503OnClosing: false,
@@ -89,8 +83,7 @@ export async function buildApp({ auth, logger, http }: AppOptions): Promise<Fast
   const trust = compileProxyTrust(http.trustProxy);
   const client = (request: FastifyRequest): ClientView => clientOf(request, trust, http.proxyHeader);
   app.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(SECURITY_HEADERS);
-    if (trust !== null && client(request).isHttps) void reply.header('strict-transport-security', HSTS);
+    setSecurityHeaders(reply, trust !== null && client(request).isHttps);
     if (closing) {
       void reply.code(503).header('retry-after', '1').send({ message: 'shutting down, retry shortly' });
     }

@@ -5,6 +5,7 @@ import { CacheUnavailableError } from '../core/cache.js';
 import { AuthError, type AuthErrorCode } from '../core/errors.js';
 import { StoreUnavailableError } from '../core/store.js';
 import { HttpError, type HttpErrorCode } from './http-error.js';
+import { SECURITY_HEADER_LINES } from './security-headers.js';
 
 /** Which error body a route answers with: the session API's `{"message"}` or RFC 6749's `{"error", "error_description"}`. */
 export type ErrorFamily = 'session' | 'oauth';
@@ -113,7 +114,8 @@ function sendError(reply: FastifyReply, family: ErrorFamily, outcome: Outcome, m
 
 /**
  * Answers what Node's HTTP parser refused before any route saw it (a malformed request line,
- * headers too large, a request too slow), on the raw socket, in the same `{"message"}` shape.
+ * headers too large, a request too slow), on the raw socket, in the same `{"message"}` shape
+ * and with the same security headers as every other answer.
  */
 export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
@@ -126,7 +128,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
   const body = JSON.stringify({ message });
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      `${SECURITY_HEADER_LINES}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }
 
