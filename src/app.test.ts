@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAppHarness, sessionCookieOf, type AppHarness } from '../test/support/harness.js';
@@ -31,6 +32,67 @@ describe('buildApp', () => {
     ]);
   });
 
+  it('lists, for every operation, every status it can answer, an internal error and unavailability included', async () => {
+    h = await createAppHarness();
+    const document = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json<{
+      info: { version: string };
+      paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, { required?: boolean }>; content?: object }> }>>;
+    }>();
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(document.info.version).toBe(version);
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, { responses }] of Object.entries(operations)) {
+        expect(Object.keys(responses), `${method} ${path}`).toEqual(expect.arrayContaining(['500', '503']));
+        expect(responses['503']!.headers?.['retry-after']?.required, `${method} ${path}`).toBe(true);
+      }
+    }
+    const logOut = document.paths['/sessions']!.delete!.responses;
+    expect(Object.keys(logOut).sort()).toEqual(['204', '302', '400', '401', '403', '413', '415', '500', '503']);
+    expect(logOut['302']!.headers?.location?.required).toBe(true);
+    expect(logOut['302']!.content).toBeUndefined();
+    expect(logOut['204']!.content).toBeUndefined();
+    for (const [path, method] of [['/users', 'post'], ['/sessions', 'post'], ['/reset_password', 'post'], ['/reset_password', 'put'], ['/password', 'put'], ['/token', 'post']] as const) {
+      expect(Object.keys(document.paths[path]![method]!.responses), `${method} ${path}`).toEqual(expect.arrayContaining(['400', '413', '415', '429']));
+    }
+  });
+
+  it('points GET / at the docs page and the document, its status and body those of the contract', async () => {
+    h = await createAppHarness();
+    const welcome = await h.app.inject({ method: 'GET', url: '/' });
+    expect(welcome.statusCode).toBe(200);
+    expect(welcome.json()).toEqual({ message: 'Bienvenue' });
+    expect(welcome.headers.link).toBe('</docs>; rel="service-doc", </openapi.json>; rel="service-desc"; type="application/json"');
+  });
+
+  it('renders the document at /docs from its own assets, under a policy that loads nothing from elsewhere', async () => {
+    h = await createAppHarness();
+    const page = await h.app.inject({ method: 'GET', url: '/docs' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['content-security-policy']).toMatch(/^default-src 'none'; script-src 'self'; style-src 'self';/);
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    const assets = [...page.payload.matchAll(/(?:src|href)="([^"]+)"/g)].map(([, url]) => url!);
+    expect(assets.length).toBeGreaterThanOrEqual(5);
+    for (const asset of assets) {
+      expect(asset).toMatch(/^\/docs\/static\//);
+      const answer = await h.app.inject({ method: 'GET', url: asset });
+      expect(answer.statusCode, asset).toBe(200);
+    }
+    const initializer = await h.app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' });
+    expect(initializer.payload).toContain('validatorUrl: null');
+    const shown = await h.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(shown.json()).toEqual((await h.app.inject({ method: 'GET', url: '/openapi.json' })).json());
+    // The API's own answers keep their headers: the page's policy is the page's alone.
+    expect((await h.app.inject({ method: 'GET', url: '/' })).headers['content-security-policy']).not.toBe(page.headers['content-security-policy']);
+  });
+
+  it('has no docs page when SESAME_DOCS_PAGE is off, and still serves the document', async () => {
+    h = await createAppHarness(testConfig({ http: { hasDocsPage: false } }));
+    expect((await h.app.inject({ method: 'GET', url: '/docs' })).statusCode).toBe(404);
+    expect((await h.app.inject({ method: 'GET', url: '/openapi.json' })).statusCode).toBe(200);
+    expect((await h.app.inject({ method: 'GET', url: '/' })).headers.link).toBe('</openapi.json>; rel="service-desc"; type="application/json"');
+  });
+
   it('answers a malformed URL in the message shape', async () => {
     h = await createAppHarness();
     const response = await h.app.inject({ method: 'GET', url: '/%' });
@@ -60,6 +122,14 @@ describe('buildApp', () => {
     expect(raw).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
     expect(raw).toMatch(/\r\nretry-after: 1\r\n/i);
     expect(raw.endsWith('{"message":"shutting down, retry shortly"}')).toBe(true);
+  });
+
+  it('answers a token request that completes while it closes with a 503 in the OAuth shape', async () => {
+    const body = 'grant_type=password&username=a%40x.io&password=pw';
+    const raw = await sendAcrossClose(`POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n`, `\r\n${body}`);
+    expect(raw).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+    expect(raw).toMatch(/\r\nretry-after: 1\r\n/i);
+    expect(raw.endsWith('{"error":"temporarily_unavailable","error_description":"shutting down, retry shortly"}')).toBe(true);
   });
 
   it('asks the client to close a kept-alive connection whose answer was in flight when closing began', async () => {

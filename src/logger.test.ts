@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, sessionCookieOf, type Harness } from '../test/support/harness.js';
+import { checkInjections } from '../test/support/openapi-conformance.js';
 import { buildApp } from './app.js';
 import { hashSecret } from './core/secrets.js';
 import { createAuth } from './core/auth.js';
@@ -40,6 +41,7 @@ describe('logging', () => {
     // Audit events go to the same log, as in the service.
     const auth = createAuth({ ...deps, audit: auditTo(logger) });
     const app = await buildApp({ auth, logger, http: config.http });
+    checkInjections(app);
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     const password = 'Tr0ub4dor&3';
     await app.inject({ method: 'POST', url: '/users', headers: form, payload: `email=a%40x.io&password=${encodeURIComponent(password)}` });

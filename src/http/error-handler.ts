@@ -41,6 +41,7 @@ const OUTCOMES: Record<AuthErrorCode | HttpErrorCode, Outcome> = {
   no_session: { status: 403, oauth: 'invalid_token' },
   unsupported_grant_type: { status: 400, oauth: 'unsupported_grant_type' },
   cross_site: { status: 403, oauth: 'access_denied' },
+  shutting_down: { status: 503, oauth: 'temporarily_unavailable' },
 };
 
 /** Where a family answers otherwise than `OUTCOMES`. */
@@ -81,7 +82,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
       // A session that ended under a request authenticated by a Bearer token makes that token dead (401), not a missing cookie (403).
       const code = error.code === 'invalid_session' && request.credential === 'bearer' ? 'invalid_token' : error.code;
       const outcome = FAMILY_OUTCOMES[family][code] ?? OUTCOMES[code];
-      if (error instanceof AuthError && error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
+      if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
       // RFC 6750 §3: a refused bearer token says so in WWW-Authenticate.
       if (outcome.status === 401) {
         const challenge = outcome.oauth === 'invalid_token' ? 'Bearer error="invalid_token"' : 'Bearer';
