@@ -114,6 +114,23 @@ describe.each(SERVER_ENGINES)('losing %s', (engine) => {
     expect(server.child.exitCode).toBeNull();
   });
 
+  it('logs an outage under load in two lines, its cause and its end, not one per request', async () => {
+    const { server, proxy } = await serverBehindProxy();
+    await requests.post(`${server.url}/users`, { data: { email: 'a@x.io', password: 'pw' } });
+    const cookie = (await requests.post(`${server.url}/sessions`, { data: { email: 'a@x.io', password: 'pw' } })).cookies.get('session_id')!;
+    const before = server.output().length;
+    await proxy.cut();
+    const statuses = await Promise.all(Array.from({ length: 200 }, () => requests.get(`${server.url}/profile`, { cookies: { session_id: cookie } }).then((response) => response.statusCode)));
+    expect(statuses.every((status) => status === 503)).toBe(true);
+    await proxy.restore();
+    await expect.poll(async () => (await requests.get(`${server.url}/profile`, { cookies: { session_id: cookie } })).statusCode, { timeout: 15_000 }).toBe(200);
+    const lines = server.output().slice(before).split('\n').filter((line) => line.includes('"level":40'));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/"msg":"database unavailable: .*(ECONNRESET|ECONNREFUSED|terminated|closed)/);
+    expect(lines[1]).toMatch(/"msg":"database available again after \d+\.\d s; \d+ operations failed meanwhile"/);
+    expect(lines.join('')).not.toContain('"stack"');
+  });
+
   it('exits 1 with a clear error when the database cannot be reached at start', async () => {
     const { url } = await createTestDatabase(engine).then((database) => (cleanups.push(() => database.drop()), database));
     const unreachable = new URL(url);
