@@ -90,7 +90,7 @@ export async function openServices(opened: Opened, { isServing }: { readonly isS
   const { config, logger, store } = opened;
   const keys = await openKeyRing(store, systemClock, config.keys);
   for (const warning of keys.warnings) logger.warn(warning);
-  const { cache, counters } = isServing ? await openCache(config.cache) : { cache: noCache, counters: null };
+  const { cache, counters } = isServing ? await openCache(config.cache, new OutageLog(logger, 'cache', systemClock)) : { cache: noCache, counters: null };
   const delivery = isServing && config.webhook ? startDelivery(config.webhook, store, logger) : null;
   const auth = createAuth({
     store,

@@ -59,16 +59,16 @@ export interface SharedState {
 /**
  * Opens the session cache and the attempt counters on one Redis connection, or neither. Redis
  * may come and go; the store answers while it is away, and each process counts attempts
- * itself. Closing the cache closes the connection.
+ * itself. Closing the cache closes the connection. Whether Redis answers goes to `report`.
  */
-export async function openCache(cache: CacheConfig): Promise<SharedState> {
+export async function openCache(cache: CacheConfig, report: AvailabilityReport = unreported): Promise<SharedState> {
   if (cache === null) return { cache: noCache, counters: null };
   const [{ RedisCache }, { RedisCounters }, { connectRedis, waitForRedis }] = await Promise.all([
     import('./cache/redis-cache.js'),
     import('./cache/redis-counters.js'),
     import('./cache/redis-connection.js'),
   ]);
-  const redis = connectRedis(cache.url, cache.keyPrefix);
+  const redis = connectRedis(cache.url, cache.keyPrefix, report);
   await waitForRedis(redis, CACHE_CONNECT_TIMEOUT_MS);
   return { cache: new RedisCache(redis), counters: new RedisCounters(redis) };
 }
