@@ -137,7 +137,7 @@ describe.each(TEST_ENGINES)('the token API against a listening Sesame on %s', (e
     await requests.post(`${server.url}/users`, { data: { email: 'a@x.io', password: 'pw' } });
     const { access_token } = await grant(server.url, 'a@x.io', 'pw');
 
-    // The consumer: about fifteen lines, the same as in README.
+    // The consumer: about fifteen lines, the same as in docs/tokens.md.
     const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
     const { payload, protectedHeader } = await jwtVerify(access_token, jwks, {
       issuer: 'https://auth.example.test',
