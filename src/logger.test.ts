@@ -64,7 +64,7 @@ describe('logging', () => {
 
     const text = logs.text();
     expect(text).toContain('request completed');
-    expect(text).toContain('store unavailable');
+    expect(text).toContain('"status":503');
     for (const event of ['login_failed', 'login_succeeded', 'reset_requested', 'password_reset']) expect(text).toContain(`"event":"${event}"`);
     for (const secret of [password, 'wrong-guess', 'brand-new-secret', sessionId, hashSecret(sessionId), reset_token, hashSecret(reset_token)]) {
       expect(text).not.toContain(secret);

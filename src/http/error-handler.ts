@@ -91,8 +91,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
       return sendError(reply, family, outcome, error.message);
     }
     // A cache that cannot take a session's end fails the request: better than a stale "live".
+    // Each outage is logged once where it is seen (OutageLog), not once per request.
     if (error instanceof StoreUnavailableError || error instanceof CacheUnavailableError) {
-      request.log.warn({ reqId: request.id, err: error.cause }, error instanceof StoreUnavailableError ? 'store unavailable' : 'cache unavailable');
       void reply.header('retry-after', String(STORE_RETRY_AFTER_SECONDS));
       return sendError(reply, family, { status: 503, oauth: 'temporarily_unavailable' }, 'service unavailable, retry shortly');
     }
