@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAppHarness, sessionCookieOf, type AppHarness } from '../test/support/harness.js';
@@ -53,6 +54,67 @@ describe('buildApp', () => {
     ]);
   });
 
+  it('lists, for every operation, every status it can answer, an internal error and unavailability included', async () => {
+    h = await createAppHarness();
+    const document = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json<{
+      info: { version: string };
+      paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, { required?: boolean }>; content?: object }> }>>;
+    }>();
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(document.info.version).toBe(version);
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, { responses }] of Object.entries(operations)) {
+        expect(Object.keys(responses), `${method} ${path}`).toEqual(expect.arrayContaining(['500', '503']));
+        expect(responses['503']!.headers?.['retry-after']?.required, `${method} ${path}`).toBe(true);
+      }
+    }
+    const logOut = document.paths['/sessions']!.delete!.responses;
+    expect(Object.keys(logOut).sort()).toEqual(['204', '302', '400', '401', '403', '413', '415', '500', '503']);
+    expect(logOut['302']!.headers?.location?.required).toBe(true);
+    expect(logOut['302']!.content).toBeUndefined();
+    expect(logOut['204']!.content).toBeUndefined();
+    for (const [path, method] of [['/users', 'post'], ['/sessions', 'post'], ['/reset_password', 'post'], ['/reset_password', 'put'], ['/password', 'put'], ['/token', 'post']] as const) {
+      expect(Object.keys(document.paths[path]![method]!.responses), `${method} ${path}`).toEqual(expect.arrayContaining(['400', '413', '415', '429']));
+    }
+  });
+
+  it('points GET / at the docs page and the document, its status and body those of the contract', async () => {
+    h = await createAppHarness();
+    const welcome = await h.app.inject({ method: 'GET', url: '/' });
+    expect(welcome.statusCode).toBe(200);
+    expect(welcome.json()).toEqual({ message: 'Bienvenue' });
+    expect(welcome.headers.link).toBe('</docs>; rel="service-doc", </openapi.json>; rel="service-desc"; type="application/json"');
+  });
+
+  it('renders the document at /docs from its own assets, under a policy that loads nothing from elsewhere', async () => {
+    h = await createAppHarness();
+    const page = await h.app.inject({ method: 'GET', url: '/docs' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['content-security-policy']).toMatch(/^default-src 'none'; script-src 'self'; style-src 'self';/);
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    const assets = [...page.payload.matchAll(/(?:src|href)="([^"]+)"/g)].map(([, url]) => url!);
+    expect(assets.length).toBeGreaterThanOrEqual(5);
+    for (const asset of assets) {
+      expect(asset).toMatch(/^\/docs\/static\//);
+      const answer = await h.app.inject({ method: 'GET', url: asset });
+      expect(answer.statusCode, asset).toBe(200);
+    }
+    const initializer = await h.app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' });
+    expect(initializer.payload).toContain('validatorUrl: null');
+    const shown = await h.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(shown.json()).toEqual((await h.app.inject({ method: 'GET', url: '/openapi.json' })).json());
+    // The API's own answers keep their headers: the page's policy is the page's alone.
+    expect((await h.app.inject({ method: 'GET', url: '/' })).headers['content-security-policy']).not.toBe(page.headers['content-security-policy']);
+  });
+
+  it('has no docs page when SESAME_DOCS_PAGE is off, and still serves the document', async () => {
+    h = await createAppHarness(testConfig({ http: { hasDocsPage: false } }));
+    expect((await h.app.inject({ method: 'GET', url: '/docs' })).statusCode).toBe(404);
+    expect((await h.app.inject({ method: 'GET', url: '/openapi.json' })).statusCode).toBe(200);
+    expect((await h.app.inject({ method: 'GET', url: '/' })).headers.link).toBe('</openapi.json>; rel="service-desc"; type="application/json"');
+  });
+
   it('answers a malformed URL in the message shape', async () => {
     h = await createAppHarness();
     const response = await h.app.inject({ method: 'GET', url: '/%' });
@@ -82,6 +144,14 @@ describe('buildApp', () => {
     expect(raw).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
     expect(raw).toMatch(/\r\nretry-after: 1\r\n/i);
     expect(raw.endsWith('{"message":"shutting down, retry shortly"}')).toBe(true);
+  });
+
+  it('answers a token request that completes while it closes with a 503 in the OAuth shape', async () => {
+    const body = 'grant_type=password&username=a%40x.io&password=pw';
+    const raw = await sendAcrossClose(`POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n`, `\r\n${body}`);
+    expect(raw).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+    expect(raw).toMatch(/\r\nretry-after: 1\r\n/i);
+    expect(raw.endsWith('{"error":"temporarily_unavailable","error_description":"shutting down, retry shortly"}')).toBe(true);
   });
 
   it('asks the client to close a kept-alive connection whose answer was in flight when closing began', async () => {
@@ -143,6 +213,48 @@ describe('security headers', () => {
     expect(answers[1].headers['set-cookie']).not.toMatch(/Secure/i);
   });
 
+  it('mark error answers too: refused bodies, unknown routes, failures and the framework\'s own', async () => {
+    h = await createAppHarness();
+    h.app.get('/fails', () => {
+      throw new Error('boom');
+    });
+    const answers = await Promise.all([
+      h.app.inject({ method: 'GET', url: '/%' }),
+      h.app.inject({ method: 'GET', url: '/nowhere' }),
+      h.app.inject({ method: 'GET', url: '/fails' }),
+      h.app.inject({ method: 'POST', url: '/users', headers: form, payload: 'email=a%40x.io' }),
+      h.app.inject({ method: 'POST', url: '/users', headers: form, payload: 'x'.repeat(40_000) }),
+      h.app.inject({ method: 'POST', url: '/users', headers: { 'content-type': 'text/plain' }, payload: 'x' }),
+      h.app.inject({ method: 'POST', url: '/users', headers: { 'content-type': 'application/json' }, payload: '{' }),
+      h.app.inject({ method: 'POST', url: '/token', headers: form, payload: 'grant_type=nope' }),
+    ]);
+    expect(answers.map((answer) => answer.statusCode)).toEqual([400, 404, 500, 400, 413, 415, 400, 400]);
+    for (const answer of answers) {
+      expect(answer.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' });
+    }
+  });
+
+  it.each([
+    ['a request HTTP cannot parse', 'GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n', 400],
+    ['headers too large', `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`, 431],
+  ])('mark the answer to %s, written before any route, with the same headers', async (_case, request, status) => {
+    h = await createAppHarness();
+    await h.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = h.app.server.address() as { port: number };
+    const raw = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const socket = connect(port, '127.0.0.1', () => socket.write(request));
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw.startsWith(`HTTP/1.1 ${status} `)).toBe(true);
+    const head = raw.slice(0, raw.indexOf('\r\n\r\n')).toLowerCase();
+    expect(head).toContain('\r\nx-content-type-options: nosniff\r\n');
+    expect(head).toContain('\r\nreferrer-policy: no-referrer\r\n');
+    expect(head).toContain('\r\ncache-control: no-store');
+  });
+
   it('send HSTS and a Secure cookie when a trusted proxy says the client used https, and only then', async () => {
     h = await createAppHarness(testConfig({ http: { trustProxy: ['10.0.0.2'] } }));
     await h.app.inject({ method: 'POST', url: '/users', headers: form, payload: 'email=a%40x.io&password=pw' });
@@ -154,6 +266,19 @@ describe('security headers', () => {
         headers: { ...form, 'x-forwarded-for': '198.51.100.1', 'x-forwarded-proto': 'https' },
         payload: 'email=a%40x.io&password=pw',
       });
+    const proxied = await logIn('10.0.0.2');
+    expect(proxied.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+    expect(proxied.headers['set-cookie']).toMatch(/; Secure/);
+    const spoofed = await logIn('203.0.113.9');
+    expect(spoofed.headers['strict-transport-security']).toBeUndefined();
+    expect(spoofed.headers['set-cookie']).not.toMatch(/Secure/i);
+  });
+
+  it('read https from a trusted proxy\'s X-Forwarded-Proto alone, without X-Forwarded-For', async () => {
+    h = await createAppHarness(testConfig({ http: { trustProxy: ['10.0.0.2'] } }));
+    await h.app.inject({ method: 'POST', url: '/users', headers: form, payload: 'email=a%40x.io&password=pw' });
+    const logIn = (remoteAddress: string) =>
+      h.app.inject({ method: 'POST', url: '/sessions', remoteAddress, headers: { ...form, 'x-forwarded-proto': 'https' }, payload: 'email=a%40x.io&password=pw' });
     const proxied = await logIn('10.0.0.2');
     expect(proxied.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
     expect(proxied.headers['set-cookie']).toMatch(/; Secure/);

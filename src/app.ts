@@ -1,5 +1,4 @@
 import cors from '@fastify/cors';
-import swagger from '@fastify/swagger';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -8,7 +7,10 @@ import { registerBodyParsers } from './http/body-parsers.js';
 import { clientOf, compileProxyTrust, type ClientView, type ProxyHeader } from './http/client-address.js';
 import { refuseCrossSite } from './http/cross-site.js';
 import { answerClientError, registerErrorHandler } from './http/error-handler.js';
+import { HttpError } from './http/http-error.js';
+import { describedByLink, registerOpenApi } from './http/openapi.js';
 import { RequestLog } from './http/request-log.js';
+import { setSecurityHeaders } from './http/security-headers.js';
 import { health } from './http/routes/health.js';
 import { jwks } from './http/routes/jwks.js';
 import { sessionApi } from './http/routes/session-api.js';
@@ -26,6 +28,8 @@ export interface HttpConfig {
   readonly trustedOrigins: readonly string[];
   /** Origins allowed to call Sesame from a browser with credentials (CORS); empty: CORS off. */
   readonly corsOrigins: readonly string[];
+  /** Whether `/docs` renders the OpenAPI document (`/openapi.json` is served either way). */
+  readonly hasDocsPage: boolean;
 }
 
 export interface AppOptions {
@@ -44,14 +48,6 @@ const HEADERS_TIMEOUT_MS = 10_000;
 // second of their values, for a walk over the open connections.
 const CONNECTIONS_CHECKING_INTERVAL_MS = 1000;
 
-const SECURITY_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  // Every answer is about a user or a session; no cache may keep one (ASVS 14.3.2).
-  'cache-control': 'no-store',
-};
-// A year (ASVS 3.4.1), sent only when a trusted proxy says the client used https.
-const HSTS = 'max-age=31536000; includeSubDomains';
 // How long a browser may reuse a CORS preflight answer.
 const CORS_MAX_AGE_SECONDS = 600;
 
@@ -71,7 +67,8 @@ export async function buildApp({ auth, logger, http }: AppOptions): Promise<Fast
     ajv: { customOptions: { coerceTypes: false } },
     // The framework's own answers (a malformed URL, a request while closing) take our shape too.
     frameworkErrors: (_error, _request, reply: FastifyReply) => {
-      void reply.headers(SECURITY_HEADERS).code(400).send({ message: 'malformed request URL' });
+      setSecurityHeaders(reply, false);
+      void reply.code(400).send({ message: 'malformed request URL' });
     },
     clientErrorHandler: answerClientError,
     return503OnClosing: false,
@@ -93,12 +90,9 @@ export async function buildApp({ auth, logger, http }: AppOptions): Promise<Fast
   const trust = compileProxyTrust(http.trustProxy);
   const client = (request: FastifyRequest): ClientView => clientOf(request, trust, http.proxyHeader);
   app.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(SECURITY_HEADERS);
-    if (trust !== null && client(request).isHttps) void reply.header('strict-transport-security', HSTS);
-    if (closing) {
-      void reply.code(503).header('retry-after', '1').send({ message: 'shutting down, retry shortly' });
-    }
-    done();
+    setSecurityHeaders(reply, trust !== null && client(request).isHttps);
+    // In the route family's error shape, through the error handler.
+    done(closing ? new HttpError('shutting_down', 'shutting down, retry shortly', 1) : undefined);
   });
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) void reply.header('connection', 'close');
@@ -115,23 +109,7 @@ export async function buildApp({ auth, logger, http }: AppOptions): Promise<Fast
       maxAge: CORS_MAX_AGE_SECONDS,
     });
   }
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Sesame',
-        description: 'A small, fast, secure user authentication service.',
-        version: '0.1.0',
-      },
-      components: {
-        securitySchemes: {
-          sessionCookie: { type: 'apiKey', in: 'cookie', name: http.cookie.name },
-          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-          introspectionToken: { type: 'http', scheme: 'bearer', description: 'SESAME_INTROSPECTION_TOKEN' },
-        },
-      },
-    },
-  });
+  await registerOpenApi(app, { cookieName: http.cookie.name, hasDocsPage: http.hasDocsPage });
 
   // The API's table of contents.
   const trustedOrigins = new Set([...http.trustedOrigins, ...http.corsOrigins]);
@@ -139,13 +117,13 @@ export async function buildApp({ auth, logger, http }: AppOptions): Promise<Fast
     auth,
     client,
     cookie: http.cookie,
+    describedBy: describedByLink(http.hasDocsPage),
     loginGuard: refuseCrossSite(trustedOrigins, { isBearerExempt: false }),
     cookieGuard: refuseCrossSite(trustedOrigins, { isBearerExempt: true }),
   });
   await app.register(tokenApi, { auth, client });
   await app.register(jwks, { auth });
   await app.register(health, { auth });
-  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
   return app;
 }

@@ -45,6 +45,7 @@ describe('loadConfig', () => {
       cookie: { name: 'session_id', secure: 'auto' },
       trustedOrigins: [],
       corsOrigins: [],
+      hasDocsPage: true,
     });
     expect(config.webhook).toBeNull();
     expect(config.keys).toEqual({
@@ -104,6 +105,7 @@ describe('loadConfig', () => {
         SESAME_PROXY_HEADER: 'forwarded',
         SESAME_TRUSTED_ORIGINS: 'https://app.example.com',
         SESAME_CORS_ORIGINS: 'https://a.example.com,http://localhost:3000',
+        SESAME_DOCS_PAGE: 'false',
         SESAME_LIMIT_WINDOW_SECONDS: '60',
         SESAME_LIMIT_ACCOUNT_CLIENT_FAILURES: '3',
         SESAME_LIMIT_CLIENT_FAILURES: '30',
@@ -125,6 +127,7 @@ describe('loadConfig', () => {
       cookie: { name: '__Secure-sid', secure: 'always' },
       trustedOrigins: ['https://app.example.com'],
       corsOrigins: ['https://a.example.com', 'http://localhost:3000'],
+      hasDocsPage: false,
     });
     expect(config.database).toEqual({ engine: 'sqlite', path: '/var/lib/sesame/db.sqlite' });
     expect(config.auth).toEqual({
@@ -184,6 +187,7 @@ describe('loadConfig', () => {
       introspectionToken: TEST_SECRETS.SESAME_INTROSPECTION_TOKEN,
     });
     expect(config.http.cookie).toEqual({ name: '__Host-session_id', secure: 'always' });
+    expect(config.http.hasDocsPage).toBe(false);
     expect(config.keys.encryptionKey).toEqual(Buffer.from(TEST_SECRETS.SESAME_KEY_ENCRYPTION_KEY, 'hex'));
   });
 
@@ -191,6 +195,7 @@ describe('loadConfig', () => {
     const strict = loadConfig({ env: { SESAME_PROFILE: 'strict', ...strictSecrets, SESAME_PASSWORD_MIN_LENGTH: '20', SESAME_SINGLE_COOKIE_SESSION: 'true' } });
     expect(strict.config.auth.password.minLength).toBe(20);
     expect(strict.config.auth.singleCookieSession).toBe(true);
+    expect(loadConfig({ env: { SESAME_PROFILE: 'strict', ...strictSecrets, SESAME_DOCS_PAGE: 'true' } }).config.http.hasDocsPage).toBe(true);
     const compat = loadConfig({ env: { SESAME_PASSWORD_BLOCKLIST: 'true', SESAME_COOKIE_SECURE: 'always' } });
     expect(compat.config.auth.password.blocklist).toBe(true);
     expect(compat.config.http.cookie).toEqual({ name: 'session_id', secure: 'always' });

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, sessionCookieOf, type Harness } from '../test/support/harness.js';
+import { checkInjections } from '../test/support/openapi-conformance.js';
 import { buildApp } from './app.js';
 import { hashSecret } from './core/secrets.js';
 import { createAuth } from './core/auth.js';
@@ -40,6 +41,7 @@ describe('logging', () => {
     // Audit events go to the same log, as in the service.
     const auth = createAuth({ ...deps, audit: auditTo(logger) });
     const app = await buildApp({ auth, logger, http: config.http });
+    checkInjections(app);
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     const password = 'Tr0ub4dor&3';
     await app.inject({ method: 'POST', url: '/users', headers: form, payload: `email=a%40x.io&password=${encodeURIComponent(password)}` });
@@ -62,7 +64,7 @@ describe('logging', () => {
 
     const text = logs.text();
     expect(text).toContain('request completed');
-    expect(text).toContain('store unavailable');
+    expect(text).toContain('"status":503');
     for (const event of ['login_failed', 'login_succeeded', 'reset_requested', 'password_reset']) expect(text).toContain(`"event":"${event}"`);
     for (const secret of [password, 'wrong-guess', 'brand-new-secret', sessionId, hashSecret(sessionId), reset_token, hashSecret(reset_token)]) {
       expect(text).not.toContain(secret);

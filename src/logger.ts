@@ -33,3 +33,10 @@ export function auditTo(logger: Logger): AuditLog {
   const audit = logger.child({ audit: true });
   return (event) => audit.info(event, event.event);
 }
+
+/** The innermost message of an error chain: what an operator needs to read first. */
+export function rootCause(error: unknown): string {
+  let current = error;
+  while (current instanceof Error && current.cause !== undefined) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
+}

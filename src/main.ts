@@ -20,7 +20,8 @@ function createProgram(): Command {
     .addHelpText(
       'after',
       '\nSettings come from SESAME_* environment variables, a .env file in the working\n' +
-        'directory, and the options above, which override both; README.md lists them all.',
+        'directory, and the options above, which override both; docs/configuration.md\n' +
+        'lists them all.',
     )
     // Commander copies these into each command as it is added, so they come before the commands.
     .exitOverride()

@@ -11,9 +11,9 @@
  *   value per thread, which a process may raise for its own threads: the pool's threads are
  *   the ones that appear when it is created.
  *
- * The V8 flags that `npm start` and the Dockerfile add are explained in one place, README.md's
- * Operations; they are not on this file's first line because `env -S` is missing from some
- * systems' env.
+ * The V8 flags that `npm start` and the Dockerfile add are explained in one place,
+ * docs/operations.md; they are not on this file's first line because `env -S` is missing from
+ * some systems' env.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS on purpose, as said above.
 import os = require('node:os');

@@ -4,6 +4,7 @@ import { connectRedis, waitForRedis } from '../src/store/cache/redis-connection.
 import { RedisCounters } from '../src/store/cache/redis-counters.js';
 import { TEST_REDIS_URL, testKeyPrefix } from './support/databases.js';
 import { createAppHarness, type AppHarness } from './support/harness.js';
+import { checkedFetch } from './support/openapi-conformance.js';
 import { testConfig, type ConfigOverrides } from './support/test-config.js';
 
 const opened: Array<{ close(): Promise<void> | void }> = [];
@@ -24,7 +25,7 @@ function guess(url: string, path: '/sessions' | '/token', password: string): Pro
     path === '/sessions'
       ? new URLSearchParams({ email: 'victim@x.io', password })
       : new URLSearchParams({ grant_type: 'password', username: 'victim@x.io', password });
-  return fetch(`${url}${path}`, { method: 'POST', body });
+  return checkedFetch(`${url}${path}`, { method: 'POST', body });
 }
 
 /** Fires `count` wrong guesses at once, spread over the URLs and both log-in routes; the statuses. */

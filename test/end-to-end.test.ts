@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EMAIL, NEW_PASSWD, runCanonicalClient } from './support/canonical-client.js';
+import { checkedFetch } from './support/openapi-conformance.js';
 import { requests } from './support/requests-like.js';
 import { runCli, serversPerTest, startServer, type ServerProcess } from './support/server-process.js';
 import { ALL_ENGINES, createTestDatabase, describeEngines, type TestDatabase } from './support/databases.js';
@@ -130,14 +131,14 @@ describeEngines(ALL_ENGINES, 'the token API against a listening Sesame on %s', (
   const decodePayload = (token: string) => decodePart(token, 1);
 
   const bearer = (url: string, accessToken: string) =>
-    fetch(`${url}/profile`, { headers: { authorization: `Bearer ${accessToken}` } }).then((response) => response.status);
+    checkedFetch(`${url}/profile`, { headers: { authorization: `Bearer ${accessToken}` } }).then((response) => response.status);
 
   it('issues tokens a separate service verifies with jose and the JWKS alone', async () => {
     const server = await start(await newDatabase());
     await requests.post(`${server.url}/users`, { data: { email: 'a@x.io', password: 'pw' } });
     const { access_token } = await grant(server.url, 'a@x.io', 'pw');
 
-    // The consumer: about fifteen lines, the same as in README.
+    // The consumer: about fifteen lines, the same as in docs/tokens.md.
     const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
     const { payload, protectedHeader } = await jwtVerify(access_token, jwks, {
       issuer: 'https://auth.example.test',
@@ -158,7 +159,7 @@ describeEngines(ALL_ENGINES, 'the token API against a listening Sesame on %s', (
     const loggedOut = await grant(first.url, 'a@x.io', 'pw');
     const kept = await grant(first.url, 'a@x.io', 'pw');
     expect((await requests.post(`${first.url}/revoke`, { data: { token: revoked.refresh_token } })).statusCode).toBe(200);
-    const logout = await fetch(`${first.url}/sessions`, { method: 'DELETE', headers: { authorization: `Bearer ${loggedOut.access_token}` } });
+    const logout = await checkedFetch(`${first.url}/sessions`, { method: 'DELETE', headers: { authorization: `Bearer ${loggedOut.access_token}` } });
     expect(logout.status).toBe(204);
     expect(await first.stop()).toBe(0);
 

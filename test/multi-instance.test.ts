@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, describeEngines, SERVER_ENGINES, TEST_REDIS_URL, testKeyPrefix, type TestDatabase } from './support/databases.js';
+import { checkedFetch } from './support/openapi-conformance.js';
 import { requests } from './support/requests-like.js';
 import { startServer, type ServerProcess } from './support/server-process.js';
 
@@ -24,7 +25,7 @@ describeEngines(SERVER_ENGINES, 'two instances sharing %s and Redis', (engine) =
   const profileByCookie = (server: ServerProcess, cookie: string) =>
     requests.get(`${server.url}/profile`, { cookies: { session_id: cookie } }).then((response) => response.statusCode);
   const profileByBearer = (server: ServerProcess, token: string) =>
-    fetch(`${server.url}/profile`, { headers: { authorization: `Bearer ${token}` } }).then((response) => response.status);
+    checkedFetch(`${server.url}/profile`, { headers: { authorization: `Bearer ${token}` } }).then((response) => response.status);
   const logIn = async (server: ServerProcess) =>
     (await requests.post(`${server.url}/sessions`, { data: { email: 'a@x.io', password: 'pw' } })).cookies.get('session_id')!;
   const grant = async (server: ServerProcess) =>
@@ -73,7 +74,7 @@ describeEngines(SERVER_ENGINES, 'two instances sharing %s and Redis', (engine) =
     const pair = await grant(a);
     expect(await profileByCookie(a, cookie)).toBe(200);
     const change = (password: string, newPassword: string) =>
-      fetch(`${b.url}/password`, {
+      checkedFetch(`${b.url}/password`, {
         method: 'PUT',
         headers: { authorization: `Bearer ${pair.access_token}`, 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ password, new_password: newPassword }),

@@ -90,7 +90,7 @@ describe('the strict profile', () => {
     expect(hooks.refusals).toEqual([]);
     expect(hooks.libraryRefusals).toEqual([]);
 
-    // What a receiver that verifies as README shows refuses: a replay, a forged body, an old signature.
+    // What a receiver that verifies as docs/configuration.md shows refuses: a replay, a forged body, an old signature.
     const captured = hooks.raw[0]!;
     expect(await hooks.replay(captured)).toBe(409);
     expect(await hooks.replay({ ...captured, body: captured.body.replace('a@x.io', 'evil@x.io') })).toBe(401);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.js';
 import { KEY_RELOAD_INTERVAL_SECONDS } from '../core/signing-keys.js';
 import { repeatEvery } from '../repeat.js';
+import { warnUnlessUnavailable } from '../outage-log.js';
 import { EXIT_FAILURE, openServices, runCommand, type Services } from './services.js';
 
 // A shutdown that outlives this (a request stuck on a dead client) is cut short.
@@ -41,12 +42,12 @@ async function serve({ config, logger, cache, keys, auth, delivery }: Services):
   const stopPurging = repeatEvery(
     config.gcIntervalSeconds,
     async () => logger.info({ purged: await auth.purgeExpired() }, 'expired rows purged'),
-    (error) => logger.warn({ err: error }, 'purge failed; it runs again at the next interval'),
+    warnUnlessUnavailable(logger, 'purge failed; it runs again at the next interval'),
   );
   const stopReloading = repeatEvery(
     KEY_RELOAD_INTERVAL_SECONDS,
     () => keys.reload(),
-    (error) => logger.warn({ err: error }, 'reloading keys failed; the current ones stay in use'),
+    warnUnlessUnavailable(logger, 'reloading keys failed; the current ones stay in use'),
   );
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

@@ -8,7 +8,8 @@ import { noCache, type SessionCache } from '../core/cache.js';
 import { systemClock } from '../core/clock.js';
 import { createPasswordHasher } from '../core/password-hasher.js';
 import { openKeyRing, type KeyRing } from '../core/signing-keys.js';
-import { auditTo, createLogger } from '../logger.js';
+import { auditTo, createLogger, rootCause } from '../logger.js';
+import { OutageLog } from '../outage-log.js';
 import { LocalAttemptCounters } from '../store/cache/local-counters.js';
 import { openCache, openStore, type EngineStore } from '../store/open-store.js';
 import { startDelivery, type Delivery } from './webhook-delivery.js';
@@ -59,7 +60,7 @@ async function run(command: Command, use: (opened: Opened) => Promise<number>): 
   const logger = createLogger(config.logLevel);
   for (const warning of warnings) logger.warn(warning);
 
-  const store = await openStore(config.database);
+  const store = await openStore(config.database, new OutageLog(logger, 'database', systemClock));
   try {
     const applied = await store.migrate();
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
@@ -89,7 +90,7 @@ export async function openServices(opened: Opened, { isServing }: { readonly isS
   const { config, logger, store } = opened;
   const keys = await openKeyRing(store, systemClock, config.keys);
   for (const warning of keys.warnings) logger.warn(warning);
-  const { cache, counters } = isServing ? await openCache(config.cache) : { cache: noCache, counters: null };
+  const { cache, counters } = isServing ? await openCache(config.cache, new OutageLog(logger, 'cache', systemClock)) : { cache: noCache, counters: null };
   const delivery = isServing && config.webhook ? startDelivery(config.webhook, store, logger) : null;
   const auth = createAuth({
     store,
@@ -110,11 +111,4 @@ export function nameOf(command: Command): string {
   const names: string[] = [];
   for (let current: Command | null = command; current?.parent; current = current.parent) names.unshift(current.name());
   return names.join(' ');
-}
-
-/** The innermost message of an error chain: what an operator needs to read first. */
-function rootCause(error: unknown): string {
-  let current = error;
-  while (current instanceof Error && current.cause !== undefined) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
 }

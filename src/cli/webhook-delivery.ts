@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { systemClock } from '../core/clock.js';
 import { createOutbox, createOutboxRelay, outboxSealingKey, type Outbox } from '../core/outbox.js';
 import { HttpWebhook } from '../delivery/http-webhook.js';
+import { warnUnlessUnavailable } from '../outage-log.js';
 import { runWhenWoken } from '../repeat.js';
 import type { EngineStore } from '../store/open-store.js';
 
@@ -30,7 +31,7 @@ export function startDelivery(webhook: NonNullable<Config['webhook']>, store: En
       else if (report.unreadable > 0) logger.error(report, 'webhook messages sealed under another SESAME_WEBHOOK_SECRET; left for an instance that has it');
       else if (report.failed > 0) logger.warn(report, 'webhook deliveries failed; they are retried with backoff');
     },
-    (error) => logger.warn({ err: error }, 'webhook delivery round failed; it runs again shortly'),
+    warnUnlessUnavailable(logger, 'webhook delivery round failed; it runs again shortly'),
   );
   const timer = setInterval(() => runner.wake(), DELIVERY_INTERVAL_MS).unref();
   runner.wake();

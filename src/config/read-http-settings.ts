@@ -27,6 +27,7 @@ export function readHttpSettings(settings: Settings, problems: string[]): HttpCo
     cookie: { name: settings.SESAME_COOKIE_NAME, secure: settings.SESAME_COOKIE_SECURE },
     trustedOrigins: origins('SESAME_TRUSTED_ORIGINS'),
     corsOrigins: origins('SESAME_CORS_ORIGINS'),
+    hasDocsPage: settings.SESAME_DOCS_PAGE,
   };
 }
 

@@ -18,7 +18,7 @@ const text = <const S extends TextOptions & ({ readonly pattern?: never } | { re
 
 /**
  * Every setting, as environment variables. Defaults are the compat profile's. The schema is
- * also the documentation: README's configuration table lists these names.
+ * also the documentation: docs/configuration.md's settings table lists these names.
  */
 export const SETTINGS = {
   SESAME_PROFILE: oneOf(['compat', 'strict'], 'compat'),
@@ -78,7 +78,8 @@ export const SETTINGS = {
   SESAME_PROXY_HEADER: oneOf(['x-forwarded-for', 'forwarded'], 'x-forwarded-for'),
   SESAME_TRUSTED_ORIGINS: text({ default: '' }),
   SESAME_CORS_ORIGINS: text({ default: '' }),
-  // Brute-force and stuffing limits (README, "Security").
+  SESAME_DOCS_PAGE: flag(true),
+  // Brute-force and stuffing limits (docs/security.md).
   SESAME_LIMIT_WINDOW_SECONDS: integer(1, 86_400, 900),
   SESAME_LIMIT_ACCOUNT_CLIENT_FAILURES: integer(1, 100, 10),
   SESAME_LIMIT_CLIENT_FAILURES: integer(1, 1_000_000, 100),
@@ -115,4 +116,6 @@ export const STRICT_DEFAULTS: Partial<Settings> = {
   SESAME_PASSWORD_NORMALIZATION: 'nfkc',
   SESAME_COOKIE_NAME: '__Host-session_id',
   SESAME_COOKIE_SECURE: 'always',
+  // ASVS 13.4.5: documentation is not exposed unless meant to be.
+  SESAME_DOCS_PAGE: false,
 };

@@ -6,6 +6,7 @@ import { openStore, type EngineStore } from '../store/open-store.js';
 import { createAccessTokenVerifier, signAccessToken, type AccessTokenConfig } from './access-tokens.js';
 import { openKeyRing, type KeyRing } from './signing-keys.js';
 
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const config: AccessTokenConfig = { issuer: 'https://auth.example.test', audience: 'api', accessTokenTtlSeconds: 900 };
 
 let store: EngineStore;
@@ -65,6 +66,21 @@ describe('the access-token verifier', () => {
     const flipped = `${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`;
     expect(await verify(`${header}.${payload}.${flipped}`)).toBeNull();
     expect(await verify(`${header}.${payload.slice(0, -1)}.${signature}`)).toBeNull();
+  });
+  it.each([
+    ['padding after the signature', (signature: string) => `${signature}=`],
+    ['two padding characters', (signature: string) => `${signature}==`],
+    // An Ed25519 signature is 64 bytes: its last base64url character carries 4 unused bits.
+    ['stray bits in the last character', (signature: string) => `${signature.slice(0, -1)}${BASE64URL[BASE64URL.indexOf(signature.at(-1)!) | 1]}`],
+  ])('refuses a token whose signature is spelt with %s, though its bytes are the same', async (_case, respell) => {
+    const verify = createAccessTokenVerifier(verifierKeys, clock, config);
+    const token = await sign();
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const respelt = respell(signature);
+    expect(respelt).not.toBe(signature);
+    expect(Buffer.from(respelt, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
+    expect(await verify(`${header}.${payload}.${respelt}`)).toBeNull();
+    expect(await verify(token)).not.toBeNull();
   });
 });
 

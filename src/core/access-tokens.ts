@@ -108,6 +108,7 @@ async function verifySignedToken(
   config: AccessTokenConfig,
   token: string,
 ): Promise<{ claims: AccessTokenClaims; key: SigningKey } | null> {
+  if (!isCanonicalCompact(token)) return null;
   let key: SigningKey | null = null;
   try {
     const { payload } = await jwtVerify(
@@ -163,6 +164,19 @@ export function createAccessTokenVerifier(
     if (claims.exp <= now || (typeof claims.nbf === 'number' && claims.nbf > now)) return false;
     return (await keys.verificationKey(key.kid)) === key;
   }
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Whether a compact JWS is three parts each in the one base64url spelling of its bytes: no
+ * padding and no stray bits in the last character (RFC 7515 §2, RFC 8725 §2.6). jose decodes
+ * `sig==` and a last character with stray bits to the same signature, so one token would have
+ * several texts, each a different key for anything that remembers tokens by their text.
+ */
+function isCanonicalCompact(token: string): boolean {
+  const parts = token.split('.');
+  return parts.length === 3 && parts.every((part) => BASE64URL.test(part) && Buffer.from(part, 'base64url').toString('base64url') === part);
 }
 
 function isAccessTokenClaims(payload: JWTPayload): payload is AccessTokenClaims {

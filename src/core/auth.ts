@@ -53,7 +53,7 @@ export function createAuth(authDeps: AuthDeps): Auth {
     secret: createHmac('sha256', keys.refreshKey()).update('sesame attempt-limit account digest').digest(),
     config: config.limits,
   });
-  const store = withSessionCache(port, cache);
+  const store = withSessionCache(port, cache, clock);
   const deps: CoreDeps = { ...rest, store, limits };
   return {
     ...createAccounts(deps),

@@ -14,6 +14,8 @@ export class CacheUnavailableError extends Error {
 export interface SessionCache {
   /** False for the absent cache: there is then nothing to keep in step. */
   readonly enabled: boolean;
+  /** How long, in ms, a cached session may stay cached after it was last written, marks aside. */
+  readonly entryLifetimeMs: number;
   /** The cached session, `'ended'` when it is marked so, null when it is not cached. Throws `CacheUnavailableError`. */
   get(key: string): Promise<SessionWithEmail | 'ended' | null>;
   /** Caches a live session, unless its key is marked ended. Throws `CacheUnavailableError`. */
@@ -47,6 +49,7 @@ export function tokenCacheKey(sessionId: string): string {
 /** No cache: every read misses and there is nothing to mark. */
 export const noCache: SessionCache = {
   enabled: false,
+  entryLifetimeMs: 0,
   get: () => Promise.resolve(null),
   put: () => Promise.resolve(),
   update: () => Promise.resolve(),

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_REDIS_URL, testKeyPrefix } from '../../test/support/databases.js';
 import { deferred } from '../../test/support/deferred.js';
 import { TcpProxy } from '../../test/support/tcp-proxy.js';
+import { TestClock } from '../../test/support/test-clock.js';
 import { testConfig } from '../../test/support/test-config.js';
 import { RedisCache } from '../store/cache/redis-cache.js';
 import { connectRedis, waitForRedis } from '../store/cache/redis-connection.js';
@@ -27,6 +28,7 @@ describe.runIf(TEST_REDIS_URL)('the store wrapped in the session cache', () => {
   let engine: EngineStore;
   let userId: string;
   const closing: Array<() => Promise<unknown>> = [];
+  const clock = new TestClock();
 
   /** What the cache held, at the moment the store was asked to end sessions, under each key. */
   let seenByStore: Array<{ write: Ending; marks: Record<string, string | null> }>;
@@ -91,7 +93,7 @@ describe.runIf(TEST_REDIS_URL)('the store wrapped in the session cache', () => {
     beforeEach(async () => {
       kept = await startSession();
       others = [await startSession(), await startSession('token')];
-      store = withSessionCache(watchedStore([kept, ...others]), await openCache());
+      store = withSessionCache(watchedStore([kept, ...others]), await openCache(), clock);
       // Cached as live first, as a session check would leave them.
       for (const session of [kept, ...others]) expect(await readFor(store, session)).not.toBeNull();
     });
@@ -157,8 +159,8 @@ describe.runIf(TEST_REDIS_URL)('the store wrapped in the session cache', () => {
       },
     });
     const cache = await openCache();
-    const checking = withSessionCache(slowReads, cache);
-    const ending = withSessionCache(engine, cache);
+    const checking = withSessionCache(slowReads, cache, clock);
+    const ending = withSessionCache(engine, cache, clock);
 
     const check = checking.readCookieSession(session.tokenHash!);
     expect(await ending.deleteSession(session)).toBe(true);
@@ -166,12 +168,12 @@ describe.runIf(TEST_REDIS_URL)('the store wrapped in the session cache', () => {
     // The check read a live row, and answers with it; it cannot put it back in the cache.
     expect(await check).not.toBeNull();
     expect(await cached(session)).toBe('ended');
-    expect(await withSessionCache(engine, cache).readCookieSession(session.tokenHash!)).toBeNull();
+    expect(await withSessionCache(engine, cache, clock).readCookieSession(session.tokenHash!)).toBeNull();
   });
 
   it('marks a cached copy ended when recording its use finds the store no longer has it', async () => {
     const session = await startSession();
-    const store = withSessionCache(engine, await openCache());
+    const store = withSessionCache(engine, await openCache(), clock);
     const copy = await store.readCookieSession(session.tokenHash!);
     // Ended behind the cache's back, as if a mark had been lost.
     await engine.deleteSession(session.id);
@@ -188,7 +190,7 @@ describe.runIf(TEST_REDIS_URL)('the store wrapped in the session cache', () => {
     beforeEach(async () => {
       proxy = await TcpProxy.start('127.0.0.1', Number(new URL(url).port || 6379));
       closing.push(() => proxy.stop());
-      store = withSessionCache(engine, await openCache(proxy.through(url)));
+      store = withSessionCache(engine, await openCache(proxy.through(url)), clock);
       await proxy.cut();
     });
 
@@ -207,6 +209,27 @@ describe.runIf(TEST_REDIS_URL)('the store wrapped in the session cache', () => {
       const session = await startSession();
       await expect(store.deleteSession(session)).rejects.toBeInstanceOf(CacheUnavailableError);
       expect(await isStored(session)).toBe(false);
+    });
+
+    it('never serves from the cache a session it could not mark ended, and marks it once the cache answers', async () => {
+      await proxy.restore();
+      const session = await startSession();
+      const check = () => store.readCookieSession(session.tokenHash!);
+      // Cached as live, then lost in a silent network loss.
+      await expect.poll(async () => (await check(), await cached(session)), { timeout: 5_000 }).not.toBeNull();
+      proxy.blackhole();
+      await expect(store.deleteSession(session)).rejects.toBeInstanceOf(CacheUnavailableError);
+      expect(await cached(session)).not.toBe('ended');
+      await proxy.restore();
+      await expect
+        .poll(
+          async () => {
+            expect(await check()).toBeNull();
+            return cached(session);
+          },
+          { timeout: 10_000, interval: 100 },
+        )
+        .toBe('ended');
     });
 
     it('still logs in, ending the sessions it replaces, and serves checks from the store', async () => {

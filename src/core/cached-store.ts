@@ -1,5 +1,7 @@
 import { CacheUnavailableError, cacheKeyOf, cookieCacheKey, tokenCacheKey, type SessionCache } from './cache.js';
+import type { Clock } from './clock.js';
 import type { InsertSessionOptions, Session, SessionRef, SessionWithEmail, Store } from './store.js';
+import { UnmarkedEnds } from './unmarked-ends.js';
 
 /** What the use cases call on the store unchanged: nothing here ends a session or reads one for a check. */
 type Delegated =
@@ -33,6 +35,10 @@ type Delegated =
  * - a log-in (`insertSession`) must work while the cache is away: the sessions it ends are
  *   marked where the cache can be reached.
  *
+ * A session whose mark the cache could not take is never served from the cache by this
+ * instance for as long as a cached copy may live: it is read from the store. Its mark is sent
+ * again once the cache answers, so that other instances stop serving it too.
+ *
  * Without a cache every method is the store's own.
  */
 export interface CachedStore extends Pick<Store, Delegated | 'insertSession' | 'changePassword' | 'resetPassword'> {
@@ -59,18 +65,21 @@ export interface CachedStore extends Pick<Store, Delegated | 'insertSession' | '
   deleteSession(session: SessionRef): Promise<boolean>;
 }
 
-/** The store, wrapped so that every session it ends is ended in `cache` first. */
-export function withSessionCache(store: Store, cache: SessionCache): CachedStore {
-  return new CacheCoherentStore(store, cache);
+/** The store, wrapped so that every session it ends is ended in `cache` first; `clock` times what the cache was not told. */
+export function withSessionCache(store: Store, cache: SessionCache, clock: Clock): CachedStore {
+  return new CacheCoherentStore(store, cache, clock);
 }
 
 class CacheCoherentStore implements CachedStore {
   readonly #store: Store;
   readonly #cache: SessionCache;
+  readonly #unmarked: UnmarkedEnds;
+  #isResending = false;
 
-  constructor(store: Store, cache: SessionCache) {
+  constructor(store: Store, cache: SessionCache, clock: Clock) {
     this.#store = store;
     this.#cache = cache;
+    this.#unmarked = new UnmarkedEnds(clock, cache.entryLifetimeMs);
   }
 
   readCookieSession(tokenHash: string): Promise<SessionWithEmail | null> {
@@ -146,12 +155,33 @@ class CacheCoherentStore implements CachedStore {
 
   /** A cache that cannot be reached is skipped: the store answers, and the cache is tried again next time. */
   async #readThrough(key: string, fromStore: () => Promise<SessionWithEmail | null>): Promise<SessionWithEmail | null> {
+    if (!this.#unmarked.isEmpty) {
+      this.#resendMarks();
+      // What the cache holds for it may say "live": this instance ended it.
+      if (this.#unmarked.has(key)) return fromStore();
+    }
     const cached = await ignoringOutage(() => this.#cache.get(key), null);
     if (cached === 'ended') return null;
     if (cached) return cached;
     const session = await fromStore();
     if (session) await ignoringOutage(() => this.#cache.put(key, session), undefined);
     return session;
+  }
+
+  /** Sends the marks the cache could not take before, one batch at a time, in the background. */
+  #resendMarks(): void {
+    if (this.#isResending) return;
+    const keys = this.#unmarked.keys();
+    if (keys.length === 0) return;
+    this.#isResending = true;
+    void this.#cache.markEnded(keys).then(
+      () => {
+        this.#unmarked.delete(keys);
+        this.#isResending = false;
+      },
+      // Still away (or failing): tried again at a later read.
+      () => (this.#isResending = false),
+    );
   }
 
   /** Marks every session of the user but `keepSessionId` ended; throws `CacheUnavailableError` when the cache cannot take the marks. */
@@ -161,10 +191,12 @@ class CacheCoherentStore implements CachedStore {
     if (ending.length > 0) await this.#cache.markEnded(ending.map(cacheKeyOf));
   }
 
-  /** Marks cache keys ended if the cache can be reached; returns whether it could. */
+  /** Marks cache keys ended if the cache can be reached, else remembers them; returns whether it could. */
   async #tryMarkEnded(keys: readonly string[]): Promise<boolean> {
     if (!this.#cache.enabled || keys.length === 0) return true;
-    return ignoringOutage(async () => (await this.#cache.markEnded(keys), true), false);
+    const isMarked = await ignoringOutage(async () => (await this.#cache.markEnded(keys), true), false);
+    if (!isMarked) this.#unmarked.add(keys);
+    return isMarked;
   }
 }
 

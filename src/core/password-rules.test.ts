@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toEmailKey } from './emails.js';
+import { commonPasswords, MAX_COMMON_PASSWORDS } from './common-passwords.js';
 import { checkNewPassword, checkPresentedPassword } from './password-rules.js';
 
 const policy = { minLength: 1, normalization: 'none' as const, blocklist: false };
@@ -76,12 +77,52 @@ describe('password rules', () => {
     );
     expect(() => checkNewPassword('guillaume.long.dupont', 'password', strict, 'guillaume.long.dupont@x.io')).toThrow('name part');
     expect(() => checkNewPassword('correct horse battery staple', 'password', strict, 'a@x.io')).not.toThrow();
-    for (const predictable of ['aaaaaaaaaaaaaaaa', 'sesamesesamesesame', 'abcabcabcabcabcabc', '1234567890123456', 'ABCDEFGHIJKLMNOPQ', 'qwertyuiopasdfghj', 'zyxwvutsrqponmlkj']) {
+    for (const predictable of ['ccccccccccccccccc', 'sesamesesamesesame', 'abcabcabcabcabcabc', '2345678901234567', 'ABCDEFGHIJKLMNOPQ', 'qwertyuiopasdfghj', 'zyxwvutsrqponmlkj']) {
       expect(() => checkNewPassword(predictable, 'password', strict, 'a@x.io')).toThrow(
         'password is too predictable: a repeated or sequential run of characters',
       );
     }
     expect(() => checkNewPassword('abcdefghijklmnoz', 'password', strict, 'a@x.io')).not.toThrow();
     expect(() => checkNewPassword('123456', 'password', { ...strict, minLength: 1 }, 'a@x.io')).toThrow('too common');
+  });
+
+  it.each([
+    '1q2w3e4r5t6y7u8i9o0p',
+    '1Q2W3E4R5T6Y7U8I9O0P',
+    'qazxswedcvfrtgbnhyujm',
+    'zaq12wsxcde34rfvbgt5',
+    '!QAZ@WSX#EDC$RFV%TGB',
+    'z1x2c3v4b5n6m7,8.9',
+    '1234567890asdfghjkl',
+    'qwerty123asdfgh456zxc',
+    '2324252627282920',
+    'a0b0c0d0e0f0g0h0',
+    'aabbccddeeffgghhii',
+    '1223334444555556666667',
+    '7894561230258963',
+    'poiuytrewqlkjhgfdsa',
+    '9876543210)(*&^%$#@!',
+  ])('refuses, with the blocklist, the keyboard walk or sequence %s at any length', (password) => {
+    const strict = { minLength: 15, normalization: 'nfkc' as const, blocklist: true };
+    expect(() => checkNewPassword(password, 'password', strict, 'a@x.io')).toThrow('password is too predictable');
+  });
+
+  it.each(['correct horse battery staple', 'tulip.granite.oxygen.velvet', 'Kx7#mQ2vL9$wR4pZ', 'sesame opens wide 2026', 'rewardedsassafras', 'polkadot-lighthouse'])(
+    'accepts, with the blocklist, %s',
+    (password) => {
+      const strict = { minLength: 15, normalization: 'nfkc' as const, blocklist: true };
+      expect(() => checkNewPassword(password, 'password', strict, 'a@x.io')).not.toThrow();
+    },
+  );
+
+  it('refuses, with the blocklist, every entry of the shipped list at least as long as the minimum', () => {
+    for (const minLength of [15, 8]) {
+      const policy = { minLength, normalization: 'none' as const, blocklist: true };
+      const listed = commonPasswords(minLength);
+      expect(listed.size).toBe(minLength === 15 ? 9_728 : MAX_COMMON_PASSWORDS);
+      for (const password of listed) expect([...password].length).toBeGreaterThanOrEqual(minLength);
+      expect(listed.has('manchesterunited')).toBe(minLength <= 16);
+      expect(() => checkNewPassword('ManchesterUnited', 'password', policy, 'a@x.io')).toThrow('too common');
+    }
   });
 });

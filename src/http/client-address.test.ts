@@ -67,6 +67,11 @@ describe('the client address', () => {
     expect((await logIn('right', PROXY, via('198.51.100.7'))).statusCode).toBe(429);
     expect((await logIn('right', PROXY, via('198.51.100.8'))).statusCode).toBe(200);
   });
+  it('keeps the proxy as the client when its Forwarded element names no client, rather than an empty address', async () => {
+    await setUp([PROXY], 'forwarded');
+    await logIn('right', PROXY, { forwarded: 'proto=https' });
+    expect(h.audited.at(-1)).toMatchObject({ event: 'login_succeeded', client: PROXY });
+  });
 });
 
 describe('refusals by the attempt limits', () => {

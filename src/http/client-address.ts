@@ -10,8 +10,9 @@ export interface ClientView {
   readonly isHttps: boolean;
 }
 
-interface Hop {
-  readonly address: string;
+/** What the trusted proxies' forwarding header says: the hops' addresses, client first, and the protocol the nearest one was reached by. */
+interface Forwarding {
+  readonly hops: readonly string[];
   readonly proto: string | undefined;
 }
 
@@ -40,30 +41,35 @@ export type ProxyHeader = 'x-forwarded-for' | 'forwarded';
 export function clientOf(request: FastifyRequest, trust: ProxyTrust | null, header: ProxyHeader): ClientView {
   const peer = request.socket.remoteAddress ?? '';
   if (trust === null || !trust(peer, 0)) return { address: peer, isHttps: false };
-  const hops = header === 'forwarded' ? parseForwarded(joined(request.headers.forwarded)) : parseForwardedFor(request);
+  const { hops, proto } = header === 'forwarded' ? parseForwarded(joined(request.headers.forwarded)) : parseForwardedFor(request);
   let address = peer;
-  for (let index = hops.length - 1, depth = 0; index >= 0 && isIP(address) !== 0 && trust(address, depth); index -= 1, depth += 1) {
-    // A hop a trusted proxy wrote that is not an address (`unknown`) is still that client's own
-    // name: it must not fold every such client into the proxy's address.
-    address = hops[index]!.address;
+  // A hop a trusted proxy wrote that is not an address (`unknown`) is still that client's own
+  // name: it must not fold every such client into the proxy's address. A proxy that names no
+  // client at all leaves the proxy as the client.
+  for (let index = hops.length - 1, depth = 0; index >= 0 && hops[index] !== '' && isIP(address) !== 0 && trust(address, depth); index -= 1, depth += 1) {
+    address = hops[index]!;
   }
-  return { address, isHttps: hops.at(-1)?.proto === 'https' };
+  // The protocol is the trusted peer's own word, whether or not it also named the client.
+  return { address, isHttps: proto === 'https' };
 }
 
 function joined(header: string | string[] | undefined): string {
   return [header ?? []].flat().join(',');
 }
 
-function parseForwardedFor(request: FastifyRequest): Hop[] {
-  const addresses = joined(request.headers['x-forwarded-for']).split(',').map((hop) => nodeAddress(hop.trim()));
-  const proto = joined(request.headers['x-forwarded-proto']).split(',').at(-1)?.trim().toLowerCase();
+function parseForwardedFor(request: FastifyRequest): Forwarding {
+  const hops = joined(request.headers['x-forwarded-for'])
+    .split(',')
+    .map((hop) => nodeAddress(hop.trim()))
+    .filter((address) => address !== '');
   // X-Forwarded-Proto is the nearest proxy's word about the client's protocol.
-  return addresses.filter((address) => address !== '').map((address, index, all) => ({ address, proto: index === all.length - 1 ? proto : undefined }));
+  const proto = joined(request.headers['x-forwarded-proto']).split(',').at(-1)?.trim().toLowerCase();
+  return { hops, proto };
 }
 
-/** The hops of an RFC 7239 `Forwarded` header: its `for` and `proto` parameters, in order. */
-function parseForwarded(header: string): Hop[] {
-  return header
+/** The hops of an RFC 7239 `Forwarded` header (`for`, empty where an element has none), and the nearest element's `proto`. */
+function parseForwarded(header: string): Forwarding {
+  const elements = header
     .split(',')
     .filter((element) => element.trim() !== '')
     .map((element) => {
@@ -73,8 +79,9 @@ function parseForwarded(header: string): Hop[] {
         if (separator < 0) continue;
         params.set(pair.slice(0, separator).trim().toLowerCase(), pair.slice(separator + 1).trim().replace(/^"(.*)"$/, '$1'));
       }
-      return { address: nodeAddress(params.get('for') ?? ''), proto: params.get('proto')?.toLowerCase() };
+      return params;
     });
+  return { hops: elements.map((params) => nodeAddress(params.get('for') ?? '')), proto: elements.at(-1)?.get('proto')?.toLowerCase() };
 }
 
 /** An address without the port or brackets proxies may add: `[2001:db8::1]:4711`, `192.0.2.1:80`. */

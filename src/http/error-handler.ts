@@ -5,6 +5,7 @@ import { CacheUnavailableError } from '../core/cache.js';
 import { AuthError, type AuthErrorCode } from '../core/errors.js';
 import { StoreUnavailableError } from '../core/store.js';
 import { HttpError, type HttpErrorCode } from './http-error.js';
+import { SECURITY_HEADER_LINES } from './security-headers.js';
 
 /** Which error body a route answers with: the session API's `{"message"}` or RFC 6749's `{"error", "error_description"}`. */
 export type ErrorFamily = 'session' | 'oauth';
@@ -40,6 +41,7 @@ const OUTCOMES: Record<AuthErrorCode | HttpErrorCode, Outcome> = {
   no_session: { status: 403, oauth: 'invalid_token' },
   unsupported_grant_type: { status: 400, oauth: 'unsupported_grant_type' },
   cross_site: { status: 403, oauth: 'access_denied' },
+  shutting_down: { status: 503, oauth: 'temporarily_unavailable' },
 };
 
 /** Where a family answers otherwise than `OUTCOMES`. */
@@ -80,7 +82,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
       // A session that ended under a request authenticated by a Bearer token makes that token dead (401), not a missing cookie (403).
       const code = error.code === 'invalid_session' && request.credential === 'bearer' ? 'invalid_token' : error.code;
       const outcome = FAMILY_OUTCOMES[family][code] ?? OUTCOMES[code];
-      if (error instanceof AuthError && error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
+      if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
       // RFC 6750 §3: a refused bearer token says so in WWW-Authenticate.
       if (outcome.status === 401) {
         const challenge = outcome.oauth === 'invalid_token' ? 'Bearer error="invalid_token"' : 'Bearer';
@@ -89,8 +91,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
       return sendError(reply, family, outcome, error.message);
     }
     // A cache that cannot take a session's end fails the request: better than a stale "live".
+    // Each outage is logged once where it is seen (OutageLog), not once per request.
     if (error instanceof StoreUnavailableError || error instanceof CacheUnavailableError) {
-      request.log.warn({ reqId: request.id, err: error.cause }, error instanceof StoreUnavailableError ? 'store unavailable' : 'cache unavailable');
       void reply.header('retry-after', String(STORE_RETRY_AFTER_SECONDS));
       return sendError(reply, family, { status: 503, oauth: 'temporarily_unavailable' }, 'service unavailable, retry shortly');
     }
@@ -113,7 +115,8 @@ function sendError(reply: FastifyReply, family: ErrorFamily, outcome: Outcome, m
 
 /**
  * Answers what Node's HTTP parser refused before any route saw it (a malformed request line,
- * headers too large, a request too slow), on the raw socket, in the same `{"message"}` shape.
+ * headers too large, a request too slow), on the raw socket, in the same `{"message"}` shape
+ * and with the same security headers as every other answer.
  */
 export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
@@ -126,7 +129,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
   const body = JSON.stringify({ message });
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      `${SECURITY_HEADER_LINES}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }
 

@@ -15,7 +15,9 @@ export type HttpErrorCode =
   /** A token request named a grant type Sesame does not offer. */
   | 'unsupported_grant_type'
   /** A browser sent the request on behalf of another site (CSRF). */
-  | 'cross_site';
+  | 'cross_site'
+  /** The server is closing: the request should go to another instance, or come back after the restart. */
+  | 'shutting_down';
 
 /** A request the HTTP layer refuses, with a stable code and a message safe to show the client. */
 export class HttpError extends Error {
@@ -24,6 +26,8 @@ export class HttpError extends Error {
   constructor(
     readonly code: HttpErrorCode,
     message: string,
+    /** When a retry makes sense, in seconds. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

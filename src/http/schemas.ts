@@ -35,6 +35,25 @@ export const StatusReply = { type: 'object', required: ['status'], properties: {
 /** What session-API routes accept. Flask read `request.form`; JSON is accepted too. */
 export const FORM_OR_JSON = ['application/x-www-form-urlencoded', 'application/json'];
 
+// Answers. Every status a route can give is listed with its body, so that the OpenAPI document
+// tells all of them and the serializer whitelists error bodies as it does successes. Headers
+// listed are sent with every answer of that status (`openapi.ts` marks them required).
+const retryAfter = { 'retry-after': { type: 'string', description: 'Seconds to wait before retrying' } } as const;
+const withRetryAfter = { headers: retryAfter } as const;
+
+/** The error answers every route of a family may give, in that family's body shape. */
+function errorAnswers<Body extends object>(body: Body) {
+  return {
+    badRequest: { ...body, description: 'A field missing, repeated or malformed, or a body that is neither form fields nor a JSON object' },
+    tooLarge: { ...body, description: 'The body is larger than 32 KiB' },
+    unsupportedType: { ...body, description: 'A body that is neither form fields nor JSON, or not in UTF-8' },
+    rateLimited: { ...body, ...withRetryAfter, description: 'Too many attempts for the account or from the client' },
+    crossSite: { ...body, description: 'A browser sent the request on behalf of another site' },
+    internal: { ...body, description: 'An internal error; its cause goes to the log only' },
+    unavailable: { ...body, ...withRetryAfter, description: 'The store or the cache is unreachable, password hashing is saturated, or the server is shutting down' },
+  } as const;
+}
+
 // The token API (RFC 6749, 7009, 7662). Every parameter is a string; which ones a grant needs
 // is checked by the route, so that a missing one is an `invalid_request` naming it.
 export const TokenBody = {
@@ -70,6 +89,15 @@ export const TokenOnlyBody = {
 export const IntrospectionReply = { type: 'object', required: ['active'], properties: { active: { type: 'boolean' } }, additionalProperties: true } as const;
 export const EmptyReply = { type: 'object', properties: {} } as const;
 export const OAuthErrorReply = { type: 'object', required: ['error', 'error_description'], properties: { error: string, error_description: string } } as const;
+
+/** Errors of the session API and the operational routes: `{"message"}` (DESIGN.md §2). */
+export const SessionErrors = errorAnswers(MessageReply);
+/** Errors of the token API: RFC 6749 §5.2 bodies. */
+export const OAuthErrors = errorAnswers(OAuthErrorReply);
+/** A 401's challenge (RFC 6750 §3). */
+export const wwwAuthenticate = { 'www-authenticate': { type: 'string', description: '`Bearer error="invalid_token"` for a bad access token, else `Bearer`' } } as const;
+/** An answer with no body. */
+export const NoBody = { type: 'null' } as const;
 // Public members only: even if a private part ('d', 'p', 'q', …) reached the reply, the
 // serializer would drop it.
 export const JwksReply = {

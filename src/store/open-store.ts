@@ -1,6 +1,7 @@
 import type { AttemptCounters } from '../core/attempt-counters.js';
 import { noCache, type SessionCache } from '../core/cache.js';
 import type { Store } from '../core/store.js';
+import { unreported, type AvailabilityReport } from './availability.js';
 
 /** Which engine and where. A union, so each engine carries exactly the settings it needs. */
 export type DatabaseConfig =
@@ -25,21 +26,22 @@ export interface EngineStore extends Store {
 /**
  * Opens the store for `database`. Each engine's driver is imported only when chosen, so an
  * install never loads drivers it does not use. Connections are made at the first query.
+ * Whether the database answers goes to `report`.
  */
-export async function openStore(database: DatabaseConfig): Promise<EngineStore> {
+export async function openStore(database: DatabaseConfig, report: AvailabilityReport = unreported): Promise<EngineStore> {
   const { SqlStore } = await import('./sql/sql-store.js');
   switch (database.engine) {
     case 'sqlite': {
       const { openSqlite } = await import('./sql/sqlite/sqlite-dialect.js');
-      return new SqlStore(openSqlite(database.path));
+      return new SqlStore(openSqlite(database.path), report);
     }
     case 'postgres': {
       const { openPostgres } = await import('./sql/postgres/postgres-dialect.js');
-      return new SqlStore(openPostgres(database.url, database.poolSize, database.timeoutSeconds * 1000));
+      return new SqlStore(openPostgres(database.url, database.poolSize, database.timeoutSeconds * 1000), report);
     }
     case 'mysql': {
       const { openMysql } = await import('./sql/mysql/mysql-dialect.js');
-      return new SqlStore(openMysql(database.url, database.poolSize, database.timeoutSeconds * 1000));
+      return new SqlStore(openMysql(database.url, database.poolSize, database.timeoutSeconds * 1000), report);
     }
   }
 }
@@ -57,16 +59,16 @@ export interface SharedState {
 /**
  * Opens the session cache and the attempt counters on one Redis connection, or neither. Redis
  * may come and go; the store answers while it is away, and each process counts attempts
- * itself. Closing the cache closes the connection.
+ * itself. Closing the cache closes the connection. Whether Redis answers goes to `report`.
  */
-export async function openCache(cache: CacheConfig): Promise<SharedState> {
+export async function openCache(cache: CacheConfig, report: AvailabilityReport = unreported): Promise<SharedState> {
   if (cache === null) return { cache: noCache, counters: null };
   const [{ RedisCache }, { RedisCounters }, { connectRedis, waitForRedis }] = await Promise.all([
     import('./cache/redis-cache.js'),
     import('./cache/redis-counters.js'),
     import('./cache/redis-connection.js'),
   ]);
-  const redis = connectRedis(cache.url, cache.keyPrefix);
+  const redis = connectRedis(cache.url, cache.keyPrefix, report);
   await waitForRedis(redis, CACHE_CONNECT_TIMEOUT_MS);
   return { cache: new RedisCache(redis), counters: new RedisCounters(redis) };
 }

@@ -12,6 +12,7 @@ import { openKeyRing, type KeyRing } from '../../src/core/signing-keys.js';
 import { createLogger } from '../../src/logger.js';
 import { LocalAttemptCounters } from '../../src/store/cache/local-counters.js';
 import { openStore, type EngineStore } from '../../src/store/open-store.js';
+import { checkInjections } from './openapi-conformance.js';
 import { TestClock } from './test-clock.js';
 import { testConfig } from './test-config.js';
 
@@ -78,7 +79,7 @@ export interface AppHarness extends Harness {
   readonly app: FastifyInstance;
 }
 
-/** The HTTP application over `createHarness`, for `inject()` tests. */
+/** The HTTP application over `createHarness`, for `inject()` tests; every answer is checked against its OpenAPI document. */
 export async function createAppHarness(
   config: Config = testConfig(),
   cache: SessionCache = noCache,
@@ -86,6 +87,7 @@ export async function createAppHarness(
 ): Promise<AppHarness> {
   const harness = await createHarness(config, cache, counters);
   const app = await buildApp({ auth: harness.auth, logger: createLogger('silent'), http: config.http });
+  checkInjections(app);
   return {
     ...harness,
     app,

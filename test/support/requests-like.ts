@@ -1,8 +1,11 @@
+import { checkFetched, documentFor } from './openapi-conformance.js';
+
 /**
  * Just enough of Python's `requests` to run the contract's canonical client unchanged in
  * spirit: form-encoded `data`, per-request `cookies`, `r.cookies` from the answer's
  * Set-Cookie, and redirects followed the way `requests` follows them (a 301/302/303 is
- * retried as GET, which `fetch` would not do for DELETE).
+ * retried as GET, which `fetch` would not do for DELETE). Every answer on the way is checked
+ * against the OpenAPI document the server serves.
  */
 export interface RequestsResponse {
   readonly statusCode: number;
@@ -35,12 +38,14 @@ async function request(method: string, url: string, options: RequestOptions = {}
         .map(([name, value]) => `${name}=${value}`)
         .join('; ');
     }
+    const document = documentFor(current);
     const response = await fetch(current, { method: currentMethod, headers, redirect: 'manual', ...(body === undefined ? {} : { body }) });
+    const text = await response.text();
+    await checkFetched(document, current, currentMethod, response, text);
     const location = response.headers.get('location');
     if ([301, 302, 303, 307, 308].includes(response.status) && location !== null) {
       if (history.length >= MAX_REDIRECTS) throw new Error('too many redirects');
       history.push(response.status);
-      await response.arrayBuffer();
       current = new URL(location, current).toString();
       if (response.status !== 307 && response.status !== 308 && currentMethod !== 'HEAD') {
         currentMethod = 'GET';
@@ -48,7 +53,6 @@ async function request(method: string, url: string, options: RequestOptions = {}
       }
       continue;
     }
-    const text = await response.text();
     return {
       statusCode: response.status,
       url: current,

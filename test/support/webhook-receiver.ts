@@ -21,9 +21,9 @@ export interface RawDelivery {
 const TOLERANCE_SECONDS = 300;
 
 /**
- * Verifies a delivery as README's receiver snippet does (Standard Webhooks): the signature over
- * "<id>.<timestamp>.<body>" in constant time, the timestamp within five minutes, and the id
- * not seen before. Returns why it refuses, or null to accept.
+ * Verifies a delivery as the receiver snippet of docs/configuration.md does (Standard
+ * Webhooks): the signature over "<id>.<timestamp>.<body>" in constant time, the timestamp
+ * within five minutes, and the id not seen before. Returns why it refuses, or null to accept.
  */
 export function refusal(headers: IncomingHttpHeaders, body: string, secret: Buffer, seen: ReadonlySet<string>, nowSeconds: number): string | null {
   const id = headers['webhook-id'];

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import type { Auth } from '../../core/auth.js';
-import { MessageReply, StatusReply } from '../schemas.js';
+import { SessionErrors as E, StatusReply } from '../schemas.js';
 
 export interface HealthOptions {
   readonly auth: Auth;
@@ -12,13 +12,13 @@ const tags = ['operations'];
 export const health: FastifyPluginAsyncJsonSchemaToTs<{ Options: HealthOptions }> = async (app, { auth }) => {
   app.get(
     '/health',
-    { schema: { tags, summary: 'Liveness', response: { 200: StatusReply } } },
+    { schema: { tags, summary: 'Liveness', response: { 200: { ...StatusReply, description: '`{"status": "ok"}`' }, 500: E.internal, 503: E.unavailable } } },
     () => ({ status: 'ok' }),
   );
 
   app.get(
     '/ready',
-    { schema: { tags, summary: 'Readiness: the store and the cache answer', response: { 200: StatusReply, 503: MessageReply } } },
+    { schema: { tags, summary: 'Readiness: the store and the cache answer', response: { 200: { ...StatusReply, description: '`{"status": "ready"}`' }, 500: E.internal, 503: E.unavailable } } },
     async () => {
       // An unreachable store or cache is a StoreUnavailableError or CacheUnavailableError: the error handler answers 503.
       await auth.checkReady();

@@ -209,6 +209,28 @@ describe('POST /users', () => {
     expect(response.json()).toEqual({ email: 'élève@x.io', message: 'user created' });
   });
 
+  it.each([
+    ['a password percent-encoding a byte that is not UTF-8', 'application/x-www-form-urlencoded', Buffer.from('email=a@x.io&password=%FFpw'), 'password is not valid UTF-8'],
+    ['a password cut inside a percent-encoded character', 'application/x-www-form-urlencoded', Buffer.from('email=a@x.io&password=%C3'), 'password is not valid UTF-8'],
+    ['a field name that is not UTF-8', 'application/x-www-form-urlencoded', Buffer.from('email=a@x.io&password=pw&%FE=x'), 'a field name is not valid UTF-8'],
+    ['raw form bytes that are not UTF-8', 'application/x-www-form-urlencoded', Buffer.concat([Buffer.from('email=a@x.io&password=p'), Buffer.from([0xff])]), 'request body is not valid UTF-8'],
+    ['raw JSON bytes that are not UTF-8', 'application/json', Buffer.concat([Buffer.from('{"email":"a@x.io","password":"p'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]), 'request body is not valid UTF-8'],
+  ])('refuses %s rather than making it U+FFFD', async (_case, contentType, payload, message) => {
+    await setUp();
+    const response = await call({ method: 'POST', url: '/users', headers: { 'content-type': contentType }, payload });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ message });
+  });
+
+  it('keeps two passwords apart that differ only in bytes that are not UTF-8', async () => {
+    await setUp();
+    const send = (url: string, password: string) =>
+      call({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `email=a@x.io&password=${password}` });
+    await send('/users', '%C3%A9%FF');
+    expect((await send('/sessions', '%C3%A9%FE')).statusCode).toBe(400);
+    expect((await send('/sessions', '%C3%A9%EF%BF%BD')).statusCode).toBe(401);
+  });
+
   it('refuses an oversized body with 413', async () => {
     await setUp();
     const response = await call({ method: 'POST', url: '/users', ...form({ email: 'a@x.io', password: 'x'.repeat(40_000) }) });

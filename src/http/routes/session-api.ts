@@ -15,6 +15,9 @@ import {
   ResetPasswordBody,
   ResetRequestedReply,
   ResetTokenReply,
+  NoBody,
+  SessionErrors as E,
+  wwwAuthenticate,
 } from '../schemas.js';
 
 export interface SessionApiOptions {
@@ -23,6 +26,8 @@ export interface SessionApiOptions {
   readonly client: (request: FastifyRequest) => ClientView;
   /** The session cookie's name; Secure `always`, or when the client came over https (`auto`). */
   readonly cookie: { readonly name: string; readonly secure: 'auto' | 'always' };
+  /** The `Link` header of `GET /`: where the API is described. */
+  readonly describedBy: string;
   /** Refuses cross-site browser log-ins (login CSRF). */
   readonly loginGuard: (request: FastifyRequest) => Promise<void>;
   /** Refuses cross-site browser requests that a cookie would authorise (CSRF). */
@@ -33,8 +38,15 @@ export interface SessionApiOptions {
 const tags = ['session API'];
 const cookieOrBearer = [{ sessionCookie: [] }, { bearerAuth: [] }];
 
+// What every route can answer; and a route that reads a body, what a body can be refused for.
+const always = { 500: E.internal, 503: E.unavailable } as const;
+const withBody = { ...always, 400: E.badRequest, 413: E.tooLarge, 415: E.unsupportedType } as const;
+const setCookie = { 'set-cookie': { type: 'string', description: 'The session cookie: HttpOnly, SameSite=Lax, Path=/' } } as const;
+const noSession = { ...MessageReply, description: 'No session cookie of a live session, or a browser request from another site' } as const;
+const badBearer = { ...MessageReply, headers: wwwAuthenticate, description: 'The Bearer access token is malformed, invalid or expired, or its session has ended' } as const;
+
 /** The compatibility contract of DESIGN.md §2, plus `PUT /password`. */
-export const sessionApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: SessionApiOptions }> = async (app, { auth, client, cookie, loginGuard, cookieGuard }) => {
+export const sessionApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: SessionApiOptions }> = async (app, { auth, client, cookie, describedBy, loginGuard, cookieGuard }) => {
   const withSession = requireSession(auth, cookie.name);
   // A browser-session cookie, as the contract's Flask app set it: it ends when the browser does,
   // and the server-side idle timeout and absolute lifetime bound it in any case. Path=/ and no
@@ -48,8 +60,24 @@ export const sessionApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: SessionApiO
 
   app.get(
     '/',
-    { schema: { tags, summary: 'Welcome message', response: { 200: MessageReply } } },
-    () => ({ message: 'Bienvenue' }),
+    {
+      schema: {
+        tags,
+        summary: 'Welcome message',
+        response: {
+          200: {
+            ...MessageReply,
+            description: '`{"message": "Bienvenue"}`',
+            headers: { link: { type: 'string', description: 'Where this API is described (RFC 8631): `</docs>; rel="service-doc"` when the docs page is on, and `</openapi.json>; rel="service-desc"`' } },
+          },
+          ...always,
+        },
+      },
+    },
+    (_request, reply) => {
+      void reply.header('link', describedBy);
+      return { message: 'Bienvenue' };
+    },
   );
 
   app.post(
@@ -60,7 +88,12 @@ export const sessionApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: SessionApiO
         summary: 'Register a user',
         consumes: FORM_OR_JSON,
         body: CredentialsBody,
-        response: { 200: EmailMessageReply, 400: MessageReply },
+        response: {
+          200: { ...EmailMessageReply, description: 'Registered' },
+          ...withBody,
+          400: { ...MessageReply, description: 'The email is already registered (`{"message": "email already registered"}`), or a field is missing, malformed or breaks the password rules' },
+          429: E.rateLimited,
+        },
       },
     },
     async (request) => {
@@ -79,7 +112,13 @@ export const sessionApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: SessionApiO
         summary: 'Log in: sets the session_id cookie',
         consumes: FORM_OR_JSON,
         body: CredentialsBody,
-        response: { 200: EmailMessageReply, 401: MessageReply, 403: MessageReply, 429: MessageReply },
+        response: {
+          200: { ...EmailMessageReply, headers: setCookie, description: 'Logged in' },
+          ...withBody,
+          401: { ...MessageReply, headers: wwwAuthenticate, description: 'Wrong email or password' },
+          403: E.crossSite,
+          429: E.rateLimited,
+        },
       },
     },
     async (request, reply) => {
@@ -99,12 +138,27 @@ export const sessionApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: SessionApiO
         tags,
         summary: 'Log out: ends the session; with a cookie, clears it and redirects to /; with a Bearer token, 204',
         security: cookieOrBearer,
+        response: {
+          204: { ...NoBody, description: 'Logged out with a Bearer token: its session has ended' },
+          302: {
+            ...NoBody,
+            description: 'Logged out with the cookie: the session has ended and the cookie is cleared',
+            headers: {
+              location: { type: 'string', description: '`/`' },
+              'set-cookie': { type: 'string', description: 'The session cookie, cleared (Max-Age=0)' },
+              'clear-site-data': { type: 'string', description: '`"cookies"`' },
+            },
+          },
+          ...withBody,
+          401: badBearer,
+          403: noSession,
+        },
       },
     },
     async (request, reply) => {
       const from = client(request);
       await auth.logOut(principalOf(request), from);
-      if (request.credential === 'bearer') return reply.code(204).send();
+      if (request.credential === 'bearer') return reply.code(204).send(null);
       // The browser drops every cookie of this origin too (OWASP session cheat sheet).
       void reply.header('clear-site-data', '"cookies"');
       const cleared = serializeCookie(cookie.name, '', { ...cookieOptions(from), expires: new Date(0), maxAge: 0 });
@@ -120,7 +174,7 @@ export const sessionApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: SessionApiO
         tags,
         summary: "The session's user",
         security: cookieOrBearer,
-        response: { 200: EmailReply, 401: MessageReply, 403: MessageReply },
+        response: { 200: { ...EmailReply, description: "The session's user, with the email as stored" }, ...always, 401: badBearer, 403: noSession },
       },
     },
     (request) => ({ email: principalOf(request).email }),
@@ -134,7 +188,15 @@ export const sessionApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: SessionApiO
         summary: 'Get a password reset token (or, with webhook delivery, have it sent to the webhook receiver)',
         consumes: FORM_OR_JSON,
         body: EmailBody,
-        response: { 200: { anyOf: [ResetTokenReply, ResetRequestedReply] }, 403: MessageReply, 429: MessageReply },
+        response: {
+          200: {
+            anyOf: [ResetTokenReply, ResetRequestedReply],
+            description: 'The reset token; or, with webhook delivery, `reset requested` for every email alike',
+          },
+          ...withBody,
+          403: { ...MessageReply, description: 'The email is not registered (only when the token is returned here)' },
+          429: E.rateLimited,
+        },
       },
     },
     async (request) => {
@@ -152,7 +214,12 @@ export const sessionApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: SessionApiO
         summary: 'Set a new password with a reset token; ends every session of the user',
         consumes: FORM_OR_JSON,
         body: ResetPasswordBody,
-        response: { 200: EmailMessageReply, 403: MessageReply },
+        response: {
+          200: { ...EmailMessageReply, description: 'Password updated; every session of the user has ended' },
+          ...withBody,
+          403: { ...MessageReply, description: "The reset token is unknown, expired, used, or not this email's" },
+          429: E.rateLimited,
+        },
       },
     },
     async (request) => {
@@ -172,7 +239,13 @@ export const sessionApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: SessionApiO
         consumes: FORM_OR_JSON,
         security: cookieOrBearer,
         body: ChangePasswordBody,
-        response: { 200: MessageReply, 401: MessageReply, 403: MessageReply, 429: MessageReply },
+        response: {
+          200: { ...MessageReply, description: 'Password updated; every other session of the user has ended' },
+          ...withBody,
+          401: { ...MessageReply, headers: wwwAuthenticate, description: 'The current password is wrong, or the Bearer access token is bad' },
+          403: noSession,
+          429: E.rateLimited,
+        },
       },
     },
     async (request) => {

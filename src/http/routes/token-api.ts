@@ -4,7 +4,7 @@ import type { Auth } from '../../core/auth.js';
 import { HttpError } from '../http-error.js';
 import { readBearerToken } from '../authenticate.js';
 import type { ClientView } from '../client-address.js';
-import { EmptyReply, FORM_OR_JSON, IntrospectionReply, OAuthErrorReply, TokenBody, TokenOnlyBody, TokenReply } from '../schemas.js';
+import { EmptyReply, FORM_OR_JSON, IntrospectionReply, OAuthErrorReply, OAuthErrors as E, TokenBody, TokenOnlyBody, TokenReply, wwwAuthenticate } from '../schemas.js';
 
 export interface TokenApiOptions {
   readonly auth: Auth;
@@ -15,6 +15,8 @@ export interface TokenApiOptions {
 const tags = ['token API'];
 // Errors of these routes are RFC 6749 §5.2 bodies.
 const config = { errorFamily: 'oauth' as const };
+// What every route here can answer, a body being refused included.
+const always = { 400: E.badRequest, 413: E.tooLarge, 415: E.unsupportedType, 500: E.internal, 503: E.unavailable } as const;
 
 function required(value: string | undefined, name: string, grant: string): string {
   if (value === undefined) throw new HttpError('invalid_request', `${name} is required for grant_type=${grant}`);
@@ -32,7 +34,16 @@ export const tokenApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: TokenApiOptio
         summary: 'Exchange a password or a refresh token for an access token and a new refresh token',
         consumes: FORM_OR_JSON,
         body: TokenBody,
-        response: { 200: TokenReply, 400: OAuthErrorReply, 429: OAuthErrorReply },
+        response: {
+          200: {
+            ...TokenReply,
+            description: 'RFC 6749 §5.1',
+            headers: { 'cache-control': { type: 'string', description: '`no-store`' }, pragma: { type: 'string', description: '`no-cache`' } },
+          },
+          ...always,
+          400: { ...OAuthErrorReply, description: '`invalid_grant`: wrong email or password, or a refresh token that is unknown, expired, reused or of an ended session; `unsupported_grant_type`; `invalid_request`: a parameter missing, repeated or malformed' },
+          429: E.rateLimited,
+        },
       },
     },
     async (request, reply) => {
@@ -65,7 +76,7 @@ export const tokenApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: TokenApiOptio
         summary: "Revoke an access or refresh token: ends its session (RFC 7009); 200 for unknown tokens too",
         consumes: FORM_OR_JSON,
         body: TokenOnlyBody,
-        response: { 200: EmptyReply, 400: OAuthErrorReply },
+        response: { 200: { ...EmptyReply, description: 'Revoked, or unknown: the same answer (RFC 7009 §2.2)' }, ...always },
       },
     },
     async (request) => {
@@ -86,7 +97,11 @@ export const tokenApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: TokenApiOptio
         consumes: FORM_OR_JSON,
         security: [{ introspectionToken: [] }],
         body: TokenOnlyBody,
-        response: { 200: IntrospectionReply, 400: OAuthErrorReply, 401: OAuthErrorReply },
+        response: {
+          200: { ...IntrospectionReply, description: 'The token\'s claims with `active: true`, or only `{"active": false}`' },
+          ...always,
+          401: { ...OAuthErrorReply, headers: wwwAuthenticate, description: '`invalid_client`: SESAME_INTROSPECTION_TOKEN is set and the request does not carry it' },
+        },
       },
     },
     async (request) => auth.introspectToken(request.body.token),

@@ -100,6 +100,30 @@ describe.runIf(TEST_REDIS_URL)('the Redis session cache', () => {
     await proxy.stop();
   });
 
+  it('after a silent network loss, fails at once while Redis does not answer, and comes back by itself once it does', async () => {
+    const proxy = await TcpProxy.start('127.0.0.1', Number(new URL(url).port || 6379));
+    try {
+      const cache = await open(proxy.through(url));
+      await cache.put('k', session);
+      proxy.blackhole();
+      const first = Date.now();
+      await expect(cache.get('k')).rejects.toBeInstanceOf(CacheUnavailableError);
+      expect(Date.now() - first).toBeLessThan(1_500);
+      // The breaker is open: nothing waits on Redis.
+      const skipped = Date.now();
+      for (let check = 0; check < 20; check += 1) await expect(cache.get('k')).rejects.toBeInstanceOf(CacheUnavailableError);
+      expect(Date.now() - skipped).toBeLessThan(100);
+      // The connection the blackhole swallowed is given up: a new one answers.
+      await proxy.restore();
+      await expect.poll(() => cache.get('k').catch(() => 'down'), { timeout: 5_000, interval: 100 }).toEqual(session);
+      const answered = Date.now();
+      for (let check = 0; check < 20; check += 1) expect(await cache.get('k')).toEqual(session);
+      expect(Date.now() - answered).toBeLessThan(500);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('keeps the command and its keys out of the errors it raises', async () => {
     const cache = await open();
     await raw.hset(`${prefix}k`, 'field', 'value');

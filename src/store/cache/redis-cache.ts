@@ -1,8 +1,7 @@
-import type { Redis } from 'ioredis';
 import { CacheUnavailableError, type SessionCache } from '../../core/cache.js';
 import type { SessionWithEmail } from '../../core/store.js';
 import { withoutStatement } from '../sql/dialects.js';
-import { runCommand } from './redis-connection.js';
+import type { RedisLink } from './redis-connection.js';
 
 // A cached session lives a minute, the touch interval: an entry never runs far behind the store.
 const ENTRY_TTL_MS = 60_000;
@@ -19,30 +18,31 @@ return false`;
 /** The session cache on Redis; closing it closes the connection it shares with the attempt counters. */
 export class RedisCache implements SessionCache {
   readonly enabled = true;
-  readonly #redis: Redis;
+  readonly entryLifetimeMs = ENTRY_TTL_MS;
+  readonly #link: RedisLink;
 
-  constructor(redis: Redis) {
-    this.#redis = redis;
+  constructor(link: RedisLink) {
+    this.#link = link;
   }
 
   async get(key: string): Promise<SessionWithEmail | 'ended' | null> {
-    const value = await runCommand(() => this.#redis.get(key));
+    const value = await this.#link.run((redis) => redis.get(key));
     if (value === null) return null;
     return value === ENDED ? 'ended' : decode(value);
   }
 
   async put(key: string, session: SessionWithEmail): Promise<void> {
     // NX: a mark left by a session's end is never overwritten by a read that started before it.
-    await runCommand(() => this.#redis.set(key, encode(session), 'PX', ENTRY_TTL_MS, 'NX'));
+    await this.#link.run((redis) => redis.set(key, encode(session), 'PX', ENTRY_TTL_MS, 'NX'));
   }
 
   async update(key: string, session: SessionWithEmail): Promise<void> {
-    await runCommand(() => this.#redis.eval(UPDATE_IF_LIVE, 1, key, encode(session), ENDED));
+    await this.#link.run((redis) => redis.eval(UPDATE_IF_LIVE, 1, key, encode(session), ENDED));
   }
 
   async markEnded(keys: readonly string[]): Promise<void> {
-    const results = await runCommand(() => {
-      const pipeline = this.#redis.multi();
+    const results = await this.#link.run((redis) => {
+      const pipeline = redis.multi();
       for (const key of keys) pipeline.set(key, ENDED, 'PX', ENDED_TTL_MS);
       return pipeline.exec();
     });
@@ -51,11 +51,11 @@ export class RedisCache implements SessionCache {
   }
 
   async ping(): Promise<void> {
-    await runCommand(() => this.#redis.ping());
+    await this.#link.run((redis) => redis.ping());
   }
 
   async close(): Promise<void> {
-    this.#redis.disconnect();
+    this.#link.disconnect();
   }
 }
 

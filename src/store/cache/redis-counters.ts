@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Attempt, AttemptCounters } from '../../core/attempt-counters.js';
-import { runCommand } from './redis-connection.js';
+import type { RedisLink } from './redis-connection.js';
 
 // One record per key: a hash of count (c), first attempt (s), last attempt (l) and end (e), in
 // epoch ms of the caller's clock, so that every instance and the in-process counters judge
@@ -58,10 +57,10 @@ return 0`;
 
 /** Attempt counters on Redis, shared by every instance; each call is one atomic command or script. */
 export class RedisCounters implements AttemptCounters {
-  readonly #redis: Redis;
+  readonly #link: RedisLink;
 
-  constructor(redis: Redis) {
-    this.#redis = redis;
+  constructor(link: RedisLink) {
+    this.#link = link;
   }
 
   async take(attempts: readonly Attempt[], nowMs: number): Promise<readonly number[] | null> {
@@ -75,24 +74,24 @@ export class RedisCounters implements AttemptCounters {
       voidBeforeMs ?? -1,
     ]);
     const keys = attempts.map(({ key }) => key);
-    const waits = (await runCommand(() => this.#redis.eval(TAKE, keys.length, ...keys, nowMs, ...args))) as number[];
+    const waits = (await this.#link.run((redis) => redis.eval(TAKE, keys.length, ...keys, nowMs, ...args))) as number[];
     return waits.length === 0 ? null : waits;
   }
 
   async giveBack(keys: readonly string[]): Promise<void> {
-    if (keys.length > 0) await runCommand(() => this.#redis.eval(GIVE_BACK, keys.length, ...keys));
+    if (keys.length > 0) await this.#link.run((redis) => redis.eval(GIVE_BACK, keys.length, ...keys));
   }
 
   async clear(keys: readonly string[]): Promise<void> {
-    if (keys.length > 0) await runCommand(() => this.#redis.del(...keys));
+    if (keys.length > 0) await this.#link.run((redis) => redis.del(...keys));
   }
 
   async mark(key: string, valueMs: number, ttlMs: number, nowMs: number): Promise<void> {
-    await runCommand(() => this.#redis.set(key, `${valueMs}:${nowMs + ttlMs}`, 'PX', ttlMs));
+    await this.#link.run((redis) => redis.set(key, `${valueMs}:${nowMs + ttlMs}`, 'PX', ttlMs));
   }
 
   async readMarks(keys: readonly string[], nowMs: number): Promise<ReadonlyArray<number | null>> {
-    const values = await runCommand(() => this.#redis.mget(...keys));
+    const values = await this.#link.run((redis) => redis.mget(...keys));
     return values.map((value) => {
       const [mark, expiresAt] = (value ?? '').split(':').map(Number);
       return mark !== undefined && expiresAt !== undefined && Number.isFinite(mark) && expiresAt > nowMs ? mark : null;

@@ -37,8 +37,7 @@ export interface SqlDialect {
   /**
    * How long one store operation may take before it is answered as unavailable, or null when
    * operations cannot hang (SQLite runs in-process). The operation itself is not cancelled
-   * here: on PostgreSQL the driver's query timeout ends it and its connection is discarded;
-   * on MySQL its connection comes back to the pool when the server answers or the socket dies.
+   * here: the driver's own query timeout, the same, ends it and its connection is discarded.
    */
   readonly deadlineMs: number | null;
   /** The engine's way with the hottest reads, on `db` where it has no faster one. */

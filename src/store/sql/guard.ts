@@ -1,22 +1,33 @@
 import { StoreConflictError, StoreUnavailableError } from '../../core/store.js';
+import type { AvailabilityReport } from '../availability.js';
 import { withoutStatement, type SqlDialect } from './dialects.js';
 
 /**
  * Runs one store operation within the dialect's deadline and translates what the engine
  * throws into the port's errors: a unique violation into `StoreConflictError`, an unreachable
  * or overwhelmed database into `StoreUnavailableError`, anything else (a bug) into a plain
- * error. Every error leaves without the driver's statement and values.
+ * error. Every error leaves without the driver's statement and values. Whether the database
+ * answered goes to `report`.
  */
-export async function guarded<T>(dialect: SqlDialect, operation: () => Promise<T>): Promise<T> {
+export async function guarded<T>(dialect: SqlDialect, report: AvailabilityReport, operation: () => Promise<T>): Promise<T> {
+  const mark = report.mark();
   try {
-    return await withinDeadline(dialect.deadlineMs, operation());
+    const result = await withinDeadline(dialect.deadlineMs, operation());
+    report.available();
+    return result;
   } catch (error) {
-    if (error instanceof StoreUnavailableError) throw error;
-    const kind = dialect.classifyError(error);
-    if (kind === 'conflict') throw new StoreConflictError('a unique value is already taken', { cause: withoutStatement(error) });
-    if (kind === 'unavailable') throw new StoreUnavailableError('the database is unavailable', { cause: withoutStatement(error) });
-    throw withoutStatement(error);
+    const translated = translate(dialect, error);
+    if (translated instanceof StoreUnavailableError) report.unavailable(translated, mark);
+    throw translated;
   }
+}
+
+function translate(dialect: SqlDialect, error: unknown): Error {
+  if (error instanceof StoreUnavailableError) return error;
+  const kind = dialect.classifyError(error);
+  if (kind === 'conflict') return new StoreConflictError('a unique value is already taken', { cause: withoutStatement(error) });
+  if (kind === 'unavailable') return new StoreUnavailableError('the database is unavailable', { cause: withoutStatement(error) });
+  return withoutStatement(error);
 }
 
 // A promise and a timer per operation, not a race of two promises in an async function: this

@@ -16,6 +16,7 @@ import {
   type User,
   type UserClaims,
 } from '../../core/store.js';
+import { unreported, type AvailabilityReport } from '../availability.js';
 import type { FastReads, SqlDialect } from './dialects.js';
 import { guarded } from './guard.js';
 import { insertKey, listKeys } from './keys.js';
@@ -40,10 +41,13 @@ export class SqlStore implements Store {
   readonly #users: UserStatements;
   readonly #sessions: SessionStatements;
   readonly #passwords: PasswordStatements;
+  readonly #report: AvailabilityReport;
   #closed = false;
 
-  constructor(dialect: SqlDialect) {
+  /** A store on `dialect`; whether the database answers goes to `report`. */
+  constructor(dialect: SqlDialect, report: AvailabilityReport = unreported) {
     this.#dialect = dialect;
+    this.#report = report;
     this.#db = new Kysely<Tables>({ dialect: dialect.kysely });
     this.#reads = dialect.openFastReads(this.#db);
     this.#users = new UserStatements(this.#db, this.#reads);
@@ -203,6 +207,6 @@ export class SqlStore implements Store {
 
   #guard<T>(operation: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
-    return guarded(this.#dialect, operation);
+    return guarded(this.#dialect, this.#report, operation);
   }
 }

@@ -1,6 +1,7 @@
 import { MysqlDialect, sql, type Kysely } from 'kysely';
 import { createPool } from 'mysql2';
 import { errorCode, isNetworkError, readsThroughKysely, type Columns, type SqlDialect } from '../dialects.js';
+import { pooledWithDeadline } from './mysql-pool.js';
 
 const UNAVAILABLE_CODES = new Set([
   'PROTOCOL_CONNECTION_LOST',
@@ -17,7 +18,7 @@ const UNAVAILABLE_CODES = new Set([
 // first, MySQL 8 the second; the server is asked which it has.
 const NO_PAD_BINARY_COLLATIONS = ['utf8mb4_nopad_bin', 'utf8mb4_0900_bin'];
 
-/** A MySQL or MariaDB pool of at most `poolSize` connections for `url`; connecting may take `timeoutMs`. */
+/** A MySQL or MariaDB pool of at most `poolSize` connections for `url`; connecting and each query may take `timeoutMs`. */
 export function openMysql(url: string, poolSize: number, timeoutMs: number): SqlDialect {
   const pool = createPool({
     uri: url,
@@ -32,7 +33,7 @@ export function openMysql(url: string, poolSize: number, timeoutMs: number): Sql
     charset: 'utf8mb4',
   });
   return {
-    kysely: new MysqlDialect({ pool }),
+    kysely: new MysqlDialect({ pool: pooledWithDeadline(pool, timeoutMs) }),
     async columns(db: Kysely<unknown>): Promise<Columns> {
       const { rows } = await sql<{ name: string }>`select COLLATION_NAME as name from information_schema.COLLATIONS`.execute(db);
       const available = new Set(rows.map((row) => row.name));

@@ -20,7 +20,9 @@ export function openPostgres(url: string, poolSize: number, timeoutMs: number): 
     idleTimeoutMillis: 30_000,
     // A server that stops answering without closing the connection must not hold a request for ever.
     query_timeout: timeoutMs,
+    // Idle connections to a server that went away are found by TCP keep-alive probes.
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   });
   // A connection whose server went away reports an 'error' event: on the pool while idle, on
   // the client while in use. Left without a listener either would end the process; with one,
