@@ -215,7 +215,9 @@ describe('security headers', () => {
 
   it('mark error answers too: refused bodies, unknown routes, failures and the framework\'s own', async () => {
     h = await createAppHarness();
-    h.app.get('/fails', () => {
+    // Its 500 is listed, so the OpenAPI check of every answer lets it through.
+    const failure = { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] };
+    h.app.get('/fails', { schema: { response: { 500: failure } } }, () => {
       throw new Error('boom');
     });
     const answers = await Promise.all([
@@ -255,30 +257,14 @@ describe('security headers', () => {
     expect(head).toContain('\r\ncache-control: no-store');
   });
 
-  it('send HSTS and a Secure cookie when a trusted proxy says the client used https, and only then', async () => {
+  it.each([
+    ['with the client address', { 'x-forwarded-for': '198.51.100.1', 'x-forwarded-proto': 'https' }],
+    ['from X-Forwarded-Proto alone', { 'x-forwarded-proto': 'https' }],
+  ])('send HSTS and a Secure cookie when a trusted proxy says the client used https (%s), and only then', async (_case, proxyHeaders) => {
     h = await createAppHarness(testConfig({ http: { trustProxy: ['10.0.0.2'] } }));
     await h.app.inject({ method: 'POST', url: '/users', headers: form, payload: 'email=a%40x.io&password=pw' });
     const logIn = (remoteAddress: string) =>
-      h.app.inject({
-        method: 'POST',
-        url: '/sessions',
-        remoteAddress,
-        headers: { ...form, 'x-forwarded-for': '198.51.100.1', 'x-forwarded-proto': 'https' },
-        payload: 'email=a%40x.io&password=pw',
-      });
-    const proxied = await logIn('10.0.0.2');
-    expect(proxied.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
-    expect(proxied.headers['set-cookie']).toMatch(/; Secure/);
-    const spoofed = await logIn('203.0.113.9');
-    expect(spoofed.headers['strict-transport-security']).toBeUndefined();
-    expect(spoofed.headers['set-cookie']).not.toMatch(/Secure/i);
-  });
-
-  it('read https from a trusted proxy\'s X-Forwarded-Proto alone, without X-Forwarded-For', async () => {
-    h = await createAppHarness(testConfig({ http: { trustProxy: ['10.0.0.2'] } }));
-    await h.app.inject({ method: 'POST', url: '/users', headers: form, payload: 'email=a%40x.io&password=pw' });
-    const logIn = (remoteAddress: string) =>
-      h.app.inject({ method: 'POST', url: '/sessions', remoteAddress, headers: { ...form, 'x-forwarded-proto': 'https' }, payload: 'email=a%40x.io&password=pw' });
+      h.app.inject({ method: 'POST', url: '/sessions', remoteAddress, headers: { ...form, ...proxyHeaders }, payload: 'email=a%40x.io&password=pw' });
     const proxied = await logIn('10.0.0.2');
     expect(proxied.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
     expect(proxied.headers['set-cookie']).toMatch(/; Secure/);
