@@ -8,11 +8,33 @@ let h: AppHarness;
 afterEach(async () => h.close());
 
 describe('buildApp', () => {
-  it('bounds how long a client may take to send its headers and its request', async () => {
+  it('answers 408 and closes a client still trickling its headers 10 s on, about a second after that at most (slowloris)', async () => {
     h = await createAppHarness();
-    expect(h.app.server.headersTimeout).toBe(10_000);
     expect(h.app.server.requestTimeout).toBe(15_000);
-  });
+    await h.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = h.app.server.address() as { port: number };
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    let raw = '';
+    socket.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    const startedAt = performance.now();
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n');
+    const trickle = setInterval(() => socket.write('X-Slow: 1\r\n'), 1000);
+    const closedAfterMs = await new Promise<number | null>((resolve) => {
+      const deadline = setTimeout(() => resolve(null), 15_000);
+      socket.on('close', () => {
+        clearTimeout(deadline);
+        resolve(performance.now() - startedAt);
+      });
+    });
+    clearInterval(trickle);
+    socket.destroy();
+    expect(closedAfterMs, 'still open after 15 s').not.toBeNull();
+    expect(closedAfterMs).toBeGreaterThanOrEqual(10_000);
+    // A sweep a second, and some room for a loaded machine.
+    expect(closedAfterMs).toBeLessThan(12_000);
+    expect(raw).toMatch(/^HTTP\/1\.1 408 /);
+  }, 20_000);
 
   it('describes every route of the API in OpenAPI 3.1, bodies as form or JSON', async () => {
     h = await createAppHarness();

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configProblems, tempDatabasePath, testConfig } from '../test/support/test-config.js';
+import { configProblems, tempDatabasePath, TEST_SECRETS, testConfig } from '../test/support/test-config.js';
 import { loadConfig } from './config.js';
 
 describe('loadConfig', () => {
@@ -82,7 +82,7 @@ describe('loadConfig', () => {
         SESAME_PASSWORD_BLOCKLIST: 'true',
         SESAME_RESET_TOKEN_DELIVERY: 'webhook',
         SESAME_RESET_WEBHOOK_URL: 'https://hooks.example.com/sesame',
-        SESAME_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 9).toString('base64')}`,
+        SESAME_WEBHOOK_SECRET: TEST_SECRETS.SESAME_WEBHOOK_SECRET,
         SESAME_COOKIE_NAME: '__Secure-sid',
         SESAME_COOKIE_SECURE: 'always',
         SESAME_ARGON2_MEMORY_KIB: '65536',
@@ -97,9 +97,10 @@ describe('loadConfig', () => {
         SESAME_REFRESH_GRACE_SECONDS: '0',
         SESAME_JWT_ALGORITHM: 'ES256',
         SESAME_SIGNING_KEY: '-----BEGIN PRIVATE KEY-----',
-        SESAME_REFRESH_KEY: 'ab'.repeat(32),
-        SESAME_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
-        SESAME_INTROSPECTION_TOKEN: 'i'.repeat(32),
+        SESAME_REFRESH_KEY: TEST_SECRETS.SESAME_REFRESH_KEY,
+        // As base64, where the others are hex.
+        SESAME_KEY_ENCRYPTION_KEY: Buffer.from(TEST_SECRETS.SESAME_KEY_ENCRYPTION_KEY, 'hex').toString('base64'),
+        SESAME_INTROSPECTION_TOKEN: TEST_SECRETS.SESAME_INTROSPECTION_TOKEN,
         SESAME_TRUST_PROXY: '10.0.0.0/8, loopback',
         SESAME_PROXY_HEADER: 'forwarded',
         SESAME_TRUSTED_ORIGINS: 'https://app.example.com',
@@ -140,7 +141,7 @@ describe('loadConfig', () => {
       audience: 'api.example.com',
       accessTokenTtlSeconds: 300,
       refreshGraceSeconds: 0,
-      introspectionToken: 'i'.repeat(32),
+      introspectionToken: TEST_SECRETS.SESAME_INTROSPECTION_TOKEN,
       limits: {
         windowSeconds: 60,
         accountClientFailures: 3,
@@ -159,21 +160,21 @@ describe('loadConfig', () => {
     expect(config.keys).toEqual({
       algorithm: 'ES256',
       configuredSigningKeys: '-----BEGIN PRIVATE KEY-----',
-      configuredRefreshKey: Buffer.from('ab'.repeat(32), 'hex'),
-      encryptionKey: Buffer.alloc(32, 7),
+      configuredRefreshKey: Buffer.from(TEST_SECRETS.SESAME_REFRESH_KEY, 'hex'),
+      encryptionKey: Buffer.from(TEST_SECRETS.SESAME_KEY_ENCRYPTION_KEY, 'hex'),
       accessTokenTtlSeconds: 300,
     });
     expect(config.hashing).toEqual({ memoryKib: 65_536, iterations: 3, parallelism: 2, concurrency: 3, queueLimit: 10 });
     expect(config.localCounterEntries).toBe(5000);
-    expect(config.webhook).toEqual({ url: 'https://hooks.example.com/sesame', secret: Buffer.alloc(32, 9) });
+    expect(config.webhook).toEqual({ url: 'https://hooks.example.com/sesame', secret: Buffer.from(TEST_SECRETS.SESAME_WEBHOOK_SECRET.slice('whsec_'.length), 'base64') });
     expect(config.gcIntervalSeconds).toBe(0);
   });
 
   const strictSecrets = {
-    SESAME_INTROSPECTION_TOKEN: 'i'.repeat(32),
-    SESAME_KEY_ENCRYPTION_KEY: 'ab'.repeat(32),
+    SESAME_INTROSPECTION_TOKEN: TEST_SECRETS.SESAME_INTROSPECTION_TOKEN,
+    SESAME_KEY_ENCRYPTION_KEY: TEST_SECRETS.SESAME_KEY_ENCRYPTION_KEY,
     SESAME_RESET_WEBHOOK_URL: 'https://hooks.example.com/sesame',
-    SESAME_WEBHOOK_SECRET: `whsec_${Buffer.alloc(24, 1).toString('base64')}`,
+    SESAME_WEBHOOK_SECRET: TEST_SECRETS.SESAME_WEBHOOK_SECRET,
   };
 
   it('gives the strict profile its defaults (DESIGN.md §2)', () => {
@@ -183,11 +184,11 @@ describe('loadConfig', () => {
       resetTokenDelivery: 'webhook',
       singleCookieSession: false,
       password: { minLength: 15, normalization: 'nfkc', blocklist: true },
-      introspectionToken: 'i'.repeat(32),
+      introspectionToken: TEST_SECRETS.SESAME_INTROSPECTION_TOKEN,
     });
     expect(config.http.cookie).toEqual({ name: '__Host-session_id', secure: 'always' });
     expect(config.http.hasDocsPage).toBe(false);
-    expect(config.keys.encryptionKey).toEqual(Buffer.from('ab'.repeat(32), 'hex'));
+    expect(config.keys.encryptionKey).toEqual(Buffer.from(TEST_SECRETS.SESAME_KEY_ENCRYPTION_KEY, 'hex'));
   });
 
   it('lets each knob be set on its own, in either profile', () => {

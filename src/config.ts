@@ -1,4 +1,5 @@
 import type { HttpConfig } from './app.js';
+import { isPlaceholderSecret, placeholderProblem } from './config/is-placeholder-secret.js';
 import { parseDatabaseUrl } from './config/parse-database-url.js';
 import { readHttpSettings } from './config/read-http-settings.js';
 import { readKeySettings } from './config/read-key-settings.js';
@@ -86,6 +87,9 @@ export function loadConfig(sources: {
     if (settings.SESAME_KEY_ENCRYPTION_KEY === undefined && valid('SESAME_KEY_ENCRYPTION_KEY')) {
       problems.push('SESAME_KEY_ENCRYPTION_KEY: required by the strict profile (signing keys are encrypted at rest); e.g. openssl rand -hex 32');
     }
+  }
+  if (settings.SESAME_INTROSPECTION_TOKEN !== undefined && valid('SESAME_INTROSPECTION_TOKEN') && isPlaceholderSecret(settings.SESAME_INTROSPECTION_TOKEN)) {
+    problems.push(placeholderProblem('SESAME_INTROSPECTION_TOKEN', 'openssl rand -hex 32'));
   }
   const webhook = readWebhookSettings(settings, problems);
   if (valid('SESAME_COOKIE_NAME', 'SESAME_COOKIE_SECURE') && /^__(Host|Secure)-/.test(settings.SESAME_COOKIE_NAME) && settings.SESAME_COOKIE_SECURE !== 'always') {

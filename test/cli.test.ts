@@ -178,4 +178,31 @@ describe('the sesame command', () => {
     expect(response.json()).toEqual({ message: 'Bienvenue' });
     await server.stop();
   });
+
+  it('stops node, not only npm, when npm start alone gets SIGTERM (as from a supervisor)', async () => {
+    const server = await startServer({
+      database: `sqlite:${tempDatabasePath()}`,
+      command: ['npm', 'start', '--silent', '--', '--port', '0'],
+      cwd: PROJECT_ROOT,
+    });
+    // The service's own pid, from its log: npm's child, or a shell's between them.
+    const pid = Number(/"pid":(\d+)/.exec(server.output())![1]);
+    const isAlive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      const npmExited = new Promise<number | null>((resolve) => server.child.once('exit', resolve));
+      server.child.kill('SIGTERM');
+      expect(await npmExited).toBe(0);
+      expect(isAlive()).toBe(false);
+      expect(server.output()).toContain('"msg":"stopped"');
+    } finally {
+      if (isAlive()) process.kill(pid, 'SIGKILL');
+    }
+  });
 });

@@ -4,7 +4,7 @@ import { EMAIL, NEW_PASSWD, runCanonicalClient } from './support/canonical-clien
 import { checkedFetch } from './support/openapi-conformance.js';
 import { requests } from './support/requests-like.js';
 import { runCli, serversPerTest, startServer, type ServerProcess } from './support/server-process.js';
-import { createTestDatabase, TEST_ENGINES, type TestDatabase } from './support/databases.js';
+import { ALL_ENGINES, createTestDatabase, describeEngines, type TestDatabase } from './support/databases.js';
 import { tempDatabasePath } from './support/test-config.js';
 
 /** Secrets of a run: none may ever appear in the server's output. */
@@ -13,7 +13,7 @@ function expectNoSecrets(output: string, secrets: Iterable<string>): void {
   expect(output).not.toMatch(/\$argon2|\$2[aby]\$/);
 }
 
-describe.each(TEST_ENGINES)('the canonical client against a listening Sesame on %s (default configuration)', (engine) => {
+describeEngines(ALL_ENGINES, 'the canonical client against a listening Sesame on %s (default configuration)', (engine) => {
   let database: TestDatabase;
   let server: ServerProcess;
 
@@ -43,7 +43,7 @@ describe.each(TEST_ENGINES)('the canonical client against a listening Sesame on 
   });
 });
 
-describe.each(TEST_ENGINES)('a listening Sesame on %s', (engine) => {
+describeEngines(ALL_ENGINES, 'a listening Sesame on %s', (engine) => {
   const { newDatabase, start } = serversPerTest(engine);
 
   it('loses no acknowledged write when killed with SIGKILL', async () => {
@@ -116,7 +116,7 @@ describe('a listening Sesame', () => {
   });
 });
 
-describe.each(TEST_ENGINES)('the token API against a listening Sesame on %s', (engine) => {
+describeEngines(ALL_ENGINES, 'the token API against a listening Sesame on %s', (engine) => {
   const { newDatabase, start } = serversPerTest(engine, { SESAME_ISSUER: 'https://auth.example.test' });
 
   async function grant(url: string, username: string, password: string) {

@@ -1,13 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, TEST_ENGINES, type TestDatabase } from './support/databases.js';
+import { afterEach, expect, it } from 'vitest';
+import { createTestDatabase, describeEngines, SERVER_ENGINES, type TestDatabase } from './support/databases.js';
 import { requests } from './support/requests-like.js';
 import { runCli, startServer, type ServerProcess } from './support/server-process.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
-const SERVER_ENGINES = TEST_ENGINES.filter((engine) => engine !== 'sqlite');
-
 /** DESIGN.md §6: the database goes away and comes back; Sesame stays up, says 503, and recovers by itself. */
-describe.each(SERVER_ENGINES)('losing %s', (engine) => {
+describeEngines(SERVER_ENGINES, 'losing %s', (engine) => {
   const cleanups: Array<() => Promise<unknown>> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

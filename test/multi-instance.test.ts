@@ -1,13 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, TEST_ENGINES, TEST_REDIS_URL, testKeyPrefix, type TestDatabase } from './support/databases.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestDatabase, describeEngines, SERVER_ENGINES, TEST_REDIS_URL, testKeyPrefix, type TestDatabase } from './support/databases.js';
 import { checkedFetch } from './support/openapi-conformance.js';
 import { requests } from './support/requests-like.js';
 import { startServer, type ServerProcess } from './support/server-process.js';
 
-const SERVER_ENGINES = TEST_ENGINES.filter((engine) => engine !== 'sqlite');
-
 /** DESIGN.md §4: any number of instances on one database and one Redis tell one truth. */
-describe.runIf(TEST_REDIS_URL).each(SERVER_ENGINES)('two instances sharing %s and Redis', (engine) => {
+describeEngines(SERVER_ENGINES, 'two instances sharing %s and Redis', (engine) => {
   let database: TestDatabase;
   let a: ServerProcess;
   let b: ServerProcess;
@@ -99,4 +97,4 @@ describe.runIf(TEST_REDIS_URL).each(SERVER_ENGINES)('two instances sharing %s an
     expect((await refresh(a, child.refresh_token)).statusCode).toBe(400);
     expect(await profileByBearer(a, child.access_token)).toBe(401);
   });
-});
+}, ['redis']);

@@ -1,12 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, TEST_ENGINES, type TestDatabase } from './support/databases.js';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { ALL_ENGINES, createTestDatabase, describeEngines, type TestDatabase } from './support/databases.js';
 import { createAppHarness, sessionCookieOf, type AppHarness } from './support/harness.js';
 import { testConfig } from './support/test-config.js';
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
 /** The races of DESIGN.md §4, through HTTP, on every engine: atomic operations, not read-then-write. */
-describe.each(TEST_ENGINES)('concurrent requests on %s', (engine) => {
+describeEngines(ALL_ENGINES, 'concurrent requests on %s', (engine) => {
   let database: TestDatabase;
   let h: AppHarness;
 

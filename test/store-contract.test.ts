@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { generateId, generateSecret, hashSecret } from '../src/core/secrets.js';
 import {
   StoreConflictError,
@@ -11,7 +11,7 @@ import {
   type User,
 } from '../src/core/store.js';
 import { openStore, type EngineStore } from '../src/store/open-store.js';
-import { createTestDatabase, TEST_ENGINES, type TestDatabase } from './support/databases.js';
+import { ALL_ENGINES, createTestDatabase, describeEngines, type TestDatabase } from './support/databases.js';
 import { at, newSession, newUser } from './support/rows.js';
 
 /**
@@ -24,7 +24,7 @@ const message = (seconds = 0): OutboxMessage => ({ id: generateId(), payload: `s
 const ref = ({ id, kind, tokenHash }: Session): SessionRef => ({ id, kind, tokenHash });
 const sortById = (refs: readonly SessionRef[]) => [...refs].sort((a, b) => a.id.localeCompare(b.id));
 
-describe.each(TEST_ENGINES)('store contract on %s', (engine) => {
+describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
   let database: TestDatabase;
   let store: EngineStore;
 

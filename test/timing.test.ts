@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, TEST_ENGINES, type TestDatabase } from './support/databases.js';
+import { ALL_ENGINES, createTestDatabase, describeEngines, type TestDatabase } from './support/databases.js';
 import { createAppHarness, type AppHarness } from './support/harness.js';
 import { checkFetched, documentFor } from './support/openapi-conformance.js';
 import { testConfig } from './support/test-config.js';
@@ -70,7 +70,7 @@ describe.each([
 });
 
 // Each engine commits differently (an fsync, a round trip per statement): the same work must show on each.
-describe.each(TEST_ENGINES)('POST /reset_password with webhook delivery on %s', (engine) => {
+describeEngines(ALL_ENGINES, 'POST /reset_password with webhook delivery on %s', (engine) => {
   let strict: AppHarness;
   let strictUrl: string;
   let database: TestDatabase;

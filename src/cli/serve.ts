@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.js';
 import { KEY_RELOAD_INTERVAL_SECONDS } from '../core/signing-keys.js';
 import { repeatEvery } from '../repeat.js';
@@ -20,14 +21,23 @@ export function addServeCommand(program: Command): void {
 
 /**
  * Runs the service until SIGTERM or SIGINT, then stops accepting, finishes in-flight requests
- * and closes the cache; the caller closes the store, within the same grace period.
+ * and closes the cache; the caller closes the store, within the same grace period. Throws,
+ * with the cache closed, when it cannot start listening.
  */
 async function serve({ config, logger, cache, keys, auth, delivery }: Services): Promise<number> {
   if (config.auth.introspectionToken === null) {
     logger.warn('SESAME_INTROSPECTION_TOKEN is not set: anyone who can reach Sesame may call /introspect');
   }
-  const app = await buildApp({ auth, logger, http: config.http });
-  await app.listen({ host: config.server.host, port: config.server.port });
+  let app: FastifyInstance;
+  try {
+    app = await buildApp({ auth, logger, http: config.http });
+    await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (error) {
+    // What serving opened would keep the process alive, not listening: it must exit now.
+    delivery?.stop();
+    await cache.close();
+    throw error;
+  }
 
   const stopPurging = repeatEvery(
     config.gcIntervalSeconds,

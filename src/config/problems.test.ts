@@ -1,13 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { configProblems } from '../../test/support/test-config.js';
+import { configProblems, TEST_SECRETS } from '../../test/support/test-config.js';
 import { loadConfig } from '../config.js';
 
 describe('loadConfig, given invalid settings', () => {
   const strictSecrets = {
-    SESAME_INTROSPECTION_TOKEN: 'i'.repeat(32),
-    SESAME_KEY_ENCRYPTION_KEY: 'ab'.repeat(32),
+    SESAME_INTROSPECTION_TOKEN: TEST_SECRETS.SESAME_INTROSPECTION_TOKEN,
+    SESAME_KEY_ENCRYPTION_KEY: TEST_SECRETS.SESAME_KEY_ENCRYPTION_KEY,
     SESAME_RESET_WEBHOOK_URL: 'https://hooks.example.com/sesame',
-    SESAME_WEBHOOK_SECRET: `whsec_${Buffer.alloc(24, 1).toString('base64')}`,
+    SESAME_WEBHOOK_SECRET: TEST_SECRETS.SESAME_WEBHOOK_SECRET,
   };
 
   it('lists every problem at once', () => {
@@ -93,9 +94,9 @@ describe('loadConfig, given invalid settings', () => {
 
   it('checks key settings without ever echoing a secret', () => {
     const problems = configProblems({
-      SESAME_KEY_ENCRYPTION_KEY: 'too-short-secret',
+      SESAME_KEY_ENCRYPTION_KEY: 'too-short-key',
       SESAME_REFRESH_KEY: 'abcd',
-      SESAME_INTROSPECTION_TOKEN: 'short-secret',
+      SESAME_INTROSPECTION_TOKEN: 'short-token',
       SESAME_SIGNING_KEY_FILE: '/no/such/key.pem',
     });
     expect(problems).toEqual([
@@ -104,7 +105,38 @@ describe('loadConfig, given invalid settings', () => {
       'SESAME_KEY_ENCRYPTION_KEY: must be exactly 32 bytes of random data, as hex or base64 (value hidden); e.g. openssl rand -hex 32',
       'SESAME_REFRESH_KEY: must be at least 32 bytes of random data, as hex or base64 (value hidden); e.g. openssl rand -hex 32',
     ]);
-    expect(problems.join('\n')).not.toMatch(/too-short-secret|short-secret|abcd/);
+    expect(problems.join('\n')).not.toMatch(/too-short-key|short-token|abcd/);
+  });
+
+  it("refuses compose.yaml's placeholder secrets, as that file says Sesame does", () => {
+    const compose = readFileSync(new URL('../../compose.yaml', import.meta.url), 'utf8');
+    const placeholders = Object.fromEntries(
+      [...compose.matchAll(/^ +(SESAME_(?:INTROSPECTION_TOKEN|KEY_ENCRYPTION_KEY)): (\S+)$/gm)].map(([, name, value]) => [name!, value!]),
+    );
+    expect(Object.keys(placeholders).sort()).toEqual(['SESAME_INTROSPECTION_TOKEN', 'SESAME_KEY_ENCRYPTION_KEY']);
+    const problems = configProblems(placeholders);
+    expect(problems).toEqual([
+      'SESAME_INTROSPECTION_TOKEN: looks like a placeholder or has too little randomness, so it is refused (value hidden); e.g. openssl rand -hex 32',
+      // Too short to be a key before it is a placeholder.
+      'SESAME_KEY_ENCRYPTION_KEY: must be exactly 32 bytes of random data, as hex or base64 (value hidden); e.g. openssl rand -hex 32',
+    ]);
+  });
+
+  it('refuses every secret setting that is a placeholder or has too little randomness, naming no value', () => {
+    const problems = configProblems({
+      SESAME_INTROSPECTION_TOKEN: 'change-me-change-me-change-me-change-me',
+      SESAME_KEY_ENCRYPTION_KEY: 'ab'.repeat(32),
+      SESAME_REFRESH_KEY: '0123456789abcdef'.repeat(4),
+      SESAME_RESET_WEBHOOK_URL: 'https://hooks.example.com/sesame',
+      SESAME_WEBHOOK_SECRET: `whsec_${Buffer.alloc(24, 1).toString('base64')}`,
+    });
+    expect(problems).toEqual([
+      'SESAME_INTROSPECTION_TOKEN: looks like a placeholder or has too little randomness, so it is refused (value hidden); e.g. openssl rand -hex 32',
+      'SESAME_WEBHOOK_SECRET: looks like a placeholder or has too little randomness, so it is refused (value hidden); e.g. echo "whsec_$(openssl rand -base64 32)"',
+      'SESAME_KEY_ENCRYPTION_KEY: looks like a placeholder or has too little randomness, so it is refused (value hidden); e.g. openssl rand -hex 32',
+      'SESAME_REFRESH_KEY: looks like a placeholder or has too little randomness, so it is refused (value hidden); e.g. openssl rand -hex 32',
+    ]);
+    expect(problems.join('\n')).not.toMatch(/change-me|abab|0123|AQEB/);
   });
 
   it('refuses an introspection token that could not travel as a Bearer token', () => {

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { KeyRingConfig } from '../core/signing-keys.js';
+import { isPlaceholderSecret, placeholderProblem } from './is-placeholder-secret.js';
 import type { Settings } from './settings.js';
 
 /**
@@ -23,7 +24,7 @@ export function readKeySettings(
   return problems.length > before ? null : { configuredSigningKeys, configuredRefreshKey, encryptionKey };
 }
 
-/** A key given as hex or base64(url): random bytes, so the encoding is unambiguous at these lengths. */
+/** A key given as hex or base64(url): random bytes, so the encoding is unambiguous at these lengths; never a placeholder. */
 function decodeKey(
   text: string | undefined,
   name: string,
@@ -36,6 +37,10 @@ function decodeKey(
   const canonical = /^[A-Za-z0-9+/_-]+={0,2}$/.test(text);
   if (!canonical || !isLongEnough(bytes.length)) {
     problems.push(`${name}: must be ${wanted} of random data, as hex or base64 (value hidden); e.g. openssl rand -hex 32`);
+    return null;
+  }
+  if (isPlaceholderSecret(text)) {
+    problems.push(placeholderProblem(name, 'openssl rand -hex 32'));
     return null;
   }
   return bytes;

@@ -1,3 +1,4 @@
+import { isPlaceholderSecret, placeholderProblem } from './is-placeholder-secret.js';
 import type { Settings } from './settings.js';
 
 /** Where webhook events are POSTed, and the key that signs them. */
@@ -31,10 +32,15 @@ export function readWebhookSettings(settings: Settings, problems: string[]): Web
     );
     return null;
   }
+  const example = 'echo "whsec_$(openssl rand -base64 32)"';
   // Standard Webhooks' secret format: whsec_ and the base64 of the key.
   const secret = /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(text) ? Buffer.from(text.slice('whsec_'.length), 'base64') : null;
   if (secret === null || secret.length < 24) {
-    problems.push('SESAME_WEBHOOK_SECRET: must be whsec_ followed by the base64 of 24 or more random bytes (value hidden); e.g. echo "whsec_$(openssl rand -base64 32)"');
+    problems.push(`SESAME_WEBHOOK_SECRET: must be whsec_ followed by the base64 of 24 or more random bytes (value hidden); e.g. ${example}`);
+    return null;
+  }
+  if (isPlaceholderSecret(text.slice('whsec_'.length))) {
+    problems.push(placeholderProblem('SESAME_WEBHOOK_SECRET', example));
     return null;
   }
   return { url, secret };

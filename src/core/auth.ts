@@ -18,7 +18,10 @@ export interface Maintenance {
   /** Deletes expired sessions and reset tokens. */
   purgeExpired(): Promise<PurgeCounts>;
 
-  /** Resolves when the store answers. */
+  /**
+   * Resolves when the store and the cache (when there is one) both answer: without the cache,
+   * log-outs and password changes answer 503. Throws the unavailable one's error.
+   */
   checkReady(): Promise<void>;
 }
 
@@ -62,6 +65,8 @@ export function createAuth(authDeps: AuthDeps): Auth {
       const now = clock.now();
       return store.purgeExpired(now, idleCutoff(now, config));
     },
-    checkReady: () => store.ping(),
+    checkReady: async () => {
+      await Promise.all([store.ping(), cache.ping()]);
+    },
   };
 }

@@ -27,6 +27,8 @@ export interface SessionCache {
   update(key: string, session: SessionWithEmail): Promise<void>;
   /** Marks sessions ended, whatever is cached under their keys. Throws `CacheUnavailableError` when it cannot. */
   markEnded(keys: readonly string[]): Promise<void>;
+  /** Resolves when the cache answers; throws `CacheUnavailableError` when it does not. */
+  ping(): Promise<void>;
   /** Releases the connection. */
   close(): Promise<void>;
 }
@@ -52,5 +54,6 @@ export const noCache: SessionCache = {
   put: () => Promise.resolve(),
   update: () => Promise.resolve(),
   markEnded: () => Promise.resolve(),
+  ping: () => Promise.resolve(),
   close: () => Promise.resolve(),
 };

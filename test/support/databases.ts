@@ -1,30 +1,35 @@
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import pg from 'pg';
+import { describe, inject } from 'vitest';
 import type { DatabaseConfig } from '../../src/store/open-store.js';
 import { tempDatabasePath } from './test-config.js';
+import { serverUrls, type TestStore } from './test-stores.js';
 
 export type Engine = DatabaseConfig['engine'];
-const ALL_ENGINES: readonly Engine[] = ['sqlite', 'postgres', 'mysql'];
-const ALL_STORES = [...ALL_ENGINES, 'redis'];
+export const ALL_ENGINES: readonly Engine[] = ['sqlite', 'postgres', 'mysql'];
+/** The engines on a server of their own. */
+export const SERVER_ENGINES: readonly Engine[] = ['postgres', 'mysql'];
 
-/**
- * What the suites run on: every engine and Redis under CI=true, so that a server that is down
- * fails the run instead of being skipped; otherwise SESAME_TEST_STORES (comma-separated, e.g.
- * `sqlite` on a machine without servers), and by default all of them.
- */
-const stores =
-  process.env.CI === 'true'
-    ? ALL_STORES
-    : (process.env.SESAME_TEST_STORES ?? ALL_STORES.join(',')).split(',').map((name) => {
-        if (!ALL_STORES.includes(name.trim())) throw new Error(`SESAME_TEST_STORES names an unknown store: ${name}`);
-        return name.trim();
-      });
+/** What the suites run on, as the global setup chose (test/support/test-stores.ts). */
+const stores = inject('testStores');
+const urls = serverUrls(process.env);
 
 export const TEST_ENGINES: readonly Engine[] = ALL_ENGINES.filter((engine) => stores.includes(engine));
 
-/** The Redis server for cache suites, or null when SESAME_TEST_STORES leaves Redis out. */
-export const TEST_REDIS_URL: string | null = stores.includes('redis') ? (process.env.SESAME_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379') : null;
+/** The Redis server for cache suites, or null when the suites leave Redis out. */
+export const TEST_REDIS_URL: string | null = stores.includes('redis') ? urls.redis : null;
+
+/**
+ * One describe block per engine of `engines`, named `name` with `%s` for the engine, run when
+ * its engine and every store it `needs` besides are run here, and listed as skipped otherwise
+ * (an empty `describe.each` would fail its file with "No test suite found").
+ */
+export function describeEngines<E extends Engine>(engines: readonly E[], name: string, body: (engine: E) => void, needs: readonly TestStore[] = []): void {
+  for (const engine of engines) {
+    describe.skipIf(![engine, ...needs].every((store) => stores.includes(store)))(name.replace('%s', engine), () => body(engine));
+  }
+}
 
 /** A key prefix of its own for one test, so that tests never see each other's keys. */
 export function testKeyPrefix(): string {
@@ -32,8 +37,8 @@ export function testKeyPrefix(): string {
 }
 
 // Servers to create throw-away databases on (the machine's own, as .ci/run starts them).
-const POSTGRES_ADMIN_URL = process.env.SESAME_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const MYSQL_ADMIN_URL = process.env.SESAME_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+const POSTGRES_ADMIN_URL = urls.postgres;
+const MYSQL_ADMIN_URL = urls.mysql;
 
 export interface TestDatabase {
   readonly config: DatabaseConfig;
@@ -72,7 +77,7 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
 async function onPostgres(statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
   await client.connect().catch((error: unknown) => {
-    throw new Error(`PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL}: start it, or leave it out with SESAME_TEST_STORES`, { cause: error });
+    throw new Error(`PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL}: start it (CI=true and SESAME_TEST_STORES require it)`, { cause: error });
   });
   try {
     await client.query(statement);
@@ -83,7 +88,7 @@ async function onPostgres(statement: string): Promise<void> {
 
 async function onMysql(statement: string): Promise<void> {
   const connection = await createConnection({ uri: MYSQL_ADMIN_URL }).catch((error: unknown) => {
-    throw new Error(`MySQL is not reachable at ${MYSQL_ADMIN_URL}: start it, or leave it out with SESAME_TEST_STORES`, { cause: error });
+    throw new Error(`MySQL is not reachable at ${MYSQL_ADMIN_URL}: start it (CI=true and SESAME_TEST_STORES require it)`, { cause: error });
   });
   try {
     await connection.query(statement);

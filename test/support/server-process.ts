@@ -88,7 +88,7 @@ export function startServer(options: {
   });
 }
 
-// `npm start` runs node under a shell: signal the whole process group, as a terminal would.
+// Signal the whole process group (npm and the node it runs), as a terminal would.
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   try {
     if (child.pid !== undefined) process.kill(-child.pid, signal);

@@ -54,6 +54,17 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
   };
 }
 
+/**
+ * Secrets for the settings the loader reads them from: fixed, and made by `openssl rand`
+ * once, since the loader refuses a placeholder or a value with too little randomness.
+ */
+export const TEST_SECRETS = {
+  SESAME_INTROSPECTION_TOKEN: 'c919d1f580a263e392c65037181584fd4166fdb3aaf7fb8619b23430515e25a7',
+  SESAME_KEY_ENCRYPTION_KEY: '2c395c61dacd6616aa3ec63de5e528d2f62a6e1fe02db51de20e5dbfaecafec8',
+  SESAME_REFRESH_KEY: 'f9a829580b36066d00b236035a7f6bc88879f8477f394416786176065c7ff5a5',
+  SESAME_WEBHOOK_SECRET: 'whsec_UNO9u4yHWXzYposLwoGBzc8aV898Uy4HwdLFq3Ef1f4=',
+} as const;
+
 /** The problems `loadConfig` lists for `env`; throws when it loads. */
 export function configProblems(env: Record<string, string>): readonly string[] {
   try {

@@ -8,7 +8,7 @@ export interface HealthOptions {
 
 const tags = ['operations'];
 
-/** Liveness (the process answers) and readiness (the store answers too), for orchestrators. */
+/** Liveness (the process answers) and readiness (the store and the cache answer too), for orchestrators. */
 export const health: FastifyPluginAsyncJsonSchemaToTs<{ Options: HealthOptions }> = async (app, { auth }) => {
   app.get(
     '/health',
@@ -18,9 +18,9 @@ export const health: FastifyPluginAsyncJsonSchemaToTs<{ Options: HealthOptions }
 
   app.get(
     '/ready',
-    { schema: { tags, summary: 'Readiness: the store answers', response: { 200: { ...StatusReply, description: '`{"status": "ready"}`' }, 500: E.internal, 503: E.unavailable } } },
+    { schema: { tags, summary: 'Readiness: the store and the cache answer', response: { 200: { ...StatusReply, description: '`{"status": "ready"}`' }, 500: E.internal, 503: E.unavailable } } },
     async () => {
-      // An unreachable store is a StoreUnavailableError: the error handler answers 503.
+      // An unreachable store or cache is a StoreUnavailableError or CacheUnavailableError: the error handler answers 503.
       await auth.checkReady();
       return { status: 'ready' };
     },

@@ -50,6 +50,10 @@ export class RedisCache implements SessionCache {
     if (!results || failed) throw new CacheUnavailableError('the cache did not take every mark', { cause: withoutStatement(failed?.[0]) });
   }
 
+  async ping(): Promise<void> {
+    await this.#link.run((redis) => redis.ping());
+  }
+
   async close(): Promise<void> {
     this.#link.disconnect();
   }

@@ -7,6 +7,9 @@ import { withoutStatement } from '../sql/dialects.js';
 const COMMAND_TIMEOUT_MS = 500;
 // After a failure, commands are skipped this long before one is tried again.
 const RETRY_AFTER_MS = 1_000;
+// On disconnect, ioredis waits this long for its socket to close, even for a socket that
+// already has (a refused connection): a start that fails would wait its default 2 s to exit.
+const DISCONNECT_TIMEOUT_MS = 100;
 
 /**
  * A Redis client for the session cache and the attempt counters, with every key under its
@@ -84,6 +87,7 @@ export function connectRedis(url: string, keyPrefix: string, report: Availabilit
     socketTimeout: COMMAND_TIMEOUT_MS,
     connectTimeout: 2_000,
     keepAlive: 10_000,
+    disconnectTimeout: DISCONNECT_TIMEOUT_MS,
     // Reconnect for ever, backing off to 2 s: the cache comes back by itself.
     retryStrategy: (times) => Math.min(times * 100, 2_000),
   });
