@@ -15,6 +15,7 @@ import { health } from './http/routes/health.js';
 import { jwks } from './http/routes/jwks.js';
 import { sessionApi } from './http/routes/session-api.js';
 import { tokenApi } from './http/routes/token-api.js';
+import { version } from './version.js';
 
 /** What the HTTP layer needs to know of its surroundings. */
 export interface HttpConfig {
@@ -109,7 +110,7 @@ export async function buildApp({ auth, logger, http }: AppOptions): Promise<Fast
       maxAge: CORS_MAX_AGE_SECONDS,
     });
   }
-  await registerOpenApi(app, { cookieName: http.cookie.name, hasDocsPage: http.hasDocsPage });
+  await registerOpenApi(app, { version, cookieName: http.cookie.name, hasDocsPage: http.hasDocsPage });
 
   // The API's table of contents.
   const trustedOrigins = new Set([...http.trustedOrigins, ...http.corsOrigins]);

@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Help } from 'commander';
 import { addDatabaseCommands } from './cli/database.js';
 import { addKeysCommands } from './cli/keys.js';
 import { nameOf, EXIT_USAGE } from './cli/services.js';
 import { addServeCommand } from './cli/serve.js';
 import { addUserCommands } from './cli/user.js';
-
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+import { version } from './version.js';
 
 /** The `sesame` command line: every command, in the order the manual lists them. */
 function createProgram(): Command {

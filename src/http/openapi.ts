@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import swagger, { type SwaggerTransformObject } from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 
@@ -19,8 +18,6 @@ const DOCS_CSP = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
-
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** The `Link` header (RFC 8631) that points a client at the API's description, and at the docs page when it is on. */
 export function describedByLink(hasDocsPage: boolean): string {
@@ -52,7 +49,10 @@ const markHeadersRequired: SwaggerTransformObject = (document) => {
  * Describes every route registered after it in OpenAPI 3.1, served at `/openapi.json`; with
  * `hasDocsPage`, also renders it at `/docs` from assets served locally.
  */
-export async function registerOpenApi(app: FastifyInstance, { cookieName, hasDocsPage }: { readonly cookieName: string; readonly hasDocsPage: boolean }): Promise<void> {
+export async function registerOpenApi(
+  app: FastifyInstance,
+  { version, cookieName, hasDocsPage }: { readonly version: string; readonly cookieName: string; readonly hasDocsPage: boolean },
+): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
