@@ -46,6 +46,8 @@ export interface AttemptCounters {
   giveBack(keys: readonly string[]): Promise<void>;
   /** Forgets every attempt counted under the keys, and the marks. */
   clear(keys: readonly string[]): Promise<void>;
+  /** What is counted under each key now, null where nothing is (or its record has expired). */
+  read(keys: readonly string[], nowMs: number): Promise<ReadonlyArray<AttemptRecord | null>>;
   /** Sets a mark: a time (epoch ms) kept under `key` for `ttlMs`. */
   mark(key: string, valueMs: number, ttlMs: number, nowMs: number): Promise<void>;
   /** The marks under `keys`, null where there is none (or it has expired). */

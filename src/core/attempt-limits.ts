@@ -59,6 +59,18 @@ export interface AttemptLimits {
    * was good or could not be judged. Throws `rate_limited` when the budget is spent.
    */
   checkPresentedToken<T>(token: PresentedToken, client: Client, check: () => Promise<T>): Promise<T>;
+  /**
+   * An operator's unlock: forgets the account's failures, from every client, in the shared
+   * counters and in this process's own, as a completed reset does (without marking any client
+   * as known to the account).
+   */
+  unlock(emailKey: string): Promise<void>;
+  /**
+   * For each email key, whether its account is locked now: its consecutive failures reached
+   * `accountFailures`, so it refuses every password check until an unlock, a reset or
+   * `accountMemorySeconds` of quiet.
+   */
+  lockedAccounts(emailKeys: readonly string[]): Promise<boolean[]>;
   /** A digest of an email key that names the account in keys and audit events without revealing it. */
   accountOf(emailKey: string): string;
 }

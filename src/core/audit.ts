@@ -12,6 +12,8 @@ export type AuditEvent =
       /** The account's user when it exists; null for an unknown email. */
       readonly userId: string | null;
       readonly via: 'cookie' | 'token' | 'password_change';
+      /** Set when the password was right but an operator has disabled the account. */
+      readonly reason?: 'disabled';
     }
   | {
       readonly event: 'limit_hit';
@@ -29,12 +31,43 @@ export type AuditEvent =
   | { readonly event: 'password_changed'; readonly userId: string; readonly sessionId: string; readonly endedSessions: number }
   | { readonly event: 'reset_requested'; readonly account: string; readonly userId: string | null }
   | { readonly event: 'password_reset'; readonly userId: string; readonly endedSessions: number }
-  | { readonly event: 'refresh_reused'; readonly userId: string; readonly sessionId: string };
+  | { readonly event: 'refresh_reused'; readonly userId: string; readonly sessionId: string }
+  /** A user ended one of their own sessions from another (`DELETE /sessions/{id}`). */
+  | { readonly event: 'session_ended'; readonly userId: string; readonly sessionId: string; readonly bySessionId: string }
+  | {
+      readonly event: 'admin_action';
+      readonly action: AdminAction;
+      /** The user acted on; null when the action named none that exists. */
+      readonly userId: string | null;
+      /** The session acted on, for `session.end`. */
+      readonly sessionId?: string;
+      /** Sessions the action ended. */
+      readonly endedSessions?: number;
+      /** Which door the operator came through: the admin token, the admin listener, the command line. */
+      readonly caller: AdminDoor;
+    };
+
+/** What an operator did. */
+export type AdminAction =
+  | 'user.create'
+  | 'user.update'
+  | 'user.disable'
+  | 'user.enable'
+  | 'user.set_password'
+  | 'user.delete'
+  | 'user.unlock'
+  | 'session.end'
+  | 'sessions.end_all';
+
+/** `token`: the admin bearer token; `listener`: the admin listener without a token; `cli`: a shell on the host. */
+export type AdminDoor = 'token' | 'listener' | 'cli';
 
 /** Where a request came from, as the HTTP layer determined it (`SESAME_TRUST_PROXY`). */
 export interface Client {
   /** The client's IP address. */
   readonly address: string;
+  /** Its `User-Agent` header, recorded with a session it signs in to; absent when there is none. */
+  readonly userAgent?: string;
 }
 
 /** Receives each audit event with the address of the client that caused it. */

@@ -1,12 +1,14 @@
 import { createHmac } from 'node:crypto';
 import type { JWK } from 'jose';
 import { createAccounts, type Accounts } from './accounts.js';
+import type { Administration } from './admin.js';
 import { createAttemptLimits } from './attempt-limits.js';
 import { withSessionCache } from './cached-store.js';
 import { createCookieSessions, type CookieSessions } from './cookie-sessions.js';
 import type { AuthDeps, CoreDeps } from './deps.js';
 import { createPasswords, type Passwords } from './passwords.js';
 import { idleCutoff } from './sessions.js';
+import type { OwnSessions } from './own-sessions.js';
 import type { PurgeCounts } from './store.js';
 import { createTokens, type Tokens } from './tokens.js';
 
@@ -33,7 +35,7 @@ export interface Maintenance {
  * counts the check against the limits before hashing, and throws `rate_limited` (with a retry
  * time) when a limit refuses it.
  */
-export type Auth = Accounts & CookieSessions & Passwords & Tokens & Maintenance;
+export type Auth = Accounts & CookieSessions & Passwords & Tokens & OwnSessions & Administration & Maintenance;
 
 /**
  * Builds the use cases over a store, a clock, a hasher and the key ring. Every secret it

@@ -22,6 +22,8 @@ export interface AuthConfig extends SessionPolicy, AccessTokenConfig {
   readonly refreshGraceSeconds: number;
   /** The bearer token callers of `/introspect` must present, or null to leave it open. */
   readonly introspectionToken: string | null;
+  /** The bearer token of the admin API, or null when only the admin listener (or nothing) serves it. */
+  readonly adminToken: string | null;
   readonly limits: AttemptLimitsConfig;
 }
 

@@ -15,6 +15,10 @@ export type AuthErrorCode =
   | 'email_not_registered'
   /** The reset token is unknown, expired, used, or not the given email's. */
   | 'invalid_reset_token'
+  /** An operator named a user that does not exist. */
+  | 'user_not_found'
+  /** A session id that is unknown, ended, or not the caller's (or the named user's). */
+  | 'session_not_found'
   /** The refresh token is unknown, expired, reused or its session has ended. */
   | 'invalid_grant'
   /** The caller of a protected endpoint (introspection) did not prove who it is. */

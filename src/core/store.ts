@@ -24,6 +24,10 @@ export interface User {
   readonly claims: UserClaims | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /** When an operator disabled the account; null while it is enabled. A disabled user has no session. */
+  readonly disabledAt: Date | null;
+  /** The last successful sign-in (a cookie log-in or a password grant), or null. */
+  readonly lastLoginAt: Date | null;
 }
 
 /** A JSON object of custom access-token claims. */
@@ -51,6 +55,23 @@ export interface Session {
   /** Absolute end of the session, whatever its activity. */
   readonly expiresAt: Date;
 }
+
+/** Where a session was started from, recorded at sign-in and shown to its user and to operators. */
+export interface SessionOrigin {
+  /** The client address as the trusted-proxy rules computed it. */
+  readonly clientAddress: string | null;
+  /** The `User-Agent` header, cut to `MAX_USER_AGENT_LENGTH` characters. */
+  readonly userAgent: string | null;
+}
+
+/** How much of a `User-Agent` a session keeps. */
+export const MAX_USER_AGENT_LENGTH = 256;
+
+/**
+ * A session with where it was started from: what listings show. The session check never reads
+ * the origin, so that its hot read stays as narrow as it was.
+ */
+export interface SessionDetails extends Session, SessionOrigin {}
 
 /** What names a session in caches: its id, its kind and, for a cookie session, its token hash. */
 export type SessionRef = Pick<Session, 'id' | 'kind' | 'tokenHash'>;
@@ -102,8 +123,38 @@ export interface OutboxMessage {
 export interface InsertSessionOptions {
   /** The `passwordVersion` the log-in was checked against. */
   readonly passwordVersion: number;
+  /** Recorded with the session. */
+  readonly origin: SessionOrigin;
   readonly endOtherCookieSessions: boolean;
   readonly replacesTokenHash: string | null;
+}
+
+/** Where a page of users starts: just after this user in the page's order. */
+export interface UserPosition {
+  readonly createdAt: Date;
+  readonly id: string;
+}
+
+/** Which users `Store.listUsers` returns, in which order. */
+export interface UserListQuery {
+  /** `newest`: by `createdAt` then `id`, both descending; `oldest`: both ascending. */
+  readonly order: 'newest' | 'oldest';
+  /** Only users strictly after this position in that order; null: from the first. */
+  readonly after: UserPosition | null;
+  /** Only users whose email key starts with this (already lower-cased); null: any. */
+  readonly emailKeyPrefix: string | null;
+  /** true: only disabled users; false: only enabled ones; null: both. */
+  readonly disabled: boolean | null;
+  readonly limit: number;
+}
+
+/** What an operator may change on a user in one call; an absent field stays as it is. */
+export interface UserChanges {
+  /** A new email and its key. Changing it ends every session of the user. */
+  readonly email?: { readonly email: string; readonly emailKey: string };
+  /** When disabled (disabling ends every session of the user), or null to enable. */
+  readonly disabledAt?: Date | null;
+  readonly claims?: UserClaims | null;
 }
 
 export interface PurgeCounts {
@@ -151,14 +202,51 @@ export interface Store {
    * password changed or reset since the log-in's check starts no session). In the same
    * transaction, deletes the session whose token hash is `replacesTokenHash` (re-authentication
    * ends the old session) and, with `endOtherCookieSessions`, every other cookie session of
-   * the user. Concurrent calls for one user are serialised, so N concurrent cookie log-ins
-   * leave exactly one cookie session. Returns the sessions it ended, or null when it inserted
-   * nothing.
+   * the user, and records the session's start as the user's last sign-in. Concurrent calls
+   * for one user are serialised, so N concurrent cookie log-ins leave exactly one cookie
+   * session. Returns the sessions it ended, or null when it inserted nothing (the password
+   * version moved on, or the user is disabled or gone).
    */
   insertSession(session: Session, options: InsertSessionOptions): Promise<readonly SessionRef[] | null>;
 
   /** Every session of the user, live or expired. */
   listUserSessions(userId: string): Promise<SessionRef[]>;
+
+  /** Every session of the user, live or expired, with its origin, newest first. */
+  listSessionDetails(userId: string): Promise<SessionDetails[]>;
+
+  /**
+   * Up to `query.limit` users in the query's order, from just after its position (keyset
+   * pagination: a row that exists throughout a walk is neither skipped nor repeated however
+   * rows are added or removed meanwhile). Served by an index on (created_at, id).
+   */
+  listUsers(query: UserListQuery): Promise<User[]>;
+
+  /**
+   * Applies `changes` to the user in one transaction, with `updatedAt` set to `at`. Disabling
+   * (a non-null `disabledAt`) or a new email also deletes every session of the user. Returns
+   * the sessions it ended, or null when there is no such user. Throws `StoreConflictError`
+   * when the new email key is taken. A session insert that began before and commits after
+   * a disable inserts nothing (`insertSession` refuses a disabled user).
+   */
+  updateUser(userId: string, changes: UserChanges, at: Date): Promise<readonly SessionRef[] | null>;
+
+  /**
+   * Sets a password for an operator: in one transaction, increments the version, deletes every
+   * session of the user and the pending reset token, and adds `notice` to the outbox. Returns
+   * the sessions it ended, or null when there is no such user.
+   */
+  setPassword(userId: string, password: StoredPassword, at: Date, notice?: OutboxMessage): Promise<readonly SessionRef[] | null>;
+
+  /**
+   * Deletes the user and everything of theirs (sessions, so refresh families; the reset
+   * token), and adds `notice` to the outbox, in one transaction. Returns the sessions it ended,
+   * or null when there was no such user.
+   */
+  deleteUser(userId: string, notice?: OutboxMessage): Promise<readonly SessionRef[] | null>;
+
+  /** Deletes every session of the user and returns them (none when there is no such user). */
+  deleteUserSessions(userId: string): Promise<readonly SessionRef[]>;
 
   /** The session whose token hash this is, with its owner's email, or null. Expiry is the caller's to judge. */
   findSessionByTokenHash(tokenHash: string): Promise<SessionWithEmail | null>;
