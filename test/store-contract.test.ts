@@ -12,14 +12,14 @@ import {
 } from '../src/core/store.js';
 import { openStore, type EngineStore } from '../src/store/open-store.js';
 import { ALL_ENGINES, createTestDatabase, describeEngines, type TestDatabase } from './support/databases.js';
-import { at, newSession, newUser } from './support/rows.js';
+import { at, newSession, newUser, NO_ORIGIN } from './support/rows.js';
 
 /**
  * The contract every engine's Store keeps, run against each test engine (support/databases.ts),
  * each test on a database of its own. Races run real concurrent calls against the real engine.
  */
 
-const plain = { endOtherCookieSessions: false, replacesTokenHash: null };
+const plain = { origin: NO_ORIGIN, endOtherCookieSessions: false, replacesTokenHash: null };
 const message = (seconds = 0): OutboxMessage => ({ id: generateId(), payload: `sealed:${generateId()}`, createdAt: at(seconds), attempts: 0, nextAttemptAt: at(seconds) });
 const ref = ({ id, kind, tokenHash }: Session): SessionRef => ({ id, kind, tokenHash });
 const sortById = (refs: readonly SessionRef[]) => [...refs].sort((a, b) => a.id.localeCompare(b.id));
@@ -119,7 +119,7 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const tokenSession = await addSession(user, 'token');
     const othersCookie = await addSession(someoneElse);
     const fresh = newSession(user);
-    const ended = await store.insertSession(fresh, { passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: null });
+    const ended = await store.insertSession(fresh, { ...plain, passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: null });
     expect(ended).toEqual([ref(oldCookie)]);
     expect(await surviving([oldCookie, tokenSession, othersCookie, fresh])).toEqual([tokenSession, othersCookie, fresh]);
   });
@@ -129,7 +129,7 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const kept = await addSession(user);
     const replaced = await addSession(user);
     const fresh = newSession(user);
-    const ended = await store.insertSession(fresh, { passwordVersion: user.passwordVersion, endOtherCookieSessions: false, replacesTokenHash: replaced.tokenHash });
+    const ended = await store.insertSession(fresh, { ...plain, passwordVersion: user.passwordVersion, endOtherCookieSessions: false, replacesTokenHash: replaced.tokenHash });
     expect(ended).toEqual([ref(replaced)]);
     expect(await surviving([kept, replaced, fresh])).toEqual([kept, fresh]);
   });
@@ -139,7 +139,7 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const replaced = await addSession(user);
     const other = await addSession(user);
     const fresh = newSession(user);
-    const ended = await store.insertSession(fresh, { passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: replaced.tokenHash });
+    const ended = await store.insertSession(fresh, { ...plain, passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: replaced.tokenHash });
     expect(ended).toEqual([ref(replaced), ref(other)]);
     expect(await surviving([replaced, other, fresh])).toEqual([fresh]);
   });
@@ -161,7 +161,7 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const sessions = Array.from({ length: 20 }, () => newSession(user));
     const ended = await Promise.all(
       sessions.map((session) =>
-        store.insertSession(session, { passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: null }),
+        store.insertSession(session, { ...plain, passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: null }),
       ),
     );
     const [survivor, ...more] = await surviving(sessions);
