@@ -1,25 +1,29 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { generateId, generateSecret, hashSecret } from '../src/core/secrets.js';
 import {
+  MAX_USER_AGENT_LENGTH,
   StoreConflictError,
   StoreUnavailableError,
   type OutboxMessage,
   type ResetToken,
   type Session,
   type SessionKind,
+  type SessionOrigin,
   type SessionRef,
   type User,
+  type UserListQuery,
+  type UserPosition,
 } from '../src/core/store.js';
 import { openStore, type EngineStore } from '../src/store/open-store.js';
 import { ALL_ENGINES, createTestDatabase, describeEngines, type TestDatabase } from './support/databases.js';
-import { at, newSession, newUser } from './support/rows.js';
+import { at, newSession, newUser, NO_ORIGIN } from './support/rows.js';
 
 /**
  * The contract every engine's Store keeps, run against each test engine (support/databases.ts),
  * each test on a database of its own. Races run real concurrent calls against the real engine.
  */
 
-const plain = { endOtherCookieSessions: false, replacesTokenHash: null };
+const plain = { origin: NO_ORIGIN, endOtherCookieSessions: false, replacesTokenHash: null };
 const message = (seconds = 0): OutboxMessage => ({ id: generateId(), payload: `sealed:${generateId()}`, createdAt: at(seconds), attempts: 0, nextAttemptAt: at(seconds) });
 const ref = ({ id, kind, tokenHash }: Session): SessionRef => ({ id, kind, tokenHash });
 const sortById = (refs: readonly SessionRef[]) => [...refs].sort((a, b) => a.id.localeCompare(b.id));
@@ -119,7 +123,7 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const tokenSession = await addSession(user, 'token');
     const othersCookie = await addSession(someoneElse);
     const fresh = newSession(user);
-    const ended = await store.insertSession(fresh, { passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: null });
+    const ended = await store.insertSession(fresh, { ...plain, passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: null });
     expect(ended).toEqual([ref(oldCookie)]);
     expect(await surviving([oldCookie, tokenSession, othersCookie, fresh])).toEqual([tokenSession, othersCookie, fresh]);
   });
@@ -129,7 +133,7 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const kept = await addSession(user);
     const replaced = await addSession(user);
     const fresh = newSession(user);
-    const ended = await store.insertSession(fresh, { passwordVersion: user.passwordVersion, endOtherCookieSessions: false, replacesTokenHash: replaced.tokenHash });
+    const ended = await store.insertSession(fresh, { ...plain, passwordVersion: user.passwordVersion, endOtherCookieSessions: false, replacesTokenHash: replaced.tokenHash });
     expect(ended).toEqual([ref(replaced)]);
     expect(await surviving([kept, replaced, fresh])).toEqual([kept, fresh]);
   });
@@ -139,7 +143,7 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const replaced = await addSession(user);
     const other = await addSession(user);
     const fresh = newSession(user);
-    const ended = await store.insertSession(fresh, { passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: replaced.tokenHash });
+    const ended = await store.insertSession(fresh, { ...plain, passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: replaced.tokenHash });
     expect(ended).toEqual([ref(replaced), ref(other)]);
     expect(await surviving([replaced, other, fresh])).toEqual([fresh]);
   });
@@ -161,7 +165,7 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const sessions = Array.from({ length: 20 }, () => newSession(user));
     const ended = await Promise.all(
       sessions.map((session) =>
-        store.insertSession(session, { passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: null }),
+        store.insertSession(session, { ...plain, passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: null }),
       ),
     );
     const [survivor, ...more] = await surviving(sessions);
@@ -216,7 +220,7 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     expect(await store.changePassword(user.id, 1, password, session.id, at(9))).toBeNull();
     expect(await store.changePassword(user.id, 0, password, othersSession.id, at(9))).toBeNull();
     expect(await store.changePassword(user.id, 0, password, generateId(), at(9))).toBeNull();
-    expect(await store.findUserById(user.id)).toEqual(user);
+    expect(await store.findUserById(user.id)).toEqual({ ...user, lastLoginAt: session.createdAt });
     expect(await surviving([session, othersSession])).toEqual([session, othersSession]);
   });
 
@@ -421,6 +425,214 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     // A message id already taken makes the insert fail after the token's.
     await expect(store.saveResetRequest(token, { ...message(), id: taken.id })).rejects.toBeInstanceOf(StoreConflictError);
     expect(await store.findResetTokenByHash(token.tokenHash)).toBeNull();
+  });
+
+  it('records where a session started and when the user last signed in, and lists sessions with their origin, newest first', async () => {
+    const user = await addUser();
+    const origins: SessionOrigin[] = [
+      { clientAddress: '203.0.113.7', userAgent: 'curl/8.5.0' },
+      // The longest address text and a User-Agent as long as the core keeps, two UTF-8 bytes a character.
+      { clientAddress: '2001:db8:ffff:ffff:ffff:ffff:255.255.255.255', userAgent: 'é'.repeat(MAX_USER_AGENT_LENGTH) },
+      { clientAddress: null, userAgent: null },
+    ];
+    const sessions: Session[] = [];
+    for (const [index, origin] of origins.entries()) {
+      const session = newSession(user, index === 1 ? 'token' : 'cookie', { createdAt: at(10 * (index + 1)), lastSeenAt: at(10 * (index + 1)) });
+      expect(await store.insertSession(session, { ...plain, passwordVersion: 0, origin })).toEqual([]);
+      sessions.push(session);
+    }
+    await addSession(await addUser());
+    const details = sessions.map((session, index) => ({ ...session, ...origins[index] }));
+    expect(await store.listSessionDetails(user.id)).toEqual(details.reverse());
+    expect((await store.findUserById(user.id))?.lastLoginAt).toEqual(at(30));
+    // The session check's read carries no origin.
+    expect(await store.findSessionById(sessions[1]!.id)).toEqual({ ...sessions[1], email: user.email });
+    expect(await store.listSessionDetails(generateId())).toEqual([]);
+  });
+
+  it('ends every session of a user it disables, and starts none, changing nothing, until the user is enabled', async () => {
+    const user = await addUser();
+    const cookie = await addSession(user);
+    const token = await addSession(user, 'token');
+    const othersSession = await addSession(await addUser());
+    const ended = await store.updateUser(user.id, { disabledAt: at(5) }, at(5));
+    expect(sortById(ended!)).toEqual(sortById([ref(cookie), ref(token)]));
+    expect(await store.findUserById(user.id)).toMatchObject({ disabledAt: at(5), updatedAt: at(5), lastLoginAt: at(0) });
+    const refused = newSession(user, 'cookie', { createdAt: at(6) });
+    expect(await store.insertSession(refused, { ...plain, passwordVersion: 0, replacesTokenHash: othersSession.tokenHash })).toBeNull();
+    expect(await store.findSessionById(refused.id)).toBeNull();
+    expect(await store.findSessionById(othersSession.id)).not.toBeNull();
+    expect((await store.findUserById(user.id))?.lastLoginAt).toEqual(at(0));
+    expect(await store.updateUser(user.id, { disabledAt: null }, at(7))).toEqual([]);
+    expect(await store.findUserById(user.id)).toMatchObject({ disabledAt: null, updatedAt: at(7) });
+    await addSession(user);
+  });
+
+  it('leaves no session after a disable that runs among concurrent log-ins', async () => {
+    const user = await addUser();
+    const sessions = Array.from({ length: 20 }, (_, index) => newSession(user, index % 2 === 0 ? 'cookie' : 'token'));
+    const logIn = (session: Session) => store.insertSession(session, { ...plain, passwordVersion: 0 });
+    const before = sessions.slice(0, 10).map(logIn);
+    const disabled = store.updateUser(user.id, { disabledAt: at(5) }, at(5));
+    const after = sessions.slice(10).map(logIn);
+    const [ended, results] = await Promise.all([disabled, Promise.all([...before, ...after])]);
+    expect(await store.listUserSessions(user.id)).toEqual([]);
+    // Each log-in came wholly before the disable, which ended its session, or after it, and was refused.
+    const started = sessions.filter((_, index) => results[index] !== null);
+    expect(sortById(ended!)).toEqual(sortById(started.map(ref)));
+  });
+
+  it('changes claims without ending sessions, and ends every session with a new email', async () => {
+    const user = await addUser(newUser('Before@x.io'));
+    const session = await addSession(user);
+    expect(await store.updateUser(user.id, { claims: { role: 'ops' } }, at(3))).toEqual([]);
+    expect(await store.findUserById(user.id)).toMatchObject({ claims: { role: 'ops' }, updatedAt: at(3), email: 'Before@x.io' });
+    expect(await store.findSessionById(session.id)).not.toBeNull();
+    expect(await store.updateUser(user.id, { email: { email: 'After@x.io', emailKey: 'after@x.io' } }, at(4))).toEqual([ref(session)]);
+    expect(await store.findUserByEmailKey('before@x.io')).toBeNull();
+    expect(await store.findUserByEmailKey('after@x.io')).toMatchObject({ id: user.id, email: 'After@x.io', claims: { role: 'ops' }, updatedAt: at(4), disabledAt: null });
+    expect(await store.findSessionById(session.id)).toBeNull();
+  });
+
+  it('refuses a new email whose key another user has, changing nothing', async () => {
+    const user = await addUser();
+    const other = await addUser(newUser('taken@x.io'));
+    const session = await addSession(user);
+    const changes = { email: { email: 'Taken@x.io', emailKey: 'taken@x.io' }, disabledAt: at(3), claims: { a: 1 } };
+    await expect(store.updateUser(user.id, changes, at(3))).rejects.toBeInstanceOf(StoreConflictError);
+    expect(await store.findUserById(user.id)).toEqual({ ...user, lastLoginAt: session.createdAt });
+    expect(await store.findSessionById(session.id)).not.toBeNull();
+    expect(await store.findUserById(other.id)).toEqual(other);
+  });
+
+  it("answers an operator's write on an unknown user with null, and writes no notice", async () => {
+    const notice = message();
+    expect(await store.updateUser(generateId(), { disabledAt: at(1) }, at(1))).toBeNull();
+    expect(await store.setPassword(generateId(), { hash: '$argon2id$x', normalization: 'none' }, at(1), notice)).toBeNull();
+    expect(await store.deleteUser(generateId(), notice)).toBeNull();
+    expect(await store.deleteUserSessions(generateId())).toEqual([]);
+    expect(await store.claimMessages(at(10), at(70), 10)).toEqual([]);
+  });
+
+  it('sets a password for an operator, ending every session and the pending reset token, with its notice', async () => {
+    const user = await addUser();
+    const sessions = [await addSession(user), await addSession(user, 'token')];
+    const othersSession = await addSession(await addUser());
+    const reset: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(3600) };
+    await store.saveResetToken(reset);
+    const password = { hash: '$argon2id$set', normalization: 'nfkc' as const };
+    const notice = message();
+    expect(sortById((await store.setPassword(user.id, password, at(8), notice))!)).toEqual(sortById(sessions.map(ref)));
+    expect(await store.findUserById(user.id)).toMatchObject({ password, passwordVersion: 1, updatedAt: at(8) });
+    expect(await store.findResetTokenByHash(reset.tokenHash)).toBeNull();
+    expect(await surviving([...sessions, othersSession])).toEqual([othersSession]);
+    expect(await store.claimMessages(at(10), at(70), 10)).toEqual([notice]);
+    // A log-in checked against the password before starts nothing.
+    expect(await store.insertSession(newSession(user), { ...plain, passwordVersion: 0 })).toBeNull();
+  });
+
+  it('deletes a user with its sessions and reset token, and tells of it in the outbox', async () => {
+    const user = await addUser(newUser('gone@x.io'));
+    const sessions = [await addSession(user), await addSession(user, 'token')];
+    const othersSession = await addSession(await addUser());
+    const reset: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(3600) };
+    await store.saveResetToken(reset);
+    const notice = message();
+    expect(sortById((await store.deleteUser(user.id, notice))!)).toEqual(sortById(sessions.map(ref)));
+    expect(await store.findUserById(user.id)).toBeNull();
+    expect(await store.findSessionByTokenHash(sessions[0]!.tokenHash!)).toBeNull();
+    expect(await store.findSessionById(sessions[1]!.id)).toBeNull();
+    expect(await store.listSessionDetails(user.id)).toEqual([]);
+    expect(await store.findResetTokenByHash(reset.tokenHash)).toBeNull();
+    expect(await store.claimMessages(at(10), at(70), 10)).toEqual([notice]);
+    expect(await store.findSessionById(othersSession.id)).not.toBeNull();
+    expect(await store.deleteUser(user.id)).toBeNull();
+    // The email key is free again.
+    await addUser(newUser('gone@x.io'));
+  });
+
+  it("ends every session of a user, and only that user's, for an operator", async () => {
+    const user = await addUser();
+    const sessions = [await addSession(user), await addSession(user, 'token')];
+    const othersSession = await addSession(await addUser());
+    expect(sortById(await store.deleteUserSessions(user.id))).toEqual(sortById(sessions.map(ref)));
+    expect(await store.deleteUserSessions(user.id)).toEqual([]);
+    expect(await store.findSessionById(othersSession.id)).not.toBeNull();
+    expect(await store.findUserById(user.id)).not.toBeNull();
+  });
+
+  /** Every page of `query`, three users a page, each from just after the last one read; `between` runs beside each page's read. */
+  async function walk(query: Omit<UserListQuery, 'after' | 'limit'>, between: (after: UserPosition | null) => Promise<void> = () => Promise.resolve()): Promise<User[]> {
+    const seen: User[] = [];
+    let after: UserPosition | null = null;
+    for (;;) {
+      const reading = store.listUsers({ ...query, after, limit: 3 });
+      await between(after);
+      const users: User[] = await reading;
+      seen.push(...users);
+      const last: User | undefined = users[2];
+      if (last === undefined) return seen;
+      after = { createdAt: last.createdAt, id: last.id };
+    }
+  }
+
+  const inOrder = (order: UserListQuery['order']) => (a: User, b: User) => {
+    const ascending = a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    return order === 'oldest' ? ascending : -ascending;
+  };
+  const anyUser = { emailKeyPrefix: null, disabled: null };
+
+  it('pages through users newest or oldest first, ties in creation time ordered by id, and by disabled state', async () => {
+    const users = Array.from({ length: 11 }, (_, index) => ({ ...newUser(), createdAt: at(index % 4) }));
+    for (const user of users) await addUser(user);
+    for (const order of ['newest', 'oldest'] as const) {
+      expect(await walk({ ...anyUser, order })).toEqual([...users].sort(inOrder(order)));
+    }
+    const disabled = users.filter((_, index) => index % 3 === 0);
+    for (const user of disabled) await store.updateUser(user.id, { disabledAt: at(9) }, at(9));
+    const ids = (list: User[]) => list.map((user) => user.id);
+    expect(ids(await walk({ ...anyUser, order: 'oldest', disabled: true }))).toEqual(ids([...disabled].sort(inOrder('oldest'))));
+    const enabled = users.filter((user) => !disabled.includes(user));
+    expect(ids(await walk({ ...anyUser, order: 'newest', disabled: false }))).toEqual(ids([...enabled].sort(inOrder('newest'))));
+  });
+
+  it.each(['newest', 'oldest'] as const)('walks, %s first, every user that exists throughout exactly once while others come and go', async (order) => {
+    const initial = Array.from({ length: 30 }, (_, index) => ({ ...newUser(), createdAt: at(index % 6) }));
+    for (const user of initial) await addUser(user);
+    const stable = initial.filter((_, index) => index % 3 !== 0);
+    const leaving = initial.filter((_, index) => index % 3 === 0);
+    let pages = 0;
+    // Beside each of the first pages: two users join, on either side of the walk, and two go,
+    // the row the walk stands on among them when it can go.
+    const comeAndGo = async (after: UserPosition | null) => {
+      pages += 1;
+      if (pages > 10) return;
+      const standing = leaving.findIndex((user) => user.id === after?.id);
+      const going = [...(standing >= 0 ? leaving.splice(standing, 1) : []), ...leaving.splice(0, standing >= 0 ? 1 : 2)];
+      const coming = [{ ...newUser(), createdAt: at(pages % 7) }, { ...newUser(), createdAt: at(pages % 3) }];
+      leaving.push(...coming);
+      await Promise.all([...coming.map((user) => store.insertUser(user)), ...going.map((user) => store.deleteUser(user.id))]);
+    };
+    const seen = await walk({ ...anyUser, order }, comeAndGo);
+    const ids = seen.map((user) => user.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(seen).toEqual([...seen].sort(inOrder(order)));
+    const stableIds = new Set(stable.map((user) => user.id));
+    expect(ids.filter((id) => stableIds.has(id))).toEqual([...stable].sort(inOrder(order)).map((user) => user.id));
+  });
+
+  it('filters users by a prefix of the email key taken literally, wildcards, escapes and case included', async () => {
+    const keys = ['a%b@x.io', 'azb@x.io', 'a_c@x.io', 'abc@x.io', 'ab@x.io', 'a!b@x.io', 'a\\b@x.io', 'e@x.io', 'é@x.io', 'ê@x.io', 'f@x.io'];
+    for (const key of keys) await addUser(newUser(key));
+    const matching = async (emailKeyPrefix: string) => (await walk({ order: 'oldest', emailKeyPrefix, disabled: null })).map((user) => user.emailKey).sort();
+    expect(await matching('a%')).toEqual(['a%b@x.io']);
+    expect(await matching('a_')).toEqual(['a_c@x.io']);
+    expect(await matching('a!')).toEqual(['a!b@x.io']);
+    expect(await matching('a\\')).toEqual(['a\\b@x.io']);
+    expect(await matching('ab')).toEqual(['ab@x.io', 'abc@x.io']);
+    expect(await matching('é')).toEqual(['é@x.io']);
+    expect(await matching('A')).toEqual([]);
+    expect(await matching('')).toEqual([...keys].sort());
   });
 
   it('answers a ping, and reports itself unavailable once closed', async () => {

@@ -1,5 +1,5 @@
 import { generateId, generateSecret, hashSecret } from '../../src/core/secrets.js';
-import type { Session, SessionKind, User } from '../../src/core/store.js';
+import type { Session, SessionKind, SessionOrigin, User } from '../../src/core/store.js';
 
 /** Rows for store tests, written straight through the Store port: times are fixed, ids fresh. */
 export const T0 = Date.UTC(2026, 0, 1);
@@ -15,8 +15,13 @@ export function newUser(email = `${generateId()}@x.io`): User {
     claims: null,
     createdAt: at(0),
     updatedAt: at(0),
+    disabledAt: null,
+    lastLoginAt: null,
   };
 }
+
+/** A session's origin when the test does not look at it. */
+export const NO_ORIGIN: SessionOrigin = { clientAddress: null, userAgent: null };
 
 export function newSession(user: User, kind: SessionKind = 'cookie', overrides: Partial<Session> = {}): Session {
   return {

@@ -11,7 +11,7 @@ import type { Tables } from './tables.js';
 export class PasswordStatements {
   readonly #db: Kysely<Tables>;
   readonly #dialect: SqlDialect;
-  // What a password change and a password reset end: every other session of the user, or all.
+  // What a password change ends, every other session of the user; a reset or an operator's new password, all.
   readonly #endOtherSessions: Ending<{ userId: string; keepSessionId: string }>;
   readonly #endUserSessions: Ending<{ userId: string }>;
 
@@ -38,6 +38,17 @@ export class PasswordStatements {
     if (changed.numUpdatedRows === 0n) return null;
     // The update above holds the user's row lock, as ending sessions requires.
     const ended = await this.#endOtherSessions(trx, { userId, keepSessionId });
+    await trx.deleteFrom('reset_tokens').where('user_id', '=', userId).execute();
+    if (notice) await insertMessage(trx, notice);
+    return ended;
+  }
+
+  /** `Store.setPassword`, inside the transaction `trx`. */
+  async set(trx: Transaction<Tables>, userId: string, password: StoredPassword, at: Date, notice?: OutboxMessage): Promise<SessionRef[] | null> {
+    const changed = await setNewPassword(trx, userId, password, at).executeTakeFirst();
+    if (changed.numUpdatedRows === 0n) return null;
+    // The update above holds the user's row lock, as ending sessions requires.
+    const ended = await this.#endUserSessions(trx, { userId });
     await trx.deleteFrom('reset_tokens').where('user_id', '=', userId).execute();
     if (notice) await insertMessage(trx, notice);
     return ended;

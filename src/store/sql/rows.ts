@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
 import type {
   KeyPurpose,
   OutboxMessage,
   PasswordNormalization,
   ResetToken,
   Session,
+  SessionDetails,
   SessionKind,
+  SessionOrigin,
   SessionRef,
   StoredKey,
   User,
+  UserChanges,
   UserClaims,
 } from '../../core/store.js';
 import type { KeysTable, OutboxTable, ResetTokensTable, SessionsTable, UsersTable } from './tables.js';
@@ -26,6 +29,8 @@ export function fromUser(user: User): UsersTable {
     claims: fromClaims(user.claims),
     created_at: user.createdAt.getTime(),
     updated_at: user.updatedAt.getTime(),
+    disabled_at: user.disabledAt?.getTime() ?? null,
+    last_login_at: user.lastLoginAt?.getTime() ?? null,
   };
 }
 
@@ -39,10 +44,42 @@ export function toUser(row: Selectable<UsersTable>): User {
     claims: toClaims(row.claims),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
+    disabledAt: row.disabled_at === null ? null : toDate(row.disabled_at),
+    lastLoginAt: row.last_login_at === null ? null : toDate(row.last_login_at),
   };
 }
 
-export function fromSession(session: Session): SessionsTable {
+/** The columns an operator's `changes` set, with `updated_at` at `at`; an absent change sets nothing. */
+export function fromUserChanges(changes: UserChanges, at: Date): Updateable<UsersTable> {
+  return {
+    updated_at: at.getTime(),
+    ...(changes.email !== undefined && { email: changes.email.email, email_key: changes.email.emailKey }),
+    ...(changes.disabledAt !== undefined && { disabled_at: changes.disabledAt?.getTime() ?? null }),
+    ...(changes.claims !== undefined && { claims: fromClaims(changes.claims) }),
+  };
+}
+
+/**
+ * A session's own columns, without its origin: what the session check reads, so that its
+ * row stays as narrow as before the origin was recorded. Qualified, to be read in a join.
+ */
+export const SESSION_COLUMNS = [
+  'sessions.id',
+  'sessions.user_id',
+  'sessions.kind',
+  'sessions.token_hash',
+  'sessions.refresh_hash',
+  'sessions.refresh_generation',
+  'sessions.refreshed_at',
+  'sessions.created_at',
+  'sessions.last_seen_at',
+  'sessions.expires_at',
+] as const;
+
+/** A session's row as `SESSION_COLUMNS` read it. */
+export type SessionRow = Omit<Selectable<SessionsTable>, 'client_address' | 'user_agent'>;
+
+export function fromSession(session: Session, origin: SessionOrigin): SessionsTable {
   return {
     id: session.id,
     user_id: session.userId,
@@ -54,10 +91,12 @@ export function fromSession(session: Session): SessionsTable {
     created_at: session.createdAt.getTime(),
     last_seen_at: session.lastSeenAt.getTime(),
     expires_at: session.expiresAt.getTime(),
+    client_address: origin.clientAddress,
+    user_agent: origin.userAgent,
   };
 }
 
-export function toSession(row: Selectable<SessionsTable>): Session {
+export function toSession(row: SessionRow): Session {
   return {
     id: row.id,
     userId: row.user_id,
@@ -70,6 +109,10 @@ export function toSession(row: Selectable<SessionsTable>): Session {
     lastSeenAt: toDate(row.last_seen_at),
     expiresAt: toDate(row.expires_at),
   };
+}
+
+export function toSessionDetails(row: Selectable<SessionsTable>): SessionDetails {
+  return { ...toSession(row), clientAddress: row.client_address, userAgent: row.user_agent };
 }
 
 export function toSessionRef(row: Pick<Selectable<SessionsTable>, 'id' | 'kind' | 'token_hash'>): SessionRef {

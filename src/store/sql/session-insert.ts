@@ -16,30 +16,36 @@ export type Ending<P> = (trx: Runner, params: P) => Promise<SessionRef[]>;
 export type SessionInsert = (trx: Runner, session: Session, options: InsertSessionOptions) => Promise<SessionRef[] | null>;
 
 /**
- * A log-in's transaction, its statements compiled once: the password version checked under
- * the user's row lock, the sessions it ends deleted, the new one inserted. The result is the
- * ended sessions (the replaced one first), or null, with nothing changed, when the password
- * version is no longer the one checked.
+ * A log-in's transaction, its statements compiled once: the password version and the
+ * disabled state checked under the user's row lock, the sessions it ends deleted, the new one
+ * inserted with its origin, and its start recorded as the user's last sign-in. The result is
+ * the ended sessions (the replaced one first), or null, with nothing changed, when the
+ * password version is no longer the one checked or the user is disabled or gone.
  */
 export function compileSessionInsert(db: Kysely<Tables>, dialect: SqlDialect): SessionInsert {
   const user = placeholders<{ userId: string }>();
-  const version = db.selectFrom('users').select('password_version').where('id', '=', user.userId);
-  // Locking the user's row serialises its log-ins: the deletes below see every earlier insert.
-  const passwordVersion = compileNamed(dialect.hasRowLocks ? version.forUpdate() : version, user);
+  const state = db.selectFrom('users').select(['password_version', 'disabled_at']).where('id', '=', user.userId);
+  // Locking the user's row serialises its log-ins, and orders each after or before a disable
+  // (which takes the same lock): the deletes below see every earlier insert, and a log-in
+  // that waited for a disable sees it.
+  const userState = compileNamed(dialect.hasRowLocks ? state.forUpdate() : state, user);
   const cookies = placeholders<{ userId: string }>();
   // The kind is the statement's own, written into its SQL: a compiled statement's parameters are all named.
   const endCookieSessions = compileEnding(db, dialect, cookies, (eb) => eb.and([eb('user_id', '=', cookies.userId), eb('kind', '=', sql.lit('cookie'))]));
   const replaced = placeholders<{ tokenHash: string }>();
   const endByTokenHash = compileEnding(db, dialect, replaced, (eb) => eb('token_hash', '=', replaced.tokenHash));
   const insert = compileRowInsert(db);
+  const login = placeholders<{ userId: string; at: number }>();
+  const recordLogin = compileNamed(db.updateTable('users').set({ last_login_at: login.at }).where('id', '=', login.userId), login);
 
   return async (trx, session, options) => {
-    const [row] = await passwordVersion.run(trx, { userId: session.userId });
-    if (row === undefined || Number(row.password_version) !== options.passwordVersion) return null;
+    const [row] = await userState.run(trx, { userId: session.userId });
+    if (row === undefined || Number(row.password_version) !== options.passwordVersion || row.disabled_at !== null) return null;
     const ended: SessionRef[] = [];
     if (options.replacesTokenHash !== null) ended.push(...(await endByTokenHash(trx, { tokenHash: options.replacesTokenHash })));
     if (options.endOtherCookieSessions) ended.push(...(await endCookieSessions(trx, { userId: session.userId })));
-    await insert.run(trx, fromSession(session));
+    await insert.run(trx, fromSession(session, options.origin));
+    await recordLogin.run(trx, { userId: session.userId, at: session.createdAt.getTime() });
     return ended;
   };
 }
@@ -59,6 +65,8 @@ function compileRowInsert(db: Kysely<Tables>): NamedStatement<InsertResult, Sess
     created_at: p.created_at,
     last_seen_at: p.last_seen_at,
     expires_at: p.expires_at,
+    client_address: p.client_address,
+    user_agent: p.user_agent,
   };
   return compileNamed(db.insertInto('sessions').values(row), p);
 }

@@ -1,12 +1,12 @@
-import { sql, type Kysely, type Selectable, type Transaction, type UpdateResult } from 'kysely';
-import type { InsertSessionOptions, Session, SessionRef, SessionWithEmail } from '../../core/store.js';
+import { sql, type Kysely, type Transaction, type UpdateResult } from 'kysely';
+import type { InsertSessionOptions, Session, SessionDetails, SessionRef, SessionWithEmail } from '../../core/store.js';
 import type { FastReads, SqlDialect } from './dialects.js';
 import { compileNamed, placeholders, type NamedStatement } from './named-statement.js';
-import { toSession, toSessionRef } from './rows.js';
+import { SESSION_COLUMNS, toSession, toSessionDetails, toSessionRef, type SessionRow } from './rows.js';
 import { compileSessionInsert, type SessionInsert } from './session-insert.js';
-import type { SessionsTable, Tables } from './tables.js';
+import type { Tables } from './tables.js';
 
-type SessionWithEmailRow = Selectable<SessionsTable> & { email: string };
+type SessionWithEmailRow = SessionRow & { email: string };
 
 /**
  * The sessions table's part of the `Store`. What every session check, log-in and refresh runs
@@ -24,7 +24,8 @@ export class SessionStatements {
   constructor(db: Kysely<Tables>, dialect: SqlDialect, reads: FastReads) {
     this.#db = db;
     this.#reads = reads;
-    const withEmail = () => db.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id').selectAll('sessions').select('users.email');
+    // The session's own columns by name, never `sessions.*`: the origin stays out of the hot row.
+    const withEmail = () => db.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id').select(SESSION_COLUMNS).select('users.email');
     const byId = placeholders<{ sessionId: string }>();
     this.#byId = compileNamed(withEmail().where('sessions.id', '=', byId.sessionId), byId);
     const byTokenHash = placeholders<{ tokenHash: string }>();
@@ -55,6 +56,18 @@ export class SessionStatements {
   async listOfUser(userId: string): Promise<SessionRef[]> {
     const rows = await this.#db.selectFrom('sessions').select(['id', 'kind', 'token_hash']).where('user_id', '=', userId).execute();
     return rows.map(toSessionRef);
+  }
+
+  /** `Store.listSessionDetails`. */
+  async listDetails(userId: string): Promise<SessionDetails[]> {
+    const rows = await this.#db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    return rows.map(toSessionDetails);
   }
 
   /** `Store.findSessionByTokenHash`, read from the database. */

@@ -8,31 +8,36 @@ import {
   type PurgeCounts,
   type ResetToken,
   type Session,
+  type SessionDetails,
   type SessionRef,
   type SessionWithEmail,
   type Store,
   type StoredKey,
   type StoredPassword,
   type User,
+  type UserChanges,
   type UserClaims,
+  type UserListQuery,
 } from '../../core/store.js';
 import { unreported, type AvailabilityReport } from '../availability.js';
 import type { FastReads, SqlDialect } from './dialects.js';
 import { guarded } from './guard.js';
 import { insertKey, listKeys } from './keys.js';
 import { sqlMigrations } from './migrations/index.js';
+import { OperatorStatements } from './operator-statements.js';
 import { claimMessages, deleteMessage, rescheduleMessage } from './outbox.js';
 import { PasswordStatements } from './password-statements.js';
 import { PURGE_BATCH, purgeResetTokens, purgeSessionBatch } from './purge.js';
 import { SessionStatements } from './session-statements.js';
 import type { Tables } from './tables.js';
+import { listUsers } from './user-listing.js';
 import { UserStatements } from './user-statements.js';
 
 /**
  * The `Store` on a SQL engine through Kysely. One class serves every engine; `SqlDialect` says
- * how they differ. The statements live by what they touch (users, sessions, passwords, outbox,
- * keys); this class makes each port method one guarded operation, in a transaction where the
- * method's atomicity needs one.
+ * how they differ. The statements live by what they touch (users, sessions, passwords, an
+ * operator's writes, outbox, keys); this class makes each port method one guarded operation,
+ * in a transaction where the method's atomicity needs one.
  */
 export class SqlStore implements Store {
   readonly #db: Kysely<Tables>;
@@ -41,6 +46,7 @@ export class SqlStore implements Store {
   readonly #users: UserStatements;
   readonly #sessions: SessionStatements;
   readonly #passwords: PasswordStatements;
+  readonly #operators: OperatorStatements;
   readonly #report: AvailabilityReport;
   #closed = false;
 
@@ -53,6 +59,7 @@ export class SqlStore implements Store {
     this.#users = new UserStatements(this.#db, this.#reads);
     this.#sessions = new SessionStatements(this.#db, dialect, this.#reads);
     this.#passwords = new PasswordStatements(this.#db, dialect);
+    this.#operators = new OperatorStatements(this.#db, dialect);
   }
 
   /** Applies every pending migration, in order; returns the names of those it applied. */
@@ -97,6 +104,30 @@ export class SqlStore implements Store {
 
   listUserSessions(userId: string): Promise<SessionRef[]> {
     return this.#guard(() => this.#sessions.listOfUser(userId));
+  }
+
+  listSessionDetails(userId: string): Promise<SessionDetails[]> {
+    return this.#guard(() => this.#sessions.listDetails(userId));
+  }
+
+  listUsers(query: UserListQuery): Promise<User[]> {
+    return this.#guard(() => listUsers(this.#db, query));
+  }
+
+  updateUser(userId: string, changes: UserChanges, at: Date): Promise<readonly SessionRef[] | null> {
+    return this.#guard(() => this.#transaction().execute((trx) => this.#operators.updateUser(trx, userId, changes, at)));
+  }
+
+  setPassword(userId: string, password: StoredPassword, at: Date, notice?: OutboxMessage): Promise<readonly SessionRef[] | null> {
+    return this.#guard(() => this.#transaction().execute((trx) => this.#passwords.set(trx, userId, password, at, notice)));
+  }
+
+  deleteUser(userId: string, notice?: OutboxMessage): Promise<readonly SessionRef[] | null> {
+    return this.#guard(() => this.#transaction().execute((trx) => this.#operators.deleteUser(trx, userId, notice)));
+  }
+
+  deleteUserSessions(userId: string): Promise<readonly SessionRef[]> {
+    return this.#guard(() => this.#transaction().execute((trx) => this.#operators.deleteUserSessions(trx, userId)));
   }
 
   // The session check's one read: served from the engine's exact in-process copy when it has one.

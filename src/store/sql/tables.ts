@@ -9,6 +9,8 @@ export interface UsersTable {
   claims: string | null;
   created_at: number;
   updated_at: number;
+  disabled_at: number | null;
+  last_login_at: number | null;
 }
 
 export interface SessionsTable {
@@ -22,6 +24,8 @@ export interface SessionsTable {
   created_at: number;
   last_seen_at: number;
   expires_at: number;
+  client_address: string | null;
+  user_agent: string | null;
 }
 
 export interface ResetTokensTable {

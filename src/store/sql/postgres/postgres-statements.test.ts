@@ -2,12 +2,12 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_ENGINES, type TestDatabase } from '../../../../test/support/databases.js';
-import { newSession, newUser } from '../../../../test/support/rows.js';
+import { newSession, newUser, NO_ORIGIN } from '../../../../test/support/rows.js';
 import { openStore, type EngineStore } from '../../open-store.js';
 import { openPostgres } from './postgres-dialect.js';
 import { isStaleStatement, preparedStatements } from './postgres-statements.js';
 
-const plain = { passwordVersion: 0, endOtherCookieSessions: false, replacesTokenHash: null };
+const plain = { passwordVersion: 0, origin: NO_ORIGIN, endOtherCookieSessions: false, replacesTokenHash: null };
 
 let database: TestDatabase | undefined;
 let store: EngineStore | undefined;

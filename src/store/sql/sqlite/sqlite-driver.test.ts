@@ -1,13 +1,13 @@
 import Database from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { newSession, newUser, T0 } from '../../../../test/support/rows.js';
+import { newSession, newUser, NO_ORIGIN, T0 } from '../../../../test/support/rows.js';
 import { sqliteBesideReader } from '../../../../test/support/sqlite-beside.js';
 import { tempDatabasePath } from '../../../../test/support/test-config.js';
 import { StoreConflictError } from '../../../core/store.js';
 import { openSqlite } from './sqlite-dialect.js';
 
-const plain = { passwordVersion: 0, endOtherCookieSessions: false, replacesTokenHash: null };
+const plain = { passwordVersion: 0, origin: NO_ORIGIN, endOtherCookieSessions: false, replacesTokenHash: null };
 
 const sqlite = sqliteBesideReader();
 

@@ -1,13 +1,13 @@
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newSession, newUser, T0 } from '../../../../test/support/rows.js';
+import { newSession, newUser, NO_ORIGIN, T0 } from '../../../../test/support/rows.js';
 import { tempDatabasePath } from '../../../../test/support/test-config.js';
 import type { SessionWithEmail } from '../../../core/store.js';
 import { openStore, type EngineStore } from '../../open-store.js';
 import { SqliteSessionReads } from './sqlite-reads.js';
 
-const plain = { passwordVersion: 0, endOtherCookieSessions: false, replacesTokenHash: null };
+const plain = { passwordVersion: 0, origin: NO_ORIGIN, endOtherCookieSessions: false, replacesTokenHash: null };
 
 let path: string;
 // Two instances on one file, as two processes (or `sesame gc`) would be.
