@@ -22,7 +22,13 @@ const rate = (value: number) => (value >= 100 ? `${Math.round(value).toLocaleStr
 /** Turns the measured series into the figures of DESIGN.md §5, each with its ratio and target. */
 export function summarize(
   series: ReadonlyMap<string, number[]>,
-  extras: { idleRss: number; scale: { small: number; large: number }; engine: string },
+  extras: {
+    idleRss: number;
+    scale: { small: number; large: number };
+    engine: string;
+    /** The page walks timed on the scale run's databases, and whether the 1.25× target holds for each. */
+    walks: ReadonlyArray<{ readonly name: string; readonly isTargeted: boolean }>;
+  },
 ): Figure[] {
   // A series the run never recorded is a misspelt name: fail the run rather than print NaN.
   const get = (name: string) => {
@@ -102,6 +108,26 @@ export function summarize(
     for (const percentile of ['p50', 'p99']) {
       latencyRatio(`scale: check ${percentile}, ${label}`, get(`scale large ${percentile}`), get(`scale small ${percentile}`), '', 2, 1.25);
     }
+    const users = (count: number) => `${count.toLocaleString('en')} users`;
+    const percentilesOf = (walk: string, size: string) => `p50 ${median(get(`pages ${walk} ${size} p50`)).toFixed(2)} / p99 ${median(get(`pages ${walk} ${size} p99`)).toFixed(2)} ms`;
+    // Issue 20: a page of 100 at a million users, its p99 within 1.25× of the same page's at a thousand.
+    for (const { name: walk, isTargeted } of extras.walks) {
+      const samples = perRound(get(`pages ${walk} large p99`), get(`pages ${walk} small p99`));
+      const value = median(samples);
+      figures.push({
+        name: `pages of 100: ${walk}, p99 at ${users(extras.scale.large)} vs ${users(extras.scale.small)}`,
+        value: percentilesOf(walk, 'large'),
+        limit: percentilesOf(walk, 'small'),
+        samples,
+        median: value,
+        target: isTargeted ? '≤ 1.25' : '–',
+        isMet: isTargeted ? value <= 1.25 : null,
+      });
+    }
+    // And each page, whatever the walk, well under 10 ms: the slowest walk's p99, round by round.
+    const largeP99s = extras.walks.map(({ name }) => get(`pages ${name} large p99`));
+    const slowest = (largeP99s[0] ?? []).map((_, round) => Math.max(...largeP99s.map((p99s) => p99s[round]!)));
+    absolute(`pages of 100: the slowest walk's p99 at ${users(extras.scale.large)}`, slowest, 'ms', '< 10 ms', (value) => value < 10);
   }
   absolute('RSS idle', [extras.idleRss], 'MB', '< 100 MB', (value) => value < 100);
   // The worst round: memory a storm leaves behind is what an operator must provision for.

@@ -6,7 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as pause } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { parseDatabaseUrl } from '../src/config/parse-database-url.js';
+import { openStore } from '../src/store/open-store.js';
 import { followingChains, interleaved, load, type Measured } from './load.js';
+import { WALKS, walkPages } from './pagination.js';
 import { runCli, runReference, startReference, startSesame, type Listening } from './processes.js';
 import { formatTable, summarize, type Figure } from './report.js';
 import { seed } from './seed.js';
@@ -40,6 +43,8 @@ const WARM_UP_SECONDS = 0.3;
 // beside its limit: a second is some 180 hashes, or at 64 connections some 20,000 checks.
 const HASH_SECONDS = 1;
 const SCALE_SECONDS = 1;
+// A page read takes well under a millisecond: a second of walking at each size is thousands of pages.
+const PAGES_SECONDS = 1;
 // How long after a storm its resident memory is read: the hashes in flight when the load
 // stopped have finished well before.
 const STORM_SETTLE_MS = 1000;
@@ -256,7 +261,7 @@ async function main(): Promise<void> {
   // Scale: the same session check with a thousand and with a million users and sessions.
   log('scale');
   const scale = await scaleRuns();
-  const figures = summarize(series, { idleRss, scale, engine });
+  const figures = summarize(series, { idleRss, scale, engine, walks: WALKS });
   const report = formatTable(figures);
   process.stdout.write(`${report}\n`);
   saveResults(figures, Date.now() - started);
@@ -300,11 +305,13 @@ async function scaleRuns(): Promise<{ small: number; large: number }> {
   }
   const sizes = { small: SCALE_SMALL, large: scaleLarge };
   const servers: Record<string, { sesame: Listening; sample: string[] }> = {};
+  const seeded: Record<string, Seeded> = {};
   for (const [name, count] of Object.entries(sizes)) {
     const path = await scaleDatabase(count);
     await runCli(['migrate', '--database', path]);
     const seededAt = Date.now();
-    const sample = await seed(path, count, Date.now());
+    const sample = await seed(path, count, seededAt);
+    seeded[name] = { database: path, count, nowMs: seededAt };
     log(`scale: seeded ${count} users and sessions in ${((Date.now() - seededAt) / 1000).toFixed(1)} s`);
     servers[name] = { sesame: await startSesame(path, sesameEnv), sample };
   }
@@ -328,8 +335,48 @@ async function scaleRuns(): Promise<{ small: number; large: number }> {
     order.forEach((name, index) => measured(`scale ${name}`, results[index]!));
   }
   await Promise.all(Object.values(servers).map(({ sesame }) => sesame.stop()));
+  log('pages');
+  await pageRuns(seeded);
   await dropScaleDatabases(Object.values(sizes));
   return sizes;
+}
+
+/** A database the scale run seeded: where, how many users, and the time they were seeded at. */
+interface Seeded {
+  readonly database: string;
+  readonly count: number;
+  readonly nowMs: number;
+}
+
+/**
+ * Pages of 100 users on the scale run's databases, read through the Store port in this
+ * process as the admin API reads them (no HTTP in between: the figure is the query's), each
+ * walk at both sizes in interleaved slices.
+ */
+async function pageRuns(seeded: Record<string, Seeded>): Promise<void> {
+  const stores = Object.fromEntries(
+    await Promise.all(
+      Object.entries(seeded).map(async ([name, { database: url }]) => {
+        const problems: string[] = [];
+        const config = parseDatabaseUrl(url, 1, 10, problems);
+        if (config === null) throw new Error(problems.join('\n'));
+        return [name, await openStore(config)] as const;
+      }),
+    ),
+  );
+  try {
+    const walking = (walk: (typeof WALKS)[number], name: string) => (slice: number) => walkPages(stores[name]!, walk, seeded[name]!.count, seeded[name]!.nowMs, slice);
+    for (const walk of WALKS) for (const name of Object.keys(seeded)) await walking(walk, name)(WARM_UP_SECONDS);
+    for (let round = 0; round < rounds; round += 1) {
+      for (const walk of WALKS) {
+        const order = rotated(Object.keys(seeded), round);
+        const results = await interleaved(order.map((name) => walking(walk, name)), Math.min(seconds, PAGES_SECONDS), SLICE_SECONDS);
+        order.forEach((name, index) => measured(`pages ${walk.name} ${name}`, results[index]!));
+      }
+    }
+  } finally {
+    await Promise.all(Object.values(stores).map((store) => store.close()));
+  }
 }
 
 function saveResults(figures: Figure[], durationMs: number): void {

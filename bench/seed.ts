@@ -4,6 +4,9 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 
 const SAMPLE = 1_000;
+// Named, so that columns later migrations add (with their defaults) need no change here.
+const USER_COLUMNS = 'id, email, email_key, password_hash, password_normalization, password_version, claims, created_at, updated_at';
+const SESSION_COLUMNS = 'id, user_id, kind, token_hash, refresh_hash, refresh_generation, refreshed_at, created_at, last_seen_at, expires_at';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -13,6 +16,20 @@ const POSTGRES_BATCH = 100_000;
 const idOf = (index: number) => String(index).padStart(22, '0');
 // A session lasts 30 days from the seeding: none expires during a run.
 const LIFETIME_MS = 30 * 86_400_000;
+// Users sign up a second apart, two at a time, the last at the seeding: pages in creation order
+// meet ties, which their order breaks by id.
+const SIGN_UP_STEP_MS = 1000;
+// User i's email is numbered (i × this) mod count: a permutation of 0 … count−1 whenever count
+// is no multiple of this prime, so that emails and sign-up order are unrelated, as in life.
+const EMAIL_SPREAD = 7919;
+
+/** Where user `index` of `count` seeded at `nowMs` stands in creation order: a cursor into the seeded users. */
+export function seededPosition(index: number, count: number, nowMs: number): { createdAt: Date; id: string } {
+  return { createdAt: new Date(nowMs - Math.floor((count - 1 - index) / 2) * SIGN_UP_STEP_MS), id: idOf(index) };
+}
+
+/** The email prefix of exactly 1,000 seeded users (numbered 0 … 999), spread over the sign-up order, at any count of 1,000 or more. */
+export const SEEDED_PREFIX_OF_1000 = 'user00000';
 
 /**
  * Fills a migrated database with `count` users and one cookie session each, by batched
@@ -23,6 +40,7 @@ const LIFETIME_MS = 30 * 86_400_000;
  * sessions' token hashes are random, with no token behind them.
  */
 export async function seed(database: string, count: number, nowMs: number): Promise<string[]> {
+  if (count % EMAIL_SPREAD === 0) throw new Error(`seeding numbers emails modulo the count: it must not be a multiple of ${EMAIL_SPREAD}`);
   const passwordHash = await hash('bench password', { algorithm: 2 as Algorithm, memoryCost: 64, timeCost: 1, parallelism: 1 });
   const every = Math.max(1, Math.floor(count / SAMPLE));
   const sample: Array<{ id: string; token: string }> = [];
@@ -53,16 +71,16 @@ async function seedPostgres(url: string, count: number, nowMs: number, passwordH
     };
     const users = batches((client, range) =>
       client.query(
-        `insert into users (id, email, email_key, password_hash, password_normalization, password_version, claims, created_at, updated_at)
-         select lpad(i::text, 22, '0'), 'user' || lpad(i::text, 8, '0') || '@bench.example', 'user' || lpad(i::text, 8, '0') || '@bench.example',
-                $3, 'none', 0, null, $4, $4
-         from generate_series($1::int, $2::int) as i`,
-        [...range, passwordHash, nowMs],
+        `insert into users (${USER_COLUMNS})
+         select lpad(i::text, 22, '0'), 'user' || lpad(n::text, 8, '0') || '@bench.example', 'user' || lpad(n::text, 8, '0') || '@bench.example',
+                $3, 'none', 0, null, $4::bigint - ($5::bigint - 1 - i) / 2 * $6, $4::bigint - ($5::bigint - 1 - i) / 2 * $6
+         from generate_series($1::int, $2::int) as i, lateral (select i::bigint * $7 % $5 as n) as numbered`,
+        [...range, passwordHash, nowMs, count, SIGN_UP_STEP_MS, EMAIL_SPREAD],
       ),
     );
     const sessions = batches((client, range) =>
       client.query(
-        `insert into sessions (id, user_id, kind, token_hash, refresh_hash, refresh_generation, refreshed_at, created_at, last_seen_at, expires_at)
+        `insert into sessions (${SESSION_COLUMNS})
          select lpad(i::text, 22, '0'), lpad(i::text, 22, '0'), 'cookie', encode(sha256(convert_to(i::text || ':' || random()::text, 'UTF8')), 'hex'),
                 null, 0, null, $3, $3, $4
          from generate_series($1::int, $2::int) as i`,
@@ -97,18 +115,21 @@ function seedSqlite(path: string, count: number, nowMs: number, passwordHash: st
   db.pragma('journal_mode = OFF');
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -400000');
-  const numbers = 'with recursive n(i) as (select ? union all select i + 1 from n where i + 1 < ?)';
+  // better-sqlite3 binds every number as a real: cast, so that divisions divide integers.
+  const numbers = 'with recursive n(i) as (select cast(? as integer) union all select i + 1 from n where i + 1 < ?)';
   const users = db.prepare(
-    `${numbers} insert into users select printf('%022d', i), printf('user%08d@bench.example', i), printf('user%08d@bench.example', i), ?, 'none', 0, null, ?, ? from n`,
+    `${numbers}, numbered(i, n, at) as (select i, i * ${EMAIL_SPREAD} % ?, ? - (cast(? as integer) - 1 - i) / 2 * ${SIGN_UP_STEP_MS} from n)
+     insert into users (${USER_COLUMNS})
+     select printf('%022d', i), printf('user%08d@bench.example', n), printf('user%08d@bench.example', n), ?, 'none', 0, null, at, at from numbered`,
   );
   const sessions = db.prepare(
-    `${numbers} insert into sessions select printf('%022d', i), printf('%022d', i), 'cookie', lower(hex(randomblob(32))), null, 0, null, ?, ?, ? from n`,
+    `${numbers} insert into sessions (${SESSION_COLUMNS}) select printf('%022d', i), printf('%022d', i), 'cookie', lower(hex(randomblob(32))), null, 0, null, ?, ?, ? from n`,
   );
   const presented = db.prepare('update sessions set token_hash = ? where id = ?');
   db.transaction(() => {
     for (let start = 0; start < count; start += SQLITE_BATCH) {
       const end = Math.min(count, start + SQLITE_BATCH);
-      users.run(start, end, passwordHash, nowMs, nowMs);
+      users.run(start, end, count, nowMs, count, passwordHash);
       sessions.run(start, end, nowMs, nowMs, nowMs + LIFETIME_MS);
     }
     for (const { id, token } of sample) presented.run(sha256(token), id);

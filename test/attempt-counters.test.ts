@@ -107,6 +107,38 @@ describe.each(implementations)('attempt counters (%s)', (_name, open) => {
     expect(await counters.readMarks(['m'], T0)).toEqual([null]);
   });
 
+  it('reads what each key counts, in one call, and nothing for a key never taken, expired, given back or cleared', async () => {
+    const counters = await open();
+    expect(await counters.read([], T0)).toEqual([]);
+    await takeOne(counters, 'fixed', window(3), T0);
+    await takeOne(counters, 'fixed', window(3), T0 + 1000);
+    await takeOne(counters, 'sliding', delayed, T0);
+    await takeOne(counters, 'sliding', delayed, T0 + 500);
+    await takeOne(counters, 'once', window(3), T0);
+    await counters.mark('a-mark', T0, 60_000, T0);
+    expect(await counters.read(['fixed', 'sliding', 'never', 'a-mark'], T0 + 2000)).toEqual([
+      { count: 2, startMs: T0, lastMs: T0 + 1000, expiresAtMs: T0 + 60_000 },
+      { count: 2, startMs: T0, lastMs: T0 + 500, expiresAtMs: T0 + 600_500 },
+      null,
+      null,
+    ]);
+    await counters.giveBack(['once']);
+    await counters.clear(['sliding']);
+    expect(await counters.read(['once', 'sliding'], T0 + 2000)).toEqual([null, null]);
+    // Ended by its window: none, even where Redis has not removed it yet.
+    expect(await counters.read(['fixed'], T0 + 59_999)).toEqual([expect.objectContaining({ count: 2 })]);
+    expect(await counters.read(['fixed'], T0 + 60_000)).toEqual([null]);
+  });
+
+  it('counts nothing when read', async () => {
+    const counters = await open();
+    await takeOne(counters, 'k', window(2), T0);
+    await counters.read(['k', 'k', 'other'], T0);
+    expect(await takeOne(counters, 'k', window(2), T0)).toBe(0);
+    expect(await takeOne(counters, 'k', window(2), T0)).toBeGreaterThan(0);
+    expect(await counters.read(['other'], T0)).toEqual([null]);
+  });
+
   it('lets exactly the limit through out of 200 concurrent takes', async () => {
     const counters = await open();
     const results = await Promise.all(Array.from({ length: 200 }, () => takeOne(counters, 'burst', window(10), T0)));

@@ -40,6 +40,11 @@ describe('npm run bench --smoke', () => {
       'storm: check p99 vs the same one query in the same storm',
       'scale: check p50, 10,000 vs 1,000 users and sessions',
       'scale: check p99, 10,000 vs 1,000 users and sessions',
+      'pages of 100: first pages, newest first, p99 at 10,000 users vs 1,000 users',
+      'pages of 100: deep pages, newest first, p99 at 10,000 users vs 1,000 users',
+      'pages of 100: deep pages, oldest first, p99 at 10,000 users vs 1,000 users',
+      'pages of 100: email prefix, newest first, p99 at 10,000 users vs 1,000 users',
+      "pages of 100: the slowest walk's p99 at 10,000 users",
       'RSS idle',
       'RSS after the storm',
       'start to first 200 on /ready',
@@ -54,7 +59,7 @@ describe('npm run bench --smoke', () => {
     expect(saved.figures.map((figure) => figure.name)).toEqual(figures);
     expect(saved.machine.cores).toBeGreaterThan(0);
     // The measurements behind the figures, one value per round.
-    for (const name of ['argon2id x2/s', 'login /sessions/s', 'minimal login/s', 'registration/s', 'minimal registration/s', 'cookie check p99']) {
+    for (const name of ['argon2id x2/s', 'login /sessions/s', 'minimal login/s', 'registration/s', 'minimal registration/s', 'cookie check p99', 'pages deep pages, newest first large p99']) {
       expect(saved.series[name], name).toHaveLength(1);
     }
   }, 120_000);

@@ -1,8 +1,9 @@
+import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../../test/support/harness.js';
 import { testConfig, type ConfigOverrides } from '../../test/support/test-config.js';
-import type { AttemptCounters } from './attempt-counters.js';
-import { networkOf } from './attempt-limits.js';
+import type { Attempt, AttemptCounters, AttemptRecord } from './attempt-counters.js';
+import { createAttemptLimits, networkOf, type AttemptLimits } from './attempt-limits.js';
 import { createAuth } from './auth.js';
 import { LocalAttemptCounters } from '../store/cache/local-counters.js';
 import { CacheUnavailableError } from './cache.js';
@@ -266,11 +267,123 @@ describe('shared counters', () => {
   it('fall back to counting in this process while they are unreachable: limits weaken, never open', async () => {
     const h = await setUp({ accountClientFailures: 2 });
     const down = () => Promise.reject(new CacheUnavailableError('down'));
-    const unreachable: AttemptCounters = { take: down, giveBack: down, clear: down, mark: down, readMarks: down };
+    const unreachable: AttemptCounters = { take: down, giveBack: down, clear: down, read: down, mark: down, readMarks: down };
     const auth = createAuth({ ...h.deps, counters: { shared: unreachable, local: new LocalAttemptCounters(1000) } });
     const attempt = () => auth.logIn('a@x.io', 'wrong', null, home).then(() => 'ok', (error: { code: string }) => error.code);
     expect(await repeat(3, attempt)).toEqual(['invalid_credentials', 'invalid_credentials', 'rate_limited']);
     expect(await auth.logIn('a@x.io', 'right', null, attacker(1))).toHaveProperty('sessionToken');
+  });
+});
+
+/** Counters that stand in for Redis: they count as Redis would, and refuse every call while `isDown`. */
+class SharedStandIn implements AttemptCounters {
+  isDown = false;
+  readonly #counters = new LocalAttemptCounters(1000);
+
+  take(attempts: readonly Attempt[], nowMs: number): Promise<readonly number[] | null> {
+    return this.#reached().then((counters) => counters.take(attempts, nowMs));
+  }
+  giveBack(keys: readonly string[]): Promise<void> {
+    return this.#reached().then((counters) => counters.giveBack(keys));
+  }
+  clear(keys: readonly string[]): Promise<void> {
+    return this.#reached().then((counters) => counters.clear(keys));
+  }
+  read(keys: readonly string[], nowMs: number): Promise<ReadonlyArray<AttemptRecord | null>> {
+    return this.#reached().then((counters) => counters.read(keys, nowMs));
+  }
+  mark(key: string, valueMs: number, ttlMs: number, nowMs: number): Promise<void> {
+    return this.#reached().then((counters) => counters.mark(key, valueMs, ttlMs, nowMs));
+  }
+  readMarks(keys: readonly string[], nowMs: number): Promise<ReadonlyArray<number | null>> {
+    return this.#reached().then((counters) => counters.readMarks(keys, nowMs));
+  }
+  #reached(): Promise<AttemptCounters> {
+    return this.isDown ? Promise.reject(new CacheUnavailableError('down')) : Promise.resolve(this.#counters);
+  }
+}
+
+/**
+ * The limits `h.auth` applies, over the same counters, for the operator's calls that the use
+ * cases do not expose; the test checks it names accounts as `h.auth` does.
+ */
+function limitsOf(h: Harness): AttemptLimits {
+  return createAttemptLimits({
+    ...h.deps.counters,
+    clock: h.clock,
+    audit: () => undefined,
+    secret: createHmac('sha256', h.keys.refreshKey()).update('sesame attempt-limit account digest').digest(),
+    config: h.config.auth.limits,
+  });
+}
+
+describe('an operator\'s unlock', () => {
+  const locking = { accountFreeFailures: 5, accountFailures: 5, accountClientFailures: 5, accountMemorySeconds: 86_400 };
+
+  it('reports an account locked at its failure limit, and unlocking it lets the right password in at once', async () => {
+    const h = await setUp(locking);
+    const limits = limitsOf(h);
+    expect(await repeat(5, () => logIn(h, 'wrong'))).toEqual(Array(5).fill('invalid_credentials'));
+    expect(h.audited).toContainEqual(expect.objectContaining({ event: 'login_failed', account: limits.accountOf('a@x.io') }));
+    await repeat(4, () => logIn(h, 'wrong', attacker(1), 'b@x.io'));
+    expect(await limits.lockedAccounts(['a@x.io', 'b@x.io', 'c@x.io'])).toEqual([true, false, false]);
+    // Locked for everyone, the owner's own address (and its per-address count) included.
+    expect(await logIn(h, 'right')).toBe('rate_limited 86400');
+    expect(await logIn(h, 'right', attacker(2))).toBe('rate_limited 86400');
+
+    await limits.unlock('a@x.io');
+    expect(await limits.lockedAccounts(['a@x.io', 'b@x.io'])).toEqual([false, false]);
+    expect(await logIn(h, 'right')).toBe('ok');
+    expect(await limits.lockedAccounts([])).toEqual([]);
+  });
+
+  it('leaves the failures counted after it to count again', async () => {
+    const h = await setUp(locking);
+    const limits = limitsOf(h);
+    await repeat(5, () => logIn(h, 'wrong'));
+    await limits.unlock('a@x.io');
+    h.clock.advanceSeconds(1);
+    expect(await repeat(5, () => logIn(h, 'wrong'))).toEqual(Array(5).fill('invalid_credentials'));
+    expect(await limits.lockedAccounts(['a@x.io'])).toEqual([true]);
+    expect(await logIn(h, 'right')).toBe('rate_limited 86400');
+  });
+
+  it('clears the shared counters and this process\'s, which judge again when Redis goes away', async () => {
+    const shared = new SharedStandIn();
+    harness = await createHarness(testConfig({ auth: { limits: { ...loose, ...locking } } }), undefined, shared);
+    const h = harness;
+    await h.auth.register('a@x.io', 'right', home);
+    const limits = limitsOf(h);
+    // Counted here while Redis was away, then in Redis once it is back.
+    shared.isDown = true;
+    await repeat(5, () => logIn(h, 'wrong'));
+    shared.isDown = false;
+    await repeat(5, () => logIn(h, 'wrong', attacker(1)));
+    expect(await limits.lockedAccounts(['a@x.io'])).toEqual([true]);
+    expect(await logIn(h, 'right', attacker(2))).toBe('rate_limited 86400');
+
+    await limits.unlock('a@x.io');
+    expect(await limits.lockedAccounts(['a@x.io'])).toEqual([false]);
+    expect(await logIn(h, 'right', attacker(2))).toBe('ok');
+    // Redis away again: this process's own counters, which the unlock cleared too, let the owner in.
+    shared.isDown = true;
+    expect(await limits.lockedAccounts(['a@x.io'])).toEqual([false]);
+    expect(await logIn(h, 'right')).toBe('ok');
+  });
+
+  it('clears this process\'s counters while Redis is away, but does not claim to have unlocked', async () => {
+    const shared = new SharedStandIn();
+    harness = await createHarness(testConfig({ auth: { limits: { ...loose, ...locking } } }), undefined, shared);
+    const h = harness;
+    await h.auth.register('a@x.io', 'right', home);
+    const limits = limitsOf(h);
+    shared.isDown = true;
+    await repeat(5, () => logIn(h, 'wrong'));
+    expect(await limits.lockedAccounts(['a@x.io'])).toEqual([true]);
+
+    await expect(limits.unlock('a@x.io')).rejects.toBeInstanceOf(CacheUnavailableError);
+    expect(await limits.lockedAccounts(['a@x.io'])).toEqual([false]);
+    expect(await logIn(h, 'right')).toBe('ok');
   });
 });
 

@@ -155,20 +155,30 @@ export function createAttemptLimits(deps: {
   type Scope = keyof typeof rules;
 
   const accountOf = (emailKey: string): string => createHmac('sha256', secret).update(emailKey).digest('base64url').slice(0, 22);
-  const keysOf = (emailKey: string, client: Client) => {
+  // The keys of an account whatever the client.
+  const accountKeysOf = (emailKey: string) => {
     const account = accountOf(emailKey);
+    return { account, accountWide: `limit:account:${account}`, resetAt: `limit:reset-at:${account}` };
+  };
+  const keysOf = (emailKey: string, client: Client) => {
+    const accountKeys = accountKeysOf(emailKey);
+    const { account } = accountKeys;
     const network = networkOf(client.address);
     return {
-      account,
+      ...accountKeys,
       account_client: `limit:account-client:${account}:${network}`,
-      accountWide: `limit:account:${account}`,
       client: `limit:client:${network}`,
       reset_account_client: `limit:reset-account-client:${account}:${network}`,
       reset_client: `limit:reset-client:${network}`,
       known: `limit:known:${account}:${network}`,
-      resetAt: `limit:reset-at:${account}`,
     };
   };
+  /** Clears the account-wide count and voids every client's count of the account begun until now. */
+  async function forgetFailures(counters: AttemptCounters, keys: { accountWide: string; resetAt: string }, now: number): Promise<void> {
+    await counters.clear([keys.accountWide]);
+    // Every client's count for this account began before now: void, wherever it is kept.
+    await counters.mark(keys.resetAt, now, windowMs, now);
+  }
 
   // The limits of a client alone: no account in their keys or their audit events.
   const clientKeyOf = (scope: 'register_client' | 'refresh_client' | 'reset_token_client', client: Client) =>
@@ -249,11 +259,27 @@ export function createAttemptLimits(deps: {
       const keys = keysOf(emailKey, client);
       const now = clock.now().getTime();
       await counted(async (counters) => {
-        await counters.clear([keys.accountWide]);
-        // Every client's count for this account began before now: void, wherever it is kept.
-        await counters.mark(keys.resetAt, now, windowMs, now);
+        await forgetFailures(counters, keys, now);
         await counters.mark(keys.known, now, KNOWN_CLIENT_TTL_MS, now);
       });
+    },
+
+    async unlock(emailKey) {
+      const keys = accountKeysOf(emailKey);
+      const now = clock.now().getTime();
+      // This process's counters first, and always: they are the ones that judge while Redis is
+      // away, and failures counted in them then would outlive an unlock that cleared only Redis.
+      await forgetFailures(local, keys, now);
+      // Then the shared ones; their CacheUnavailableError passes on, for an unlock that did not
+      // reach every instance must not be reported as done.
+      if (shared !== null) await forgetFailures(shared, keys, now);
+    },
+
+    async lockedAccounts(emailKeys) {
+      if (emailKeys.length === 0) return [];
+      const now = clock.now().getTime();
+      const records = await counted((counters) => counters.read(emailKeys.map((emailKey) => accountKeysOf(emailKey).accountWide), now));
+      return records.map((record) => record !== null && record.count >= config.accountFailures);
     },
 
     async beforeRegistration(client) {

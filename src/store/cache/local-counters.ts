@@ -38,6 +38,16 @@ export class LocalAttemptCounters implements AttemptCounters {
     return Promise.resolve();
   }
 
+  read(keys: readonly string[], nowMs: number): Promise<ReadonlyArray<AttemptRecord | null>> {
+    return Promise.resolve(
+      keys.map((key) => {
+        // A peek: an operator's look at many accounts must not make their records the last evicted.
+        const entry = this.#entries.peek(key);
+        return entry !== undefined && 'count' in entry && entry.count > 0 && entry.expiresAtMs > nowMs ? entry : null;
+      }),
+    );
+  }
+
   mark(key: string, valueMs: number, ttlMs: number, nowMs: number): Promise<void> {
     this.#entries.set(key, { markMs: valueMs, expiresAtMs: nowMs + ttlMs });
     return Promise.resolve();

@@ -1,4 +1,4 @@
-import type { Attempt, AttemptCounters } from '../../core/attempt-counters.js';
+import type { Attempt, AttemptCounters, AttemptRecord } from '../../core/attempt-counters.js';
 import type { RedisLink } from './redis-connection.js';
 
 // One record per key: a hash of count (c), first attempt (s), last attempt (l) and end (e), in
@@ -55,6 +55,14 @@ const GIVE_BACK = `for _, key in ipairs(KEYS) do
 end
 return 0`;
 
+// READ: every key's record in one round trip, as HMGET gives it; nils where there is none, or
+// where the key holds a mark (a string), which HMGET would refuse.
+const READ = `local records = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('TYPE', key).ok == 'hash' then records[i] = redis.call('HMGET', key, 'c', 's', 'l', 'e') else records[i] = {} end
+end
+return records`;
+
 /** Attempt counters on Redis, shared by every instance; each call is one atomic command or script. */
 export class RedisCounters implements AttemptCounters {
   readonly #link: RedisLink;
@@ -84,6 +92,16 @@ export class RedisCounters implements AttemptCounters {
 
   async clear(keys: readonly string[]): Promise<void> {
     if (keys.length > 0) await this.#link.run((redis) => redis.del(...keys));
+  }
+
+  async read(keys: readonly string[], nowMs: number): Promise<ReadonlyArray<AttemptRecord | null>> {
+    if (keys.length === 0) return [];
+    const replies = (await this.#link.run((redis) => redis.eval(READ, keys.length, ...keys))) as Array<Array<string | null>>;
+    return replies.map((reply) => {
+      const [count = 0, startMs = 0, lastMs = 0, expiresAtMs = 0] = reply.map(Number);
+      // As TAKE's live(): a record with nothing counted, or past its end, is none.
+      return count > 0 && expiresAtMs > nowMs ? { count, startMs, lastMs, expiresAtMs } : null;
+    });
   }
 
   async mark(key: string, valueMs: number, ttlMs: number, nowMs: number): Promise<void> {
