@@ -69,13 +69,29 @@ function pathOf(url: string): string {
   }
 }
 
+/**
+ * The document's path item for `url`: the one named exactly, else the one whose template
+ * (`/admin/users/{ref}`) it fills, segment by segment (a parameter never spans a `/` the client
+ * sent, even percent-encoded).
+ */
+function pathItemOf(document: OpenApiDocument, url: string): Record<string, Operation> | undefined {
+  const exact = document.paths[pathOf(url)];
+  if (exact) return exact;
+  const segments = (url.startsWith('/') ? url.replace(/[?#].*$/s, '') : new URL(url).pathname).split('/');
+  const template = Object.keys(document.paths).find((candidate) => {
+    const parts = candidate.split('/');
+    return parts.length === segments.length && parts.every((part, index) => (/^\{[^}]+\}$/.test(part) ? segments[index] !== '' : part === segments[index]));
+  });
+  return template === undefined ? undefined : document.paths[template];
+}
+
 /** Throws an error naming the mismatch when `observed` is not an answer `document` lists. */
 export function assertConforms(document: OpenApiDocument, observed: ObservedResponse): void {
   const path = pathOf(observed.url);
   if (isUndescribed(path)) return;
   const method = observed.method.toUpperCase();
   // Fastify answers HEAD for every GET route: the GET's statuses and headers, without the body.
-  const operation = document.paths[path]?.[method === 'HEAD' ? 'get' : method.toLowerCase()];
+  const operation = pathItemOf(document, observed.url)?.[method === 'HEAD' ? 'get' : method.toLowerCase()];
   const what = `${method} ${path} answered ${observed.status}`;
   let response: ResponseObject | undefined;
   if (operation) {

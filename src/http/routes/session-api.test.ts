@@ -553,7 +553,7 @@ describe('every response', () => {
 
   it('answers unknown routes and methods with a 404 in the message shape', async () => {
     await setUp();
-    for (const [method, url] of [['GET', '/nowhere'], ['PATCH', '/users'], ['GET', '/sessions']] as const) {
+    for (const [method, url] of [['GET', '/nowhere'], ['PATCH', '/users'], ['PUT', '/sessions']] as const) {
       const response = await call({ method, url });
       expect(response.statusCode).toBe(404);
       expect(response.json()).toEqual({ message: 'not found' });
