@@ -6,7 +6,7 @@ import type { Auth } from './core/auth.js';
 import { registerBodyParsers } from './http/body-parsers.js';
 import { clientOf, compileProxyTrust, type ClientView, type ProxyHeader } from './http/client-address.js';
 import { refuseCrossSite } from './http/cross-site.js';
-import { answerClientError, registerErrorHandler } from './http/error-handler.js';
+import { answerClientError, answerMalformedUrl, registerErrorHandler } from './http/error-handler.js';
 import { HttpError } from './http/http-error.js';
 import { describedByLink, registerOpenApi } from './http/openapi.js';
 import { RequestLog } from './http/request-log.js';
@@ -68,7 +68,7 @@ const CORS_MAX_AGE_SECONDS = 600;
 
 /** Builds the HTTP application around an `Auth`. Never listens: the caller (or a test's `inject`) decides. */
 export async function buildApp({ auth, logger, http }: AppOptions): Promise<FastifyInstance> {
-  const { app, client } = createBase(logger, http);
+  const { app, client } = createBase(logger, http, http.admin?.listener === 'main');
   if (http.corsOrigins.length > 0) {
     // Listed origins are echoed exactly, with Vary: Origin; there is never a wildcard, since
     // answers carry credentials (ASVS 3.4.2).
@@ -95,7 +95,7 @@ export async function buildApp({ auth, logger, http }: AppOptions): Promise<Fast
   await app.register(tokenApi, { auth, client });
   await app.register(jwks, { auth });
   await app.register(health, { auth });
-  if (http.admin?.listener === 'main') await app.register(adminApi, { auth, client, hasToken: http.admin.hasToken });
+  if (http.admin?.listener === 'main') await app.register(adminApi, { prefix: '/admin', auth, client, hasToken: http.admin.hasToken });
 
   return app;
 }
@@ -105,13 +105,13 @@ export async function buildApp({ auth, logger, http }: AppOptions): Promise<Fast
  * security headers as the main one, and `listener: "admin"` on its log lines. Never listens.
  */
 export async function buildAdminApp({ auth, logger, http }: AppOptions): Promise<FastifyInstance> {
-  const { app, client } = createBase(logger.child({ listener: 'admin' }), http);
-  await app.register(adminApi, { auth, client, hasToken: http.admin?.hasToken ?? true });
+  const { app, client } = createBase(logger.child({ listener: 'admin' }), http, true);
+  await app.register(adminApi, { prefix: '/admin', auth, client, hasToken: http.admin?.hasToken ?? true });
   return app;
 }
 
 /** A Fastify instance with what every answer of Sesame's needs: parsers, the error handler, security headers, a graceful close. */
-function createBase(logger: Logger, http: HttpConfig): { app: FastifyInstance; client: (request: FastifyRequest) => ClientView } {
+function createBase(logger: Logger, http: HttpConfig, isServingAdmin: boolean): { app: FastifyInstance; client: (request: FastifyRequest) => ClientView } {
   const loggerInstance: FastifyBaseLogger = logger;
   const app = Fastify({
     loggerInstance,
@@ -128,10 +128,10 @@ function createBase(logger: Logger, http: HttpConfig): { app: FastifyInstance; c
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     // A path parameter may be an email (320 characters), percent-encoded.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    // The framework's own answers (a malformed URL, a request while closing) take our shape too.
-    frameworkErrors: (_error, _request, reply: FastifyReply) => {
+    // The framework's own answers (a malformed URL, a parameter too long) take our shapes too.
+    frameworkErrors: (_error, request, reply: FastifyReply) => {
       setSecurityHeaders(reply, false);
-      void reply.code(400).send({ message: 'malformed request URL' });
+      void answerMalformedUrl(reply, isServingAdmin && request.url.startsWith('/admin/') ? 'admin' : 'session');
     },
     clientErrorHandler: answerClientError,
     return503OnClosing: false,

@@ -122,11 +122,21 @@ export function registerErrorHandler(app: FastifyInstance): void {
     return sendError(reply, family, { status: 500, oauth: 'server_error' }, 'internal error', 'internal_error');
   });
 
-  app.setNotFoundHandler((_request, reply) => sendError(reply, 'session', { status: 404, oauth: 'invalid_request' }, 'not found'));
+  app.setNotFoundHandler((_request, reply) => answerNotFound(reply, 'session'));
+}
+
+/** The framework's refusal of a URL before any route (malformed, or a parameter too long for the router), in a family's shape. */
+export function answerMalformedUrl(reply: FastifyReply, family: ErrorFamily): FastifyReply {
+  return sendError(reply, family, { status: 400, oauth: 'invalid_request' }, 'malformed request URL', 'invalid_request');
+}
+
+/** A 404 for a path no route has, in a family's shape (a plugin's own not-found handler for its prefix). */
+export function answerNotFound(reply: FastifyReply, family: ErrorFamily): FastifyReply {
+  return sendError(reply, family, { status: 404, oauth: 'invalid_request' }, 'not found', 'not_found');
 }
 
 /** Sends the family's error body; `adminCode` is the admin API's `error`. */
-function sendError(reply: FastifyReply, family: ErrorFamily, outcome: Outcome, message: string, adminCode = 'invalid_request'): FastifyReply {
+function sendError(reply: FastifyReply, family: ErrorFamily, outcome: Outcome, message: string, adminCode: string): FastifyReply {
   const body =
     family === 'oauth' ? { error: outcome.oauth, error_description: message } : family === 'admin' ? { error: adminCode, message } : { message };
   return reply.code(outcome.status).send(body);

@@ -43,7 +43,12 @@ const isUndescribed = (path: string) => path === '/openapi.json' || path === '/d
  * body when CORS is on. OpenAPI cannot describe paths a document does not list, so it is said here.
  */
 const UNROUTED: ResponseObject = {
-  content: { 'application/json': { schema: { type: 'object', required: ['message'], properties: { message: { type: 'string' } }, additionalProperties: false } } },
+  content: {
+    'application/json': {
+      // Under /admin, the admin API's shape: the message with a code.
+      schema: { type: 'object', required: ['message'], properties: { message: { type: 'string' }, error: { const: 'not_found' } }, additionalProperties: false },
+    },
+  },
 };
 const UNROUTED_STATUSES = new Set([400, 404, 413, 415, 503]);
 
@@ -164,13 +169,17 @@ export async function checkedFetch(url: string, init: RequestInit = {}): Promise
   return response;
 }
 
-/** Makes `app.inject` check every answer against the document `app` serves, fetched at its first answer. */
-export function checkInjections(app: FastifyInstance): void {
+/**
+ * Makes `app.inject` check every answer against the document `describedBy` serves (`app` itself
+ * unless it serves none, as the admin listener does), fetched at its first answer.
+ */
+export function checkInjections(app: FastifyInstance, describedBy: FastifyInstance = app): void {
   const inject = app.inject.bind(app) as (options: InjectOptions | string) => Promise<LightMyRequestResponse>;
+  const describe = describedBy === app ? inject : describedBy.inject.bind(describedBy);
   let document: OpenApiDocument | undefined;
   const checked = async (options: InjectOptions | string): Promise<LightMyRequestResponse> => {
     const response = await inject(options);
-    document ??= (await inject({ method: 'GET', url: '/openapi.json' })).json<OpenApiDocument>();
+    document ??= (await describe({ method: 'GET', url: '/openapi.json' })).json<OpenApiDocument>();
     const { method = 'GET', url = '/', path } = typeof options === 'string' ? { url: options, path: undefined } : options;
     const target = path ?? url;
     const header = (name: string) => {

@@ -4,6 +4,7 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Operator, type UserRef, type Use
 import type { Auth } from '../../core/auth.js';
 import { readBearerToken } from '../authenticate.js';
 import type { ClientView } from '../client-address.js';
+import { answerNotFound } from '../error-handler.js';
 import { HttpError } from '../http-error.js';
 import {
   AdminErrorReply,
@@ -71,7 +72,7 @@ async function requireJson(request: FastifyRequest): Promise<void> {
 }
 
 /**
- * The admin API (docs/security.md#the-admin-api): users and their sessions, for operators. With
+ * The admin API under `/admin` (register it with that prefix; docs/security.md#the-admin-api): users and their sessions, for operators. With
  * a token configured, every call must carry it; the routes are then served wherever the admin
  * API is. Without one (a loopback admin listener, compat profile only), any local process may
  * call them, but a web page in a local browser may not.
@@ -94,9 +95,11 @@ export const adminApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: AdminApiOptio
   };
   const operator = (request: FastifyRequest): Operator => ({ door, address: client(request).address });
   const withBody = [authorize, requireJson];
+  // Under /admin, even a path no route has (or a parameter too long for the router) answers in the family's shape.
+  app.setNotFoundHandler((_request, reply) => answerNotFound(reply, 'admin'));
 
   app.get(
-    '/admin/users',
+    '/users',
     {
       config,
       onRequest: authorize,
@@ -129,7 +132,7 @@ export const adminApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: AdminApiOptio
   );
 
   app.post(
-    '/admin/users',
+    '/users',
     {
       config,
       onRequest: withBody,
@@ -154,7 +157,7 @@ export const adminApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: AdminApiOptio
   );
 
   app.get(
-    '/admin/users/:ref',
+    '/users/:ref',
     {
       config,
       onRequest: authorize,
@@ -170,7 +173,7 @@ export const adminApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: AdminApiOptio
   );
 
   app.patch(
-    '/admin/users/:ref',
+    '/users/:ref',
     {
       config,
       onRequest: withBody,
@@ -203,7 +206,7 @@ export const adminApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: AdminApiOptio
   );
 
   app.put(
-    '/admin/users/:ref/password',
+    '/users/:ref/password',
     {
       config,
       onRequest: withBody,
@@ -224,7 +227,7 @@ export const adminApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: AdminApiOptio
   );
 
   app.delete(
-    '/admin/users/:ref',
+    '/users/:ref',
     {
       config,
       onRequest: authorize,
@@ -243,7 +246,7 @@ export const adminApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: AdminApiOptio
   );
 
   app.get(
-    '/admin/users/:ref/sessions',
+    '/users/:ref/sessions',
     {
       config,
       onRequest: authorize,
@@ -259,7 +262,7 @@ export const adminApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: AdminApiOptio
   );
 
   app.delete(
-    '/admin/users/:ref/sessions',
+    '/users/:ref/sessions',
     {
       config,
       onRequest: authorize,
@@ -275,7 +278,7 @@ export const adminApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: AdminApiOptio
   );
 
   app.delete(
-    '/admin/users/:ref/sessions/:session_id',
+    '/users/:ref/sessions/:session_id',
     {
       config,
       onRequest: authorize,
@@ -298,7 +301,7 @@ export const adminApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: AdminApiOptio
   );
 
   app.post(
-    '/admin/users/:ref/unlock',
+    '/users/:ref/unlock',
     {
       config,
       onRequest: authorize,
