@@ -198,7 +198,7 @@ describe('users', () => {
     expect(created.statusCode).toBe(201);
     const user = created.json<Record<string, unknown>>();
     expect(user).toEqual({
-      id: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+      id: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) as unknown,
       email: 'Ann+tag@X.io',
       created_at: h.clock.now().toISOString(),
       updated_at: h.clock.now().toISOString(),
