@@ -166,7 +166,8 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
 function describeValidation(error: FastifyError, family: ErrorFamily): string {
   const [first] = error.validation ?? [];
   if (!first) return 'malformed request';
-  const params = first.params as { missingProperty?: string; additionalProperty?: string; type?: string };
+  // `type` is a list when the schema allows several (`["object", "null"]`).
+  const params = first.params as { missingProperty?: string; additionalProperty?: string; type?: string | string[] };
   const field = first.instancePath.split('/').slice(1).join('.');
   const isQuery = error.validationContext === 'querystring';
   if (first.keyword === 'required' && params.missingProperty) return `${params.missingProperty} is required`;
@@ -175,7 +176,7 @@ function describeValidation(error: FastifyError, family: ErrorFamily): string {
   }
   if (field === '') return family === 'admin' ? 'request body must be a JSON object' : 'request body must be form fields or a JSON object';
   if (first.keyword === 'enum') return `${field} must be one of ${(first.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
-  if (first.keyword === 'type') return `${field} must be ${(params.type ?? 'string').split(',').map(withArticle).join(' or ')}`;
+  if (first.keyword === 'type') return `${field} must be ${[params.type ?? 'string'].flat().map(withArticle).join(' or ')}`;
   return `${field} ${first.message ?? 'is invalid'}`;
 }
 
