@@ -39,7 +39,8 @@ async function serve({ config, logger, cache, keys, auth, delivery }: Services):
     if (config.adminServer !== null) {
       const adminApp = await buildAdminApp({ auth, logger, http: config.http });
       apps.push(adminApp);
-      await adminApp.listen(config.adminServer);
+      // A copy: Fastify writes into the options it is given, and the configuration is frozen.
+      await adminApp.listen({ ...config.adminServer });
     }
   } catch (error) {
     // What serving opened would keep the process alive, not listening: it must exit now.

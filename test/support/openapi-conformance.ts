@@ -46,7 +46,7 @@ const UNROUTED: ResponseObject = {
   content: {
     'application/json': {
       // Under /admin, the admin API's shape: the message with a code.
-      schema: { type: 'object', required: ['message'], properties: { message: { type: 'string' }, error: { const: 'not_found' } }, additionalProperties: false },
+      schema: { type: 'object', required: ['message'], properties: { message: { type: 'string' }, error: { type: 'string' } }, additionalProperties: false },
     },
   },
 };
