@@ -175,6 +175,10 @@ function describeValidation(error: FastifyError, family: ErrorFamily): string {
     return `unknown ${isQuery ? 'query parameter' : 'field'}: ${params.additionalProperty}`;
   }
   if (field === '') return family === 'admin' ? 'request body must be a JSON object' : 'request body must be form fields or a JSON object';
+  if (first.keyword === 'minLength') {
+    const { limit } = first.params as { limit: number };
+    return limit === 1 ? `${field} must not be empty` : `${field} must have at least ${limit} characters`;
+  }
   if (first.keyword === 'enum') return `${field} must be one of ${(first.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
   if (first.keyword === 'type') return `${field} must be ${[params.type ?? 'string'].flat().map(withArticle).join(' or ')}`;
   return `${field} ${first.message ?? 'is invalid'}`;

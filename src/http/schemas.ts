@@ -200,7 +200,7 @@ export const UserListQuery = {
 export const UserRefParams = {
   type: 'object',
   required: ['ref'],
-  properties: { ref: { type: 'string', description: "The user's id, or its email (anything with an `@`), percent-encoded" } },
+  properties: { ref: { type: 'string', minLength: 1, description: "The user's id, or its email (anything with an `@`), percent-encoded" } },
 } as const;
 export const UserSessionParams = {
   type: 'object',

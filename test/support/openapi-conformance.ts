@@ -77,7 +77,7 @@ function pathOf(url: string): string {
 /**
  * The document's path item for `url`: the one named exactly, else the one whose template
  * (`/admin/users/{ref}`) it fills, segment by segment (a parameter never spans a `/` the client
- * sent, even percent-encoded).
+ * sent, even percent-encoded, and may be empty, as the router lets it be).
  */
 function pathItemOf(document: OpenApiDocument, url: string): Record<string, Operation> | undefined {
   const exact = document.paths[pathOf(url)];
@@ -85,7 +85,7 @@ function pathItemOf(document: OpenApiDocument, url: string): Record<string, Oper
   const segments = (url.startsWith('/') ? url.replace(/[?#].*$/s, '') : new URL(url).pathname).split('/');
   const template = Object.keys(document.paths).find((candidate) => {
     const parts = candidate.split('/');
-    return parts.length === segments.length && parts.every((part, index) => (/^\{[^}]+\}$/.test(part) ? segments[index] !== '' : part === segments[index]));
+    return parts.length === segments.length && parts.every((part, index) => /^\{[^}]+\}$/.test(part) || part === segments[index]);
   });
   return template === undefined ? undefined : document.paths[template];
 }

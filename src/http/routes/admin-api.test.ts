@@ -235,6 +235,9 @@ describe('users', () => {
     const tooLong = await admin('GET', `/admin/users/${'a'.repeat(4000)}`);
     expect(tooLong.statusCode).toBe(400);
     expect(tooLong.json()).toEqual({ error: 'invalid_request', message: 'malformed request URL' });
+    const empty = await admin('GET', '/admin/users/');
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json()).toEqual({ error: 'invalid_request', message: 'ref must not be empty' });
     const nowhere = await admin('GET', '/admin/nowhere');
     expect(nowhere.statusCode).toBe(404);
     expect(nowhere.json()).toEqual({ error: 'not_found', message: 'not found' });
