@@ -46,7 +46,9 @@ describe('buildApp', () => {
     }>();
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths['/users']!)).toEqual(['post']);
-    expect(Object.keys(document.paths['/sessions']!).sort()).toEqual(['delete', 'post']);
+    expect(Object.keys(document.paths['/sessions']!).sort()).toEqual(['delete', 'get', 'post']);
+    expect(Object.keys(document.paths['/sessions/{id}']!)).toEqual(['delete']);
+    expect(Object.keys(document.paths).filter((path) => path.startsWith('/admin'))).toEqual([]);
     expect(Object.keys(document.paths['/reset_password']!).sort()).toEqual(['post', 'put']);
     expect(Object.keys(document.paths['/users']!.post!.requestBody!.content).sort()).toEqual([
       'application/json',

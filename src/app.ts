@@ -6,7 +6,7 @@ import type { Auth } from './core/auth.js';
 import { registerBodyParsers } from './http/body-parsers.js';
 import { clientOf, compileProxyTrust, type ClientView, type ProxyHeader } from './http/client-address.js';
 import { refuseCrossSite } from './http/cross-site.js';
-import { answerClientError, registerErrorHandler } from './http/error-handler.js';
+import { answerClientError, answerMalformedUrl, registerErrorHandler } from './http/error-handler.js';
 import { HttpError } from './http/http-error.js';
 import { describedByLink, registerOpenApi } from './http/openapi.js';
 import { RequestLog } from './http/request-log.js';
@@ -15,6 +15,7 @@ import { health } from './http/routes/health.js';
 import { jwks } from './http/routes/jwks.js';
 import { sessionApi } from './http/routes/session-api.js';
 import { tokenApi } from './http/routes/token-api.js';
+import { adminApi } from './http/routes/admin-api.js';
 import { version } from './version.js';
 
 /** What the HTTP layer needs to know of its surroundings. */
@@ -31,6 +32,16 @@ export interface HttpConfig {
   readonly corsOrigins: readonly string[];
   /** Whether `/docs` renders the OpenAPI document (`/openapi.json` is served either way). */
   readonly hasDocsPage: boolean;
+  /** The admin API, or null when it is off. */
+  readonly admin: AdminHttpConfig | null;
+}
+
+/** Where the admin API is served and how its callers prove themselves. */
+export interface AdminHttpConfig {
+  /** `main`: under /admin on the main listener; `own`: only on the admin listener (`buildAdminApp`), never on the main one. */
+  readonly listener: 'main' | 'own';
+  /** Whether every call must carry the admin token; false only on a loopback admin listener (compat profile). */
+  readonly hasToken: boolean;
 }
 
 export interface AppOptions {
@@ -49,11 +60,58 @@ const HEADERS_TIMEOUT_MS = 10_000;
 // second of their values, for a walk over the open connections.
 const CONNECTIONS_CHECKING_INTERVAL_MS = 1000;
 
+// An email of 320 characters, each percent-encoded UTF-8 (up to 3 bytes, 9 characters) at worst.
+const MAX_PARAM_LENGTH = 3000;
+
 // How long a browser may reuse a CORS preflight answer.
 const CORS_MAX_AGE_SECONDS = 600;
 
 /** Builds the HTTP application around an `Auth`. Never listens: the caller (or a test's `inject`) decides. */
 export async function buildApp({ auth, logger, http }: AppOptions): Promise<FastifyInstance> {
+  const { app, client } = createBase(logger, http, http.admin?.listener === 'main');
+  if (http.corsOrigins.length > 0) {
+    // Listed origins are echoed exactly, with Vary: Origin; there is never a wildcard, since
+    // answers carry credentials (ASVS 3.4.2).
+    await app.register(cors, {
+      origin: [...http.corsOrigins],
+      credentials: true,
+      methods: ['GET', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type'],
+      maxAge: CORS_MAX_AGE_SECONDS,
+    });
+  }
+  await registerOpenApi(app, { version, cookieName: http.cookie.name, hasDocsPage: http.hasDocsPage });
+
+  // The API's table of contents.
+  const trustedOrigins = new Set([...http.trustedOrigins, ...http.corsOrigins]);
+  await app.register(sessionApi, {
+    auth,
+    client,
+    cookie: http.cookie,
+    describedBy: describedByLink(http.hasDocsPage),
+    loginGuard: refuseCrossSite(trustedOrigins, { isBearerExempt: false }),
+    cookieGuard: refuseCrossSite(trustedOrigins, { isBearerExempt: true }),
+  });
+  await app.register(tokenApi, { auth, client });
+  await app.register(jwks, { auth });
+  await app.register(health, { auth });
+  if (http.admin?.listener === 'main') await app.register(adminApi, { prefix: '/admin', auth, client, hasToken: http.admin.hasToken });
+
+  return app;
+}
+
+/**
+ * Builds the admin listener's application: the admin API alone, with the same error shapes and
+ * security headers as the main one, and `listener: "admin"` on its log lines. Never listens.
+ */
+export async function buildAdminApp({ auth, logger, http }: AppOptions): Promise<FastifyInstance> {
+  const { app, client } = createBase(logger.child({ listener: 'admin' }), http, true);
+  await app.register(adminApi, { prefix: '/admin', auth, client, hasToken: http.admin?.hasToken ?? true });
+  return app;
+}
+
+/** A Fastify instance with what every answer of Sesame's needs: parsers, the error handler, security headers, a graceful close. */
+function createBase(logger: Logger, http: HttpConfig, isServingAdmin: boolean): { app: FastifyInstance; client: (request: FastifyRequest) => ClientView } {
   const loggerInstance: FastifyBaseLogger = logger;
   const app = Fastify({
     loggerInstance,
@@ -65,11 +123,15 @@ export async function buildApp({ auth, logger, http }: AppOptions): Promise<Fast
     requestTimeout: REQUEST_TIMEOUT_MS,
     http: { headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS },
     // Strings must arrive as strings: no coercion of arrays or numbers into them (ASVS 15.3.5).
-    ajv: { customOptions: { coerceTypes: false } },
-    // The framework's own answers (a malformed URL, a request while closing) take our shape too.
-    frameworkErrors: (_error, _request, reply: FastifyReply) => {
+    // A schema that says `additionalProperties: false` refuses an unknown field rather than
+    // dropping it silently: an operator's misspelt field must not look applied.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+    // A path parameter may be an email (320 characters), percent-encoded.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // The framework's own answers (a malformed URL, a parameter too long) take our shapes too.
+    frameworkErrors: (_error, request, reply: FastifyReply) => {
       setSecurityHeaders(reply, false);
-      void reply.code(400).send({ message: 'malformed request URL' });
+      void answerMalformedUrl(reply, isServingAdmin && request.url.startsWith('/admin/') ? 'admin' : 'session');
     },
     clientErrorHandler: answerClientError,
     return503OnClosing: false,
@@ -99,32 +161,5 @@ export async function buildApp({ auth, logger, http }: AppOptions): Promise<Fast
     if (closing) void reply.header('connection', 'close');
     done(null, payload);
   });
-  if (http.corsOrigins.length > 0) {
-    // Listed origins are echoed exactly, with Vary: Origin; there is never a wildcard, since
-    // answers carry credentials (ASVS 3.4.2).
-    await app.register(cors, {
-      origin: [...http.corsOrigins],
-      credentials: true,
-      methods: ['GET', 'POST', 'PUT', 'DELETE'],
-      allowedHeaders: ['Authorization', 'Content-Type'],
-      maxAge: CORS_MAX_AGE_SECONDS,
-    });
-  }
-  await registerOpenApi(app, { version, cookieName: http.cookie.name, hasDocsPage: http.hasDocsPage });
-
-  // The API's table of contents.
-  const trustedOrigins = new Set([...http.trustedOrigins, ...http.corsOrigins]);
-  await app.register(sessionApi, {
-    auth,
-    client,
-    cookie: http.cookie,
-    describedBy: describedByLink(http.hasDocsPage),
-    loginGuard: refuseCrossSite(trustedOrigins, { isBearerExempt: false }),
-    cookieGuard: refuseCrossSite(trustedOrigins, { isBearerExempt: true }),
-  });
-  await app.register(tokenApi, { auth, client });
-  await app.register(jwks, { auth });
-  await app.register(health, { auth });
-
-  return app;
+  return { app, client };
 }

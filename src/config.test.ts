@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       accessTokenTtlSeconds: 900,
       refreshGraceSeconds: 10,
       introspectionToken: null,
+      adminToken: null,
       limits: {
         windowSeconds: 900,
         accountClientFailures: 10,
@@ -46,7 +47,9 @@ describe('loadConfig', () => {
       trustedOrigins: [],
       corsOrigins: [],
       hasDocsPage: true,
+      admin: null,
     });
+    expect(config.adminServer).toBeNull();
     expect(config.webhook).toBeNull();
     expect(config.keys).toEqual({
       algorithm: 'EdDSA',
@@ -101,6 +104,8 @@ describe('loadConfig', () => {
         // As base64, where the others are hex.
         SESAME_KEY_ENCRYPTION_KEY: Buffer.from(TEST_SECRETS.SESAME_KEY_ENCRYPTION_KEY, 'hex').toString('base64'),
         SESAME_INTROSPECTION_TOKEN: TEST_SECRETS.SESAME_INTROSPECTION_TOKEN,
+        SESAME_ADMIN_TOKEN: TEST_SECRETS.SESAME_ADMIN_TOKEN,
+        SESAME_ADMIN_LISTEN: '[::1]:5001',
         SESAME_TRUST_PROXY: '10.0.0.0/8, loopback',
         SESAME_PROXY_HEADER: 'forwarded',
         SESAME_TRUSTED_ORIGINS: 'https://app.example.com',
@@ -128,7 +133,9 @@ describe('loadConfig', () => {
       trustedOrigins: ['https://app.example.com'],
       corsOrigins: ['https://a.example.com', 'http://localhost:3000'],
       hasDocsPage: false,
+      admin: { listener: 'own', hasToken: true },
     });
+    expect(config.adminServer).toEqual({ host: '::1', port: 5001 });
     expect(config.database).toEqual({ engine: 'sqlite', path: '/var/lib/sesame/db.sqlite' });
     expect(config.auth).toEqual({
       sessionIdleTimeoutSeconds: 600,
@@ -142,6 +149,7 @@ describe('loadConfig', () => {
       accessTokenTtlSeconds: 300,
       refreshGraceSeconds: 0,
       introspectionToken: TEST_SECRETS.SESAME_INTROSPECTION_TOKEN,
+      adminToken: TEST_SECRETS.SESAME_ADMIN_TOKEN,
       limits: {
         windowSeconds: 60,
         accountClientFailures: 3,

@@ -1,5 +1,6 @@
 import type { HttpConfig } from './app.js';
 import { isPlaceholderSecret, placeholderProblem } from './config/is-placeholder-secret.js';
+import { readAdminSettings } from './config/read-admin-settings.js';
 import { parseDatabaseUrl } from './config/parse-database-url.js';
 import { readHttpSettings } from './config/read-http-settings.js';
 import { readKeySettings } from './config/read-key-settings.js';
@@ -16,6 +17,8 @@ export type LogLevel = Settings['SESAME_LOG_LEVEL'];
 export interface Config {
   readonly profile: 'compat' | 'strict';
   readonly server: { readonly host: string; readonly port: number };
+  /** Where the admin listener listens; null when the admin API is off or served on the main listener. */
+  readonly adminServer: { readonly host: string; readonly port: number } | null;
   readonly http: HttpConfig;
   readonly database: DatabaseConfig;
   /** The shared session cache, or null for none. */
@@ -101,7 +104,8 @@ export function loadConfig(sources: {
   ) {
     problems.push('SESAME_ARGON2_MEMORY_KIB: argon2 needs at least 8 KiB per lane (SESAME_ARGON2_PARALLELISM)');
   }
-  const http = readHttpSettings(settings, problems);
+  const admin = readAdminSettings(settings, (name) => valid(name), problems);
+  const http = { ...readHttpSettings(settings, problems), admin: admin.http };
   const keys = valid('SESAME_SIGNING_KEY', 'SESAME_SIGNING_KEY_FILE', 'SESAME_REFRESH_KEY', 'SESAME_KEY_ENCRYPTION_KEY')
     ? readKeySettings(settings, problems)
     : null;
@@ -110,6 +114,7 @@ export function loadConfig(sources: {
   const config: Config = {
     profile: settings.SESAME_PROFILE,
     server: { host: settings.SESAME_HOST, port: settings.SESAME_PORT },
+    adminServer: admin.server,
     http,
     database,
     cache: settings.SESAME_REDIS_URL === undefined ? null : { url: settings.SESAME_REDIS_URL, keyPrefix: settings.SESAME_REDIS_KEY_PREFIX },
@@ -130,6 +135,7 @@ export function loadConfig(sources: {
       accessTokenTtlSeconds: settings.SESAME_ACCESS_TOKEN_TTL_SECONDS,
       refreshGraceSeconds: settings.SESAME_REFRESH_GRACE_SECONDS,
       introspectionToken: settings.SESAME_INTROSPECTION_TOKEN ?? null,
+      adminToken: admin.token,
       limits: {
         windowSeconds: settings.SESAME_LIMIT_WINDOW_SECONDS,
         accountClientFailures: settings.SESAME_LIMIT_ACCOUNT_CLIENT_FAILURES,

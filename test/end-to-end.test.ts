@@ -110,6 +110,7 @@ describe('a listening Sesame', () => {
       '/reset_password',
       '/revoke',
       '/sessions',
+      '/sessions/{id}',
       '/token',
       '/users',
     ]);

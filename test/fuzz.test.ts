@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertConforms, type OpenApiDocument } from './support/openapi-conformance.js';
 import { requests } from './support/requests-like.js';
 import { startServer, type ServerProcess } from './support/server-process.js';
-import { tempDatabasePath } from './support/test-config.js';
+import { TEST_SECRETS, tempDatabasePath } from './support/test-config.js';
 
 /**
  * DESIGN.md §6 under fire: thousands of malformed requests at every route of a listening
@@ -41,6 +41,8 @@ beforeAll(async () => {
       SESAME_LIMIT_CLIENT_REFRESH_FAILURES: '1000000',
       SESAME_LIMIT_CLIENT_RESET_TOKEN_FAILURES: '1000000',
       SESAME_TRUST_PROXY: '127.0.0.1',
+      // The admin API on the main listener, so that its routes are fuzzed too, with and without the token.
+      SESAME_ADMIN_TOKEN: TEST_SECRETS.SESAME_ADMIN_TOKEN,
     },
   });
   await requests.post(`${server.url}/users`, { data: { email: 'fuzz@x.io', password: 'pw' } });
@@ -58,8 +60,47 @@ afterAll(async () => {
   await server?.stop('SIGKILL');
 });
 
-const ROUTES = ['/', '/users', '/sessions', '/profile', '/reset_password', '/password', '/token', '/revoke', '/introspect', '/.well-known/jwks.json', '/health', '/ready', '/openapi.json'];
-const FIELDS = ['email', 'password', 'new_password', 'reset_token', 'grant_type', 'username', 'refresh_token', 'token', 'token_type_hint', 'scope', '__proto__', 'constructor', 'prototype'];
+const ROUTES = [
+  '/',
+  '/users',
+  '/sessions',
+  '/sessions/AAAAAAAAAAAAAAAAAAAAAA',
+  '/profile',
+  '/reset_password',
+  '/password',
+  '/token',
+  '/revoke',
+  '/introspect',
+  '/.well-known/jwks.json',
+  '/health',
+  '/ready',
+  '/openapi.json',
+  '/admin/users',
+  '/admin/users?limit=0&cursor=x&state=gone',
+  '/admin/users/fuzz%40x.io',
+  '/admin/users/AAAAAAAAAAAAAAAAAAAAAA',
+  '/admin/users/fuzz%40x.io/password',
+  '/admin/users/fuzz%40x.io/sessions',
+  '/admin/users/fuzz%40x.io/sessions/AAAAAAAAAAAAAAAAAAAAAA',
+  '/admin/users/fuzz%40x.io/unlock',
+];
+const FIELDS = [
+  'email',
+  'password',
+  'new_password',
+  'reset_token',
+  'grant_type',
+  'username',
+  'refresh_token',
+  'token',
+  'token_type_hint',
+  'scope',
+  'disabled',
+  'claims',
+  '__proto__',
+  'constructor',
+  'prototype',
+];
 
 // Printable ASCII only: Node refuses to send anything else in a header.
 const headerText = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength: 80 });
@@ -116,6 +157,7 @@ const httpCall = fc.record({
   authorization: fc.oneof(
     fc.constant(undefined),
     fc.constant(null).map(() => `Bearer ${accessToken}`),
+    fc.constant(`Bearer ${TEST_SECRETS.SESAME_ADMIN_TOKEN}`),
     headerText.map((text) => `Bearer ${text}`),
     headerText,
   ),

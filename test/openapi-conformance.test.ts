@@ -14,6 +14,7 @@ const document: OpenApiDocument = {
       },
     },
     '/': { get: { responses: { 200: { content: json(message) } } } },
+    '/admin/users/{ref}': { get: { responses: { 404: { content: json(message) } } } },
   },
 };
 
@@ -40,6 +41,13 @@ describe('the OpenAPI conformance check of the HTTP suites', () => {
     expect(() => assertConforms(document, answer('DELETE', '/sessions', 302, '{}', { location: '/' }))).toThrow(/says none/);
     expect(() => assertConforms(document, answer('DELETE', '/sessions', 302))).toThrow(/without the location header/);
     expect(() => assertConforms(document, answer('GET', '/', 200, '<html>', { 'content-type': 'text/html' }))).toThrow(/as "text\/html"/);
+  });
+
+  it('finds a templated path by its filled-in parameters, one segment each', () => {
+    expect(() => assertConforms(document, answer('GET', '/admin/users/a%40b.io', 404, '{"message":"x"}'))).not.toThrow();
+    expect(() => assertConforms(document, answer('GET', '/admin/users/a%40b.io', 200, '{"message":"x"}'))).toThrow(/does not list/);
+    expect(() => assertConforms(document, answer('GET', '/admin/users/', 404, '{"message":"x"}'))).not.toThrow();
+    expect(() => assertConforms(document, answer('GET', '/admin/users/a/b', 200, '{"message":"x"}'))).toThrow(/no GET \/admin\/users\/a\/b/);
   });
 
   it('checks HEAD as the GET it mirrors, without a body', () => {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../app.js';
+import { buildAdminApp, buildApp } from '../app.js';
 import { KEY_RELOAD_INTERVAL_SECONDS } from '../core/signing-keys.js';
 import { repeatEvery } from '../repeat.js';
 import { warnUnlessUnavailable } from '../outage-log.js';
@@ -28,12 +28,23 @@ async function serve({ config, logger, cache, keys, auth, delivery }: Services):
   if (config.auth.introspectionToken === null) {
     logger.warn('SESAME_INTROSPECTION_TOKEN is not set: anyone who can reach Sesame may call /introspect');
   }
-  let app: FastifyInstance;
+  if (config.http.admin?.hasToken === false) {
+    logger.warn('SESAME_ADMIN_TOKEN is not set: any process on this machine may manage users through the admin listener');
+  }
+  const apps: FastifyInstance[] = [];
   try {
-    app = await buildApp({ auth, logger, http: config.http });
+    const app = await buildApp({ auth, logger, http: config.http });
+    apps.push(app);
     await app.listen({ host: config.server.host, port: config.server.port });
+    if (config.adminServer !== null) {
+      const adminApp = await buildAdminApp({ auth, logger, http: config.http });
+      apps.push(adminApp);
+      // A copy: Fastify writes into the options it is given, and the configuration is frozen.
+      await adminApp.listen({ ...config.adminServer });
+    }
   } catch (error) {
     // What serving opened would keep the process alive, not listening: it must exit now.
+    await Promise.all(apps.map((app) => app.close()));
     delivery?.stop();
     await cache.close();
     throw error;
@@ -64,7 +75,7 @@ async function serve({ config, logger, cache, keys, auth, delivery }: Services):
     process.exit(EXIT_FAILURE);
   }, SHUTDOWN_GRACE_MS).unref();
   // Fastify stops accepting, answers 503 to new requests on open connections and waits for in-flight ones.
-  await app.close();
+  await Promise.all(apps.map((app) => app.close()));
   // A delivery in flight may finish, within a bound: past it, its lease lapses and it is sent again.
   await Promise.race([delivery?.idle(), new Promise((resolve) => setTimeout(resolve, DELIVERY_DRAIN_MS).unref())]);
   await cache.close();

@@ -145,6 +145,59 @@ describe('loadConfig, given invalid settings', () => {
     ]);
   });
 
+  describe('the admin API', () => {
+    const token = TEST_SECRETS.SESAME_ADMIN_TOKEN;
+    const strict = { ...strictSecrets, SESAME_PROFILE: 'strict' };
+
+    it('is off unless configured, on the main listener with a token, on its own with a listener', () => {
+      expect(loadConfig({ env: {} }).config.http.admin).toBeNull();
+      const onMain = loadConfig({ env: { SESAME_ADMIN_TOKEN: token } }).config;
+      expect(onMain.http.admin).toEqual({ listener: 'main', hasToken: true });
+      expect(onMain.adminServer).toBeNull();
+      expect(onMain.auth.adminToken).toBe(token);
+      const onOwn = loadConfig({ env: { SESAME_ADMIN_LISTEN: '127.0.0.1:5001' } }).config;
+      expect(onOwn.http.admin).toEqual({ listener: 'own', hasToken: false });
+      expect(onOwn.adminServer).toEqual({ host: '127.0.0.1', port: 5001 });
+      expect(onOwn.auth.adminToken).toBeNull();
+      expect(loadConfig({ env: { SESAME_ADMIN_LISTEN: '[::1]:0' } }).config.adminServer).toEqual({ host: '::1', port: 0 });
+      expect(loadConfig({ env: { SESAME_ADMIN_LISTEN: 'localhost:5001' } }).config.http.admin).toEqual({ listener: 'own', hasToken: false });
+      expect(loadConfig({ env: { SESAME_ADMIN_LISTEN: '0.0.0.0:5001', SESAME_ADMIN_TOKEN: token } }).config.adminServer).toEqual({ host: '0.0.0.0', port: 5001 });
+    });
+
+    it('refuses a listener other hosts can reach without the token', () => {
+      for (const listen of ['0.0.0.0:5001', '[::]:5001', '10.1.2.3:5001', 'admin.internal:5001']) {
+        expect(configProblems({ SESAME_ADMIN_LISTEN: listen }), listen).toEqual([
+          `SESAME_ADMIN_LISTEN: ${listen} can be reached from other hosts, so the admin API there needs SESAME_ADMIN_TOKEN (or listen on 127.0.0.1 or [::1]); e.g. openssl rand -hex 32`,
+        ]);
+      }
+    });
+
+    it('refuses, in the strict profile, any admin API without the token, even on a loopback listener', () => {
+      expect(configProblems({ ...strict, SESAME_ADMIN_LISTEN: '127.0.0.1:5001' })).toEqual([
+        'SESAME_ADMIN_TOKEN: required by the strict profile whenever the admin API is on (SESAME_ADMIN_LISTEN is set); e.g. openssl rand -hex 32',
+      ]);
+      expect(loadConfig({ env: { ...strict, SESAME_ADMIN_LISTEN: '127.0.0.1:5001', SESAME_ADMIN_TOKEN: token } }).config.http.admin).toEqual({ listener: 'own', hasToken: true });
+      expect(loadConfig({ env: { ...strict, SESAME_ADMIN_TOKEN: token } }).config.http.admin).toEqual({ listener: 'main', hasToken: true });
+    });
+
+    it('refuses a short, malformed or placeholder token without echoing it, and a malformed listener', () => {
+      const problems = configProblems({ SESAME_ADMIN_TOKEN: 'short-admin-token', SESAME_ADMIN_LISTEN: '127.0.0.1' });
+      expect(problems).toEqual([
+        'SESAME_ADMIN_TOKEN: must have at least 32 characters of A-Z a-z 0-9 - . _ ~ + / (then = padding) (value hidden)',
+        'SESAME_ADMIN_LISTEN: must be host:port, such as 127.0.0.1:5001 or [::1]:5001 (got "127.0.0.1")',
+      ]);
+      expect(configProblems({ SESAME_ADMIN_TOKEN: 'replace-with-a-random-admin-token-please' })).toEqual([
+        'SESAME_ADMIN_TOKEN: looks like a placeholder or has too little randomness, so it is refused (value hidden); e.g. openssl rand -hex 32',
+      ]);
+      expect(configProblems({ SESAME_ADMIN_LISTEN: '[12345::1]:5001' })).toEqual(['SESAME_ADMIN_LISTEN: [12345::1] is not an IPv6 address (got "[12345::1]:5001")']);
+      expect(configProblems({ SESAME_ADMIN_LISTEN: '127.0.0.1:99999' })).toEqual(['SESAME_ADMIN_LISTEN: the port must be from 0 to 65535 (got "127.0.0.1:99999")']);
+      expect(configProblems({ SESAME_ADMIN_LISTEN: '::1:5001' })).toEqual([
+        'SESAME_ADMIN_LISTEN: must be host:port, such as 127.0.0.1:5001 or [::1]:5001 (got "::1:5001")',
+      ]);
+      expect(problems.join('\n')).not.toContain('short-admin-token');
+    });
+  });
+
   it('refuses an argon2 memory cost below 8 KiB per lane', () => {
     expect(configProblems({ SESAME_ARGON2_MEMORY_KIB: '8', SESAME_ARGON2_PARALLELISM: '2' })).toEqual([
       'SESAME_ARGON2_MEMORY_KIB: argon2 needs at least 8 KiB per lane (SESAME_ARGON2_PARALLELISM)',

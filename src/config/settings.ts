@@ -73,6 +73,17 @@ export const SETTINGS = {
     message: 'must have at least 32 characters of A-Z a-z 0-9 - . _ ~ + / (then = padding)',
     secret: true,
   }),
+  // The admin API (docs/configuration.md#the-admin-api): its Bearer token, and its own listener.
+  SESAME_ADMIN_TOKEN: text({
+    minLength: 32,
+    pattern: '^[A-Za-z0-9._~+/-]+=*$',
+    message: 'must have at least 32 characters of A-Z a-z 0-9 - . _ ~ + / (then = padding)',
+    secret: true,
+  }),
+  SESAME_ADMIN_LISTEN: text({
+    pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[^\\s:\\[\\]]+):[0-9]{1,5}$',
+    message: 'must be host:port, such as 127.0.0.1:5001 or [::1]:5001',
+  }),
   // Comma-separated lists.
   SESAME_TRUST_PROXY: text({ default: '' }),
   SESAME_PROXY_HEADER: oneOf(['x-forwarded-for', 'forwarded'], 'x-forwarded-for'),

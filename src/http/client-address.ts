@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import proxyAddr from 'proxy-addr';
+import type { Client } from '../core/audit.js';
 
 /** Where a request came from, as far as the trusted proxies vouch for it. */
 export interface ClientView {
@@ -14,6 +15,12 @@ export interface ClientView {
 interface Forwarding {
   readonly hops: readonly string[];
   readonly proto: string | undefined;
+}
+
+/** A client signing in, with its User-Agent: recorded with the session it gets (the core cuts it short). */
+export function signingIn(from: ClientView, request: FastifyRequest): Client {
+  const userAgent = request.headers['user-agent'];
+  return userAgent === undefined ? from : { ...from, userAgent };
 }
 
 /** Says whether an address, at a depth from us, is a trusted proxy. */

@@ -7,8 +7,11 @@ import { StoreUnavailableError } from '../core/store.js';
 import { HttpError, type HttpErrorCode } from './http-error.js';
 import { SECURITY_HEADER_LINES } from './security-headers.js';
 
-/** Which error body a route answers with: the session API's `{"message"}` or RFC 6749's `{"error", "error_description"}`. */
-export type ErrorFamily = 'session' | 'oauth';
+/**
+ * Which error body a route answers with: the session API's `{"message"}`, RFC 6749's
+ * `{"error", "error_description"}`, or the admin API's `{"error", "message"}` (`error` a stable code).
+ */
+export type ErrorFamily = 'session' | 'oauth' | 'admin';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -31,12 +34,15 @@ const OUTCOMES: Record<AuthErrorCode | HttpErrorCode, Outcome> = {
   invalid_session: { status: 403, oauth: 'invalid_token' },
   email_not_registered: { status: 403, oauth: 'invalid_request' },
   invalid_reset_token: { status: 403, oauth: 'invalid_request' },
+  user_not_found: { status: 404, oauth: 'invalid_request' },
+  session_not_found: { status: 404, oauth: 'invalid_request' },
   invalid_grant: { status: 400, oauth: 'invalid_grant' },
   invalid_client: { status: 401, oauth: 'invalid_client' },
   overloaded: { status: 503, oauth: 'temporarily_unavailable' },
   rate_limited: { status: 429, oauth: 'temporarily_unavailable' },
   invalid_request: { status: 400, oauth: 'invalid_request' },
   unsupported_charset: { status: 415, oauth: 'invalid_request' },
+  unsupported_media_type: { status: 415, oauth: 'invalid_request' },
   invalid_token: { status: 401, oauth: 'invalid_token' },
   no_session: { status: 403, oauth: 'invalid_token' },
   unsupported_grant_type: { status: 400, oauth: 'unsupported_grant_type' },
@@ -56,7 +62,16 @@ const FAMILY_OUTCOMES: Record<ErrorFamily, Partial<Record<AuthErrorCode | HttpEr
     email_not_registered: { status: 400, oauth: 'invalid_request' },
     invalid_reset_token: { status: 400, oauth: 'invalid_request' },
   },
+  // A taken email is a conflict with the resource's state (RFC 9110 §15.5.10), not a malformed request.
+  admin: {
+    email_taken: { status: 409, oauth: 'invalid_request' },
+  },
 };
+
+// The admin API's `error` where it is not the code itself: every unavailability is one code to retry on.
+const ADMIN_CODES: Partial<Record<AuthErrorCode | HttpErrorCode, string>> = { shutting_down: 'unavailable' };
+// RFC 6750 §3: the realm tells an operator's client which token is asked for.
+const ADMIN_CHALLENGE = 'Bearer realm="sesame-admin"';
 
 // Fixed texts for the framework's client errors: its own messages echo request headers.
 const FRAMEWORK_MESSAGES: Record<string, string> = {
@@ -85,31 +100,45 @@ export function registerErrorHandler(app: FastifyInstance): void {
       if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
       // RFC 6750 §3: a refused bearer token says so in WWW-Authenticate.
       if (outcome.status === 401) {
-        const challenge = outcome.oauth === 'invalid_token' ? 'Bearer error="invalid_token"' : 'Bearer';
+        const challenge = family === 'admin' ? ADMIN_CHALLENGE : outcome.oauth === 'invalid_token' ? 'Bearer error="invalid_token"' : 'Bearer';
         void reply.header('www-authenticate', challenge);
       }
-      return sendError(reply, family, outcome, error.message);
+      return sendError(reply, family, outcome, error.message, ADMIN_CODES[code] ?? code);
     }
     // A cache that cannot take a session's end fails the request: better than a stale "live".
     // Each outage is logged once where it is seen (OutageLog), not once per request.
     if (error instanceof StoreUnavailableError || error instanceof CacheUnavailableError) {
       void reply.header('retry-after', String(STORE_RETRY_AFTER_SECONDS));
-      return sendError(reply, family, { status: 503, oauth: 'temporarily_unavailable' }, 'service unavailable, retry shortly');
+      return sendError(reply, family, { status: 503, oauth: 'temporarily_unavailable' }, 'service unavailable, retry shortly', 'unavailable');
     }
-    if (error.validation) return sendError(reply, family, { status: 400, oauth: 'invalid_request' }, describeValidation(error));
+    if (error.validation) {
+      return sendError(reply, family, { status: 400, oauth: 'invalid_request' }, describeValidation(error, family), 'invalid_request');
+    }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      return sendError(reply, family, { status, oauth: 'invalid_request' }, FRAMEWORK_MESSAGES[error.code] ?? 'malformed request');
+      return sendError(reply, family, { status, oauth: 'invalid_request' }, FRAMEWORK_MESSAGES[error.code] ?? 'malformed request', 'invalid_request');
     }
     request.log.error({ reqId: request.id, err: error }, 'request failed');
-    return sendError(reply, family, { status: 500, oauth: 'server_error' }, 'internal error');
+    return sendError(reply, family, { status: 500, oauth: 'server_error' }, 'internal error', 'internal_error');
   });
 
-  app.setNotFoundHandler((_request, reply) => sendError(reply, 'session', { status: 404, oauth: 'invalid_request' }, 'not found'));
+  app.setNotFoundHandler((_request, reply) => answerNotFound(reply, 'session'));
 }
 
-function sendError(reply: FastifyReply, family: ErrorFamily, outcome: Outcome, message: string): FastifyReply {
-  const body = family === 'oauth' ? { error: outcome.oauth, error_description: message } : { message };
+/** The framework's refusal of a URL before any route (malformed, or a parameter too long for the router), in a family's shape. */
+export function answerMalformedUrl(reply: FastifyReply, family: ErrorFamily): FastifyReply {
+  return sendError(reply, family, { status: 400, oauth: 'invalid_request' }, 'malformed request URL', 'invalid_request');
+}
+
+/** A 404 for a path no route has, in a family's shape (a plugin's own not-found handler for its prefix). */
+export function answerNotFound(reply: FastifyReply, family: ErrorFamily): FastifyReply {
+  return sendError(reply, family, { status: 404, oauth: 'invalid_request' }, 'not found', 'not_found');
+}
+
+/** Sends the family's error body; `adminCode` is the admin API's `error`. */
+function sendError(reply: FastifyReply, family: ErrorFamily, outcome: Outcome, message: string, adminCode: string): FastifyReply {
+  const body =
+    family === 'oauth' ? { error: outcome.oauth, error_description: message } : family === 'admin' ? { error: adminCode, message } : { message };
   return reply.code(outcome.status).send(body);
 }
 
@@ -134,13 +163,29 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
 }
 
 /** One clear sentence for the first schema violation, naming the field as the client sent it. */
-function describeValidation(error: FastifyError): string {
+function describeValidation(error: FastifyError, family: ErrorFamily): string {
   const [first] = error.validation ?? [];
   if (!first) return 'malformed request';
-  const params = first.params as { missingProperty?: string; type?: string };
+  // `type` is a list when the schema allows several (`["object", "null"]`).
+  const params = first.params as { missingProperty?: string; additionalProperty?: string; type?: string | string[] };
   const field = first.instancePath.split('/').slice(1).join('.');
+  const isQuery = error.validationContext === 'querystring';
   if (first.keyword === 'required' && params.missingProperty) return `${params.missingProperty} is required`;
-  if (field === '') return 'request body must be form fields or a JSON object';
-  if (first.keyword === 'type') return `${field} must be a ${params.type ?? 'string'}`;
+  if (first.keyword === 'additionalProperties' && params.additionalProperty) {
+    return `unknown ${isQuery ? 'query parameter' : 'field'}: ${params.additionalProperty}`;
+  }
+  if (field === '') return family === 'admin' ? 'request body must be a JSON object' : 'request body must be form fields or a JSON object';
+  if (first.keyword === 'minLength') {
+    const { limit } = first.params as { limit: number };
+    return limit === 1 ? `${field} must not be empty` : `${field} must have at least ${limit} characters`;
+  }
+  if (first.keyword === 'enum') return `${field} must be one of ${(first.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+  if (first.keyword === 'type') return `${field} must be ${[params.type ?? 'string'].flat().map(withArticle).join(' or ')}`;
   return `${field} ${first.message ?? 'is invalid'}`;
+}
+
+/** A JSON Schema type as a phrase: `a string`, `an object`, `null`. */
+function withArticle(type: string): string {
+  if (type === 'null') return 'null';
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }

@@ -8,6 +8,8 @@ export type HttpErrorCode =
   | 'invalid_request'
   /** The body is declared in a charset other than UTF-8. */
   | 'unsupported_charset'
+  /** A route that reads only JSON got another content type. */
+  | 'unsupported_media_type'
   /** The `Authorization: Bearer` header holds no well-formed access token, or one that does not check. */
   | 'invalid_token'
   /** The request carries no session cookie of a live session. */

@@ -66,6 +66,7 @@ export async function registerOpenApi(
           sessionCookie: { type: 'apiKey', in: 'cookie', name: cookieName },
           bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
           introspectionToken: { type: 'http', scheme: 'bearer', description: 'SESAME_INTROSPECTION_TOKEN' },
+          adminToken: { type: 'http', scheme: 'bearer', description: 'SESAME_ADMIN_TOKEN: the admin API\'s token' },
         },
       },
     },

@@ -113,3 +113,111 @@ export const JwksReply = {
     },
   },
 } as const;
+
+// The admin API and the user's own sessions. Admin bodies are JSON only and refuse unknown
+// fields: an operator's misspelt field must fail, not look applied.
+const time = { type: 'string', format: 'date-time' } as const;
+const nullableString = { type: ['string', 'null'] } as const;
+const claims = { type: ['object', 'null'], description: 'Custom claims of future access tokens; null for none' } as const;
+
+export const AdminUserReply = {
+  type: 'object',
+  required: ['id', 'email', 'created_at', 'updated_at', 'disabled', 'locked', 'last_login_at', 'claims'],
+  properties: {
+    id: string,
+    email: { type: 'string', description: 'As stored' },
+    created_at: time,
+    updated_at: time,
+    disabled: { type: 'boolean', description: 'Disabled by an operator: cannot sign in, has no session' },
+    locked: { type: 'boolean', description: 'Its consecutive failed log-ins reached the hard limit; `POST …/unlock` clears it' },
+    last_login_at: { type: ['string', 'null'], format: 'date-time', description: 'The last successful sign-in, or null' },
+    claims: { ...claims, additionalProperties: true },
+  },
+} as const;
+export const UserPageReply = {
+  type: 'object',
+  required: ['users', 'next_cursor'],
+  properties: {
+    users: { type: 'array', items: AdminUserReply },
+    next_cursor: { ...nullableString, description: 'Pass as `cursor` for the next page; null when there is none' },
+  },
+} as const;
+
+const sessionProperties = {
+  id: string,
+  kind: { type: 'string', enum: ['cookie', 'token'], description: '`cookie`: from POST /sessions; `token`: from POST /token' },
+  created_at: time,
+  last_seen_at: time,
+  expires_at: { ...time, description: 'When it ends at the latest, unless used (idle timeout) or ended before' },
+  client_address: { ...nullableString, description: 'The client address at sign-in' },
+  user_agent: { ...nullableString, description: 'The User-Agent at sign-in, cut to 256 characters' },
+} as const;
+const sessionFields = ['id', 'kind', 'created_at', 'last_seen_at', 'expires_at', 'client_address', 'user_agent'] as const;
+export const SessionListReply = {
+  type: 'object',
+  required: ['sessions'],
+  properties: { sessions: { type: 'array', items: { type: 'object', required: sessionFields, properties: sessionProperties } } },
+} as const;
+export const OwnSessionListReply = {
+  type: 'object',
+  required: ['sessions'],
+  properties: {
+    sessions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: [...sessionFields, 'current'],
+        properties: { ...sessionProperties, current: { type: 'boolean', description: 'The session this request came with' } },
+      },
+    },
+  },
+} as const;
+export const EndedReply = { type: 'object', required: ['ended'], properties: { ended: { type: 'integer', description: 'How many sessions ended' } } } as const;
+
+export const CreateUserBody = { type: 'object', required: ['email', 'password'], additionalProperties: false, properties: { email, password } } as const;
+export const UpdateUserBody = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'At least one field',
+  properties: {
+    disabled: { type: 'boolean', description: 'true: the user cannot sign in, and every session of theirs ends; false: enabled again' },
+    claims,
+    email: { type: 'string', description: 'A new email: every session of the user ends' },
+  },
+} as const;
+export const SetPasswordBody = { type: 'object', required: ['password'], additionalProperties: false, properties: { password: newPassword } } as const;
+export const UserListQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    order: { type: 'string', enum: ['newest', 'oldest'], default: 'newest', description: 'By creation time' },
+    limit: { type: 'string', description: 'Users per page, 1 to 500; 50 when absent' },
+    cursor: { type: 'string', description: 'The `next_cursor` of the page before' },
+    email: { type: 'string', description: 'Only users whose email, lower-cased, starts with this' },
+    state: { type: 'string', enum: ['active', 'disabled', 'locked'], description: '`active`: neither disabled nor locked' },
+  },
+} as const;
+export const UserRefParams = {
+  type: 'object',
+  required: ['ref'],
+  properties: { ref: { type: 'string', minLength: 1, description: "The user's id, or its email (anything with an `@`), percent-encoded" } },
+} as const;
+export const UserSessionParams = {
+  type: 'object',
+  required: ['ref', 'session_id'],
+  properties: { ...UserRefParams.properties, session_id: string },
+} as const;
+export const SessionIdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', description: 'A session id from GET /sessions' } } } as const;
+
+export const AdminErrorReply = {
+  type: 'object',
+  required: ['error', 'message'],
+  properties: { error: {
+      type: 'string',
+      description:
+        'A stable code: `invalid_request`, `invalid_input` (400), `invalid_client` (401), `cross_site` (403), `user_not_found`, `session_not_found` (404), ' +
+        '`email_taken` (409), `unsupported_media_type`, `unsupported_charset` (415), `rate_limited` (429), `overloaded`, `unavailable` (503), `internal_error` (500)',
+    }, message: string },
+} as const;
+/** Errors of the admin API: `{"error", "message"}`. */
+export const AdminErrors = errorAnswers(AdminErrorReply);

@@ -539,6 +539,97 @@ describe('PUT /password', () => {
   });
 });
 
+describe("the caller's own sessions: GET /sessions and DELETE /sessions/{id}", () => {
+  interface OwnSession {
+    id: string;
+    kind: string;
+    current: boolean;
+    user_agent: string | null;
+    client_address: string | null;
+  }
+  async function grant(email: string, password: string, userAgent?: string): Promise<string> {
+    const headers = userAgent === undefined ? {} : { 'user-agent': userAgent };
+    const response = await call({ method: 'POST', url: '/token', headers, payload: { grant_type: 'password', username: email, password } });
+    expect(response.statusCode).toBe(200);
+    return response.json<{ access_token: string }>().access_token;
+  }
+  const list = async (headers: Record<string, string>) => {
+    const response = await call({ method: 'GET', url: '/sessions', headers });
+    expect(response.statusCode).toBe(200);
+    return response.json<{ sessions: OwnSession[] }>().sessions;
+  };
+
+  it('lists them newest first, with the User-Agent of each sign-in and the current one marked, by cookie or Bearer', async () => {
+    await setUp({ auth: { singleCookieSession: false } });
+    await register('a@x.io', 'pw');
+    await register('b@x.io', 'pw');
+    const cookie = (await call({ method: 'POST', url: '/sessions', headers: { ...form({}).headers, 'user-agent': 'Firefox/140' }, payload: 'email=a%40x.io&password=pw' })).cookies[0]!.value;
+    h.clock.advanceSeconds(1);
+    const token = await grant('a@x.io', 'pw', `service/${'x'.repeat(400)}`);
+    await grant('b@x.io', 'pw');
+
+    const byCookie = await list(withCookie(cookie));
+    expect(byCookie.map((session) => [session.kind, session.current, session.client_address])).toEqual([
+      ['token', false, '127.0.0.1'],
+      ['cookie', true, '127.0.0.1'],
+    ]);
+    expect(byCookie[1]!.user_agent).toBe('Firefox/140');
+    // Kept, cut short: nothing else about the device.
+    expect(byCookie[0]!.user_agent!.startsWith('service/xxx')).toBe(true);
+    expect(byCookie[0]!.user_agent!.length).toBeLessThanOrEqual(256);
+    expect(Object.keys(byCookie[0]!).sort()).toEqual(['client_address', 'created_at', 'current', 'expires_at', 'id', 'kind', 'last_seen_at', 'user_agent']);
+    const byBearer = await list({ authorization: `Bearer ${token}` });
+    expect(byBearer.map((session) => [session.id, session.current])).toEqual([
+      [byCookie[0]!.id, true],
+      [byCookie[1]!.id, false],
+    ]);
+  });
+
+  it('ends one of them, and answers an unknown id or another user\'s as not found', async () => {
+    await setUp({ auth: { singleCookieSession: false } });
+    await register('a@x.io', 'pw');
+    await register('b@x.io', 'pw');
+    const cookie = await logIn('a@x.io', 'pw');
+    const token = await grant('a@x.io', 'pw');
+    const othersToken = await grant('b@x.io', 'pw');
+    const [tokenSession] = (await list(withCookie(cookie))).filter((session) => !session.current);
+    const [othersSession] = await list({ authorization: `Bearer ${othersToken}` });
+
+    for (const id of [othersSession!.id, 'AAAAAAAAAAAAAAAAAAAAAA', 'x', 'a'.repeat(500)]) {
+      const response = await call({ method: 'DELETE', url: `/sessions/${id}`, headers: withCookie(cookie) });
+      expect(response.statusCode, id).toBe(404);
+      expect(response.json()).toEqual({ message: 'session not found' });
+    }
+    expect((await call({ method: 'GET', url: '/profile', headers: { authorization: `Bearer ${othersToken}` } })).statusCode).toBe(200);
+    const ended = await call({ method: 'DELETE', url: `/sessions/${tokenSession!.id}`, headers: withCookie(cookie) });
+    expect(ended.statusCode).toBe(204);
+    expect(ended.payload).toBe('');
+    expect((await call({ method: 'GET', url: '/profile', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401);
+    expect(await profileStatus(cookie)).toBe(200);
+    expect(h.audited).toContainEqual(expect.objectContaining({ event: 'session_ended', sessionId: tokenSession!.id }));
+    // Its own current session too, as a log-out would.
+    const [current] = await list(withCookie(cookie));
+    expect((await call({ method: 'DELETE', url: `/sessions/${current!.id}`, headers: withCookie(cookie) })).statusCode).toBe(204);
+    expect(await profileStatus(cookie)).toBe(403);
+  });
+
+  it('needs a session like GET /profile does, and refuses a cross-site browser request', async () => {
+    await setUp();
+    await register('a@x.io', 'pw');
+    const cookie = await logIn('a@x.io', 'pw');
+    for (const [method, url] of [['GET', '/sessions'], ['DELETE', '/sessions/AAAAAAAAAAAAAAAAAAAAAA']] as const) {
+      expect((await call({ method, url })).statusCode).toBe(403);
+      expect((await call({ method, url, headers: withCookie('forged') })).statusCode).toBe(403);
+      const badBearer = await call({ method, url, headers: { authorization: 'Bearer nope' } });
+      expect(badBearer.statusCode).toBe(401);
+      expect(badBearer.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+      const crossSite = await call({ method, url, headers: { ...withCookie(cookie), origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' } });
+      expect(crossSite.statusCode).toBe(403);
+    }
+    expect(await profileStatus(cookie)).toBe(200);
+  });
+});
+
 describe('every response', () => {
   it('carries nosniff, no-referrer and no-store, and no X-Powered-By', async () => {
     await setUp();
@@ -553,7 +644,7 @@ describe('every response', () => {
 
   it('answers unknown routes and methods with a 404 in the message shape', async () => {
     await setUp();
-    for (const [method, url] of [['GET', '/nowhere'], ['PATCH', '/users'], ['GET', '/sessions']] as const) {
+    for (const [method, url] of [['GET', '/nowhere'], ['PATCH', '/users'], ['PUT', '/sessions']] as const) {
       const response = await call({ method, url });
       expect(response.statusCode).toBe(404);
       expect(response.json()).toEqual({ message: 'not found' });

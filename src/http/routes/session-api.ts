@@ -3,7 +3,7 @@ import { serialize as serializeCookie, type SerializeOptions } from 'cookie';
 import type { FastifyRequest } from 'fastify';
 import type { Auth } from '../../core/auth.js';
 import { principalOf, readSessionToken, requireSession } from '../authenticate.js';
-import type { ClientView } from '../client-address.js';
+import { signingIn, type ClientView } from '../client-address.js';
 import {
   ChangePasswordBody,
   CredentialsBody,
@@ -12,13 +12,16 @@ import {
   EmailReply,
   FORM_OR_JSON,
   MessageReply,
+  OwnSessionListReply,
   ResetPasswordBody,
   ResetRequestedReply,
   ResetTokenReply,
   NoBody,
   SessionErrors as E,
+  SessionIdParams,
   wwwAuthenticate,
 } from '../schemas.js';
+import { ownSessionJson } from '../views.js';
 
 export interface SessionApiOptions {
   readonly auth: Auth;
@@ -45,7 +48,7 @@ const setCookie = { 'set-cookie': { type: 'string', description: 'The session co
 const noSession = { ...MessageReply, description: 'No session cookie of a live session, or a browser request from another site' } as const;
 const badBearer = { ...MessageReply, headers: wwwAuthenticate, description: 'The Bearer access token is malformed, invalid or expired, or its session has ended' } as const;
 
-/** The compatibility contract of DESIGN.md §2, plus `PUT /password`. */
+/** The compatibility contract of DESIGN.md §2, plus `PUT /password`, `GET /sessions` and `DELETE /sessions/{id}`. */
 export const sessionApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: SessionApiOptions }> = async (app, { auth, client, cookie, describedBy, loginGuard, cookieGuard }) => {
   const withSession = requireSession(auth, cookie.name);
   // A browser-session cookie, as the contract's Flask app set it: it ends when the browser does,
@@ -124,7 +127,7 @@ export const sessionApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: SessionApiO
     async (request, reply) => {
       const { email, password } = request.body;
       const from = client(request);
-      const { sessionToken } = await auth.logIn(email, password, readSessionToken(request, cookie.name), from);
+      const { sessionToken } = await auth.logIn(email, password, readSessionToken(request, cookie.name), signingIn(from, request));
       void reply.header('set-cookie', serializeCookie(cookie.name, sessionToken, cookieOptions(from)));
       return { email, message: 'logged in' };
     },
@@ -163,6 +166,44 @@ export const sessionApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: SessionApiO
       void reply.header('clear-site-data', '"cookies"');
       const cleared = serializeCookie(cookie.name, '', { ...cookieOptions(from), expires: new Date(0), maxAge: 0 });
       return reply.header('set-cookie', cleared).redirect('/', 302);
+    },
+  );
+
+  app.get(
+    '/sessions',
+    {
+      onRequest: [cookieGuard, withSession],
+      schema: {
+        tags,
+        summary: "The caller's live sessions, newest first; `current` marks the one this request came with",
+        security: cookieOrBearer,
+        response: { 200: { ...OwnSessionListReply, description: "The caller's sessions" }, ...always, 401: badBearer, 403: noSession },
+      },
+    },
+    async (request) => ({ sessions: (await auth.listOwnSessions(principalOf(request))).map(ownSessionJson) }),
+  );
+
+  app.delete(
+    '/sessions/:id',
+    {
+      onRequest: [cookieGuard, withSession],
+      schema: {
+        tags,
+        summary: "End one of the caller's sessions (from GET /sessions)",
+        security: cookieOrBearer,
+        params: SessionIdParams,
+        response: {
+          204: { ...NoBody, description: 'Ended' },
+          ...withBody,
+          401: badBearer,
+          403: noSession,
+          404: { ...MessageReply, description: 'No live session of the caller\'s has this id (`{"message": "session not found"}`)' },
+        },
+      },
+    },
+    async (request, reply) => {
+      await auth.endOwnSession(principalOf(request), request.params.id, client(request));
+      return reply.code(204).send(null);
     },
   );
 

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Auth } from '../../core/auth.js';
 import { HttpError } from '../http-error.js';
 import { readBearerToken } from '../authenticate.js';
-import type { ClientView } from '../client-address.js';
+import { signingIn, type ClientView } from '../client-address.js';
 import { EmptyReply, FORM_OR_JSON, IntrospectionReply, OAuthErrorReply, OAuthErrors as E, TokenBody, TokenOnlyBody, TokenReply, wwwAuthenticate } from '../schemas.js';
 
 export interface TokenApiOptions {
@@ -50,7 +50,8 @@ export const tokenApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: TokenApiOptio
       const { grant_type: grant, username, password, refresh_token: refreshToken } = request.body;
       let pair;
       if (grant === 'password') {
-        pair = await auth.grantTokens(required(username, 'username', grant), required(password, 'password', grant), client(request));
+        const from = signingIn(client(request), request);
+        pair = await auth.grantTokens(required(username, 'username', grant), required(password, 'password', grant), from);
       } else if (grant === 'refresh_token') {
         pair = await auth.refreshTokens(required(refreshToken, 'refresh_token', grant), client(request));
       } else {
