@@ -111,6 +111,8 @@ describe('registration and log-in', () => {
         claims: null,
         createdAt: now,
         updatedAt: now,
+        disabledAt: null,
+        lastLoginAt: null,
       });
       await expectAuthError(auth.logIn(email, `${password}x`, null, client), 'invalid_credentials');
       expect((await store.findUserByEmailKey(email))?.password.hash).toBe(hash);
@@ -137,6 +139,8 @@ describe('registration and log-in', () => {
       claims: null,
       createdAt: now,
       updatedAt: now,
+      disabledAt: null,
+      lastLoginAt: null,
     });
     const logins = await Promise.all(Array.from({ length: 5 }, () => auth.logIn('legacy@x.io', password, null, client)));
     const live = await Promise.all(logins.map(({ sessionToken }) => auth.validateSessionToken(sessionToken)));

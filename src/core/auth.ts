@@ -1,14 +1,14 @@
 import { createHmac } from 'node:crypto';
 import type { JWK } from 'jose';
 import { createAccounts, type Accounts } from './accounts.js';
-import type { Administration } from './admin.js';
+import { createAdministration, type Administration } from './admin.js';
 import { createAttemptLimits } from './attempt-limits.js';
 import { withSessionCache } from './cached-store.js';
 import { createCookieSessions, type CookieSessions } from './cookie-sessions.js';
 import type { AuthDeps, CoreDeps } from './deps.js';
 import { createPasswords, type Passwords } from './passwords.js';
 import { idleCutoff } from './sessions.js';
-import type { OwnSessions } from './own-sessions.js';
+import { createOwnSessions, type OwnSessions } from './own-sessions.js';
 import type { PurgeCounts } from './store.js';
 import { createTokens, type Tokens } from './tokens.js';
 
@@ -29,7 +29,8 @@ export interface Maintenance {
 
 /**
  * The use cases of Sesame, one family each: accounts (`accounts.ts`), cookie sessions
- * (`cookie-sessions.ts`), passwords (`passwords.ts`), tokens (`tokens.ts`). Failures are
+ * (`cookie-sessions.ts`), passwords (`passwords.ts`), tokens (`tokens.ts`), a user's own
+ * sessions (`own-sessions.ts`), operators' administration (`admin.ts`). Failures are
  * `AuthError`s; the store's own errors pass through. `client` is where the request came from:
  * attempt limits count by it and audit events name it. Every use case that checks a password
  * counts the check against the limits before hashing, and throws `rate_limited` (with a retry
@@ -62,6 +63,8 @@ export function createAuth(authDeps: AuthDeps): Auth {
     ...createCookieSessions(deps),
     ...createPasswords(deps),
     ...createTokens(deps),
+    ...createOwnSessions(deps),
+    ...createAdministration(deps),
     publicKeys: () => keys.jwks(),
     purgeExpired() {
       const now = clock.now();

@@ -14,6 +14,8 @@ import { generateId } from './secrets.js';
 import { newCookieSession, newTokenSession } from './sessions.js';
 import type { Session, SessionRef, Store } from './store.js';
 
+const NO_ORIGIN = { clientAddress: null, userAgent: null };
+
 const policy = { sessionIdleTimeoutSeconds: 3600, sessionAbsoluteLifetimeSeconds: 86_400, singleCookieSession: true };
 const password = { hash: 'not checked here', normalization: 'none' } as const;
 const at = new Date('2026-01-01T00:00:00Z');
@@ -61,7 +63,7 @@ describe.runIf(TEST_REDIS_URL)('the store wrapped in the session cache', () => {
 
   async function startSession(kind: 'cookie' | 'token' = 'cookie'): Promise<Session> {
     const { session } = kind === 'cookie' ? newCookieSession(userId, at, policy) : newTokenSession(userId, at, policy);
-    await engine.insertSession(session, { passwordVersion: 0, endOtherCookieSessions: false, replacesTokenHash: null });
+    await engine.insertSession(session, { passwordVersion: 0, origin: NO_ORIGIN, endOtherCookieSessions: false, replacesTokenHash: null });
     return session;
   }
 
@@ -74,7 +76,7 @@ describe.runIf(TEST_REDIS_URL)('the store wrapped in the session cache', () => {
     engine = await openStore(testConfig().database);
     await engine.migrate();
     userId = generateId();
-    await engine.insertUser({ id: userId, email: 'a@x.io', emailKey: 'a@x.io', password, passwordVersion: 0, claims: null, createdAt: at, updatedAt: at });
+    await engine.insertUser({ id: userId, email: 'a@x.io', emailKey: 'a@x.io', password, passwordVersion: 0, claims: null, createdAt: at, updatedAt: at, disabledAt: null, lastLoginAt: null });
     seenByStore = [];
   });
   afterEach(async () => {
@@ -127,7 +129,7 @@ describe.runIf(TEST_REDIS_URL)('the store wrapped in the session cache', () => {
 
     it("on a cookie log-in, the user's other cookie sessions and the one it replaces, not the token sessions", async () => {
       const { session } = newCookieSession(userId, at, policy);
-      await store.insertSession(session, { passwordVersion: 0, endOtherCookieSessions: true, replacesTokenHash: kept.tokenHash });
+      await store.insertSession(session, { passwordVersion: 0, origin: NO_ORIGIN, endOtherCookieSessions: true, replacesTokenHash: kept.tokenHash });
       const [seen] = seenByStore;
       expect(seen?.write).toBe('insertSession');
       expect(seen?.marks[cacheKeyOf(kept)]).toBe('ended');
@@ -235,7 +237,7 @@ describe.runIf(TEST_REDIS_URL)('the store wrapped in the session cache', () => {
     it('still logs in, ending the sessions it replaces, and serves checks from the store', async () => {
       const earlier = await startSession();
       const { session } = newCookieSession(userId, at, policy);
-      const ended = await store.insertSession(session, { passwordVersion: 0, endOtherCookieSessions: true, replacesTokenHash: null });
+      const ended = await store.insertSession(session, { passwordVersion: 0, origin: NO_ORIGIN, endOtherCookieSessions: true, replacesTokenHash: null });
       expect(ended?.map((each) => each.id)).toEqual([earlier.id]);
       expect(await store.readCookieSession(session.tokenHash!)).toMatchObject({ id: session.id, email: 'a@x.io' });
       expect(await store.readCookieSession(earlier.tokenHash!)).toBeNull();

@@ -17,6 +17,8 @@ type Delegated =
   | 'saveResetRequest'
   | 'findResetTokenByHash'
   | 'purgeExpired'
+  | 'listUsers'
+  | 'listSessionDetails'
   | 'ping';
 
 /**
@@ -26,8 +28,9 @@ type Delegated =
  * marked rather than removed, so a check that read it from the store just before cannot put
  * it back. How strictly depends on what ends it:
  *
- * - a password change or reset (`changePassword`, `resetPassword`) ends sessions only once the
- *   cache has taken their marks: when it cannot, it throws `CacheUnavailableError` and nothing
+ * - a password change or reset (`changePassword`, `resetPassword`), and an operator's change
+ *   that ends a user's sessions (`updateUser` disabling or changing the email, `setPassword`,
+ *   `deleteUser`, `deleteUserSessions`), end sessions only once the cache has taken their marks: when it cannot, it throws `CacheUnavailableError` and nothing
  *   changes (a 503 is better than sessions the user ended staying alive elsewhere);
  * - a log-out or revocation (`deleteSession`) ends the session in the store whatever the cache
  *   says, then throws `CacheUnavailableError` when the cache could not be told, since a cached
@@ -41,7 +44,8 @@ type Delegated =
  *
  * Without a cache every method is the store's own.
  */
-export interface CachedStore extends Pick<Store, Delegated | 'insertSession' | 'changePassword' | 'resetPassword'> {
+export interface CachedStore
+  extends Pick<Store, Delegated | 'insertSession' | 'changePassword' | 'resetPassword' | 'updateUser' | 'setPassword' | 'deleteUser' | 'deleteUserSessions'> {
   /**
    * The cookie session with this token hash: the cached copy, else the store's (then cached);
    * null when it is marked ended or the store has none. Expiry is the caller's to judge.
@@ -131,12 +135,22 @@ class CacheCoherentStore implements CachedStore {
     return ended;
   };
 
-  resetPassword: Store['resetPassword'] = async (userId, tokenHash, password, at, notice) => {
-    await this.#markEndedAhead(userId, null);
-    const ended = await this.#store.resetPassword(userId, tokenHash, password, at, notice);
-    if (ended) await this.#tryMarkEnded(ended.map(cacheKeyOf));
-    return ended;
+  resetPassword: Store['resetPassword'] = (userId, tokenHash, password, at, notice) =>
+    this.#endingEverySession(userId, () => this.#store.resetPassword(userId, tokenHash, password, at, notice));
+
+  updateUser: Store['updateUser'] = async (userId, changes, at) => {
+    const endsSessions = (changes.disabledAt !== undefined && changes.disabledAt !== null) || changes.email !== undefined;
+    if (!endsSessions) return this.#store.updateUser(userId, changes, at);
+    return this.#endingEverySession(userId, () => this.#store.updateUser(userId, changes, at));
   };
+
+  setPassword: Store['setPassword'] = (userId, password, at, notice) =>
+    this.#endingEverySession(userId, () => this.#store.setPassword(userId, password, at, notice));
+
+  deleteUser: Store['deleteUser'] = (userId, notice) => this.#endingEverySession(userId, () => this.#store.deleteUser(userId, notice));
+
+  deleteUserSessions: Store['deleteUserSessions'] = async (userId) =>
+    (await this.#endingEverySession(userId, () => this.#store.deleteUserSessions(userId))) ?? [];
 
   insertUser: Store['insertUser'] = (user) => this.#store.insertUser(user);
   findUserByEmailKey: Store['findUserByEmailKey'] = (emailKey) => this.#store.findUserByEmailKey(emailKey);
@@ -151,6 +165,8 @@ class CacheCoherentStore implements CachedStore {
   saveResetRequest: Store['saveResetRequest'] = (token, message) => this.#store.saveResetRequest(token, message);
   findResetTokenByHash: Store['findResetTokenByHash'] = (tokenHash) => this.#store.findResetTokenByHash(tokenHash);
   purgeExpired: Store['purgeExpired'] = (now, idleCutoff) => this.#store.purgeExpired(now, idleCutoff);
+  listUsers: Store['listUsers'] = (query) => this.#store.listUsers(query);
+  listSessionDetails: Store['listSessionDetails'] = (userId) => this.#store.listSessionDetails(userId);
   ping: Store['ping'] = () => this.#store.ping();
 
   /** A cache that cannot be reached is skipped: the store answers, and the cache is tried again next time. */
@@ -182,6 +198,15 @@ class CacheCoherentStore implements CachedStore {
       // Still away (or failing): tried again at a later read.
       () => (this.#isResending = false),
     );
+  }
+
+  /** Runs `end`, which ends every session of the user, with the marks taken ahead as for a password reset. */
+  async #endingEverySession(userId: string, end: () => Promise<readonly SessionRef[] | null>): Promise<readonly SessionRef[] | null> {
+    await this.#markEndedAhead(userId, null);
+    const ended = await end();
+    // Sessions started between the marks and the transaction: marked now, where the cache can be reached.
+    if (ended) await this.#tryMarkEnded(ended.map(cacheKeyOf));
+    return ended;
   }
 
   /** Marks every session of the user but `keepSessionId` ended; throws `CacheUnavailableError` when the cache cannot take the marks. */

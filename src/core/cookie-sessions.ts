@@ -4,7 +4,7 @@ import type { CoreDeps, Principal } from './deps.js';
 import { AuthError } from './errors.js';
 import { hashSecret, isSecretShaped } from './secrets.js';
 import { isSessionInUse } from './session-checks.js';
-import { newCookieSession } from './sessions.js';
+import { newCookieSession, originOf } from './sessions.js';
 
 /** The session API's sessions (DESIGN.md §2): log in with a password, check the cookie, log out. */
 export interface CookieSessions {
@@ -40,10 +40,12 @@ export function createCookieSessions(deps: CookieSessionDeps): CookieSessions {
         previousSessionToken !== null && isSecretShaped(previousSessionToken) ? hashSecret(previousSessionToken) : null;
       const ended = await store.insertSession(session, {
         passwordVersion: user.passwordVersion,
+        origin: originOf(client),
         endOtherCookieSessions: config.singleCookieSession,
         replacesTokenHash,
       });
-      // A reset or password change between the check and here made the checked password stale.
+      // A reset or password change between the check and here made the checked password stale;
+      // an operator may have disabled the user meanwhile.
       if (!ended) throw invalidCredentials();
       audit({ event: 'login_succeeded', userId: user.id, sessionId: session.id, via: 'cookie', client: client.address });
       return { sessionToken: secret };

@@ -39,8 +39,18 @@ async function checkUnderLimits(
     throw error;
   }
   const { user, matches } = verdict;
-  if (!user || !matches) {
-    deps.audit({ event: 'login_failed', account: deps.limits.accountOf(emailKey), userId: user?.id ?? null, via, client: client.address });
+  // A disabled account answers as a wrong password does, and counts as one: the answer, the
+  // limits and the time tell a guesser nothing, and only the audit log knows why.
+  const isDisabled = user !== null && matches && user.disabledAt !== null;
+  if (!user || !matches || isDisabled) {
+    deps.audit({
+      event: 'login_failed',
+      account: deps.limits.accountOf(emailKey),
+      userId: user?.id ?? null,
+      via,
+      ...(isDisabled ? { reason: 'disabled' as const } : {}),
+      client: client.address,
+    });
     throw invalidCredentials();
   }
   await deps.limits.afterPasswordSuccess(emailKey, client);

@@ -8,7 +8,8 @@ import type { OutboxMessage, Store } from './store.js';
  * What the webhook receiver is told. `password_reset.requested` carries the reset token for
  * the receiver to deliver (by email, say); `password_reset.unknown_email` says a reset was
  * asked for an email with no account (the receiver may tell that address, or ignore it);
- * `password.changed` lets it tell the user their password changed (ASVS 6.3.7).
+ * `password.changed` lets it tell the user their password changed (ASVS 6.3.7), by themselves,
+ * by a reset or by an operator; `user.deleted` says an operator deleted the user.
  */
 export type WebhookEvent =
   | {
@@ -18,8 +19,9 @@ export type WebhookEvent =
   | { readonly type: 'password_reset.unknown_email'; readonly data: { readonly email: string } }
   | {
       readonly type: 'password.changed';
-      readonly data: { readonly user_id: string; readonly email: string; readonly reason: 'change' | 'reset' };
-    };
+      readonly data: { readonly user_id: string; readonly email: string; readonly reason: 'change' | 'reset' | 'operator' };
+    }
+  | { readonly type: 'user.deleted'; readonly data: { readonly user_id: string; readonly email: string } };
 
 /** One delivery: the message id (the receiver's idempotency key) and the exact JSON body. */
 export interface WebhookDelivery {

@@ -1,4 +1,4 @@
-import { hash, randomBytes, randomFillSync } from 'node:crypto';
+import { hash, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 // 32 random bytes in base64url, no padding. ASVS 7.2.3 and 11.5.1 ask for at least 128 bits.
 const SECRET_BYTES = 32;
@@ -41,4 +41,9 @@ export function isSecretShaped(value: string): boolean {
  */
 export function hashSecret(secret: string): string {
   return hash('sha256', secret, 'hex');
+}
+
+/** Whether a presented bearer secret is the configured one, in constant time whatever the lengths (ASVS 11.2.4): digests are compared. */
+export function isSameSecret(presented: string, expected: string): boolean {
+  return timingSafeEqual(hash('sha256', presented, 'buffer'), hash('sha256', expected, 'buffer'));
 }

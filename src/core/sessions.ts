@@ -1,5 +1,6 @@
 import { generateId, generateSecret, hashSecret } from './secrets.js';
-import type { Session, SessionKind } from './store.js';
+import type { Client } from './audit.js';
+import { MAX_USER_AGENT_LENGTH, type Session, type SessionKind, type SessionOrigin } from './store.js';
 
 export interface SessionPolicy {
   /** A session unused for this long has ended (ASVS 7.3.1). */
@@ -68,4 +69,19 @@ export function needsTouch(session: Session, now: Date, policy: SessionPolicy): 
 /** The moment before which a session's last use makes it idle at `now`. */
 export function idleCutoff(now: Date, policy: SessionPolicy): Date {
   return new Date(now.getTime() - policy.sessionIdleTimeoutSeconds * 1000);
+}
+
+/** What a session records of the client that signed in: its address and its user agent, cut short. */
+export function originOf(client: Client): SessionOrigin {
+  const agent = client.userAgent;
+  return {
+    clientAddress: client.address,
+    // Cut at a code point, so that a cut never leaves half a surrogate pair behind.
+    userAgent: agent === undefined || agent === '' ? null : Array.from(agent).slice(0, MAX_USER_AGENT_LENGTH).join(''),
+  };
+}
+
+/** When the session ends at the latest if it is not used again: the sooner of its absolute end and its idle end. */
+export function endOf(session: Session, policy: SessionPolicy): Date {
+  return new Date(Math.min(session.expiresAt.getTime(), session.lastSeenAt.getTime() + policy.sessionIdleTimeoutSeconds * 1000));
 }

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createAccessTokenVerifier, signAccessToken, type AccessTokenClaims } from './access-tokens.js';
 import type { Client } from './audit.js';
 import { CacheUnavailableError } from './cache.js';
@@ -6,9 +5,9 @@ import { checkCredentials, invalidCredentials, type CredentialDeps } from './cre
 import type { CoreDeps, Principal } from './deps.js';
 import { AuthError } from './errors.js';
 import { deriveChildSecret, formatRefreshToken, isUsedAncestor, parseRefreshToken } from './refresh-tokens.js';
-import { hashSecret } from './secrets.js';
+import { hashSecret, isSameSecret } from './secrets.js';
 import { isSessionInUse } from './session-checks.js';
-import { isSessionLive, newTokenSession } from './sessions.js';
+import { isSessionLive, newTokenSession, originOf } from './sessions.js';
 import type { Session, SessionWithEmail, UserClaims } from './store.js';
 
 export interface TokenPair {
@@ -95,7 +94,8 @@ export function createTokens(deps: TokenDeps): Tokens {
   /** A refreshed pair: the user's email and claims are read again, so changes reach the next token. */
   async function reissue(session: Session, childSecret: string): Promise<TokenPair> {
     const user = await store.findUserById(session.userId);
-    if (!user) throw invalidGrant();
+    // Disabling ended the session already; a refresh that read it just before must not outlive that.
+    if (!user || user.disabledAt !== null) throw invalidGrant();
     return issue(session, user.email, user.claims, childSecret, false);
   }
 
@@ -168,6 +168,7 @@ export function createTokens(deps: TokenDeps): Tokens {
       const { session, secret } = newTokenSession(user.id, clock.now(), config);
       const ended = await store.insertSession(session, {
         passwordVersion: user.passwordVersion,
+        origin: originOf(client),
         endOtherCookieSessions: false,
         replacesTokenHash: null,
       });
@@ -222,9 +223,7 @@ export function createTokens(deps: TokenDeps): Tokens {
     authorizeIntrospection(presented) {
       const expected = config.introspectionToken;
       if (expected === null) return;
-      // Comparing digests keeps the comparison constant-time whatever the lengths (ASVS 11.2.4).
-      const digest = (value: string) => createHash('sha256').update(value).digest();
-      if (presented === null || !timingSafeEqual(digest(presented), digest(expected))) {
+      if (presented === null || !isSameSecret(presented, expected)) {
         throw new AuthError('invalid_client', 'introspection needs the introspection bearer token');
       }
     },
