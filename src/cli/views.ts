@@ -58,7 +58,7 @@ export function userDetails(user: UserView, knowsLocks: boolean): string {
       ['updated', time(user.updatedAt)],
       ['last sign-in', time(user.lastLoginAt)],
       ['disabled', yesNo(user.disabled)],
-      ['locked', knowsLocks ? yesNo(user.locked) : "? (without Redis the running instances' counters are out of this command's reach)"],
+      ['locked', knowsLocks ? yesNo(user.locked) : '? (out of reach without Redis)'],
       ['claims', user.claims === null ? '-' : JSON.stringify(user.claims)],
     ],
   );
