@@ -3,7 +3,8 @@ import { addDatabaseCommands } from './cli/database.js';
 import { addKeysCommands } from './cli/keys.js';
 import { nameOf, EXIT_USAGE } from './cli/services.js';
 import { addServeCommand } from './cli/serve.js';
-import { addUserCommands } from './cli/user.js';
+import { addSessionsCommands } from './cli/sessions.js';
+import { addUsersCommands } from './cli/users.js';
 import { version } from './version.js';
 
 /** The `sesame` command line: every command, in the order the manual lists them. */
@@ -27,12 +28,13 @@ function createProgram(): Command {
   addServeCommand(program);
   addDatabaseCommands(program);
   addKeysCommands(program);
-  addUserCommands(program);
+  addUsersCommands(program);
+  addSessionsCommands(program);
   pointErrorsToHelp(program);
   return program;
 }
 
-// A group (keys, user) is listed as its commands, so that one page names every command.
+// A group (keys, users, sessions) is listed as its commands, so that one page names every command.
 function listLeafCommands(this: Help, command: Command): Command[] {
   const leaves = (each: Command): Command[] => (each.commands.length === 0 ? [each] : each.commands.flatMap(leaves));
   return Help.prototype.visibleCommands.call(this, command).flatMap(leaves);

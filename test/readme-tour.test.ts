@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type ServerProcess } from './support/server-process.js';
+import { runCli, startServer, type ServerProcess } from './support/server-process.js';
 import { tempDatabasePath } from './support/test-config.js';
 
 /**
@@ -96,5 +96,23 @@ describe.skipIf(!hasTools)("the README's tour (needs curl and jq)", () => {
 
     const printed = stdout.split(`\n${STEP_END}\n`).slice(0, steps.length).map((output) => output.replace(/\n+$/, ''));
     expect(steps.map(({ command }, index) => ({ command, output: printed[index] }))).toEqual(steps);
+  });
+});
+
+describe("the README's operations section", () => {
+  it('names only commands and options that sesame has', async () => {
+    const markdown = readFileSync(README, 'utf8');
+    const start = markdown.indexOf('\n## Operations\n');
+    expect(start).toBeGreaterThan(0);
+    const section = markdown.slice(start, markdown.indexOf('\n## ', start + 1));
+    const commands = section.split('\n').filter((line) => line.startsWith('sesame '));
+    expect(commands.length).toBeGreaterThanOrEqual(10);
+    for (const command of commands) {
+      const [, group, name, ...rest] = command.split(' ');
+      const { code, stdout } = await runCli([group!, name!, '--help']);
+      const options = rest.filter((word) => word.startsWith('--'));
+      const known = options.filter((option) => stdout.includes(`${option} `) || stdout.includes(`${option}\n`));
+      expect({ command, code, usage: stdout.startsWith(`Usage: sesame ${group} ${name} `), known }).toEqual({ command, code: 0, usage: true, known: options });
+    }
   });
 });

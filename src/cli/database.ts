@@ -17,7 +17,7 @@ export function addDatabaseCommands(program: Command): void {
     .description('delete expired sessions and reset tokens')
     .action((_options: object, command: Command) =>
       runCommand(command, async (opened) => {
-        const { auth, logger } = await openServices(opened, { isServing: false });
+        const { auth, logger } = await openServices(opened, 'maintain');
         logger.info({ purged: await auth.purgeExpired() }, 'expired rows purged');
         return 0;
       }),

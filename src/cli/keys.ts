@@ -9,7 +9,7 @@ export function addKeysCommands(program: Command): void {
     .description('add a signing key: published at once, signing two minutes later; older keys verify until their tokens have expired')
     .action((_options: object, command: Command) =>
       runCommand(command, async (opened) => {
-        const { keys: ring, logger } = await openServices(opened, { isServing: false });
+        const { keys: ring, logger } = await openServices(opened, 'maintain');
         const { kid, signsFrom } = await ring.rotate();
         logger.info({ kid, signsFrom }, 'signing key added: published now, signing from signsFrom');
         return 0;

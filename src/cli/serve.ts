@@ -16,7 +16,7 @@ export function addServeCommand(program: Command): void {
   program
     .command('serve')
     .description('start the HTTP service (runs pending migrations first)')
-    .action((_options: object, command: Command) => runCommand(command, async (opened) => serve(await openServices(opened, { isServing: true }))));
+    .action((_options: object, command: Command) => runCommand(command, async (opened) => serve(await openServices(opened, 'serve'))));
 }
 
 /**

@@ -7,6 +7,7 @@ import { createAuth, type Auth } from '../core/auth.js';
 import { noCache, type SessionCache } from '../core/cache.js';
 import { systemClock } from '../core/clock.js';
 import { createPasswordHasher } from '../core/password-hasher.js';
+import { createOutbox, outboxSealingKey } from '../core/outbox.js';
 import { openKeyRing, type KeyRing } from '../core/signing-keys.js';
 import { auditTo, createLogger, rootCause } from '../logger.js';
 import { OutageLog } from '../outage-log.js';
@@ -33,16 +34,19 @@ export interface Opened {
   readonly applied: readonly string[];
 }
 
+/** Where a command's log lines go: stdout, or stderr for a command whose stdout is its answer. */
+export type LogOutput = 'stdout' | 'stderr';
+
 /**
  * Runs `command`'s work with the configuration loaded and the store open and migrated, then
  * closes the store and sets the exit code: `use`'s result, 2 for invalid settings, 1 when
  * anything throws (logged with its root cause).
  */
-export async function runCommand(command: Command, use: (opened: Opened) => Promise<number>): Promise<void> {
-  process.exitCode = await run(command, use);
+export async function runCommand(command: Command, use: (opened: Opened) => Promise<number>, logOutput: LogOutput = 'stdout'): Promise<void> {
+  process.exitCode = await run(command, use, logOutput);
 }
 
-async function run(command: Command, use: (opened: Opened) => Promise<number>): Promise<number> {
+async function run(command: Command, use: (opened: Opened) => Promise<number>, logOutput: LogOutput): Promise<number> {
   const options = command.optsWithGlobals<GlobalOptions>();
   let loaded: LoadedConfig;
   try {
@@ -57,7 +61,7 @@ async function run(command: Command, use: (opened: Opened) => Promise<number>): 
     return EXIT_USAGE;
   }
   const { config, warnings } = loaded;
-  const logger = createLogger(config.logLevel);
+  const logger = logOutput === 'stdout' ? createLogger(config.logLevel) : createLogger(config.logLevel, process.stderr);
   for (const warning of warnings) logger.warn(warning);
 
   const store = await openStore(config.database, new OutageLog(logger, 'database', systemClock));
@@ -83,15 +87,23 @@ export interface Services extends Opened {
 }
 
 /**
- * Opens the signing keys and builds the `Auth` object. Only a server connects to Redis and
- * sends to the webhook receiver: the other commands end no live session and check no password.
+ * What a command does with the service's state: `serve` answers requests and sends to the
+ * webhook receiver; `operate` changes users and sessions from the shell, so it uses Redis as
+ * the servers do (a session it ends is marked ended there, counters it clears are theirs) and
+ * leaves webhook messages in the outbox for the servers to deliver; `maintain` ends no live
+ * session and checks no password, so it needs neither.
  */
-export async function openServices(opened: Opened, { isServing }: { readonly isServing: boolean }): Promise<Services> {
+export type ServiceUse = 'serve' | 'operate' | 'maintain';
+
+/** Opens the signing keys and builds the `Auth` object for `use`. Whoever opens Redis (`serve`, `operate`) closes `cache`. */
+export async function openServices(opened: Opened, use: ServiceUse): Promise<Services> {
   const { config, logger, store } = opened;
   const keys = await openKeyRing(store, systemClock, config.keys);
   for (const warning of keys.warnings) logger.warn(warning);
-  const { cache, counters } = isServing ? await openCache(config.cache, new OutageLog(logger, 'cache', systemClock)) : { cache: noCache, counters: null };
-  const delivery = isServing && config.webhook ? startDelivery(config.webhook, store, logger) : null;
+  const { cache, counters } = use === 'maintain' ? { cache: noCache, counters: null } : await openCache(config.cache, new OutageLog(logger, 'cache', systemClock));
+  const delivery = use === 'serve' && config.webhook ? startDelivery(config.webhook, store, logger) : null;
+  // The servers' relays look at the outbox every second, so they send what this process leaves there.
+  const outbox = delivery?.outbox ?? (use === 'operate' && config.webhook ? createOutbox(outboxSealingKey(config.webhook.secret), () => undefined) : null);
   const auth = createAuth({
     store,
     clock: systemClock,
@@ -100,7 +112,7 @@ export async function openServices(opened: Opened, { isServing }: { readonly isS
     cache,
     counters: { shared: counters, local: new LocalAttemptCounters(config.localCounterEntries) },
     audit: auditTo(logger),
-    outbox: delivery?.outbox ?? null,
+    outbox,
     config: config.auth,
   });
   return { ...opened, keys, cache, auth, delivery };

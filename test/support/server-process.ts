@@ -23,11 +23,12 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** Runs the built CLI with `args` to completion. */
-export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the built CLI with `args` to completion; its stdin is `input`, or empty (a pipe either way, never a terminal). */
+export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   requireBuild();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN_JS, ...args], { env: cleanEnv(env), cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN_JS, ...args], { env: cleanEnv(env), cwd, stdio: 'pipe' });
+    child.stdin.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
