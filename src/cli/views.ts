@@ -1,4 +1,5 @@
-import type { SessionView, UserPage, UserView } from '../core/admin.js';
+import type { UserPage, UserView } from '../core/admin.js';
+import type { SessionView } from '../core/session-views.js';
 
 /*
  * What the operator commands print: aligned tables for a person, and with `--json` one JSON

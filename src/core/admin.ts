@@ -6,10 +6,9 @@ import { toEmailKey } from './emails.js';
 import { AuthError } from './errors.js';
 import { checkNewPassword } from './password-rules.js';
 import { isSameSecret } from './secrets.js';
-import { liveSessionsOf, toSessionView } from './session-views.js';
+import { liveSessionsOf, toSessionView, type SessionView } from './session-views.js';
 import {
   StoreConflictError,
-  type SessionKind,
   type SessionRef,
   type User,
   type UserChanges,
@@ -38,17 +37,6 @@ export interface UserView {
   readonly claims: UserClaims | null;
 }
 
-/** A live session as its user and operators see it. Never a token or a hash of one. */
-export interface SessionView {
-  readonly id: string;
-  readonly kind: SessionKind;
-  readonly createdAt: Date;
-  readonly lastSeenAt: Date;
-  /** When it ends at the latest: the sooner of its absolute end and its idle end. */
-  readonly expiresAt: Date;
-  readonly clientAddress: string | null;
-  readonly userAgent: string | null;
-}
 
 /** A user named by id or by email (its key is what is looked up). */
 export type UserRef = { readonly id: string } | { readonly email: string };

@@ -1,4 +1,4 @@
-import type { SessionView } from './admin.js';
+import type { SessionView } from './session-views.js';
 import type { Client } from './audit.js';
 import type { CoreDeps, Principal } from './deps.js';
 import { AuthError } from './errors.js';

@@ -1,4 +1,5 @@
-import type { SessionView, UserView } from '../core/admin.js';
+import type { UserView } from '../core/admin.js';
+import type { SessionView } from '../core/session-views.js';
 import type { OwnSessionView } from '../core/own-sessions.js';
 
 /** A user as the admin API answers it: snake_case, times in ISO 8601. */
