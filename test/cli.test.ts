@@ -102,7 +102,7 @@ describe('the sesame command', () => {
     const database = `sqlite:${tempDatabasePath()}`;
     const first = await runCli(['migrate', '--database', database]);
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('"applied":["0001-initial","0002-outbox","0003-reset-decoys","0004-operators"]');
+    expect(first.stdout).toContain('"applied":["0001-initial","0002-outbox","0003-reset-decoys","0004-operators","0005-disabled-users"]');
     const second = await runCli(['migrate', '--database', database]);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('database is up to date');

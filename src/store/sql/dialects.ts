@@ -30,6 +30,8 @@ export interface SqlDialect {
   readonly hasRowLocks: boolean;
   /** True when `DELETE … RETURNING` returns the rows it deleted (SQLite 3.35+, PostgreSQL); MySQL has no such clause. */
   readonly deleteReturning: boolean;
+  /** True when an index can hold only the rows a WHERE clause picks (SQLite, PostgreSQL); MySQL has no partial indexes. */
+  readonly hasPartialIndexes: boolean;
   /** How to insert-or-replace: `ON CONFLICT … DO UPDATE` or `ON DUPLICATE KEY UPDATE`. */
   readonly upsert: 'on-conflict' | 'on-duplicate-key';
   /** Sorts an engine error into a unique-key conflict, an unavailable database, or neither (a bug). */

@@ -68,7 +68,7 @@ export class SqlStore implements Store {
       const columns = await this.#dialect.columns(this.#db as Kysely<unknown>);
       const migrator = new Migrator({
         db: this.#db,
-        provider: { getMigrations: () => Promise.resolve(sqlMigrations(columns)) },
+        provider: { getMigrations: () => Promise.resolve(sqlMigrations(columns, this.#dialect)) },
         migrationTableName: 'sesame_migrations',
         migrationLockTableName: 'sesame_migrations_lock',
       });

@@ -50,6 +50,7 @@ export function openMysql(url: string, poolSize: number, timeoutMs: number): Sql
     },
     hasRowLocks: true,
     deleteReturning: false,
+    hasPartialIndexes: false,
     upsert: 'on-duplicate-key',
     deadlineMs: timeoutMs,
     // Other machines write to the same server unseen: every check reads the row.

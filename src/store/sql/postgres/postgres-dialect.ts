@@ -42,6 +42,7 @@ export function openPostgres(url: string, poolSize: number, timeoutMs: number): 
       }),
     hasRowLocks: true,
     deleteReturning: true,
+    hasPartialIndexes: true,
     upsert: 'on-conflict',
     deadlineMs: timeoutMs,
     openFastReads: () => ({

@@ -37,6 +37,7 @@ export function openSqlite(path: string): SqlDialect {
     columns: () => Promise.resolve({ key: () => 'text', text: 'text', time: 'integer', integer: 'integer' }),
     hasRowLocks: false,
     deleteReturning: true,
+    hasPartialIndexes: true,
     upsert: 'on-conflict',
     deadlineMs: null,
     classifyError(error) {
