@@ -1,5 +1,8 @@
 import type { UserPage, UserView } from '../core/admin.js';
 import type { SessionView } from '../core/session-views.js';
+import { userJson as adminUserJson } from '../http/views.js';
+
+export { sessionJson } from '../http/views.js';
 
 /*
  * What the operator commands print: aligned tables for a person, and with `--json` one JSON
@@ -8,36 +11,14 @@ import type { SessionView } from '../core/session-views.js';
  * null in JSON and `?` in tables rather than a `false` it does not know.
  */
 
-/** A user with the admin API's field names. */
+/** A user with the admin API's field names; `locked` is null when the command cannot know it. */
 export function userJson(user: UserView, knowsLocks: boolean): Record<string, unknown> {
-  return {
-    id: user.id,
-    email: user.email,
-    created_at: user.createdAt.toISOString(),
-    updated_at: user.updatedAt.toISOString(),
-    disabled: user.disabled,
-    locked: knowsLocks ? user.locked : null,
-    last_login_at: user.lastLoginAt?.toISOString() ?? null,
-    claims: user.claims,
-  };
+  return { ...adminUserJson(user), locked: knowsLocks ? user.locked : null };
 }
 
 /** A page of users as `GET /admin/users` answers it. */
 export function userPageJson(page: UserPage, knowsLocks: boolean): string {
   return JSON.stringify({ users: page.users.map((user) => userJson(user, knowsLocks)), next_cursor: page.nextCursor });
-}
-
-/** A session with the admin API's field names. */
-export function sessionJson(session: SessionView): Record<string, unknown> {
-  return {
-    id: session.id,
-    kind: session.kind,
-    created_at: session.createdAt.toISOString(),
-    last_seen_at: session.lastSeenAt.toISOString(),
-    expires_at: session.expiresAt.toISOString(),
-    client_address: session.clientAddress,
-    user_agent: session.userAgent,
-  };
 }
 
 /** One row per user, with the columns an operator scans for. */
