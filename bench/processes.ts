@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The built service, as `npm start` runs it. */
-export const MAIN_JS = fileURLToPath(new URL('../dist/sesame.cjs', import.meta.url));
 const REFERENCES = fileURLToPath(new URL('./references/', import.meta.url));
 
 /** A process under test that listens on 127.0.0.1. */
@@ -60,11 +59,14 @@ const START = (JSON.parse(readFileSync(`${PROJECT_ROOT}package.json`, 'utf8')) a
   .split(' ');
 if (START[0] !== 'node') throw new Error('npm start no longer runs node: update bench/processes.ts');
 
-/** Starts `sesame serve` from the built JS on a free port as `npm start` does, with `env` on top of no SESAME_* setting. */
-export function startSesame(database: string, env: Record<string, string> = {}): Promise<Listening> {
+/**
+ * Starts `sesame serve` from the built JS on a free port as `npm start` does, with `env` on top
+ * of no SESAME_* setting; from `root`, another checkout built alike, to compare two builds.
+ */
+export function startSesame(database: string, env: Record<string, string> = {}, root = PROJECT_ROOT): Promise<Listening> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SESAME_')));
   const child = spawn(process.execPath, [...START.slice(1), '--port', '0', '--database', database], {
-    cwd: PROJECT_ROOT,
+    cwd: root,
     env: { ...clean, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -93,8 +95,8 @@ export function runReference<T>(name: string, args: string[], env: Record<string
   });
 }
 
-/** Runs the built CLI to completion (migrate, for instance). */
-export function runCli(args: string[]): Promise<void> {
-  const child = spawn(process.execPath, [MAIN_JS, ...args], { stdio: 'ignore' });
+/** Runs the built CLI to completion (migrate, for instance), this checkout's or `root`'s. */
+export function runCli(args: string[], root = PROJECT_ROOT): Promise<void> {
+  const child = spawn(process.execPath, [join(root, 'dist', 'sesame.cjs'), ...args], { stdio: 'ignore' });
   return new Promise((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`sesame ${args.join(' ')} exited with ${code}`)))));
 }

@@ -12,7 +12,7 @@ import { followingChains, interleaved, load, type Measured } from './load.js';
 import { WALKS, walkPages } from './pagination.js';
 import { runCli, runReference, startReference, startSesame, type Listening } from './processes.js';
 import { formatTable, summarize, type Figure } from './report.js';
-import { seed } from './seed.js';
+import { disableSeeded, seed } from './seed.js';
 
 /**
  * `npm run bench`: Sesame against the limits of this machine, each figure measured beside its
@@ -26,6 +26,8 @@ const { values } = parseArgs({
     long: { type: 'boolean', default: false },
     smoke: { type: 'boolean', default: false },
     results: { type: 'string' },
+    // Another checkout, built: its cookie check is measured beside this one's, in the same run.
+    baseline: { type: 'string' },
   },
 });
 const mode = values.smoke ? 'smoke' : values.long ? 'long' : 'default';
@@ -140,6 +142,7 @@ async function main(): Promise<void> {
   const hashThreads = { UV_THREADPOOL_SIZE: String(cpus().length) };
   const minimalLogin = await startReference('minimal-login', [engine === 'sqlite' ? `sqlite:${join(scratch, 'minimal-login.db')}` : database], hashThreads);
   await registerAccounts(minimalLogin.url);
+  const baseline = values.baseline === undefined ? null : await startBaseline(values.baseline);
   const cookieHeaders = { cookie: `session_id=${setup.cookie}` };
   const bearerHeaders = { authorization: `Bearer ${setup.accessToken}` };
   let registered = 0;
@@ -162,6 +165,9 @@ async function main(): Promise<void> {
   const loads: Record<string, Load> = {
     'bare route': (seconds) => load({ url: `${bare.url}/`, connections: 32, seconds }),
     'cookie check': (seconds) => load({ url: `${sesame.url}/profile`, connections: 32, seconds, headers: cookieHeaders }),
+    'cookie check beside the baseline': (seconds) => load({ url: `${sesame.url}/profile`, connections: 32, seconds, headers: cookieHeaders }),
+    'baseline cookie check': (seconds) =>
+      load({ url: `${baseline!.sesame.url}/profile`, connections: 32, seconds, headers: { cookie: `session_id=${baseline!.cookie}` } }),
     'minimal profile': (seconds) => load({ url: `${minimal.url}/profile`, connections: 32, seconds, headers: cookieHeaders }),
     'bearer check': (seconds) => load({ url: `${sesame.url}/profile`, connections: 32, seconds, headers: bearerHeaders }),
     'jose verify': (seconds) => load({ url: `${jwt.url}/profile`, connections: 32, seconds, headers: bearerHeaders }),
@@ -174,7 +180,7 @@ async function main(): Promise<void> {
   };
   // A process's first load runs cold (the JIT has not compiled its hot path yet): none is measured.
   log('warm-up');
-  for (const warmUp of Object.values(loads)) await warmUp(Math.min(seconds, WARM_UP_SECONDS));
+  for (const [name, warmUp] of Object.entries(loads)) if (baseline !== null || !name.includes('baseline')) await warmUp(Math.min(seconds, WARM_UP_SECONDS));
 
   for (let round = 0; round < rounds; round += 1) {
     log(`round ${round + 1}/${rounds}`);
@@ -195,6 +201,7 @@ async function main(): Promise<void> {
     // PostgreSQL), and the Bearer check beside the cookie check, its own.
     await inSlices('bare route', 'cookie check', 'minimal profile', 'bearer check');
     await inSlices('jose verify', 'introspect');
+    if (baseline !== null) await inSlices('cookie check beside the baseline', 'baseline cookie check');
     // With one thread per core, as Sesame runs: here libuv's default 4 threads hashed slower
     // (146-149/s against 183/s at 2 in flight), so the limit is the higher rate.
     for (const inFlight of [2, 4, 8]) {
@@ -246,7 +253,8 @@ async function main(): Promise<void> {
       },
     );
   }
-  await Promise.all([bare.stop(), minimal.stop(), jwt.stop(), minimalLogin.stop(), sesame.stop()]);
+  await Promise.all([bare.stop(), minimal.stop(), jwt.stop(), minimalLogin.stop(), sesame.stop(), baseline?.sesame.stop()]);
+  if (baseline !== null) await dropDatabases(['baseline']);
 
   // Start to first 200 on /ready, on the database the run has filled.
   log('start to ready');
@@ -261,7 +269,7 @@ async function main(): Promise<void> {
   // Scale: the same session check with a thousand and with a million users and sessions.
   log('scale');
   const scale = await scaleRuns();
-  const figures = summarize(series, { idleRss, scale, engine, walks: WALKS });
+  const figures = summarize(series, { idleRss, scale, engine, walks: WALKS, baseline: baseline?.commit ?? null });
   const report = formatTable(figures);
   process.stdout.write(`${report}\n`);
   saveResults(figures, Date.now() - started);
@@ -269,23 +277,44 @@ async function main(): Promise<void> {
 }
 
 /**
+ * Sesame as built in another checkout, on a new database of its own (its migrations may be
+ * older than this one's), with a session to present: the same cookie check, before and after.
+ */
+async function startBaseline(root: string): Promise<{ sesame: Listening; cookie: string; commit: string }> {
+  const commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  const path = await emptyDatabase('baseline', 'baseline');
+  await runCli(['migrate', '--database', path], root);
+  const sesame = await startSesame(path, sesameEnv, root);
+  const { cookie } = await prepare(sesame.url);
+  log(`baseline: ${commit} from ${root}`);
+  return { sesame, cookie, commit };
+}
+
+/**
  * A new, empty database for the scale run of `count` users: a file in the scratch folder, or
  * on PostgreSQL a database of its own beside the one given (dropped by `dropScaleDatabases`).
  */
 async function scaleDatabase(count: number): Promise<string> {
-  if (engine === 'sqlite') return `sqlite:${join(scratch, `scale-${count}.db`)}`;
-  const name = scaleDatabaseName(count);
+  return emptyDatabase(`scale-${count}`, `scale_${count}`);
+}
+
+/** A new, empty database: a file of the scratch folder, or one beside the given PostgreSQL database. */
+async function emptyDatabase(file: string, suffix: string): Promise<string> {
+  if (engine === 'sqlite') return `sqlite:${join(scratch, `${file}.db`)}`;
+  if (engine === 'mysql') throw new Error('databases beside the given one are made on SQLite and PostgreSQL only');
+  const name = besideName(suffix);
   await onServer([`drop database if exists ${name}`, `create database ${name}`]);
   const url = new URL(database);
   url.pathname = `/${name}`;
   return url.toString();
 }
 
-async function dropScaleDatabases(counts: readonly number[]): Promise<void> {
-  if (engine === 'postgres') await onServer(counts.map((count) => `drop database if exists ${scaleDatabaseName(count)}`));
+/** Drops the PostgreSQL databases `emptyDatabase` made, by their suffixes. */
+async function dropDatabases(suffixes: readonly string[]): Promise<void> {
+  if (engine === 'postgres') await onServer(suffixes.map((suffix) => `drop database if exists ${besideName(suffix)}`));
 }
 
-const scaleDatabaseName = (count: number) => `${new URL(database).pathname.slice(1)}_scale_${count}`;
+const besideName = (suffix: string) => `${new URL(database).pathname.slice(1)}_${suffix}`;
 
 /** Runs statements, one by one, on the PostgreSQL server the bench was given. */
 async function onServer(statements: readonly string[]): Promise<void> {
@@ -337,7 +366,7 @@ async function scaleRuns(): Promise<{ small: number; large: number }> {
   await Promise.all(Object.values(servers).map(({ sesame }) => sesame.stop()));
   log('pages');
   await pageRuns(seeded);
-  await dropScaleDatabases(Object.values(sizes));
+  await dropDatabases(Object.values(sizes).map((count) => `scale_${count}`));
   return sizes;
 }
 
@@ -354,6 +383,7 @@ interface Seeded {
  * walk at both sizes in interleaved slices.
  */
 async function pageRuns(seeded: Record<string, Seeded>): Promise<void> {
+  for (const { database: url } of Object.values(seeded)) await disableSeeded(url);
   const stores = Object.fromEntries(
     await Promise.all(
       Object.entries(seeded).map(async ([name, { database: url }]) => {

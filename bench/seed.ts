@@ -54,6 +54,31 @@ export async function seed(database: string, count: number, nowMs: number): Prom
 }
 
 /**
+ * Disables the 1,000 users of `SEEDED_PREFIX_OF_1000` (at 1,000 users, all of them) and ends
+ * their sessions, as disabling through Sesame does: the disabled listing's pages then hold the
+ * same users at every size. Run after the session checks, whose sample may hold their sessions.
+ */
+export async function disableSeeded(database: string): Promise<void> {
+  const statements = [
+    `update users set disabled_at = created_at where email_key like '${SEEDED_PREFIX_OF_1000}%'`,
+    `delete from sessions where user_id in (select id from users where disabled_at is not null)`,
+  ];
+  if (database.startsWith('sqlite:')) {
+    const db = new Database(database.slice('sqlite:'.length));
+    db.transaction(() => statements.forEach((statement) => db.prepare(statement).run()))();
+    db.close();
+    return;
+  }
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  try {
+    for (const statement of [...statements, 'analyze users']) await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
  * PostgreSQL generates the rows with `generate_series`, in the shapes SQLite's take; the
  * sample's sessions then get the hashes of the tokens the load will present, in one update.
  * Users and sessions go in on two connections at once, with the foreign key's per-row check
