@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,9 @@ import { formatTable, type Figure } from '../bench/report.js';
 describe('npm run bench --smoke', () => {
   it('runs every scenario once and reports every figure, in the table and as JSON', async () => {
     const results = mkdtempSync(join(tmpdir(), 'sesame-bench-results-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--smoke', '--results', results], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // This checkout as its own baseline: the comparison of two builds runs, whatever it finds.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--smoke', '--results', results, '--baseline', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -25,6 +27,7 @@ describe('npm run bench --smoke', () => {
     const figures = [
       'cookie check (GET /profile)',
       'cookie check vs the same one query',
+      `cookie check vs the build ${commit}`,
       'Bearer check (GET /profile)',
       'Bearer check vs a bare jose verify',
       'POST /introspect',
@@ -43,6 +46,7 @@ describe('npm run bench --smoke', () => {
       'pages of 100: first pages, newest first, p99 at 10,000 users vs 1,000 users',
       'pages of 100: deep pages, newest first, p99 at 10,000 users vs 1,000 users',
       'pages of 100: deep pages, oldest first, p99 at 10,000 users vs 1,000 users',
+      'pages of 100: disabled users, newest first, p99 at 10,000 users vs 1,000 users',
       'pages of 100: email prefix, newest first, p99 at 10,000 users vs 1,000 users',
       "pages of 100: the slowest walk's p99 at 10,000 users",
       'RSS idle',
@@ -59,7 +63,7 @@ describe('npm run bench --smoke', () => {
     expect(saved.figures.map((figure) => figure.name)).toEqual(figures);
     expect(saved.machine.cores).toBeGreaterThan(0);
     // The measurements behind the figures, one value per round.
-    for (const name of ['argon2id x2/s', 'login /sessions/s', 'minimal login/s', 'registration/s', 'minimal registration/s', 'cookie check p99', 'pages deep pages, newest first large p99']) {
+    for (const name of ['argon2id x2/s', 'login /sessions/s', 'minimal login/s', 'registration/s', 'minimal registration/s', 'cookie check p99', 'pages deep pages, newest first large p99', 'baseline cookie check/s', 'pages disabled users, newest first large p99']) {
       expect(saved.series[name], name).toHaveLength(1);
     }
   }, 120_000);
