@@ -8,7 +8,7 @@ import { openStore } from '../src/store/open-store.js';
 import { createTestDatabase, describeEngines, TEST_REDIS_URL, testKeyPrefix, type TestDatabase } from './support/databases.js';
 import { checkedFetch } from './support/openapi-conformance.js';
 import { requests } from './support/requests-like.js';
-import { runCli, startServer, type ServerProcess } from './support/server-process.js';
+import { runCli, runCliAtTerminal, startServer, type ServerProcess } from './support/server-process.js';
 import { tempDatabasePath } from './support/test-config.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -238,6 +238,7 @@ function operatorBench(engine: 'sqlite' | 'postgres', env: () => Record<string, 
     checkedFetch(url(path), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(data) });
   return {
     cli: (args: string[], input?: string) => runCli([...args, '--database', context.database.url], env(), undefined, input),
+    atTerminal: (args: string[], replies: ReadonlyArray<readonly [string, string]>) => runCliAtTerminal([...args, '--database', context.database.url], replies, env()),
     register: async (email: string, password: string) => expect((await post('/users', { email, password })).status).toBe(200),
     /** The log-in's status and body, and its cookie when it set one. */
     logIn: async (email: string, password: string, userAgent = 'sesame-test/1') => {
@@ -258,7 +259,7 @@ const USER_FIELDS = ['id', 'email', 'created_at', 'updated_at', 'disabled', 'loc
 const SESSION_FIELDS = ['id', 'kind', 'created_at', 'last_seen_at', 'expires_at', 'client_address', 'user_agent'];
 
 describe('the operator commands, beside a running server on SQLite', () => {
-  const { cli, register, logIn, grant, refresh, byCookie, byBearer, introspect } = operatorBench('sqlite', () => ({}));
+  const { cli, atTerminal, register, logIn, grant, refresh, byCookie, byBearer, introspect } = operatorBench('sqlite', () => ({}));
 
   it('creates a user from a line of stdin, then lists and shows it as a table and as JSON', async () => {
     const created = await cli(['users', 'create', 'Ann@x.io', '--json'], 'first-pass\nignored\n');
@@ -345,6 +346,39 @@ describe('the operator commands, beside a running server on SQLite', () => {
     expect(noPassword.code).toBe(2);
     expect(noPassword.stderr).toContain('error: no password on stdin');
     expect((await logIn('sue@x.io', 'new-pass')).status).toBe(200);
+  });
+
+  it('at a terminal, asks for the new password twice and never shows it', async () => {
+    await register('tia@x.io', 'old-pass');
+    const differ = await atTerminal(['users', 'set-password', 'tia@x.io'], [
+      ['New password: ', 'tty-pass-one\r'],
+      ['Type it again: ', 'tty-pass-two\r'],
+    ]);
+    expect(differ.code).toBe(1);
+    expect(differ.screen).toContain('The two passwords differ; nothing changed.');
+    expect((await logIn('tia@x.io', 'old-pass')).status).toBe(200);
+
+    // A mistyped character, erased, is not part of the password.
+    const set = await atTerminal(['users', 'set-password', 'tia@x.io'], [
+      ['New password: ', 'tty-pass-onX\u007fe\r'],
+      ['Type it again: ', 'tty-pass-one\r'],
+    ]);
+    expect(set.code).toBe(0);
+    expect(set.screen).toContain('Password set for tia@x.io');
+    expect(set.screen).not.toContain('tty-pass');
+    expect((await logIn('tia@x.io', 'old-pass')).status).toBe(401);
+    expect((await logIn('tia@x.io', 'tty-pass-one')).status).toBe(200);
+  });
+
+  it('at a terminal, deletes a user only when the question is answered yes', async () => {
+    await register('ted@x.io', 'pw');
+    const declined = await atTerminal(['users', 'delete', 'ted@x.io'], [['[y/N] ', '\r']]);
+    expect(declined.code).not.toBe(0);
+    expect((await logIn('ted@x.io', 'pw')).status).toBe(200);
+    const confirmed = await atTerminal(['users', 'delete', 'ted@x.io'], [['[y/N] ', 'y\r']]);
+    expect(confirmed.code).toBe(0);
+    expect(confirmed.screen).toContain('Deleted ted@x.io.');
+    expect((await logIn('ted@x.io', 'pw')).status).toBe(401);
   });
 
   it("lists a user's sessions and ends one, then all", async () => {

@@ -45,8 +45,9 @@ async function readStdinLine(): Promise<string> {
 // The terminal in raw mode echoes nothing, so the password never shows on the screen.
 function readHidden(prompt: string): Promise<string> {
   const input = process.stdin;
-  process.stderr.write(prompt);
+  // Echo goes off before the prompt shows: what is typed (or pasted) the moment it appears is never echoed.
   input.setRawMode(true);
+  process.stderr.write(prompt);
   input.setEncoding('utf8');
   input.resume();
   return new Promise((resolve, reject) => {

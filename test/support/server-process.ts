@@ -39,6 +39,35 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd?: s
 }
 
 /**
+ * Runs the built CLI with `args` at a real terminal: a pseudo-terminal of util-linux's
+ * `script`, whose line discipline echoes what is typed unless the command turns echo off.
+ * Each reply is typed only once the screen shows its prompt, as a person would; the result is
+ * everything the terminal showed (stdout and stderr alike), typed characters included.
+ */
+export function runCliAtTerminal(args: string[], replies: ReadonlyArray<readonly [prompt: string, typed: string]>, env: Record<string, string> = {}): Promise<{ code: number | null; screen: string }> {
+  requireBuild();
+  const quoted = [process.execPath, MAIN_JS, ...args].map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['--quiet', '--return', '--command', quoted, '/dev/null'], { env: cleanEnv(env), stdio: 'pipe' });
+    let screen = '';
+    let answered = 0;
+    // Where the screen stood when the last reply was typed: the next prompt shows after it.
+    let from = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      screen += chunk.toString();
+      const next = replies[answered];
+      const at = next === undefined ? -1 : screen.indexOf(next[0], from);
+      if (at < 0) return;
+      answered += 1;
+      from = at + next![0].length;
+      child.stdin.write(next![1]);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, screen }));
+  });
+}
+
+/**
  * Starts `sesame serve` on a free port (or `command` instead of the built CLI) and resolves
  * once it logs the address it listens on.
  */
