@@ -466,16 +466,23 @@ describeEngines(
     });
     const { cli, register, logIn, grant, byCookie, byBearer } = operatorBench(engine, env);
 
-    it('disables a user whose sessions the server has cached in Redis: refused at the next request', async () => {
-      await register('red@x.io', 'pw');
-      const { cookie } = await logIn('red@x.io', 'pw');
-      const pair = await grant('red@x.io', 'pw');
+    it.each([
+      ['disables', ['users', 'disable'], undefined],
+      ['deletes', ['users', 'delete', '--yes'], undefined],
+      ['sets a new password for', ['users', 'set-password'], 'new-pass\n'],
+      ['ends every session of', ['sessions', 'revoke', '--all'], undefined],
+    ] as const)('%s a user whose sessions the server has cached in Redis: refused at the next request', async (_name, command, input) => {
+      const email = `red-${command.join('-')}@x.io`;
+      await register(email, 'pw');
+      const { cookie } = await logIn(email, 'pw');
+      const pair = await grant(email, 'pw');
       // Checked twice, so that the second answer comes from Redis.
       for (let check = 0; check < 2; check += 1) {
         expect(await byCookie(cookie)).toBe(200);
         expect(await byBearer(pair.access_token)).toBe(200);
       }
-      expect((await cli(['users', 'disable', 'red@x.io'])).code).toBe(0);
+      const [group, verb, ...flags] = command;
+      expect((await cli([group, verb, email, ...flags], input)).code).toBe(0);
       expect(await byCookie(cookie)).toBe(403);
       expect(await byBearer(pair.access_token)).toBe(401);
     });
