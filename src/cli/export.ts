@@ -1,8 +1,6 @@
-import { Readable, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { FileHandle } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { exportUsers } from '../core/user-export.js';
-import type { Store } from '../core/store.js';
+import { exportUsers, type ExportedUser } from '../core/user-export.js';
 import { checkWritable, FileExistsError, writePrivateFile } from './private-file.js';
 import { EXIT_FAILURE, runCommand } from './services.js';
 
@@ -37,12 +35,10 @@ export function addExportCommand(program: Command): void {
       return runCommand(
         command,
         async ({ store, logger }) => {
-          let count = 0;
-          const write = async (destination: Writable, end: boolean) => {
-            await pipeline(Readable.from(lines(store, () => count++)), destination, { end });
-          };
-          if (toStdout) await write(process.stdout, false);
-          else await writePrivateFile(options.output, options.force === true, (_path, handle) => write(handle.createWriteStream({ autoClose: false }), true));
+          const users = exportUsers(store);
+          const count = toStdout
+            ? await writeLines(users, (chunk) => writeToStdout(chunk))
+            : await writeInto(options.output, options.force === true, (handle) => writeLines(users, (chunk) => handle.appendFile(chunk)));
           logger.info({ users: count, output: toStdout ? 'stdout' : options.output }, 'users exported');
           return 0;
         },
@@ -51,9 +47,34 @@ export function addExportCommand(program: Command): void {
     });
 }
 
-async function* lines(store: Store, counted: () => void): AsyncGenerator<string> {
-  for await (const user of exportUsers(store)) {
-    counted();
-    yield `${JSON.stringify(user)}\n`;
+// Lines are gathered into chunks of about this many characters: one write each.
+const CHUNK_LENGTH = 64 * 1024;
+
+/** Writes each user as a line, a chunk at a time, each write awaited before the next page is read; returns how many. */
+async function writeLines(users: AsyncIterable<ExportedUser>, write: (chunk: string) => Promise<unknown>): Promise<number> {
+  let count = 0;
+  let chunk = '';
+  for await (const user of users) {
+    count += 1;
+    chunk += `${JSON.stringify(user)}\n`;
+    if (chunk.length >= CHUNK_LENGTH) {
+      await write(chunk);
+      chunk = '';
+    }
   }
+  if (chunk !== '') await write(chunk);
+  return count;
+}
+
+async function writeInto(path: string, force: boolean, write: (handle: FileHandle) => Promise<number>): Promise<number> {
+  let count = 0;
+  await writePrivateFile(path, force, async (_temporary, handle) => {
+    count = await write(handle);
+  });
+  return count;
+}
+
+// Resolves once stdout has taken the chunk, so that a slow reader holds the export back rather than memory filling up.
+function writeToStdout(chunk: string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(chunk, (error) => (error ? reject(error) : resolve())));
 }
