@@ -1,5 +1,7 @@
 import { Command, CommanderError, Help } from 'commander';
+import { addBackupCommand } from './cli/backup.js';
 import { addDatabaseCommands } from './cli/database.js';
+import { addExportCommand } from './cli/export.js';
 import { addKeysCommands } from './cli/keys.js';
 import { nameOf, EXIT_USAGE } from './cli/services.js';
 import { addServeCommand } from './cli/serve.js';
@@ -27,6 +29,8 @@ function createProgram(): Command {
     .configureHelp({ showGlobalOptions: true, visibleCommands: listLeafCommands, subcommandTerm: commandTerm });
   addServeCommand(program);
   addDatabaseCommands(program);
+  addExportCommand(program);
+  addBackupCommand(program);
   addKeysCommands(program);
   addUsersCommands(program);
   addSessionsCommands(program);

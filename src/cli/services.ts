@@ -46,11 +46,14 @@ export async function runCommand(command: Command, use: (opened: Opened) => Prom
   process.exitCode = await run(command, use, logOutput);
 }
 
-async function run(command: Command, use: (opened: Opened) => Promise<number>, logOutput: LogOutput): Promise<number> {
+/**
+ * The configuration `command` runs with, from the environment, a `.env` file in the working
+ * directory and its options; null, once every problem is written to stderr, when it is invalid.
+ */
+export function loadCommandConfig(command: Command): LoadedConfig | null {
   const options = command.optsWithGlobals<GlobalOptions>();
-  let loaded: LoadedConfig;
   try {
-    loaded = loadConfig({
+    return loadConfig({
       dotenv: existsSync('.env') ? parseEnv(readFileSync('.env', 'utf8')) : {},
       env: process.env,
       flags: { SESAME_HOST: options.host, SESAME_PORT: options.port, SESAME_DATABASE_URL: options.database },
@@ -58,8 +61,13 @@ async function run(command: Command, use: (opened: Opened) => Promise<number>, l
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
-    return EXIT_USAGE;
+    return null;
   }
+}
+
+async function run(command: Command, use: (opened: Opened) => Promise<number>, logOutput: LogOutput): Promise<number> {
+  const loaded = loadCommandConfig(command);
+  if (loaded === null) return EXIT_USAGE;
   const { config, warnings } = loaded;
   const logger = logOutput === 'stdout' ? createLogger(config.logLevel) : createLogger(config.logLevel, process.stderr);
   for (const warning of warnings) logger.warn(warning);
