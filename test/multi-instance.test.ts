@@ -3,6 +3,7 @@ import { createTestDatabase, describeEngines, SERVER_ENGINES, TEST_REDIS_URL, te
 import { checkedFetch } from './support/openapi-conformance.js';
 import { requests } from './support/requests-like.js';
 import { startServer, type ServerProcess } from './support/server-process.js';
+import { TEST_SECRETS } from './support/test-config.js';
 
 /** DESIGN.md §4: any number of instances on one database and one Redis tell one truth. */
 describeEngines(SERVER_ENGINES, 'two instances sharing %s and Redis', (engine) => {
@@ -12,7 +13,12 @@ describeEngines(SERVER_ENGINES, 'two instances sharing %s and Redis', (engine) =
 
   beforeAll(async () => {
     database = await createTestDatabase(engine);
-    const env = { SESAME_REDIS_URL: TEST_REDIS_URL!, SESAME_REDIS_KEY_PREFIX: testKeyPrefix(), SESAME_REFRESH_GRACE_SECONDS: '1' };
+    const env = {
+      SESAME_REDIS_URL: TEST_REDIS_URL!,
+      SESAME_REDIS_KEY_PREFIX: testKeyPrefix(),
+      SESAME_REFRESH_GRACE_SECONDS: '1',
+      SESAME_ADMIN_TOKEN: TEST_SECRETS.SESAME_ADMIN_TOKEN,
+    };
     // Started together on an empty database: both migrate, both want to create the first key.
     [a, b] = await Promise.all([startServer({ database: database.url, env }), startServer({ database: database.url, env })]);
     await requests.post(`${a.url}/users`, { data: { email: 'a@x.io', password: 'pw' } });
@@ -83,6 +89,32 @@ describeEngines(SERVER_ENGINES, 'two instances sharing %s and Redis', (engine) =
     expect(await profileByCookie(a, cookie)).toBe(403);
     expect(await profileByBearer(a, pair.access_token)).toBe(200);
     expect(await change('pw2', 'pw')).toBe(200);
+  });
+
+  // ASVS 7.4.2 and 7.4.5: an operator's change on one instance ends the sessions the other holds in Redis.
+  it.each([
+    ['a disable', 'PATCH', '', { disabled: true }],
+    ['a deletion', 'DELETE', '', null],
+    ['a new password', 'PUT', '/password', { password: 'another password' }],
+    ['the end of every session', 'DELETE', '/sessions', null],
+  ] as const)('end everywhere, at the next request, the sessions of a user after %s through the admin API on one', async (_name, method, path, body) => {
+    const email = `admin-${method}${path.replace('/', '-')}@x.io`.toLowerCase();
+    await requests.post(`${a.url}/users`, { data: { email, password: 'pw' } });
+    const cookie = (await requests.post(`${a.url}/sessions`, { data: { email, password: 'pw' } })).cookies.get('session_id')!;
+    const pair = (await requests.post(`${a.url}/token`, { data: { grant_type: 'password', username: email, password: 'pw' } })).json() as { access_token: string };
+    // Twice each, so that instance a answers the second from its cache.
+    for (let check = 0; check < 2; check += 1) {
+      expect(await profileByCookie(a, cookie)).toBe(200);
+      expect(await profileByBearer(a, pair.access_token)).toBe(200);
+    }
+    const changed = await checkedFetch(`${b.url}/admin/users/${encodeURIComponent(email)}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TEST_SECRETS.SESAME_ADMIN_TOKEN}`, ...(body === null ? {} : { 'content-type': 'application/json' }) },
+      ...(body === null ? {} : { body: JSON.stringify(body) }),
+    });
+    expect(changed.status).toBeLessThan(300);
+    expect(await profileByCookie(a, cookie)).toBe(403);
+    expect(await profileByBearer(a, pair.access_token)).toBe(401);
   });
 
   it('keep the grace window and reuse detection across instances', async () => {
