@@ -28,9 +28,10 @@ export function addEmailCommands(program: Command): void {
             print(`Sent to ${address} through ${via}.\nThe server answered: ${outcome.response}`);
             return 0;
           } catch (error) {
-            const { replyCode, code } = smtpCodes(error);
-            // nodemailer's message carries the server's reply (never the password).
-            const answer = error instanceof Error ? error.message : String(error);
+            // What nodemailer said: its message carries the server's reply (never the password).
+            const failure = error instanceof RejectedDelivery && error.cause !== undefined ? error.cause : error;
+            const { replyCode, code } = smtpCodes(failure);
+            const answer = failure instanceof Error ? failure.message : String(failure);
             const kind = error instanceof RejectedDelivery ? 'refused for good (a retry would be refused too)' : 'failed (the outbox would retry it)';
             print(`Sending to ${address} through ${via} ${kind}.\nSMTP reply code: ${replyCode ?? 'none'}; error code: ${code ?? 'none'}\n${answer}`);
             return EXIT_FAILURE;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AuditLog } from '../core/audit.js';
 import { systemClock } from '../core/clock.js';
-import { createOutbox, createOutboxRelay, type Outbox } from '../core/outbox.js';
+import { createOutbox, createOutboxRelay, type Outbox, type Rejection } from '../core/outbox.js';
 import { warnUnlessUnavailable } from '../outage-log.js';
 import { runWhenWoken } from '../repeat.js';
 import type { EngineStore } from '../store/open-store.js';
@@ -24,14 +24,14 @@ const DELIVERY_INTERVAL_MS = 1000;
  */
 export function startDelivery(destination: OutboxDestination, store: EngineStore, logger: Logger, audit: AuditLog): Delivery {
   const { noun, sealedBy, key, transport, batch } = destination;
-  const relay = createOutboxRelay({ store, clock: systemClock, transport, key, batch });
+  const onRejected = ({ id, type, replyCode, reason }: Rejection) => {
+    logger.error({ messageId: id, type, replyCode }, `${noun} message given up: ${reason}`);
+    audit({ event: 'delivery_rejected', messageId: id, type, replyCode, client: 'outbox' });
+  };
+  const relay = createOutboxRelay({ store, clock: systemClock, transport, key, batch, onRejected });
   const runner = runWhenWoken(
     async () => {
-      const { rejected, ...report } = await relay.deliverDue();
-      for (const { id, type, replyCode, reason } of rejected) {
-        logger.error({ messageId: id, type, replyCode }, `${noun} message given up: ${reason}`);
-        audit({ event: 'delivery_rejected', messageId: id, type, replyCode, client: 'outbox' });
-      }
+      const report = await relay.deliverDue();
       if (report.delivered > 0) logger.info(report, `${noun} messages delivered`);
       if (report.overdue > 0) logger.error(report, `${noun} messages undelivered for over a day; still retried every 10 minutes`);
       else if (report.unreadable > 0) logger.error(report, `${noun} messages sealed under another ${sealedBy}; left for an instance that has it`);

@@ -46,8 +46,9 @@ export class RejectedDelivery extends Error {
   constructor(
     message: string,
     readonly replyCode: number | null,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -103,8 +104,6 @@ export interface RelayReport {
   readonly unreadable: number;
   /** Of those, waiting for more than a day: the receiver has been away too long. */
   readonly overdue: number;
-  /** Refused for good by the receiver, and removed. */
-  readonly rejected: readonly Rejection[];
 }
 
 // Messages per round unless the transport says otherwise; a lease outlasts any round (its
@@ -122,8 +121,8 @@ type Outcome = 'delivered' | 'failed' | 'unreadable' | Rejection;
  * Delivers due outbox messages, at least once each: a message is removed only after the
  * receiver acknowledged it, so a crash or a failed attempt means another attempt (the receiver
  * de-duplicates by the message id), and no message is given up on unless the receiver refuses
- * it for good. Instances share the work through the store's leases. `batch` bounds the
- * deliveries in flight. `stop` ends the current round after its batch.
+ * it for good (`onRejected` hears of it). Instances share the work through the store's leases.
+ * `batch` bounds the deliveries in flight. `stop` ends the current round after its batch.
  */
 export function createOutboxRelay(deps: {
   readonly store: Store;
@@ -131,8 +130,10 @@ export function createOutboxRelay(deps: {
   readonly transport: WebhookTransport;
   readonly key: Buffer;
   readonly batch?: number | undefined;
+  /** Told of each message the receiver refused for good, once it is removed. */
+  readonly onRejected?: ((rejection: Rejection) => void) | undefined;
 }) {
-  const { store, clock, transport, key, batch = BATCH } = deps;
+  const { store, clock, transport, key, batch = BATCH, onRejected } = deps;
   let isStopped = false;
 
   async function retryLater(message: OutboxMessage): Promise<void> {
@@ -167,7 +168,7 @@ export function createOutboxRelay(deps: {
   return {
     /** Delivers every message due now, a batch at a time; resolves with what happened. */
     async deliverDue(): Promise<RelayReport> {
-      const report = { delivered: 0, failed: 0, unreadable: 0, overdue: 0, rejected: [] as Rejection[] };
+      const report = { delivered: 0, failed: 0, unreadable: 0, overdue: 0 };
       while (!isStopped) {
         const now = clock.now();
         const due = await store.claimMessages(now, new Date(now.getTime() + LEASE_MS), batch);
@@ -178,7 +179,7 @@ export function createOutboxRelay(deps: {
             return;
           }
           if (typeof outcome === 'object') {
-            report.rejected.push(outcome);
+            onRejected?.(outcome);
             return;
           }
           report.failed += 1;

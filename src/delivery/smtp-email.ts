@@ -99,7 +99,7 @@ export class SmtpEmail implements WebhookTransport {
       const { replyCode, code } = smtpCodes(error);
       // 503 says the conversation went wrong, not that the message was refused; a refused log-in is for the operator to fix.
       if (replyCode !== null && replyCode >= 500 && replyCode < 600 && replyCode !== 503 && code !== 'EAUTH') {
-        throw new RejectedDelivery(`the SMTP server refused the message (${replyCode})`, replyCode);
+        throw new RejectedDelivery(`the SMTP server refused the message (${replyCode})`, replyCode, { cause: error });
       }
       throw error;
     }

@@ -102,13 +102,9 @@ export class SmtpSink {
     });
   }
 
-  /** What Sesame needs to send here: STARTTLS (trusting the test certificate) and the account, in the URL. */
+  /** What Sesame needs to send here. */
   env(): Record<string, string> {
-    return {
-      SESAME_SMTP_URL: `smtp://${SMTP_USER}:${SMTP_PASSWORD}@127.0.0.1:${this.port}`,
-      SESAME_SMTP_CA_FILE: testCertificate().certFile,
-      SESAME_EMAIL_FROM: 'Sesame <sesame@example.test>',
-    };
+    return smtpEnv(this.port);
   }
 
   /** How many messages were accepted so far. */
@@ -141,6 +137,15 @@ export class SmtpSink {
     this.child.kill('SIGKILL');
     await this.exited;
   }
+}
+
+/** What Sesame needs to send to a sink on `port` (running or to come): STARTTLS trusting the test certificate, the account in the URL. */
+export function smtpEnv(port: number): Record<string, string> {
+  return {
+    SESAME_SMTP_URL: `smtp://${SMTP_USER}:${SMTP_PASSWORD}@127.0.0.1:${port}`,
+    SESAME_SMTP_CA_FILE: testCertificate().certFile,
+    SESAME_EMAIL_FROM: 'Sesame <sesame@example.test>',
+  };
 }
 
 /** A port nothing listens on now (for a server that comes later). */
