@@ -74,11 +74,16 @@ describe('SmtpEmail, against a real SMTP server with STARTTLS and AUTH', () => {
     await off.send(event('user.deleted', { user_id: 'u1', email: 'gone@example.test' }));
     await off.send(event('password.changed', { user_id: 'u1', email: 'owner@example.test', reason: 'reset' }));
     const on = use(sender(sink, { SESAME_EMAIL_UNKNOWN_ADDRESS_NOTICE: 'true' }));
+    // Whatever someone typed that is no mailbox is dropped quietly, not refused (nothing to log).
+    await on.send(event('password_reset.unknown_email', { email: 'not an address' }));
     await on.send(event('password_reset.unknown_email', { email: 'nobody@example.test' }));
-    const received = (await sink.waitFor(before + 2)).slice(before);
+    // An email stored with spaces around it goes to its mailbox.
+    await on.send(event('password.changed', { user_id: 'u2', email: ' spaced@example.test ', reason: 'change' }));
+    const received = (await sink.waitFor(before + 3)).slice(before);
     expect(received.map((each) => [each.to[0], each.mail.subject])).toEqual([
       ['owner@example.test', 'Your password was changed'],
       ['nobody@example.test', 'Password reset request'],
+      ['spaced@example.test', 'Your password was changed'],
     ]);
     expect(received[0]!.mail.text).toContain('reset with a link sent by email');
   });

@@ -70,7 +70,8 @@ export class SmtpEmail implements WebhookTransport {
 
   async send({ id, body }: WebhookDelivery): Promise<void> {
     const letter = this.#letterFor(JSON.parse(body) as Payload);
-    if (letter === null) return;
+    // An address without an account is whatever someone typed: nothing to send to, rather than an error to log.
+    if (letter === null || (letter.name === 'unknown-address' && !isMailbox(letter.to))) return;
     try {
       await this.sendLetter(letter, id);
     } catch (error) {
@@ -112,7 +113,8 @@ export class SmtpEmail implements WebhookTransport {
 
   /** The message an outbox event becomes, or null for none (a deletion; an unknown address unless notices are on). */
   #letterFor({ type, timestamp, data }: Payload): Letter | null {
-    const email = data.email ?? '';
+    // Stored as given: the account's key, and so its mailbox, is the trimmed address.
+    const email = (data.email ?? '').trim();
     switch (type) {
       case 'password_reset.requested': {
         const expiresAt = data.expires_at ?? timestamp;
