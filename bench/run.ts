@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { parseDatabaseUrl } from '../src/config/parse-database-url.js';
 import { openStore } from '../src/store/open-store.js';
+import { emailFigures, emailRuns } from './email.js';
 import { followingChains, interleaved, load, type Measured } from './load.js';
 import { WALKS, walkPages } from './pagination.js';
 import { runCli, runReference, startReference, startSesame, type Listening } from './processes.js';
@@ -28,6 +29,8 @@ const { values } = parseArgs({
     results: { type: 'string' },
     // Another checkout, built: its cookie check is measured beside this one's, in the same run.
     baseline: { type: 'string' },
+    // `email`: only the email figures (issue 22).
+    only: { type: 'string' },
   },
 });
 const mode = values.smoke ? 'smoke' : values.long ? 'long' : 'default';
@@ -130,6 +133,14 @@ const measured = (name: string, result: Measured) => {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  if (values.only === 'email') {
+    await emailPart();
+    const figures = emailFigures(series, drainCount);
+    process.stdout.write(`${formatTable(figures)}\n`);
+    saveResults(figures, Date.now() - started);
+    return;
+  }
+  if (values.only !== undefined) throw new Error(`--only ${values.only}: the one part that runs alone is email`);
   log(`bench (${mode}): ${rounds} round(s) of ${seconds} s per measurement on ${engine}${values.redis === undefined ? '' : ' with Redis'}`);
   if (engine === 'sqlite') await runCli(['migrate', '--database', database]);
   const sesame = await startSesame(database, sesameEnv);
@@ -269,11 +280,20 @@ async function main(): Promise<void> {
   // Scale: the same session check with a thousand and with a million users and sessions.
   log('scale');
   const scale = await scaleRuns();
-  const figures = summarize(series, { idleRss, scale, engine, walks: WALKS, baseline: baseline?.commit ?? null });
+  await emailPart();
+  const figures = [...summarize(series, { idleRss, scale, engine, walks: WALKS, baseline: baseline?.commit ?? null }), ...emailFigures(series, drainCount)];
   const report = formatTable(figures);
   process.stdout.write(`${report}\n`);
   saveResults(figures, Date.now() - started);
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+// 1,000 queued messages, as issue 22 asks; a smoke run only checks the drain works.
+const drainCount = mode === 'smoke' ? 100 : 1000;
+
+/** Email delivery's cost on POST /reset_password, and the outbox drained by SMTP (bench/email.ts). */
+function emailPart(): Promise<void> {
+  return emailRuns({ scratch, rounds, seconds, sliceSeconds: SLICE_SECONDS, drainCount, log, record, measured });
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { HttpConfig } from './app.js';
 import { isPlaceholderSecret, placeholderProblem } from './config/is-placeholder-secret.js';
+import { readEmailSettings, type EmailConfig } from './config/read-email-settings.js';
 import { readAdminSettings } from './config/read-admin-settings.js';
 import { parseDatabaseUrl } from './config/parse-database-url.js';
 import { readHttpSettings } from './config/read-http-settings.js';
@@ -33,6 +34,8 @@ export interface Config {
   readonly localCounterEntries: number;
   /** Where reset tokens and password-change notices are POSTed, and the key that signs them; or none. */
   readonly webhook: WebhookConfig | null;
+  /** Sesame's own email (reset links, password-change notices), or none. */
+  readonly email: EmailConfig | null;
 }
 
 // Names of every setting, for spotting misspelt variables.
@@ -95,6 +98,7 @@ export function loadConfig(sources: {
     problems.push(placeholderProblem('SESAME_INTROSPECTION_TOKEN', 'openssl rand -hex 32'));
   }
   const webhook = readWebhookSettings(settings, problems);
+  const email = readEmailSettings(settings, (name) => valid(name), problems);
   if (valid('SESAME_COOKIE_NAME', 'SESAME_COOKIE_SECURE') && /^__(Host|Secure)-/.test(settings.SESAME_COOKIE_NAME) && settings.SESAME_COOKIE_SECURE !== 'always') {
     problems.push(`SESAME_COOKIE_NAME: browsers accept a ${settings.SESAME_COOKIE_NAME.split('-')[0]}- cookie only when it is Secure: set SESAME_COOKIE_SECURE=always`);
   }
@@ -162,6 +166,7 @@ export function loadConfig(sources: {
     gcIntervalSeconds: settings.SESAME_GC_INTERVAL_SECONDS,
     localCounterEntries: settings.SESAME_LIMIT_LOCAL_ENTRIES,
     webhook,
+    email,
   };
   return { config: deepFreeze(config), warnings };
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError, Help } from 'commander';
 import { addBackupCommand } from './cli/backup.js';
 import { addDatabaseCommands } from './cli/database.js';
 import { addExportCommand } from './cli/export.js';
+import { addEmailCommands } from './cli/email.js';
 import { addKeysCommands } from './cli/keys.js';
 import { nameOf, EXIT_USAGE } from './cli/services.js';
 import { addServeCommand } from './cli/serve.js';
@@ -34,6 +35,7 @@ function createProgram(): Command {
   addKeysCommands(program);
   addUsersCommands(program);
   addSessionsCommands(program);
+  addEmailCommands(program);
   pointErrorsToHelp(program);
   return program;
 }

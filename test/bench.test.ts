@@ -52,6 +52,9 @@ describe('npm run bench --smoke', () => {
       'RSS idle',
       'RSS after the storm',
       'start to first 200 on /ready',
+      'email: POST /reset_password p99, SMTP at 2 s per message vs email off',
+      'email: POST /reset_password p99, SMTP at 2 s per message vs an instant one',
+      "email: 100 queued messages drained vs the SMTP server's pace",
     ];
     for (const figure of figures) expect(stdout).toContain(`| ${figure} |`);
     const [file] = readdirSync(results);

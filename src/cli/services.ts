@@ -7,12 +7,13 @@ import { createAuth, type Auth } from '../core/auth.js';
 import { noCache, type SessionCache } from '../core/cache.js';
 import { systemClock } from '../core/clock.js';
 import { createPasswordHasher } from '../core/password-hasher.js';
-import { createOutbox, outboxSealingKey } from '../core/outbox.js';
+import { createOutbox } from '../core/outbox.js';
 import { openKeyRing, type KeyRing } from '../core/signing-keys.js';
 import { auditTo, createLogger, rootCause } from '../logger.js';
 import { OutageLog } from '../outage-log.js';
 import { LocalAttemptCounters } from '../store/cache/local-counters.js';
 import { openCache, openStore, type EngineStore } from '../store/open-store.js';
+import { openOutboxDestination, outboxKey } from './outbox-destination.js';
 import { startDelivery, type Delivery } from './webhook-delivery.js';
 
 export const EXIT_FAILURE = 1;
@@ -90,7 +91,7 @@ export interface Services extends Opened {
   readonly keys: KeyRing;
   readonly cache: SessionCache;
   readonly auth: Auth;
-  /** The webhook relay, when serving with a receiver set. */
+  /** The outbox relay, when serving with a webhook receiver or an SMTP server set. */
   readonly delivery: Delivery | null;
 }
 
@@ -109,9 +110,12 @@ export async function openServices(opened: Opened, use: ServiceUse): Promise<Ser
   const keys = await openKeyRing(store, systemClock, config.keys);
   for (const warning of keys.warnings) logger.warn(warning);
   const { cache, counters } = use === 'maintain' ? { cache: noCache, counters: null } : await openCache(config.cache, new OutageLog(logger, 'cache', systemClock));
-  const delivery = use === 'serve' && config.webhook ? startDelivery(config.webhook, store, logger) : null;
+  const audit = auditTo(logger);
+  const destination = use === 'serve' ? openOutboxDestination(config, logger) : null;
+  const delivery = destination ? startDelivery(destination, store, logger, audit) : null;
   // The servers' relays look at the outbox every second, so they send what this process leaves there.
-  const outbox = delivery?.outbox ?? (use === 'operate' && config.webhook ? createOutbox(outboxSealingKey(config.webhook.secret), () => undefined) : null);
+  const key = use === 'operate' ? outboxKey(config) : null;
+  const outbox = delivery?.outbox ?? (key ? createOutbox(key, () => undefined) : null);
   const auth = createAuth({
     store,
     clock: systemClock,
@@ -119,7 +123,7 @@ export async function openServices(opened: Opened, use: ServiceUse): Promise<Ser
     keys,
     cache,
     counters: { shared: counters, local: new LocalAttemptCounters(config.localCounterEntries) },
-    audit: auditTo(logger),
+    audit,
     outbox,
     config: config.auth,
   });

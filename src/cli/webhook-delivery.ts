@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
+import type { AuditLog } from '../core/audit.js';
 import { systemClock } from '../core/clock.js';
-import { createOutbox, createOutboxRelay, outboxSealingKey, type Outbox } from '../core/outbox.js';
-import { HttpWebhook } from '../delivery/http-webhook.js';
+import { createOutbox, createOutboxRelay, type Outbox, type Rejection } from '../core/outbox.js';
 import { warnUnlessUnavailable } from '../outage-log.js';
 import { runWhenWoken } from '../repeat.js';
 import type { EngineStore } from '../store/open-store.js';
+import type { OutboxDestination } from './outbox-destination.js';
 
 export interface Delivery {
   readonly outbox: Outbox;
@@ -17,21 +17,27 @@ export interface Delivery {
 const DELIVERY_INTERVAL_MS = 1000;
 
 /**
- * Starts delivering the outbox to the webhook receiver: at once when a message is written
- * (the outbox wakes the relay), and every second for retries and anything left by a crash.
+ * Starts delivering the outbox to its destination (the webhook receiver or the SMTP server): at
+ * once when a message is written (the outbox wakes the relay), and every second for retries and
+ * anything left by a crash. A message the destination refuses for good is logged at error level
+ * with its reply code, and audited.
  */
-export function startDelivery(webhook: NonNullable<Config['webhook']>, store: EngineStore, logger: Logger): Delivery {
-  const key = outboxSealingKey(webhook.secret);
-  const relay = createOutboxRelay({ store, clock: systemClock, transport: new HttpWebhook(webhook.url, webhook.secret), key });
+export function startDelivery(destination: OutboxDestination, store: EngineStore, logger: Logger, audit: AuditLog): Delivery {
+  const { noun, sealedBy, key, transport, batch } = destination;
+  const onRejected = ({ id, type, replyCode, reason }: Rejection) => {
+    logger.error({ messageId: id, type, replyCode }, `${noun} message given up: ${reason}`);
+    audit({ event: 'delivery_rejected', messageId: id, type, replyCode, client: 'outbox' });
+  };
+  const relay = createOutboxRelay({ store, clock: systemClock, transport, key, batch, onRejected });
   const runner = runWhenWoken(
     async () => {
       const report = await relay.deliverDue();
-      if (report.delivered > 0) logger.info(report, 'webhook messages delivered');
-      if (report.overdue > 0) logger.error(report, 'webhook messages undelivered for over a day; still retried every 10 minutes');
-      else if (report.unreadable > 0) logger.error(report, 'webhook messages sealed under another SESAME_WEBHOOK_SECRET; left for an instance that has it');
-      else if (report.failed > 0) logger.warn(report, 'webhook deliveries failed; they are retried with backoff');
+      if (report.delivered > 0) logger.info(report, `${noun} messages delivered`);
+      if (report.overdue > 0) logger.error(report, `${noun} messages undelivered for over a day; still retried every 10 minutes`);
+      else if (report.unreadable > 0) logger.error(report, `${noun} messages sealed under another ${sealedBy}; left for an instance that has it`);
+      else if (report.failed > 0) logger.warn(report, `${noun} deliveries failed; they are retried with backoff`);
     },
-    warnUnlessUnavailable(logger, 'webhook delivery round failed; it runs again shortly'),
+    warnUnlessUnavailable(logger, `${noun} delivery round failed; it runs again shortly`),
   );
   const timer = setInterval(() => runner.wake(), DELIVERY_INTERVAL_MS).unref();
   runner.wake();
@@ -41,6 +47,8 @@ export function startDelivery(webhook: NonNullable<Config['webhook']>, store: En
     stop: () => {
       clearInterval(timer);
       relay.stop();
+      // Deliveries in flight hold their connection until they end; the pool closes after them.
+      void runner.idle().then(() => destination.close());
     },
   };
 }

@@ -38,10 +38,22 @@ export const SETTINGS = {
   SESAME_PASSWORD_MIN_LENGTH: integer(1, 1024, 1),
   SESAME_PASSWORD_NORMALIZATION: oneOf(['none', 'nfkc'], 'none'),
   SESAME_PASSWORD_BLOCKLIST: flag(false),
-  SESAME_RESET_TOKEN_DELIVERY: oneOf(['response', 'webhook'], 'response'),
+  SESAME_RESET_TOKEN_DELIVERY: oneOf(['response', 'webhook', 'email'], 'response'),
   // A receiver URL may carry a token of its own: its value is never echoed.
   SESAME_RESET_WEBHOOK_URL: text({ minLength: 1, secret: true }),
   SESAME_WEBHOOK_SECRET: text({ minLength: 1, secret: true }),
+  // Email by SMTP (docs/email.md). The server URL may hold a password: its value is never echoed.
+  SESAME_SMTP_URL: text({ minLength: 1, pattern: '^smtps?://', message: 'must be an smtp:// or smtps:// URL', secret: true }),
+  SESAME_SMTP_USER: text({ minLength: 1 }),
+  SESAME_SMTP_PASSWORD: text({ minLength: 1, secret: true }),
+  SESAME_SMTP_CA_FILE: text({ minLength: 1 }),
+  SESAME_SMTP_ALLOW_PLAINTEXT: flag(false),
+  SESAME_SMTP_MAX_CONNECTIONS: integer(1, 100, 5),
+  SESAME_EMAIL_FROM: text({ minLength: 1 }),
+  // The link in a reset message may carry a token of a front end's own: never echoed.
+  SESAME_RESET_URL: text({ minLength: 1, secret: true }),
+  SESAME_EMAIL_TEMPLATES: text({ minLength: 1 }),
+  SESAME_EMAIL_UNKNOWN_ADDRESS_NOTICE: flag(false),
   // An RFC 6265 cookie-name token.
   SESAME_COOKIE_NAME: text({
     pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",

@@ -34,6 +34,8 @@ export type AuditEvent =
   | { readonly event: 'refresh_reused'; readonly userId: string; readonly sessionId: string }
   /** A user ended one of their own sessions from another (`DELETE /sessions/{id}`). */
   | { readonly event: 'session_ended'; readonly userId: string; readonly sessionId: string; readonly bySessionId: string }
+  /** The outbox's destination refused a message for good (an SMTP 5xx): it is not sent. `client` is `outbox`. */
+  | { readonly event: 'delivery_rejected'; readonly messageId: string; readonly type: string; readonly replyCode: number | null }
   | {
       readonly event: 'admin_action';
       readonly action: AdminAction;

@@ -15,8 +15,8 @@ import type { Store } from './store.js';
 export interface AuthConfig extends SessionPolicy, AccessTokenConfig {
   /** How long a reset token stays usable. */
   readonly resetTokenTtlSeconds: number;
-  /** `response`: a reset token is returned to the caller (compat); `webhook`: it goes only to the webhook receiver. */
-  readonly resetTokenDelivery: 'response' | 'webhook';
+  /** `response`: a reset token is returned to the caller (compat); `webhook`, `email`: it goes only into the outbox, for the receiver or the user's mailbox. */
+  readonly resetTokenDelivery: 'response' | 'webhook' | 'email';
   readonly password: PasswordPolicy;
   /** How long a rotated-out refresh token still gets its child back (0: never). */
   readonly refreshGraceSeconds: number;
@@ -38,7 +38,7 @@ export interface AuthDeps {
   /** Attempt counters shared by every instance (null: none), and this process's own, which stand in while the shared ones are away. */
   readonly counters: { readonly shared: AttemptCounters | null; readonly local: AttemptCounters };
   readonly audit: AuditLog;
-  /** Where messages for the webhook receiver go (reset tokens, password-change notices), or null without a receiver. */
+  /** Where messages for the webhook receiver or the SMTP server go (reset tokens, password-change notices), or null without either. */
   readonly outbox: Outbox | null;
   readonly config: AuthConfig;
 }

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../../test/support/harness.js';
 import { testConfig } from '../../test/support/test-config.js';
-import { createOutboxRelay, outboxSealingKey, type WebhookDelivery } from './outbox.js';
+import { loadConfig } from '../config.js';
+import { createOutboxRelay, emailSealingKey, outboxSealingKey, RejectedDelivery, type Rejection, type WebhookDelivery } from './outbox.js';
 
 const client = { address: '203.0.113.7' };
 const anyString = expect.any(String) as unknown as string;
@@ -136,5 +137,62 @@ describe('the outbox relay', () => {
     h.clock.advanceSeconds(30);
     expect(await relay.deliverDue()).toEqual({ delivered: 1, failed: 0, unreadable: 0, overdue: 0 });
     expect(sent).toHaveLength(1);
+  });
+});
+
+describe('the outbox relay, refused for good', () => {
+  it('removes a message the receiver refuses for good and tells of it, retrying nothing; other messages go on', async () => {
+    h = await createHarness(testConfig({ webhook, auth: { resetTokenDelivery: 'webhook' } }));
+    const rejections: Rejection[] = [];
+    const sent: string[] = [];
+    const transport = {
+      send({ id, body }: WebhookDelivery) {
+        if (body.includes('refused@x.io')) return Promise.reject(new RejectedDelivery('the SMTP server refused the message (550)', 550));
+        sent.push(id);
+        return Promise.resolve();
+      },
+    };
+    const relay = createOutboxRelay({ store: h.store, clock: h.clock, transport, key: outboxSealingKey(webhook.secret), onRejected: (each) => rejections.push(each) });
+    await h.auth.requestPasswordReset('refused@x.io', client);
+    await h.auth.requestPasswordReset('fine@x.io', client);
+    expect(await relay.deliverDue()).toEqual({ delivered: 1, failed: 0, unreadable: 0, overdue: 0 });
+    expect(rejections).toEqual([{ id: anyString, type: 'password_reset.unknown_email', replyCode: 550, reason: 'the SMTP server refused the message (550)' }]);
+    h.clock.advanceSeconds(3600);
+    expect(await relay.deliverDue()).toEqual({ delivered: 0, failed: 0, unreadable: 0, overdue: 0 });
+    expect(await h.store.claimMessages(h.clock.now(), h.clock.now(), 10)).toEqual([]);
+  });
+
+  it('has at most `batch` deliveries in flight', async () => {
+    h = await createHarness(testConfig({ webhook, auth: { resetTokenDelivery: 'webhook' } }));
+    let inFlight = 0;
+    let most = 0;
+    const transport = {
+      async send() {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight -= 1;
+      },
+    };
+    for (let index = 0; index < 7; index += 1) await h.auth.requestPasswordReset(`u${index}@x.io`, client);
+    const relay = createOutboxRelay({ store: h.store, clock: h.clock, transport, key: outboxSealingKey(webhook.secret), batch: 3 });
+    expect(await relay.deliverDue()).toEqual({ delivered: 7, failed: 0, unreadable: 0, overdue: 0 });
+    expect(most).toBe(3);
+  });
+});
+
+describe('reset tokens by email', () => {
+  it('go into the outbox as webhook ones do, sealed under the key-encryption key', async () => {
+    const encryptionKey = Buffer.alloc(32, 9);
+    const config = testConfig({ auth: { resetTokenDelivery: 'email' }, keys: { encryptionKey } });
+    h = await createHarness({ ...config, email: loadConfig({ env: { SESAME_SMTP_URL: 'smtp://127.0.0.1:2525', SESAME_EMAIL_FROM: 'a@x.io' } }).config.email });
+    await h.auth.register('a@x.io', 'pw', client);
+    expect(await h.auth.requestPasswordReset('a@x.io', client)).toEqual({ resetToken: null });
+    expect(await h.auth.requestPasswordReset('nobody@x.io', client)).toEqual({ resetToken: null });
+    const { sent, transport } = capture();
+    expect(await createOutboxRelay({ store: h.store, clock: h.clock, transport, key: emailSealingKey(null) }).deliverDue()).toMatchObject({ unreadable: 2 });
+    h.clock.advanceSeconds(1);
+    expect(await createOutboxRelay({ store: h.store, clock: h.clock, transport, key: emailSealingKey(encryptionKey) }).deliverDue()).toMatchObject({ delivered: 2 });
+    expect(sent.map((each) => each.body.type).sort()).toEqual(['password_reset.requested', 'password_reset.unknown_email']);
   });
 });

@@ -29,10 +29,35 @@ export interface WebhookDelivery {
   readonly body: string;
 }
 
-/** The port of what leaves the machine: hands one delivery to the receiver. */
+/** The port of what leaves the machine: hands one delivery to the receiver (a webhook, an SMTP server). */
 export interface WebhookTransport {
-  /** Resolves when the receiver acknowledged the delivery (a 2xx); throws otherwise. */
+  /**
+   * Resolves when the receiver acknowledged the delivery (or when there is nothing to send for
+   * it); throws otherwise, a `RejectedDelivery` when trying again cannot help.
+   */
   send(delivery: WebhookDelivery): Promise<void>;
+}
+
+/** Thrown by a transport when the receiver refused a delivery for good (an SMTP 5xx): the message is dropped, not retried. */
+export class RejectedDelivery extends Error {
+  override readonly name = 'RejectedDelivery';
+
+  /** `replyCode`: the receiver's answer (an SMTP reply code), or null when Sesame itself refused to send. */
+  constructor(
+    message: string,
+    readonly replyCode: number | null,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A message given up on: its id, what it was about, and the receiver's answer. */
+export interface Rejection {
+  readonly id: string;
+  readonly type: string;
+  readonly replyCode: number | null;
+  readonly reason: string;
 }
 
 /** The outbox as the use cases see it: how to seal messages, and how to say one is waiting. */
@@ -46,6 +71,15 @@ export interface Outbox {
 /** A key for sealing outbox payloads, derived from the webhook secret (so the database alone never holds a readable reset token). */
 export function outboxSealingKey(webhookSecret: Uint8Array): Buffer {
   return createHmac('sha256', webhookSecret).update('sesame outbox sealing').digest();
+}
+
+/**
+ * A key for sealing outbox payloads bound for SMTP, derived from the key-encryption key. Without
+ * one (compat), the seal only binds a payload to its row: whoever reads the database reads the
+ * reset links not yet sent (docs/email.md).
+ */
+export function emailSealingKey(encryptionKey: Uint8Array | null): Buffer {
+  return createHmac('sha256', encryptionKey ?? Buffer.alloc(0)).update('sesame outbox email sealing').digest();
 }
 
 /** Builds an `Outbox` sealing with `key`. */
@@ -72,7 +106,8 @@ export interface RelayReport {
   readonly overdue: number;
 }
 
-// Messages per round; a lease outlasts any round (its deliveries run at once, each at most 10 s).
+// Messages per round unless the transport says otherwise; a lease outlasts any round (its
+// deliveries run at once, each at most 10 s by webhook, about 25 s by SMTP).
 const BATCH = 20;
 const LEASE_MS = 30_000;
 // Retries back off from 1 s, doubling, to every 10 min, for as long as it takes.
@@ -80,16 +115,25 @@ const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 600_000;
 const OVERDUE_AFTER_MS = 86_400_000;
 
-type Outcome = 'delivered' | 'failed' | 'unreadable';
+type Outcome = 'delivered' | 'failed' | 'unreadable' | Rejection;
 
 /**
  * Delivers due outbox messages, at least once each: a message is removed only after the
  * receiver acknowledged it, so a crash or a failed attempt means another attempt (the receiver
- * de-duplicates by the message id), and no message is ever given up on. Instances share the
- * work through the store's leases. `stop` ends the current round after its batch.
+ * de-duplicates by the message id), and no message is given up on unless the receiver refuses
+ * it for good (`onRejected` hears of it). Instances share the work through the store's leases.
+ * `batch` bounds the deliveries in flight. `stop` ends the current round after its batch.
  */
-export function createOutboxRelay(deps: { readonly store: Store; readonly clock: Clock; readonly transport: WebhookTransport; readonly key: Buffer }) {
-  const { store, clock, transport, key } = deps;
+export function createOutboxRelay(deps: {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly transport: WebhookTransport;
+  readonly key: Buffer;
+  readonly batch?: number | undefined;
+  /** Told of each message the receiver refused for good, once it is removed. */
+  readonly onRejected?: ((rejection: Rejection) => void) | undefined;
+}) {
+  const { store, clock, transport, key, batch = BATCH, onRejected } = deps;
   let isStopped = false;
 
   async function retryLater(message: OutboxMessage): Promise<void> {
@@ -109,7 +153,11 @@ export function createOutboxRelay(deps: { readonly store: Store; readonly clock:
     }
     try {
       await transport.send({ id: message.id, body });
-    } catch {
+    } catch (error) {
+      if (error instanceof RejectedDelivery) {
+        await store.deleteMessage(message.id);
+        return { id: message.id, type: (JSON.parse(body) as { type: string }).type, replyCode: error.replyCode, reason: error.message };
+      }
       await retryLater(message);
       return 'failed';
     }
@@ -123,18 +171,22 @@ export function createOutboxRelay(deps: { readonly store: Store; readonly clock:
       const report = { delivered: 0, failed: 0, unreadable: 0, overdue: 0 };
       while (!isStopped) {
         const now = clock.now();
-        const due = await store.claimMessages(now, new Date(now.getTime() + LEASE_MS), BATCH);
+        const due = await store.claimMessages(now, new Date(now.getTime() + LEASE_MS), batch);
         const outcomes = await Promise.all(due.map(deliver));
         outcomes.forEach((outcome, index) => {
           if (outcome === 'delivered') {
             report.delivered += 1;
             return;
           }
+          if (typeof outcome === 'object') {
+            onRejected?.(outcome);
+            return;
+          }
           report.failed += 1;
           if (outcome === 'unreadable') report.unreadable += 1;
           if (now.getTime() - due[index]!.createdAt.getTime() > OVERDUE_AFTER_MS) report.overdue += 1;
         });
-        if (due.length < BATCH) break;
+        if (due.length < batch) break;
       }
       return report;
     },

@@ -19,7 +19,8 @@ export interface Passwords {
   /**
    * Issues a reset token, replacing any earlier one, and returns it (`response` delivery).
    * Throws `email_not_registered` (compat contract), and `rate_limited` when the client asked
-   * too often. With `webhook` delivery the token goes only to the receiver, through the outbox,
+   * too often. With `webhook` or `email` delivery the token goes only to the receiver or the
+   * user's mailbox, through the outbox,
    * and the answer is `null` whether or not the email is registered.
    */
   requestPasswordReset(email: string, client: Client): Promise<{ resetToken: string | null }>;
@@ -71,9 +72,9 @@ export function createPasswords(deps: PasswordDeps): Passwords {
       const user = await store.findUserByEmailKey(emailKey);
       audit({ event: 'reset_requested', account: limits.accountOf(emailKey), userId: user?.id ?? null, client: client.address });
       const now = clock.now();
-      if (config.resetTokenDelivery === 'webhook') {
+      if (config.resetTokenDelivery !== 'response') {
         // Never fall back to answering with the token: configuration pairs the two.
-        if (!outbox) throw new Error('reset-token delivery by webhook needs an outbox');
+        if (!outbox) throw new Error(`reset-token delivery by ${config.resetTokenDelivery} needs an outbox`);
         // Known or not, the same transaction runs and one message goes into the outbox, so the
         // answer, its status and the work behind it are the same either way (ASVS 6.3.8).
         if (!user) {

@@ -5,7 +5,8 @@ import type { AttemptCounters } from '../../src/core/attempt-counters.js';
 import type { AuditEvent, AuditLog } from '../../src/core/audit.js';
 import { createAuth, type Auth } from '../../src/core/auth.js';
 import type { AuthDeps } from '../../src/core/deps.js';
-import { createOutbox, outboxSealingKey } from '../../src/core/outbox.js';
+import { outboxKey } from '../../src/cli/outbox-destination.js';
+import { createOutbox } from '../../src/core/outbox.js';
 import { noCache, type SessionCache } from '../../src/core/cache.js';
 import { createPasswordHasher, type PasswordHasher } from '../../src/core/password-hasher.js';
 import { openKeyRing, type KeyRing } from '../../src/core/signing-keys.js';
@@ -44,7 +45,8 @@ export async function createHarness(
   const keys = await openKeyRing(store, clock, config.keys);
   const audited: Harness['audited'] = [];
   // Tests deliver the outbox themselves, with a relay over a transport of their own.
-  const outbox = config.webhook ? createOutbox(outboxSealingKey(config.webhook.secret), () => undefined) : null;
+  const key = outboxKey(config);
+  const outbox = key ? createOutbox(key, () => undefined) : null;
   const audit: AuditLog = (event) => audited.push(event);
   const deps: AuthDeps = {
     store,
