@@ -83,4 +83,89 @@ describe('group commit on SQLite', () => {
     reader.close();
     await db.destroy();
   });
+
+  describe('transactions', () => {
+    async function tableBeside() {
+      const path = tempDatabasePath();
+      const db = new Kysely<{ t: { x: number } }>({ dialect: openSqlite(path).kysely });
+      await sql`create table t (x integer)`.execute(db);
+      const reader = new Database(path, { readonly: true });
+      return {
+        db,
+        onDisk: () => (reader.prepare('select x from t order by x').all() as Array<{ x: number }>).map((row) => row.x),
+        // Moves when another connection commits: the number of commits, seen from outside.
+        commits: () => reader.pragma('data_version', { simple: true }) as number,
+        close: async () => {
+          reader.close();
+          await db.destroy();
+        },
+      };
+    }
+
+    it('join the open batch: plain writes and a transaction beside them cost one commit, each answered once all is on disk', async () => {
+      const table = await tableBeside();
+      const before = table.commits();
+      const answers = await Promise.all([
+        table.db.insertInto('t').values({ x: 1 }).execute().then(table.onDisk),
+        table.db
+          .transaction()
+          .execute(async (trx) => {
+            await trx.insertInto('t').values({ x: 2 }).execute();
+            await trx.insertInto('t').values({ x: 3 }).execute();
+          })
+          .then(table.onDisk),
+        table.db.insertInto('t').values({ x: 4 }).execute().then(table.onDisk),
+      ]);
+      expect(answers).toEqual([[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4]]);
+      expect(table.commits() - before).toBe(1);
+      await table.close();
+    });
+
+    it('hold the batch until they end, however many turns of the event loop they take', async () => {
+      const table = await tableBeside();
+      const plain = table.db.insertInto('t').values({ x: 1 }).execute();
+      const transaction = table.db.transaction().execute(async (trx) => {
+        await trx.insertInto('t').values({ x: 2 }).execute();
+        // Past the batch's turn to commit: its commit must not take this half of the transaction.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(table.onDisk()).toEqual([]);
+        await trx.insertInto('t').values({ x: 3 }).execute();
+      });
+      await Promise.all([plain, transaction]);
+      expect(table.onDisk()).toEqual([1, 2, 3]);
+      await table.close();
+    });
+
+    it('roll back alone: the batch around a failed transaction commits its other writes', async () => {
+      const table = await tableBeside();
+      const [plain, failed, other] = await Promise.allSettled([
+        table.db.insertInto('t').values({ x: 1 }).execute(),
+        table.db.transaction().execute(async (trx) => {
+          await trx.insertInto('t').values({ x: 2 }).execute();
+          throw new Error('changed its mind');
+        }),
+        table.db.insertInto('t').values({ x: 3 }).execute(),
+      ]);
+      expect([plain.status, failed.status, other.status]).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(table.onDisk()).toEqual([1, 3]);
+      await table.close();
+    });
+
+    it("keep their writes from other connections' reads until they are on disk", async () => {
+      const table = await tableBeside();
+      let release = () => undefined as void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const transaction = table.db.transaction().execute(async (trx) => {
+        await trx.insertInto('t').values({ x: 1 }).execute();
+        await held;
+      });
+      // Started while the transaction holds its write: answered only after the commit, from disk.
+      const read = table.db.selectFrom('t').select('x').execute().then((rows) => ({ rows: rows.map((row) => row.x), onDisk: table.onDisk() }));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      release();
+      await transaction;
+      expect(await read).toEqual({ rows: [1], onDisk: [1] });
+      await table.close();
+    });
+  });
 });

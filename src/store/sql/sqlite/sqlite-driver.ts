@@ -30,8 +30,12 @@ const STATEMENT_CACHE_SIZE = 256;
  * while a batch is open runs right after the batch's commit (or its rollback): nothing is
  * ever answered from a write that is not on disk.
  *
- * A transaction commits on its own: it first commits the open batch, and while it runs the
- * other connections' statements wait, so no one sees its writes before its commit.
+ * A transaction joins the batch too, as a savepoint of it: a change written with its outbox
+ * message, a reset with its token, costs no commit of its own. While it runs, the batch waits
+ * for it to end before committing and the other connections' statements wait, so no one sees
+ * its writes before they are on disk; its commit is answered when the batch's is. A rollback
+ * undoes it alone. A failure that ends SQLite's transaction (a full disk, an I/O error) fails
+ * every write of the batch, the transaction's with them.
  *
  * One process holds one store per file: a second one in the same process would wait for the
  * first one's batch in SQLite's busy handler, which sleeps on the very event loop that batch
@@ -48,6 +52,8 @@ class SharedSqlite {
   #batch: Array<{ resolve: () => void; reject: (error: Error) => void }> | null = null;
   // Reads that came while the batch was open, run once it has ended.
   #readsAfterBatch: Array<() => void> = [];
+  // The batch's turn to commit came while a transaction held it: it commits when that ends.
+  #isCommitDue = false;
 
   constructor(database: Database, wrote: () => void) {
     this.#database = database;
@@ -73,31 +79,40 @@ class SharedSqlite {
     // Before running it: even a statement that fails part-way may have changed something.
     this.#wrote();
     const run = () => (statement.reader ? { rows: statement.all(query.parameters) as R[], changes: 0 } : { rows: [], changes: statement.run(query.parameters).changes });
-    const { rows, changes } = this.#owner === connection ? run() : await this.#batched(run);
+    const { rows, changes } = this.#owner === connection ? this.#inTransaction(run) : await this.#batched(run);
     return { numAffectedRows: BigInt(changes), rows };
   }
 
   async begin(connection: SqliteConnection): Promise<void> {
     while (this.#isHeldFrom(connection)) await this.#transactionEnd();
-    this.#commitBatch();
     this.#wrote();
-    // IMMEDIATE takes the write lock at BEGIN: a deferred transaction that reads first and
-    // writes later fails with SQLITE_BUSY if another process (`sesame gc`) wrote in between.
-    this.#run('begin immediate');
+    this.#openBatch();
+    this.#run('savepoint sesame_transaction');
     this.#owner = connection;
   }
 
-  commit(): void {
+  /** Ends the transaction's savepoint; resolves once the batch that holds its writes is on disk. */
+  commit(): Promise<void> {
     this.#wrote();
-    this.#run('commit');
+    const batch = this.#batch;
+    if (batch === null) {
+      this.#endTransaction();
+      return Promise.reject(new Error('the transaction was rolled back with its batch'));
+    }
+    this.#run('release sesame_transaction');
+    const committed = new Promise<void>((resolve, reject) => batch.push({ resolve, reject }));
     this.#endTransaction();
+    return committed;
   }
 
   rollback(): void {
     this.#wrote();
     try {
-      // A failed statement may have rolled the transaction back already.
-      if (this.#database.inTransaction) this.#run('rollback');
+      // A failed statement may have ended the whole batch already (and failed its writes).
+      if (this.#batch !== null && this.#database.inTransaction) {
+        this.#run('rollback to sesame_transaction');
+        this.#run('release sesame_transaction');
+      }
     } finally {
       this.#endTransaction();
     }
@@ -122,15 +137,23 @@ class SharedSqlite {
     const waiting = this.#waiting;
     this.#waiting = [];
     for (const wake of waiting) wake();
+    if (this.#isCommitDue) this.#commitBatch();
   }
 
-  #batched<T>(run: () => T): Promise<T> {
+  /** Opens a batch unless one is open, to commit once the event loop has run what is ready. */
+  #openBatch(): Array<{ resolve: () => void; reject: (error: Error) => void }> {
     if (this.#batch === null) {
+      // IMMEDIATE takes the write lock at BEGIN: a deferred one that reads first and writes
+      // later fails with SQLITE_BUSY if another process (`sesame gc`) wrote in between.
       this.#run('begin immediate');
       this.#batch = [];
       setImmediate(() => this.#commitBatch());
     }
-    const batch = this.#batch;
+    return this.#batch;
+  }
+
+  #batched<T>(run: () => T): Promise<T> {
+    const batch = this.#openBatch();
     let result: T;
     try {
       result = run();
@@ -142,9 +165,26 @@ class SharedSqlite {
     return new Promise((resolve, reject) => batch.push({ resolve: () => resolve(result), reject }));
   }
 
+  /** Runs a statement of the transaction, in its savepoint, unless a failure has ended the batch under it. */
+  #inTransaction<T>(run: () => T): T {
+    // Without this, a statement after a failure that ended SQLite's transaction would commit on its own.
+    if (this.#batch === null) throw new Error('the transaction was rolled back with its batch');
+    try {
+      return run();
+    } catch (error) {
+      if (!this.#database.inTransaction) this.#failBatch(error);
+      throw error;
+    }
+  }
+
   #commitBatch(): void {
     const batch = this.#batch;
     if (batch === null) return;
+    if (this.#owner !== null) {
+      this.#isCommitDue = true;
+      return;
+    }
+    this.#isCommitDue = false;
     try {
       this.#run('commit');
     } catch (error) {
@@ -164,6 +204,7 @@ class SharedSqlite {
   #failBatch(error: unknown): void {
     const batch = this.#batch ?? [];
     this.#batch = null;
+    this.#isCommitDue = false;
     this.#wrote();
     this.#runReadsAfterBatch();
     for (const write of batch) write.reject(asError(error));
@@ -238,7 +279,7 @@ class SqliteDriver implements Driver {
   }
 
   async commitTransaction(): Promise<void> {
-    this.#shared!.commit();
+    await this.#shared!.commit();
   }
 
   async rollbackTransaction(): Promise<void> {
