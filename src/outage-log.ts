@@ -52,7 +52,7 @@ export class OutageLog implements AvailabilityReport {
       // It failed while in flight across a recovery: old news, not a new outage.
       if (mark !== this.#recoveries) return;
       this.#outage = { sinceMs: nowMs, failures: 1, lastLineMs: nowMs };
-      this.#logger.warn({ dependency: this.#name, cause: rootCause(error) }, `${this.#name} unavailable: ${rootCause(error)}`);
+      this.#logger.warn({ dependency: this.#name, code: codeOf(error), cause: rootCause(error) }, `${this.#name} unavailable: ${rootCause(error)}`);
       return;
     }
     const outage = this.#outage;
@@ -61,10 +61,23 @@ export class OutageLog implements AvailabilityReport {
     outage.lastLineMs = nowMs;
     const awayMs = nowMs - outage.sinceMs;
     this.#logger.warn(
-      { dependency: this.#name, cause: rootCause(error), awayMs, failures: outage.failures },
+      { dependency: this.#name, code: codeOf(error), cause: rootCause(error), awayMs, failures: outage.failures },
       `${this.#name} still unavailable after ${seconds(awayMs)} s (${outage.failures} operations failed): ${rootCause(error)}`,
     );
   }
+}
+
+/**
+ * The innermost error code along an error's causes (`ECONNREFUSED`, `ETIMEDOUT`, PostgreSQL's
+ * `57P01`, `SQLITE_BUSY`), or null when none has one: what an operator searches for first.
+ */
+export function codeOf(error: unknown): string | number | null {
+  let code: string | number | null = null;
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const own = (current as { code?: unknown }).code;
+    if (typeof own === 'string' || typeof own === 'number') code = own;
+  }
+  return code;
 }
 
 function seconds(ms: number): string {

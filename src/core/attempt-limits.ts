@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import type { Attempt, AttemptCounters, AttemptRule } from './attempt-counters.js';
-import type { AuditLog, Client } from './audit.js';
+import { type AuditLog, auditOrigin, type Client } from './audit.js';
 import { CacheUnavailableError } from './cache.js';
 import type { Clock } from './clock.js';
 import { AuthError, type AuthErrorCode } from './errors.js';
@@ -202,7 +202,7 @@ export function createAttemptLimits(deps: {
       if (reported.size <= REPORTED_KEYS) break;
       reported.delete(key);
     }
-    audit({ event: 'limit_hit', account, limits: refusing.map(([scope]) => scope), retryAfterSeconds, client: client.address });
+    audit({ event: 'limit_hit', account, limits: refusing.map(([scope]) => scope), retryAfterSeconds, ...auditOrigin(client) });
   }
 
   async function take(account: string | null, client: Client, attempts: ReadonlyArray<readonly [Scope, Attempt]>): Promise<void> {

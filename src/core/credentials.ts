@@ -1,4 +1,4 @@
-import type { Client } from './audit.js';
+import { auditOrigin, type Client } from './audit.js';
 import type { CoreDeps } from './deps.js';
 import { toEmailKey } from './emails.js';
 import { AuthError } from './errors.js';
@@ -49,7 +49,7 @@ async function checkUnderLimits(
       userId: user?.id ?? null,
       via,
       ...(isDisabled ? { reason: 'disabled' as const } : {}),
-      client: client.address,
+      ...auditOrigin(client),
     });
     throw invalidCredentials();
   }

@@ -118,7 +118,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       return sendError(reply, family, { status, oauth: 'invalid_request' }, FRAMEWORK_MESSAGES[error.code] ?? 'malformed request', 'invalid_request');
     }
-    request.log.error({ reqId: request.id, err: error }, 'request failed');
+    request.log.error({ err: error }, 'request failed');
     return sendError(reply, family, { status: 500, oauth: 'server_error' }, 'internal error', 'internal_error');
   });
 

@@ -93,7 +93,7 @@ export const adminApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: AdminApiOptio
       throw new HttpError('cross_site', 'the admin listener without a token answers only local clients that are not browsers');
     }
   };
-  const operator = (request: FastifyRequest): Operator => ({ door, address: client(request).address });
+  const operator = (request: FastifyRequest): Operator => ({ door, address: client(request).address, requestId: request.id });
   const withBody = [authorize, requireJson];
   // Under /admin, even a path no route has (or a parameter too long for the router) answers in the family's shape.
   app.setNotFoundHandler((_request, reply) => answerNotFound(reply, 'admin'));
