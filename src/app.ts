@@ -13,6 +13,7 @@ import { lazyRequestLoggers, RequestLog } from './http/request-log.js';
 import { setSecurityHeaders } from './http/security-headers.js';
 import { health } from './http/routes/health.js';
 import { jwks } from './http/routes/jwks.js';
+import { serverMetadata } from './http/routes/server-metadata.js';
 import { sessionApi } from './http/routes/session-api.js';
 import { tokenApi } from './http/routes/token-api.js';
 import { adminApi } from './http/routes/admin-api.js';
@@ -34,6 +35,8 @@ export interface HttpConfig {
   readonly hasDocsPage: boolean;
   /** The admin API, or null when it is off. */
   readonly admin: AdminHttpConfig | null;
+  /** What the RFC 8414 metadata says: `SESAME_ISSUER`, and whether `/introspect` is open. */
+  readonly authorizationServer: { readonly issuer: string; readonly isIntrospectionOpen: boolean };
 }
 
 /** Where the admin API is served and how its callers prove themselves. */
@@ -94,6 +97,7 @@ export async function buildApp({ auth, logger, http }: AppOptions): Promise<Fast
   });
   await app.register(tokenApi, { auth, client });
   await app.register(jwks, { auth });
+  await app.register(serverMetadata, http.authorizationServer);
   await app.register(health, { auth });
   if (http.admin?.listener === 'main') await app.register(adminApi, { prefix: '/admin', auth, client, hasToken: http.admin.hasToken });
 

@@ -105,7 +105,11 @@ export function loadConfig(sources: {
     problems.push('SESAME_ARGON2_MEMORY_KIB: argon2 needs at least 8 KiB per lane (SESAME_ARGON2_PARALLELISM)');
   }
   const admin = readAdminSettings(settings, (name) => valid(name), problems);
-  const http = { ...readHttpSettings(settings, problems), admin: admin.http };
+  const http = {
+    ...readHttpSettings(settings, problems),
+    admin: admin.http,
+    authorizationServer: { issuer: settings.SESAME_ISSUER, isIntrospectionOpen: settings.SESAME_INTROSPECTION_TOKEN === undefined },
+  };
   const keys = valid('SESAME_SIGNING_KEY', 'SESAME_SIGNING_KEY_FILE', 'SESAME_REFRESH_KEY', 'SESAME_KEY_ENCRYPTION_KEY')
     ? readKeySettings(settings, problems)
     : null;
