@@ -33,6 +33,8 @@ export interface Config {
   readonly localCounterEntries: number;
   /** Where reset tokens and password-change notices are POSTed, and the key that signs them; or none. */
   readonly webhook: WebhookConfig | null;
+  /** The commit the build came from (`SESAME_BUILD_COMMIT`), for the metrics' build info; null when unknown. */
+  readonly buildCommit: string | null;
 }
 
 // Names of every setting, for spotting misspelt variables.
@@ -108,6 +110,7 @@ export function loadConfig(sources: {
   const http = {
     ...readHttpSettings(settings, problems),
     admin: admin.http,
+    metrics: admin.metrics,
     authorizationServer: { issuer: settings.SESAME_ISSUER, isIntrospectionOpen: settings.SESAME_INTROSPECTION_TOKEN === undefined },
   };
   const keys = valid('SESAME_SIGNING_KEY', 'SESAME_SIGNING_KEY_FILE', 'SESAME_REFRESH_KEY', 'SESAME_KEY_ENCRYPTION_KEY')
@@ -166,6 +169,7 @@ export function loadConfig(sources: {
     gcIntervalSeconds: settings.SESAME_GC_INTERVAL_SECONDS,
     localCounterEntries: settings.SESAME_LIMIT_LOCAL_ENTRIES,
     webhook,
+    buildCommit: settings.SESAME_BUILD_COMMIT ?? null,
   };
   return { config: deepFreeze(config), warnings };
 }

@@ -70,3 +70,14 @@ describe('the outage log names the cause', () => {
     expect(lines()[0]).toMatchObject({ level: 40, dependency: 'database', code: 'ECONNREFUSED' });
   });
 });
+
+describe('the outage log counts', () => {
+  it('every failed operation in the metrics, though it writes one line', () => {
+    const { log, lines } = logTo();
+    const counted: string[] = [];
+    log.countIn({ dependencyFailed: (dependency) => counted.push(dependency) });
+    for (let failure = 0; failure < 5; failure += 1) log.unavailable(refused, log.mark());
+    expect(counted).toEqual(Array(5).fill('database'));
+    expect(lines()).toHaveLength(1);
+  });
+});

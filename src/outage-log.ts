@@ -7,6 +7,11 @@ import type { AvailabilityReport } from './store/availability.js';
 // While a dependency stays away, a line at most this often says so again.
 const REMINDER_INTERVAL_MS = 60_000;
 
+/** Where failed operations are counted, by dependency. */
+export interface FailureCounter {
+  dependencyFailed(dependency: string): void;
+}
+
 interface Outage {
   readonly sinceMs: number;
   failures: number;
@@ -26,11 +31,17 @@ export class OutageLog implements AvailabilityReport {
   #outage: Outage | null = null;
   // Outages ended so far: the mark an operation takes as it starts.
   #recoveries = 0;
+  #counter: FailureCounter | null = null;
 
   constructor(logger: Logger, name: string, clock: Clock) {
     this.#logger = logger;
     this.#name = name;
     this.#clock = clock;
+  }
+
+  /** Counts every failed operation in `counter` from now on (the metrics, when they are on). */
+  countIn(counter: FailureCounter): void {
+    this.#counter = counter;
   }
 
   mark(): number {
@@ -47,6 +58,7 @@ export class OutageLog implements AvailabilityReport {
   }
 
   unavailable(error: Error, mark: number): void {
+    this.#counter?.dependencyFailed(this.#name);
     const nowMs = this.#clock.now().getTime();
     if (this.#outage === null) {
       // It failed while in flight across a recovery: old news, not a new outage.

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { systemClock } from '../core/clock.js';
+import type { Metrics } from '../core/metrics.js';
 import { createOutbox, createOutboxRelay, outboxSealingKey, type Outbox } from '../core/outbox.js';
 import { HttpWebhook } from '../delivery/http-webhook.js';
 import { warnUnlessUnavailable } from '../outage-log.js';
@@ -20,9 +21,9 @@ const DELIVERY_INTERVAL_MS = 1000;
  * Starts delivering the outbox to the webhook receiver: at once when a message is written
  * (the outbox wakes the relay), and every second for retries and anything left by a crash.
  */
-export function startDelivery(webhook: NonNullable<Config['webhook']>, store: EngineStore, logger: Logger): Delivery {
+export function startDelivery(webhook: NonNullable<Config['webhook']>, store: EngineStore, logger: Logger, metrics?: Metrics): Delivery {
   const key = outboxSealingKey(webhook.secret);
-  const relay = createOutboxRelay({ store, clock: systemClock, transport: new HttpWebhook(webhook.url, webhook.secret), key });
+  const relay = createOutboxRelay({ store, clock: systemClock, transport: new HttpWebhook(webhook.url, webhook.secret), key, ...(metrics ? { metrics } : {}) });
   const runner = runWhenWoken(
     async () => {
       const report = await relay.deliverDue();

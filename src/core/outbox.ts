@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Clock } from './clock.js';
 import { seal, unseal } from './key-encryption.js';
+import { noMetrics, type Metrics } from './metrics.js';
 import { generateId } from './secrets.js';
 import type { OutboxMessage, Store } from './store.js';
 
@@ -88,8 +89,14 @@ type Outcome = 'delivered' | 'failed' | 'unreadable';
  * de-duplicates by the message id), and no message is ever given up on. Instances share the
  * work through the store's leases. `stop` ends the current round after its batch.
  */
-export function createOutboxRelay(deps: { readonly store: Store; readonly clock: Clock; readonly transport: WebhookTransport; readonly key: Buffer }) {
-  const { store, clock, transport, key } = deps;
+export function createOutboxRelay(deps: {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly transport: WebhookTransport;
+  readonly key: Buffer;
+  readonly metrics?: Metrics;
+}) {
+  const { store, clock, transport, key, metrics = noMetrics } = deps;
   let isStopped = false;
 
   async function retryLater(message: OutboxMessage): Promise<void> {
@@ -125,6 +132,7 @@ export function createOutboxRelay(deps: { readonly store: Store; readonly clock:
         const now = clock.now();
         const due = await store.claimMessages(now, new Date(now.getTime() + LEASE_MS), BATCH);
         const outcomes = await Promise.all(due.map(deliver));
+        for (const outcome of outcomes) metrics.delivery('webhook', outcome);
         outcomes.forEach((outcome, index) => {
           if (outcome === 'delivered') {
             report.delivered += 1;

@@ -1,5 +1,13 @@
 import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Bindings, ChildLoggerOptions, Level, Logger } from 'pino';
+
+type Bindings = Parameters<FastifyBaseLogger['child']>[0];
+type ChildLoggerOptions = NonNullable<Parameters<FastifyBaseLogger['child']>[1]>;
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/** The logger requests' loggers are children of (pino's, as Fastify's type does not say `isLevelEnabled`). */
+export interface ParentLogger extends FastifyBaseLogger {
+  isLevelEnabled(level: string): boolean;
+}
 
 const VERBOSE_LEVELS = new Set(['debug', 'trace']);
 const LEVELS: readonly Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
@@ -9,7 +17,13 @@ const CHILD = Symbol('child');
 
 interface LazyChild {
   [BINDINGS]: Bindings;
-  [CHILD]?: Logger;
+  [CHILD]?: FastifyBaseLogger;
+}
+
+/** Told of every request as it completes (the metrics). */
+export interface RequestObserver {
+  /** `route` is the route's template (`/admin/users/:ref`), undefined when none matched; never the path. */
+  requestCompleted(method: string, route: string | undefined, status: number, seconds: number): void;
 }
 
 /**
@@ -18,9 +32,18 @@ interface LazyChild {
  * errors are logged where they are handled.
  */
 export class RequestLog extends LogController {
+  readonly #observer: RequestObserver | null;
+
+  /** `observer`, when given, hears of every request: the one hook Fastify calls for each anyway. */
+  constructor(observer: RequestObserver | null = null) {
+    super();
+    this.#observer = observer;
+  }
+
   override incomingRequest(): void {}
 
   override requestCompleted(_error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
+    this.#observer?.requestCompleted(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
     if (!VERBOSE_LEVELS.has(request.log.level)) return;
     // The path only: a query string is the client's to fill, and could carry anything.
     request.log.debug({ method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: reply.elapsedTime }, 'request completed');
@@ -33,11 +56,11 @@ export class RequestLog extends LogController {
  * A pino child per request costs a tenth of a session check, and most requests log nothing;
  * an object over a shared prototype costs next to nothing.
  */
-export function lazyRequestLoggers(parent: Logger): (logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions) => FastifyBaseLogger {
-  const childOf = (lazy: LazyChild): Logger => (lazy[CHILD] ??= parent.child(lazy[BINDINGS]));
+export function lazyRequestLoggers(parent: ParentLogger): (logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions) => FastifyBaseLogger {
+  const childOf = (lazy: LazyChild): FastifyBaseLogger => (lazy[CHILD] ??= parent.child(lazy[BINDINGS]));
   const prototype = Object.create(parent) as Record<string, unknown>;
   for (const level of LEVELS) {
-    prototype[level] = function (this: LazyChild, ...args: Parameters<Logger['info']>) {
+    prototype[level] = function (this: LazyChild, ...args: Parameters<FastifyBaseLogger['info']>) {
       if (!parent.isLevelEnabled(level)) return;
       childOf(this)[level](...args);
     };
