@@ -56,6 +56,7 @@ export function summarize(
   ratio('cookie check (GET /profile)', 'cookie check/s', 'bare Fastify route', get('bare route/s'), isSqlite ? 0.6 : null);
   ratio('cookie check vs the same one query', 'cookie check/s', 'minimal /profile', get('minimal profile/s'), isSqlite ? null : 0.8);
   ratio('Bearer check (GET /profile)', 'bearer check/s', 'cookie check', get('cookie check/s'), 0.8);
+  ratio('cookie check, metrics on vs off', 'check, metrics on/s', 'metrics off', get('check, metrics off/s'), 0.95);
   ratio('Bearer check vs a bare jose verify', 'bearer check/s', 'jose verify route', get('jose verify/s'), null);
   ratio('POST /introspect', 'introspect/s', 'jose verify route', get('jose verify/s'), null);
   ratio('login, POST /sessions', 'login /sessions/s', 'best raw argon2id', bestHash, 0.85);

@@ -59,6 +59,9 @@ const sesameEnv: Record<string, string> = {
   ...(values.redis === undefined ? {} : { SESAME_REDIS_URL: values.redis }),
 };
 
+// Metrics on: /metrics on the public port behind this token (not scraped during the loads, as Prometheus scrapes every 15 s or so).
+const METRICS_TOKEN = 'bench-metrics-token-bench-metrics-token-0123456789';
+
 const PASSWORD = 'bench password, long enough';
 const ACCOUNTS = 64;
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -140,6 +143,10 @@ async function main(): Promise<void> {
   const hashThreads = { UV_THREADPOOL_SIZE: String(cpus().length) };
   const minimalLogin = await startReference('minimal-login', [engine === 'sqlite' ? `sqlite:${join(scratch, 'minimal-login.db')}` : database], hashThreads);
   await registerAccounts(minimalLogin.url);
+  // The cost of counting: the same cookie check on two fresh processes of the same build, on the
+  // same database and session, one with the metrics off and one with them on.
+  const metricsOff = await startSesame(database, sesameEnv);
+  const metricsOn = await startSesame(database, { ...sesameEnv, SESAME_METRICS_TOKEN: METRICS_TOKEN });
   const cookieHeaders = { cookie: `session_id=${setup.cookie}` };
   const bearerHeaders = { authorization: `Bearer ${setup.accessToken}` };
   let registered = 0;
@@ -164,6 +171,8 @@ async function main(): Promise<void> {
     'cookie check': (seconds) => load({ url: `${sesame.url}/profile`, connections: 32, seconds, headers: cookieHeaders }),
     'minimal profile': (seconds) => load({ url: `${minimal.url}/profile`, connections: 32, seconds, headers: cookieHeaders }),
     'bearer check': (seconds) => load({ url: `${sesame.url}/profile`, connections: 32, seconds, headers: bearerHeaders }),
+    'check, metrics off': (seconds) => load({ url: `${metricsOff.url}/profile`, connections: 32, seconds, headers: cookieHeaders }),
+    'check, metrics on': (seconds) => load({ url: `${metricsOn.url}/profile`, connections: 32, seconds, headers: cookieHeaders }),
     'jose verify': (seconds) => load({ url: `${jwt.url}/profile`, connections: 32, seconds, headers: bearerHeaders }),
     introspect: (seconds) =>
       load({ url: `${sesame.url}/introspect`, connections: 32, seconds, method: 'POST', headers: form, body: `token=${setup.accessToken}` }),
@@ -195,6 +204,7 @@ async function main(): Promise<void> {
     // PostgreSQL), and the Bearer check beside the cookie check, its own.
     await inSlices('bare route', 'cookie check', 'minimal profile', 'bearer check');
     await inSlices('jose verify', 'introspect');
+    await inSlices('check, metrics off', 'check, metrics on');
     // With one thread per core, as Sesame runs: here libuv's default 4 threads hashed slower
     // (146-149/s against 183/s at 2 in flight), so the limit is the higher rate.
     for (const inFlight of [2, 4, 8]) {
@@ -246,7 +256,8 @@ async function main(): Promise<void> {
       },
     );
   }
-  await Promise.all([bare.stop(), minimal.stop(), jwt.stop(), minimalLogin.stop(), sesame.stop()]);
+  await checkScrape(metricsOn.url);
+  await Promise.all([bare.stop(), minimal.stop(), jwt.stop(), minimalLogin.stop(), sesame.stop(), metricsOff.stop(), metricsOn.stop()]);
 
   // Start to first 200 on /ready, on the database the run has filled.
   log('start to ready');
@@ -266,6 +277,15 @@ async function main(): Promise<void> {
   process.stdout.write(`${report}\n`);
   saveResults(figures, Date.now() - started);
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+/** Makes sure the metrics-on process did count: its /metrics answers, with the checks it served. */
+async function checkScrape(url: string): Promise<void> {
+  const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const text = await response.text();
+  const checks = /^sesame_http_requests_total\{method="GET",route="\/profile",status_class="2xx"\} (\d+)$/m.exec(text)?.[1];
+  if (response.status !== 200 || checks === undefined) throw new Error(`the metrics-on process answered /metrics with ${response.status} and no count of its checks`);
+  log(`metrics on: ${checks} checks counted, ${text.length} bytes per scrape`);
 }
 
 /**

@@ -26,6 +26,7 @@ describe('npm run bench --smoke', () => {
       'cookie check (GET /profile)',
       'cookie check vs the same one query',
       'Bearer check (GET /profile)',
+      'cookie check, metrics on vs off',
       'Bearer check vs a bare jose verify',
       'POST /introspect',
       'login, POST /sessions',
