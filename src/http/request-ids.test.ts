@@ -85,3 +85,23 @@ describe('request ids', () => {
     for (const line of lines()) expect(line.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 });
+
+describe('a full hashing queue', () => {
+  it('says why it answers 503 at warn level, once for a burst, with the request id', async () => {
+    const config = testConfig({ hashing: { concurrency: 1, queueLimit: 0 } });
+    harness = await createHarness(config);
+    const written: string[] = [];
+    const logger = createLogger('warn', new Writable({ write: (chunk: Buffer, _encoding, done) => (written.push(chunk.toString()), done()) }));
+    const app = await buildApp({ auth: harness.auth, logger, http: config.http });
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, index) => app.inject({ method: 'POST', url: '/users', headers: form, payload: `email=u${index}%40x.io&password=pw-${index}` })),
+    );
+    await app.close();
+    const refused = answers.filter((answer) => answer.statusCode === 503);
+    expect(refused.length).toBeGreaterThan(1);
+    const lines = written.map((line) => JSON.parse(line) as Line & { dependency?: string; code?: string; level: number });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 40, dependency: 'password hashing', code: 'overloaded' });
+    expect(refused.map((answer) => answer.headers['x-request-id'])).toContain(lines[0]!.reqId);
+  });
+});
