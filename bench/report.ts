@@ -60,6 +60,7 @@ export function summarize(
   // Issue 20: the session check after a change to its path, at least 0.97 of the build before it.
   if (extras.baseline !== null) ratio(`cookie check vs the build ${extras.baseline}`, 'cookie check beside the baseline/s', `build ${extras.baseline}`, get('baseline cookie check/s'), 0.97);
   ratio('Bearer check (GET /profile)', 'bearer check/s', 'cookie check', get('cookie check/s'), 0.8);
+  ratio('cookie check, metrics on vs off', 'check, metrics on/s', 'metrics off', get('check, metrics off/s'), 0.95);
   ratio('Bearer check vs a bare jose verify', 'bearer check/s', 'jose verify route', get('jose verify/s'), null);
   ratio('POST /introspect', 'introspect/s', 'jose verify route', get('jose verify/s'), null);
   ratio('login, POST /sessions', 'login /sessions/s', 'best raw argon2id', bestHash, 0.85);

@@ -64,6 +64,9 @@ const sesameEnv: Record<string, string> = {
   ...(values.redis === undefined ? {} : { SESAME_REDIS_URL: values.redis }),
 };
 
+// Metrics on: /metrics on the public port behind this token (not scraped during the loads, as Prometheus scrapes every 15 s or so).
+const METRICS_TOKEN = 'bench-metrics-token-bench-metrics-token-0123456789';
+
 const PASSWORD = 'bench password, long enough';
 const ACCOUNTS = 64;
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -154,6 +157,10 @@ async function main(): Promise<void> {
   const minimalLogin = await startReference('minimal-login', [engine === 'sqlite' ? `sqlite:${join(scratch, 'minimal-login.db')}` : database], hashThreads);
   await registerAccounts(minimalLogin.url);
   const baseline = values.baseline === undefined ? null : await startBaseline(values.baseline);
+  // The cost of counting: the same cookie check on two fresh processes of the same build, on the
+  // same database and session, one with the metrics off and one with them on.
+  const metricsOff = await startSesame(database, sesameEnv);
+  const metricsOn = await startSesame(database, { ...sesameEnv, SESAME_METRICS_TOKEN: METRICS_TOKEN });
   const cookieHeaders = { cookie: `session_id=${setup.cookie}` };
   const bearerHeaders = { authorization: `Bearer ${setup.accessToken}` };
   let registered = 0;
@@ -181,6 +188,8 @@ async function main(): Promise<void> {
       load({ url: `${baseline!.sesame.url}/profile`, connections: 32, seconds, headers: { cookie: `session_id=${baseline!.cookie}` } }),
     'minimal profile': (seconds) => load({ url: `${minimal.url}/profile`, connections: 32, seconds, headers: cookieHeaders }),
     'bearer check': (seconds) => load({ url: `${sesame.url}/profile`, connections: 32, seconds, headers: bearerHeaders }),
+    'check, metrics off': (seconds) => load({ url: `${metricsOff.url}/profile`, connections: 32, seconds, headers: cookieHeaders }),
+    'check, metrics on': (seconds) => load({ url: `${metricsOn.url}/profile`, connections: 32, seconds, headers: cookieHeaders }),
     'jose verify': (seconds) => load({ url: `${jwt.url}/profile`, connections: 32, seconds, headers: bearerHeaders }),
     introspect: (seconds) =>
       load({ url: `${sesame.url}/introspect`, connections: 32, seconds, method: 'POST', headers: form, body: `token=${setup.accessToken}` }),
@@ -213,6 +222,7 @@ async function main(): Promise<void> {
     await inSlices('bare route', 'cookie check', 'minimal profile', 'bearer check');
     await inSlices('jose verify', 'introspect');
     if (baseline !== null) await inSlices('cookie check beside the baseline', 'baseline cookie check');
+    await inSlices('check, metrics off', 'check, metrics on');
     // With one thread per core, as Sesame runs: here libuv's default 4 threads hashed slower
     // (146-149/s against 183/s at 2 in flight), so the limit is the higher rate.
     for (const inFlight of [2, 4, 8]) {
@@ -264,7 +274,8 @@ async function main(): Promise<void> {
       },
     );
   }
-  await Promise.all([bare.stop(), minimal.stop(), jwt.stop(), minimalLogin.stop(), sesame.stop(), baseline?.sesame.stop()]);
+  await checkScrape(metricsOn.url);
+  await Promise.all([bare.stop(), minimal.stop(), jwt.stop(), minimalLogin.stop(), sesame.stop(), metricsOff.stop(), metricsOn.stop(), baseline?.sesame.stop()]);
   if (baseline !== null) await dropDatabases(['baseline']);
 
   // Start to first 200 on /ready, on the database the run has filled.
@@ -308,6 +319,15 @@ async function startBaseline(root: string): Promise<{ sesame: Listening; cookie:
   const { cookie } = await prepare(sesame.url);
   log(`baseline: ${commit} from ${root}`);
   return { sesame, cookie, commit };
+}
+
+/** Makes sure the metrics-on process did count: its /metrics answers, with the checks it served. */
+async function checkScrape(url: string): Promise<void> {
+  const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const text = await response.text();
+  const checks = /^sesame_http_requests_total\{method="GET",route="\/profile",status_class="2xx"\} (\d+)$/m.exec(text)?.[1];
+  if (response.status !== 200 || checks === undefined) throw new Error(`the metrics-on process answered /metrics with ${response.status} and no count of its checks`);
+  log(`metrics on: ${checks} checks counted, ${text.length} bytes per scrape`);
 }
 
 /**

@@ -4,15 +4,17 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Logger } from 'pino';
 import type { Auth } from './core/auth.js';
 import { registerBodyParsers } from './http/body-parsers.js';
-import { clientOf, compileProxyTrust, type ClientView, type ProxyHeader } from './http/client-address.js';
+import { clientOf, compileProxyTrust, requestIdOf, type ClientView, type ProxyHeader } from './http/client-address.js';
 import { refuseCrossSite } from './http/cross-site.js';
 import { answerClientError, answerMalformedUrl, registerErrorHandler } from './http/error-handler.js';
 import { HttpError } from './http/http-error.js';
 import { describedByLink, registerOpenApi } from './http/openapi.js';
-import { RequestLog } from './http/request-log.js';
+import { lazyRequestLoggers, RequestLog, type RequestObserver } from './http/request-log.js';
 import { setSecurityHeaders } from './http/security-headers.js';
 import { health } from './http/routes/health.js';
 import { jwks } from './http/routes/jwks.js';
+import { metricsRoute, type MetricsSource } from './http/routes/metrics.js';
+import { serverMetadata } from './http/routes/server-metadata.js';
 import { sessionApi } from './http/routes/session-api.js';
 import { tokenApi } from './http/routes/token-api.js';
 import { adminApi } from './http/routes/admin-api.js';
@@ -34,6 +36,10 @@ export interface HttpConfig {
   readonly hasDocsPage: boolean;
   /** The admin API, or null when it is off. */
   readonly admin: AdminHttpConfig | null;
+  /** Where /metrics is served, or null when metrics are off. */
+  readonly metrics: MetricsHttpConfig | null;
+  /** What the RFC 8414 metadata says: `SESAME_ISSUER`, and whether `/introspect` is open. */
+  readonly authorizationServer: { readonly issuer: string; readonly isIntrospectionOpen: boolean };
 }
 
 /** Where the admin API is served and how its callers prove themselves. */
@@ -44,10 +50,23 @@ export interface AdminHttpConfig {
   readonly hasToken: boolean;
 }
 
+/** Where the Prometheus metrics are served (docs/monitoring.md). */
+export interface MetricsHttpConfig {
+  /** `admin`: on the admin listener only, under its rules; `main`: at /metrics on the main listener, behind `token`. */
+  readonly listener: 'main' | 'admin';
+  /** `SESAME_METRICS_TOKEN`: the Bearer token a scraper presents; required on the main listener. */
+  readonly token: string | null;
+}
+
+/** The metrics as the HTTP layer sees them: told of each request, and scraped at /metrics. */
+export type HttpMetrics = RequestObserver & MetricsSource;
+
 export interface AppOptions {
   readonly auth: Auth;
   readonly logger: Logger;
   readonly http: HttpConfig;
+  /** Present when `http.metrics` is on. */
+  readonly metrics?: HttpMetrics;
 }
 
 // The largest valid body is a 4 KiB password percent-encoded (up to 12 KiB) with an email.
@@ -67,8 +86,8 @@ const MAX_PARAM_LENGTH = 3000;
 const CORS_MAX_AGE_SECONDS = 600;
 
 /** Builds the HTTP application around an `Auth`. Never listens: the caller (or a test's `inject`) decides. */
-export async function buildApp({ auth, logger, http }: AppOptions): Promise<FastifyInstance> {
-  const { app, client } = createBase(logger, http, http.admin?.listener === 'main');
+export async function buildApp({ auth, logger, http, metrics }: AppOptions): Promise<FastifyInstance> {
+  const { app, client } = createBase(logger, http, http.admin?.listener === 'main', metrics);
   if (http.corsOrigins.length > 0) {
     // Listed origins are echoed exactly, with Vary: Origin; there is never a wildcard, since
     // answers carry credentials (ASVS 3.4.2).
@@ -94,8 +113,12 @@ export async function buildApp({ auth, logger, http }: AppOptions): Promise<Fast
   });
   await app.register(tokenApi, { auth, client });
   await app.register(jwks, { auth });
+  await app.register(serverMetadata, http.authorizationServer);
   await app.register(health, { auth });
   if (http.admin?.listener === 'main') await app.register(adminApi, { prefix: '/admin', auth, client, hasToken: http.admin.hasToken });
+  if (metrics && http.metrics?.listener === 'main') {
+    await app.register(metricsRoute, { auth, source: metrics, token: http.metrics.token, listener: 'main', hasAdminToken: false });
+  }
 
   return app;
 }
@@ -104,21 +127,32 @@ export async function buildApp({ auth, logger, http }: AppOptions): Promise<Fast
  * Builds the admin listener's application: the admin API alone, with the same error shapes and
  * security headers as the main one, and `listener: "admin"` on its log lines. Never listens.
  */
-export async function buildAdminApp({ auth, logger, http }: AppOptions): Promise<FastifyInstance> {
-  const { app, client } = createBase(logger.child({ listener: 'admin' }), http, true);
-  await app.register(adminApi, { prefix: '/admin', auth, client, hasToken: http.admin?.hasToken ?? true });
+export async function buildAdminApp({ auth, logger, http, metrics }: AppOptions): Promise<FastifyInstance> {
+  const { app, client } = createBase(logger.child({ listener: 'admin' }), http, true, metrics);
+  const hasAdminToken = http.admin?.hasToken ?? true;
+  await app.register(adminApi, { prefix: '/admin', auth, client, hasToken: hasAdminToken });
+  if (metrics && http.metrics?.listener === 'admin') {
+    await app.register(metricsRoute, { auth, source: metrics, token: http.metrics.token, listener: 'admin', hasAdminToken });
+  }
   return app;
 }
 
 /** A Fastify instance with what every answer of Sesame's needs: parsers, the error handler, security headers, a graceful close. */
-function createBase(logger: Logger, http: HttpConfig, isServingAdmin: boolean): { app: FastifyInstance; client: (request: FastifyRequest) => ClientView } {
+function createBase(
+  logger: Logger,
+  http: HttpConfig,
+  isServingAdmin: boolean,
+  observer: RequestObserver | undefined,
+): { app: FastifyInstance; client: (request: FastifyRequest) => ClientView } {
   const loggerInstance: FastifyBaseLogger = logger;
+  const trust = compileProxyTrust(http.trustProxy);
   const app = Fastify({
     loggerInstance,
-    // A child logger per request only binds its id, yet it costs a tenth of a session check;
-    // the few lines about one request name it themselves (`reqId`).
-    childLoggerFactory: (logger) => logger,
-    logController: new RequestLog(),
+    childLoggerFactory: lazyRequestLoggers(logger),
+    logController: new RequestLog(observer),
+    // Taken from X-Request-Id only when a trusted proxy sent it (requestIdOf), never from anyone.
+    requestIdHeader: false,
+    genReqId: (raw) => requestIdOf(raw, trust),
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: REQUEST_TIMEOUT_MS,
     http: { headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS },
@@ -131,6 +165,7 @@ function createBase(logger: Logger, http: HttpConfig, isServingAdmin: boolean): 
     // The framework's own answers (a malformed URL, a parameter too long) take our shapes too.
     frameworkErrors: (_error, request, reply: FastifyReply) => {
       setSecurityHeaders(reply, false);
+      void reply.header('x-request-id', request.id);
       void answerMalformedUrl(reply, isServingAdmin && request.url.startsWith('/admin/') ? 'admin' : 'session');
     },
     clientErrorHandler: answerClientError,
@@ -150,10 +185,10 @@ function createBase(logger: Logger, http: HttpConfig, isServingAdmin: boolean): 
     closing = true;
     done();
   });
-  const trust = compileProxyTrust(http.trustProxy);
   const client = (request: FastifyRequest): ClientView => clientOf(request, trust, http.proxyHeader);
   app.addHook('onRequest', (request, reply, done) => {
     setSecurityHeaders(reply, trust !== null && client(request).isHttps);
+    void reply.header('x-request-id', request.id);
     // In the route family's error shape, through the error handler.
     done(closing ? new HttpError('shutting_down', 'shutting down, retry shortly', 1) : undefined);
   });

@@ -48,6 +48,8 @@ describe('loadConfig', () => {
       corsOrigins: [],
       hasDocsPage: true,
       admin: null,
+      metrics: null,
+      authorizationServer: { issuer: 'sesame', isIntrospectionOpen: true },
     });
     expect(config.adminServer).toBeNull();
     expect(config.webhook).toBeNull();
@@ -134,6 +136,8 @@ describe('loadConfig', () => {
       corsOrigins: ['https://a.example.com', 'http://localhost:3000'],
       hasDocsPage: false,
       admin: { listener: 'own', hasToken: true },
+      metrics: { listener: 'admin', token: null },
+      authorizationServer: { issuer: expect.any(String) as unknown, isIntrospectionOpen: expect.any(Boolean) as unknown },
     });
     expect(config.adminServer).toEqual({ host: '::1', port: 5001 });
     expect(config.database).toEqual({ engine: 'sqlite', path: '/var/lib/sesame/db.sqlite' });
@@ -257,6 +261,7 @@ describe('testConfig', () => {
       database: { engine: 'sqlite', path: expect.stringMatching(/sesame-test-[^/]+\/sesame\.db$/) as unknown },
       logLevel: 'silent',
       auth: { ...defaults.auth, issuer: 'https://sesame.test' },
+      http: { ...defaults.http, authorizationServer: { issuer: 'https://sesame.test', isIntrospectionOpen: true } },
       hashing: { memoryKib: 64, iterations: 1, parallelism: 1, concurrency: 4, queueLimit: 1000 },
       gcIntervalSeconds: 0,
     });
@@ -271,5 +276,27 @@ describe('testConfig', () => {
     expect(config.auth.password).toEqual({ minLength: 8, normalization: 'none', blocklist: false });
     expect(config.auth.issuer).toBe('https://sesame.test');
     expect(config.http.cookie).toEqual({ name: 'session_id', secure: 'always' });
+  });
+});
+
+describe('the metrics settings', () => {
+  const token = '3f5e0c0d8a1b4f7e9c2d6a8b0e1f3a5c7d9e1b3f5a7c9e1d';
+  const metricsOf = (env: Record<string, string>) => loadConfig({ env }).config.http.metrics;
+
+  it('are off unless a metrics token or an admin listener is set', () => {
+    expect(metricsOf({})).toBeNull();
+    expect(metricsOf({ SESAME_METRICS_TOKEN: token })).toEqual({ listener: 'main', token });
+    expect(metricsOf({ SESAME_ADMIN_LISTEN: '127.0.0.1:5001' })).toEqual({ listener: 'admin', token: null });
+    expect(metricsOf({ SESAME_ADMIN_LISTEN: '127.0.0.1:5001', SESAME_METRICS_TOKEN: token })).toEqual({ listener: 'admin', token });
+  });
+
+  it('refuse a short or placeholder token, one equal to the admin token, and a malformed commit', () => {
+    expect(configProblems({ SESAME_METRICS_TOKEN: 'short' })).toEqual([expect.stringMatching(/^SESAME_METRICS_TOKEN: must have at least 32/)]);
+    expect(configProblems({ SESAME_METRICS_TOKEN: 'x'.repeat(40) })).toEqual([expect.stringMatching(/^SESAME_METRICS_TOKEN: /)]);
+    expect(configProblems({ SESAME_METRICS_TOKEN: TEST_SECRETS.SESAME_ADMIN_TOKEN, SESAME_ADMIN_TOKEN: TEST_SECRETS.SESAME_ADMIN_TOKEN })).toEqual([
+      expect.stringMatching(/^SESAME_METRICS_TOKEN: must differ from SESAME_ADMIN_TOKEN/),
+    ]);
+    expect(configProblems({ SESAME_BUILD_COMMIT: 'main' })).toEqual([expect.stringMatching(/^SESAME_BUILD_COMMIT: /)]);
+    expect(loadConfig({ env: { SESAME_BUILD_COMMIT: '7e8da54' } }).config.buildCommit).toBe('7e8da54');
   });
 });

@@ -36,6 +36,8 @@ export interface Config {
   readonly webhook: WebhookConfig | null;
   /** Sesame's own email (reset links, password-change notices), or none. */
   readonly email: EmailConfig | null;
+  /** The commit the build came from (`SESAME_BUILD_COMMIT`), for the metrics' build info; null when unknown. */
+  readonly buildCommit: string | null;
 }
 
 // Names of every setting, for spotting misspelt variables.
@@ -109,7 +111,12 @@ export function loadConfig(sources: {
     problems.push('SESAME_ARGON2_MEMORY_KIB: argon2 needs at least 8 KiB per lane (SESAME_ARGON2_PARALLELISM)');
   }
   const admin = readAdminSettings(settings, (name) => valid(name), problems);
-  const http = { ...readHttpSettings(settings, problems), admin: admin.http };
+  const http = {
+    ...readHttpSettings(settings, problems),
+    admin: admin.http,
+    metrics: admin.metrics,
+    authorizationServer: { issuer: settings.SESAME_ISSUER, isIntrospectionOpen: settings.SESAME_INTROSPECTION_TOKEN === undefined },
+  };
   const keys = valid('SESAME_SIGNING_KEY', 'SESAME_SIGNING_KEY_FILE', 'SESAME_REFRESH_KEY', 'SESAME_KEY_ENCRYPTION_KEY')
     ? readKeySettings(settings, problems)
     : null;
@@ -167,6 +174,7 @@ export function loadConfig(sources: {
     localCounterEntries: settings.SESAME_LIMIT_LOCAL_ENTRIES,
     webhook,
     email,
+    buildCommit: settings.SESAME_BUILD_COMMIT ?? null,
   };
   return { config: deepFreeze(config), warnings };
 }

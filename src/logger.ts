@@ -19,9 +19,9 @@ const REDACTED_PATHS = [
   '*.password_hash',
 ];
 
-/** The service's logger: JSON lines on stdout (or `destination`), secrets censored. */
+/** The service's logger: JSON lines on stdout (or `destination`), ISO-8601 times, secrets censored. */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  const options = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  const options = { level, timestamp: pino.stdTimeFunctions.isoTime, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
   return destination ? pino(options, destination) : pino(options);
 }
 

@@ -5,7 +5,7 @@ import { StoreUnavailableError } from './core/store.js';
 import { createLogger } from './logger.js';
 import { OutageLog } from './outage-log.js';
 
-function logTo(): { log: OutageLog; clock: TestClock; lines: () => Array<{ msg: string; err?: unknown }> } {
+function logTo(): { log: OutageLog; clock: TestClock; lines: () => Array<{ msg: string; err?: unknown; level?: number }> } {
   const written: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -59,5 +59,25 @@ describe('the outage log', () => {
     log.unavailable(refused, log.mark());
     expect(lines().map((line) => line.msg)).toHaveLength(3);
     expect(lines()[2]!.msg).toBe('database unavailable: connect ECONNREFUSED 127.0.0.1:5432');
+  });
+});
+
+describe('the outage log names the cause', () => {
+  it("with the innermost error code along the causes, so that an operator can search for it", () => {
+    const { log, lines } = logTo();
+    const inner = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    log.unavailable(new StoreUnavailableError('the database is unavailable', { cause: Object.assign(new Error('pool', { cause: inner }), { code: 'POOL' }) }), log.mark());
+    expect(lines()[0]).toMatchObject({ level: 40, dependency: 'database', code: 'ECONNREFUSED' });
+  });
+});
+
+describe('the outage log counts', () => {
+  it('every failed operation in the metrics, though it writes one line', () => {
+    const { log, lines } = logTo();
+    const counted: string[] = [];
+    log.countIn({ dependencyFailed: (dependency) => counted.push(dependency) });
+    for (let failure = 0; failure < 5; failure += 1) log.unavailable(refused, log.mark());
+    expect(counted).toEqual(Array(5).fill('database'));
+    expect(lines()).toHaveLength(1);
   });
 });

@@ -7,6 +7,11 @@ import type { AvailabilityReport } from './store/availability.js';
 // While a dependency stays away, a line at most this often says so again.
 const REMINDER_INTERVAL_MS = 60_000;
 
+/** Where failed operations are counted, by dependency. */
+export interface FailureCounter {
+  dependencyFailed(dependency: string): void;
+}
+
 interface Outage {
   readonly sinceMs: number;
   failures: number;
@@ -26,11 +31,17 @@ export class OutageLog implements AvailabilityReport {
   #outage: Outage | null = null;
   // Outages ended so far: the mark an operation takes as it starts.
   #recoveries = 0;
+  #counter: FailureCounter | null = null;
 
   constructor(logger: Logger, name: string, clock: Clock) {
     this.#logger = logger;
     this.#name = name;
     this.#clock = clock;
+  }
+
+  /** Counts every failed operation in `counter` from now on (the metrics, when they are on). */
+  countIn(counter: FailureCounter): void {
+    this.#counter = counter;
   }
 
   mark(): number {
@@ -47,12 +58,13 @@ export class OutageLog implements AvailabilityReport {
   }
 
   unavailable(error: Error, mark: number): void {
+    this.#counter?.dependencyFailed(this.#name);
     const nowMs = this.#clock.now().getTime();
     if (this.#outage === null) {
       // It failed while in flight across a recovery: old news, not a new outage.
       if (mark !== this.#recoveries) return;
       this.#outage = { sinceMs: nowMs, failures: 1, lastLineMs: nowMs };
-      this.#logger.warn({ dependency: this.#name, cause: rootCause(error) }, `${this.#name} unavailable: ${rootCause(error)}`);
+      this.#logger.warn({ dependency: this.#name, code: codeOf(error), cause: rootCause(error) }, `${this.#name} unavailable: ${rootCause(error)}`);
       return;
     }
     const outage = this.#outage;
@@ -61,10 +73,23 @@ export class OutageLog implements AvailabilityReport {
     outage.lastLineMs = nowMs;
     const awayMs = nowMs - outage.sinceMs;
     this.#logger.warn(
-      { dependency: this.#name, cause: rootCause(error), awayMs, failures: outage.failures },
+      { dependency: this.#name, code: codeOf(error), cause: rootCause(error), awayMs, failures: outage.failures },
       `${this.#name} still unavailable after ${seconds(awayMs)} s (${outage.failures} operations failed): ${rootCause(error)}`,
     );
   }
+}
+
+/**
+ * The innermost error code along an error's causes (`ECONNREFUSED`, `ETIMEDOUT`, PostgreSQL's
+ * `57P01`, `SQLITE_BUSY`), or null when none has one: what an operator searches for first.
+ */
+export function codeOf(error: unknown): string | number | null {
+  let code: string | number | null = null;
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const own = (current as { code?: unknown }).code;
+    if (typeof own === 'string' || typeof own === 'number') code = own;
+  }
+  return code;
 }
 
 function seconds(ms: number): string {

@@ -26,6 +26,28 @@ describe('sesame serve with an admin listener', () => {
     await Promise.all(running.splice(0).map((server) => server.stop('SIGKILL')));
   });
 
+  it('serves /metrics there, counting what both listeners answered, and never on the main port', async () => {
+    const metricsToken = '3f5e0c0d8a1b4f7e9c2d6a8b0e1f3a5c7d9e1b3f5a7c9e1d';
+    const server = await startServer({
+      database: `sqlite:${tempDatabasePath()}`,
+      env: { SESAME_ADMIN_LISTEN: '127.0.0.1:0', SESAME_ADMIN_TOKEN: TOKEN, SESAME_METRICS_TOKEN: metricsToken, SESAME_BUILD_COMMIT: 'abc1234' },
+    });
+    running.push(server);
+    const admin = await adminUrlOf(server);
+    const scraper = { authorization: `Bearer ${metricsToken}` };
+    expect((await fetch(`${server.url}/metrics`, { headers: scraper })).status).toBe(404);
+    expect((await fetch(`${admin}/metrics`)).status).toBe(401);
+    await fetch(`${server.url}/sessions`, { method: 'POST', body: new URLSearchParams({ email: 'nobody@x.io', password: 'wrong' }) });
+    const scraped = await fetch(`${admin}/metrics`, { headers: scraper });
+    expect(scraped.status).toBe(200);
+    const text = await scraped.text();
+    expect(text).toMatch(/^sesame_auth_outcomes_total\{flow="login",outcome="refused",reason="invalid_credentials"\} 1$/m);
+    expect(text).toMatch(/^sesame_http_requests_total\{method="GET",route="\/metrics",status_class="4xx"\} 1$/m);
+    expect(text).toMatch(/^sesame_build_info\{version="[^"]+",commit="abc1234",engine="sqlite",profile="compat"\} 1$/m);
+    expect(await server.stop('SIGTERM')).toBe(0);
+    expect(server.output()).not.toContain(metricsToken);
+  });
+
   it('serves /admin only there, with the token, and a change made there holds on the main port at the next request', async () => {
     const server = await startServer({
       database: `sqlite:${tempDatabasePath()}`,

@@ -29,6 +29,7 @@ describe('npm run bench --smoke', () => {
       'cookie check vs the same one query',
       `cookie check vs the build ${commit}`,
       'Bearer check (GET /profile)',
+      'cookie check, metrics on vs off',
       'Bearer check vs a bare jose verify',
       'POST /introspect',
       'login, POST /sessions',

@@ -38,7 +38,7 @@ describe('starting sesame serve', () => {
       const error = await started.then(() => new Error('it listened'), (error: unknown) => error as Error);
       const exitedAt = Date.now();
       expect(error.message).toMatch(/^server exited with 1 before listening:[^]*"msg":"serve failed: listen EADDRINUSE/);
-      const failedAt = Number(/"time":(\d+)[^\n]*"msg":"serve failed/.exec(error.message)![1]);
+      const failedAt = Date.parse(/"time":"([^"]+)"[^\n]*"msg":"serve failed/.exec(error.message)![1]!);
       expect(exitedAt - failedAt).toBeLessThan(1000);
     } finally {
       await taken.free();

@@ -24,7 +24,7 @@ export function addServeCommand(program: Command): void {
  * and closes the cache; the caller closes the store, within the same grace period. Throws,
  * with the cache closed, when it cannot start listening.
  */
-async function serve({ config, logger, cache, keys, auth, delivery }: Services): Promise<number> {
+async function serve({ config, logger, cache, keys, auth, delivery, metrics }: Services): Promise<number> {
   if (config.auth.introspectionToken === null) {
     logger.warn('SESAME_INTROSPECTION_TOKEN is not set: anyone who can reach Sesame may call /introspect');
   }
@@ -33,11 +33,11 @@ async function serve({ config, logger, cache, keys, auth, delivery }: Services):
   }
   const apps: FastifyInstance[] = [];
   try {
-    const app = await buildApp({ auth, logger, http: config.http });
+    const app = await buildApp({ auth, logger, http: config.http, ...(metrics ? { metrics } : {}) });
     apps.push(app);
     await app.listen({ host: config.server.host, port: config.server.port });
     if (config.adminServer !== null) {
-      const adminApp = await buildAdminApp({ auth, logger, http: config.http });
+      const adminApp = await buildAdminApp({ auth, logger, http: config.http, ...(metrics ? { metrics } : {}) });
       apps.push(adminApp);
       // A copy: Fastify writes into the options it is given, and the configuration is frozen.
       await adminApp.listen({ ...config.adminServer });

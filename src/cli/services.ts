@@ -10,9 +10,11 @@ import { createPasswordHasher } from '../core/password-hasher.js';
 import { createOutbox } from '../core/outbox.js';
 import { openKeyRing, type KeyRing } from '../core/signing-keys.js';
 import { auditTo, createLogger, rootCause } from '../logger.js';
+import { PrometheusMetrics } from '../metrics/prometheus-metrics.js';
 import { OutageLog } from '../outage-log.js';
 import { LocalAttemptCounters } from '../store/cache/local-counters.js';
 import { openCache, openStore, type EngineStore } from '../store/open-store.js';
+import { version } from '../version.js';
 import { openOutboxDestination, outboxKey } from './outbox-destination.js';
 import { startDelivery, type Delivery } from './webhook-delivery.js';
 
@@ -33,6 +35,8 @@ export interface Opened {
   readonly store: EngineStore;
   /** The migrations this run applied. */
   readonly applied: readonly string[];
+  /** The log of the database's outages, which the metrics count in when serving. */
+  readonly databaseOutages: OutageLog;
 }
 
 /** Where a command's log lines go: stdout, or stderr for a command whose stdout is its answer. */
@@ -73,11 +77,12 @@ async function run(command: Command, use: (opened: Opened) => Promise<number>, l
   const logger = logOutput === 'stdout' ? createLogger(config.logLevel) : createLogger(config.logLevel, process.stderr);
   for (const warning of warnings) logger.warn(warning);
 
-  const store = await openStore(config.database, new OutageLog(logger, 'database', systemClock));
+  const databaseOutages = new OutageLog(logger, 'database', systemClock);
+  const store = await openStore(config.database, databaseOutages);
   try {
     const applied = await store.migrate();
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-    return await use({ config, logger, store, applied });
+    return await use({ config, logger, store, applied, databaseOutages });
   } catch (error) {
     logger.fatal({ err: error }, `${nameOf(command)} failed: ${rootCause(error)}`);
     return EXIT_FAILURE;
@@ -93,6 +98,8 @@ export interface Services extends Opened {
   readonly auth: Auth;
   /** The outbox relay, when serving with a webhook receiver or an SMTP server set. */
   readonly delivery: Delivery | null;
+  /** The Prometheus metrics, when serving with them on (`http.metrics`). */
+  readonly metrics: PrometheusMetrics | null;
 }
 
 /**
@@ -109,25 +116,38 @@ export async function openServices(opened: Opened, use: ServiceUse): Promise<Ser
   const { config, logger, store } = opened;
   const keys = await openKeyRing(store, systemClock, config.keys);
   for (const warning of keys.warnings) logger.warn(warning);
-  const { cache, counters } = use === 'maintain' ? { cache: noCache, counters: null } : await openCache(config.cache, new OutageLog(logger, 'cache', systemClock));
+  const metrics = use === 'serve' && config.http.metrics !== null ? createMetrics(config) : null;
+  const cacheOutages = new OutageLog(logger, 'cache', systemClock);
+  if (metrics) {
+    opened.databaseOutages.countIn(metrics);
+    cacheOutages.countIn(metrics);
+  }
+  const { cache, counters } = use === 'maintain' ? { cache: noCache, counters: null } : await openCache(config.cache, cacheOutages);
   const audit = auditTo(logger);
   const destination = use === 'serve' ? openOutboxDestination(config, logger) : null;
-  const delivery = destination ? startDelivery(destination, store, logger, audit) : null;
+  const delivery = destination ? startDelivery(destination, store, logger, audit, metrics ?? undefined) : null;
+  const hasher = createPasswordHasher(config.hashing, metrics ?? undefined);
   // The servers' relays look at the outbox every second, so they send what this process leaves there.
   const key = use === 'operate' ? outboxKey(config) : null;
   const outbox = delivery?.outbox ?? (key ? createOutbox(key, () => undefined) : null);
   const auth = createAuth({
     store,
     clock: systemClock,
-    hasher: createPasswordHasher(config.hashing),
+    hasher,
     keys,
     cache,
     counters: { shared: counters, local: new LocalAttemptCounters(config.localCounterEntries) },
     audit,
     outbox,
     config: config.auth,
+    ...(metrics ? { metrics } : {}),
   });
-  return { ...opened, keys, cache, auth, delivery };
+  metrics?.readFrom({ hashing: () => hasher.load(), lockedAccounts: () => auth.lockedAccountsSeen(), store: () => store.stats() });
+  return { ...opened, keys, cache, auth, delivery, metrics };
+}
+
+function createMetrics(config: Config): PrometheusMetrics {
+  return new PrometheusMetrics({ version, commit: config.buildCommit ?? 'unknown', engine: config.database.engine, profile: config.profile });
 }
 
 /** A command's full name after `sesame`, such as `keys rotate`. */

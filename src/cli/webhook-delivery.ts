@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AuditLog } from '../core/audit.js';
 import { systemClock } from '../core/clock.js';
+import type { Metrics } from '../core/metrics.js';
 import { createOutbox, createOutboxRelay, type Outbox, type Rejection } from '../core/outbox.js';
 import { warnUnlessUnavailable } from '../outage-log.js';
 import { runWhenWoken } from '../repeat.js';
@@ -22,13 +23,13 @@ const DELIVERY_INTERVAL_MS = 1000;
  * anything left by a crash. A message the destination refuses for good is logged at error level
  * with its reply code, and audited.
  */
-export function startDelivery(destination: OutboxDestination, store: EngineStore, logger: Logger, audit: AuditLog): Delivery {
+export function startDelivery(destination: OutboxDestination, store: EngineStore, logger: Logger, audit: AuditLog, metrics?: Metrics): Delivery {
   const { noun, sealedBy, key, transport, batch } = destination;
   const onRejected = ({ id, type, replyCode, reason }: Rejection) => {
     logger.error({ messageId: id, type, replyCode }, `${noun} message given up: ${reason}`);
     audit({ event: 'delivery_rejected', messageId: id, type, replyCode, client: 'outbox' });
   };
-  const relay = createOutboxRelay({ store, clock: systemClock, transport, key, batch, onRejected });
+  const relay = createOutboxRelay({ store, clock: systemClock, transport, key, batch, onRejected, channel: noun, ...(metrics ? { metrics } : {}) });
   const runner = runWhenWoken(
     async () => {
       const report = await relay.deliverDue();

@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import type { AdminHttpConfig } from '../app.js';
+import type { AdminHttpConfig, MetricsHttpConfig } from '../app.js';
 import { isPlaceholderSecret, placeholderProblem } from './is-placeholder-secret.js';
 import type { SettingName, Settings } from './settings.js';
 
@@ -10,6 +10,8 @@ export interface AdminSettings {
   /** The admin listener's address, or null when /admin (if on) is served on the main listener. */
   readonly server: { readonly host: string; readonly port: number } | null;
   readonly token: string | null;
+  /** Where /metrics is served and the token it takes, or null when metrics are off. */
+  readonly metrics: MetricsHttpConfig | null;
 }
 
 const LOOPBACK = new BlockList();
@@ -38,10 +40,18 @@ export function readAdminSettings(settings: Settings, isValid: (name: SettingNam
     }
   }
   const isOn = token !== null || listen !== null;
+  const metricsToken = isValid('SESAME_METRICS_TOKEN') ? (settings.SESAME_METRICS_TOKEN ?? null) : null;
+  if (metricsToken !== null && isPlaceholderSecret(metricsToken)) problems.push(placeholderProblem('SESAME_METRICS_TOKEN', example));
+  if (metricsToken !== null && metricsToken === token) {
+    problems.push('SESAME_METRICS_TOKEN: must differ from SESAME_ADMIN_TOKEN: whoever scrapes metrics must not be able to manage users');
+  }
   return {
     http: isOn ? { listener: listen === null ? 'main' : 'own', hasToken: token !== null } : null,
     server,
     token,
+    // The admin listener, when there is one, is where operators' endpoints live; the public
+    // port then never serves /metrics. Without it, only a token opens /metrics there.
+    metrics: listen !== null ? { listener: 'admin', token: metricsToken } : metricsToken !== null ? { listener: 'main', token: metricsToken } : null,
   };
 }
 

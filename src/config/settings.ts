@@ -92,6 +92,15 @@ export const SETTINGS = {
     message: 'must have at least 32 characters of A-Z a-z 0-9 - . _ ~ + / (then = padding)',
     secret: true,
   }),
+  // Prometheus metrics (docs/monitoring.md): on the admin listener when there is one, else at /metrics behind this token.
+  SESAME_METRICS_TOKEN: text({
+    minLength: 32,
+    pattern: '^[A-Za-z0-9._~+/-]+=*$',
+    message: 'must have at least 32 characters of A-Z a-z 0-9 - . _ ~ + / (then = padding)',
+    secret: true,
+  }),
+  // The commit the build came from, for the build info series; a build script sets it.
+  SESAME_BUILD_COMMIT: text({ pattern: '^[0-9a-f]{7,40}$', message: 'must be a git commit hash (7 to 40 lower-case hex digits)' }),
   SESAME_ADMIN_LISTEN: text({
     pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[^\\s:\\[\\]]+):[0-9]{1,5}$',
     message: 'must be host:port, such as 127.0.0.1:5001 or [::1]:5001',

@@ -1,5 +1,5 @@
 import { checkClaims, emailTaken, insertNewUser } from './accounts.js';
-import type { AdminAction, AdminDoor } from './audit.js';
+import { auditOrigin, type AdminAction, type AdminDoor } from './audit.js';
 import { CacheUnavailableError } from './cache.js';
 import type { CoreDeps } from './deps.js';
 import { toEmailKey } from './emails.js';
@@ -22,6 +22,8 @@ export interface Operator {
   readonly door: AdminDoor;
   /** The client address (`cli` for the command line). */
   readonly address: string;
+  /** The id of the operator's request; absent on the command line. */
+  readonly requestId?: string;
 }
 
 /** A user as an operator sees it. No password hash, ever. */
@@ -140,7 +142,7 @@ export function createAdministration(deps: AdminDeps): Administration {
   const userNotFound = () => new AuthError('user_not_found', 'user not found');
   const sessionNotFound = () => new AuthError('session_not_found', 'session not found');
   const record = (operator: Operator, action: AdminAction, userId: string | null, more: { sessionId?: string; endedSessions?: number } = {}) =>
-    audit({ event: 'admin_action', action, userId, ...more, caller: operator.door, client: operator.address });
+    audit({ event: 'admin_action', action, userId, ...more, caller: operator.door, ...auditOrigin(operator) });
 
   async function find(ref: UserRef): Promise<User> {
     const user = 'id' in ref ? await store.findUserById(ref.id) : await store.findUserByEmailKey(toEmailKey(ref.email));

@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import type { Attempt, AttemptCounters, AttemptRule } from './attempt-counters.js';
-import type { AuditLog, Client } from './audit.js';
+import { type AuditLog, auditOrigin, type Client } from './audit.js';
 import { CacheUnavailableError } from './cache.js';
 import type { Clock } from './clock.js';
 import { AuthError, type AuthErrorCode } from './errors.js';
+import { noMetrics, type Metrics } from './metrics.js';
 
 /** The brute-force and stuffing limits (ASVS 6.3.1, NIST SP 800-63B-4 §3.2.2). */
 export interface AttemptLimitsConfig {
@@ -71,6 +72,12 @@ export interface AttemptLimits {
    * `accountMemorySeconds` of quiet.
    */
   lockedAccounts(emailKeys: readonly string[]): Promise<boolean[]>;
+  /**
+   * How many accounts this process has refused as locked and not seen unlocked since: a
+   * gauge that costs nothing to read (the counters themselves would need a scan). Another
+   * instance's refusals and a lock that lapsed are not seen until this one meets the account.
+   */
+  lockedSeen(): number;
   /** A digest of an email key that names the account in keys and audit events without revealing it. */
   accountOf(emailKey: string): string;
 }
@@ -111,11 +118,14 @@ export function createAttemptLimits(deps: {
   readonly local: AttemptCounters;
   readonly clock: Clock;
   readonly audit: AuditLog;
+  readonly metrics?: Metrics;
   /** Keys the account digest, so that a digest in a log or a Redis key cannot be reversed by guessing emails. */
   readonly secret: Uint8Array;
   readonly config: AttemptLimitsConfig;
 }): AttemptLimits {
-  const { shared, local, clock, audit, secret, config } = deps;
+  const { shared, local, clock, audit, metrics = noMetrics, secret, config } = deps;
+  // Accounts refused as locked, and until when: what `lockedSeen` counts.
+  const lockedUntil = new Map<string, number>();
   async function counted<T>(operation: (counters: AttemptCounters) => Promise<T>): Promise<T> {
     if (shared === null) return operation(local);
     try {
@@ -202,7 +212,16 @@ export function createAttemptLimits(deps: {
       if (reported.size <= REPORTED_KEYS) break;
       reported.delete(key);
     }
-    audit({ event: 'limit_hit', account, limits: refusing.map(([scope]) => scope), retryAfterSeconds, client: client.address });
+    audit({ event: 'limit_hit', account, limits: refusing.map(([scope]) => scope), retryAfterSeconds, ...auditOrigin(client) });
+  }
+
+  function noteLocked(account: string, untilMs: number): void {
+    lockedUntil.delete(account);
+    lockedUntil.set(account, untilMs);
+    for (const key of lockedUntil.keys()) {
+      if (lockedUntil.size <= REPORTED_KEYS) break;
+      lockedUntil.delete(key);
+    }
   }
 
   async function take(account: string | null, client: Client, attempts: ReadonlyArray<readonly [Scope, Attempt]>): Promise<void> {
@@ -211,6 +230,13 @@ export function createAttemptLimits(deps: {
     if (waits === null) return;
     const retryAfterSeconds = Math.max(1, Math.ceil(Math.max(...waits) / 1000));
     const refusing = attempts.filter((_, index) => (waits[index] ?? 0) > 0).map(([scope, attempt]) => [scope, attempt.key] as const);
+    attempts.forEach(([scope], index) => {
+      const waitMs = waits[index] ?? 0;
+      if (waitMs === 0) return;
+      metrics.limitRefused(scope);
+      // The growing delay never exceeds its cap: a longer wait is the hard limit's lock.
+      if (scope === 'account' && account !== null && waitMs > rules.account.maxDelayMs) noteLocked(account, now + waitMs);
+    });
     reportRefusal(account, client, refusing, retryAfterSeconds);
     // The same words whichever limit refused and whether or not the account exists.
     throw new AuthError('rate_limited', 'too many attempts, retry later', retryAfterSeconds);
@@ -218,6 +244,12 @@ export function createAttemptLimits(deps: {
 
   return {
     accountOf,
+
+    lockedSeen() {
+      const now = clock.now().getTime();
+      for (const [account, untilMs] of lockedUntil) if (untilMs <= now) lockedUntil.delete(account);
+      return lockedUntil.size;
+    },
 
     async beforePasswordCheck(emailKey, client) {
       const keys = keysOf(emailKey, client);
@@ -234,6 +266,7 @@ export function createAttemptLimits(deps: {
     async afterPasswordSuccess(emailKey, client) {
       const keys = keysOf(emailKey, client);
       const now = clock.now().getTime();
+      lockedUntil.delete(keys.account);
       await counted(async (counters) => {
         await counters.clear([keys.account_client, keys.accountWide]);
         await counters.giveBack([keys.client]);
@@ -258,6 +291,7 @@ export function createAttemptLimits(deps: {
     async afterReset(emailKey, client) {
       const keys = keysOf(emailKey, client);
       const now = clock.now().getTime();
+      lockedUntil.delete(keys.account);
       await counted(async (counters) => {
         await forgetFailures(counters, keys, now);
         await counters.mark(keys.known, now, KNOWN_CLIENT_TTL_MS, now);
@@ -267,6 +301,7 @@ export function createAttemptLimits(deps: {
     async unlock(emailKey) {
       const keys = accountKeysOf(emailKey);
       const now = clock.now().getTime();
+      lockedUntil.delete(keys.account);
       // This process's counters first, and always: they are the ones that judge while Redis is
       // away, and failures counted in them then would outlive an unlock that cleared only Redis.
       await forgetFailures(local, keys, now);

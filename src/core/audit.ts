@@ -70,7 +70,20 @@ export interface Client {
   readonly address: string;
   /** Its `User-Agent` header, recorded with a session it signs in to; absent when there is none. */
   readonly userAgent?: string;
+  /** The id of the request it made (`X-Request-Id`); absent outside a request (the command line). */
+  readonly requestId?: string;
 }
 
-/** Receives each audit event with the address of the client that caused it. */
-export type AuditLog = (event: AuditEvent & { readonly client: string }) => void;
+/** Where an audit event came from: the client's address, and the request's id when there was a request. */
+export interface AuditOrigin {
+  readonly client: string;
+  readonly requestId?: string;
+}
+
+/** Receives each audit event with the address of the client that caused it and the id of its request. */
+export type AuditLog = (event: AuditEvent & AuditOrigin) => void;
+
+/** A client's part of its audit events: an operator follows one request through the log by its id. */
+export function auditOrigin(client: Client): AuditOrigin {
+  return client.requestId === undefined ? { client: client.address } : { client: client.address, requestId: client.requestId };
+}

@@ -4,6 +4,8 @@ import { createAccounts, type Accounts } from './accounts.js';
 import { createAdministration, type Administration } from './admin.js';
 import { createAttemptLimits } from './attempt-limits.js';
 import { withSessionCache } from './cached-store.js';
+import { withCountedOutcomes } from './counted-outcomes.js';
+import { noMetrics } from './metrics.js';
 import { createCookieSessions, type CookieSessions } from './cookie-sessions.js';
 import type { AuthDeps, CoreDeps } from './deps.js';
 import { createPasswords, type Passwords } from './passwords.js';
@@ -25,6 +27,9 @@ export interface Maintenance {
    * log-outs and password changes answer 503. Throws the unavailable one's error.
    */
   checkReady(): Promise<void>;
+
+  /** Accounts this process has refused as locked and not seen unlocked since (a cheap gauge; docs/monitoring.md). */
+  lockedAccountsSeen(): number;
 }
 
 /**
@@ -46,23 +51,29 @@ export type Auth = Accounts & CookieSessions & Passwords & Tokens & OwnSessions 
  * first (`withSessionCache`).
  */
 export function createAuth(authDeps: AuthDeps): Auth {
-  const { store: port, cache, counters, ...rest } = authDeps;
+  const { store: port, cache, counters, metrics = noMetrics, ...rest } = authDeps;
   const { clock, keys, config } = rest;
   const limits = createAttemptLimits({
     ...counters,
     clock,
     audit: rest.audit,
+    metrics,
     // A key of its own, derived from a server secret every instance shares.
     secret: createHmac('sha256', keys.refreshKey()).update('sesame attempt-limit account digest').digest(),
     config: config.limits,
   });
-  const store = withSessionCache(port, cache, clock);
+  const store = withSessionCache(port, cache, clock, metrics);
   const deps: CoreDeps = { ...rest, store, limits };
+  const accounts = createAccounts(deps);
+  const cookieSessions = createCookieSessions(deps);
+  const passwords = createPasswords(deps);
+  const tokens = createTokens(deps);
   return {
-    ...createAccounts(deps),
-    ...createCookieSessions(deps),
-    ...createPasswords(deps),
-    ...createTokens(deps),
+    ...accounts,
+    ...cookieSessions,
+    ...passwords,
+    ...tokens,
+    ...withCountedOutcomes({ ...accounts, ...cookieSessions, ...passwords, ...tokens }, metrics),
     ...createOwnSessions(deps),
     ...createAdministration(deps),
     publicKeys: () => keys.jwks(),
@@ -70,6 +81,7 @@ export function createAuth(authDeps: AuthDeps): Auth {
       const now = clock.now();
       return store.purgeExpired(now, idleCutoff(now, config));
     },
+    lockedAccountsSeen: () => limits.lockedSeen(),
     checkReady: async () => {
       await Promise.all([store.ping(), cache.ping()]);
     },

@@ -4,7 +4,7 @@ import { createBoundedQueues, type BoundedQueueLimits } from './bounded-queues.j
 import { AuthError } from './errors.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
-const singleQueue = (limits: BoundedQueueLimits) => createBoundedQueues(limits, ['tasks']).tasks;
+const singleQueue = (limits: BoundedQueueLimits) => createBoundedQueues(limits, ['tasks']).queues.tasks;
 
 describe('bounded queues', () => {
   it('runs at most `concurrency` tasks and starts the waiting ones in order', async () => {
@@ -54,7 +54,7 @@ describe('bounded queues', () => {
   });
 
   it('refuses a kind whose wait list is full, and only that kind: the others wait for the shared slots', async () => {
-    const { floods, others } = createBoundedQueues({ concurrency: 1, queueLimit: 2 }, ['floods', 'others']);
+    const { floods, others } = createBoundedQueues({ concurrency: 1, queueLimit: 2 }, ['floods', 'others']).queues;
     const gate = deferred();
     const flood = Array.from({ length: 5 }, () => floods.run(() => gate.promise));
     const settled = Promise.allSettled(flood);
@@ -65,7 +65,7 @@ describe('bounded queues', () => {
   });
 
   it('hands freed slots to the kinds that wait in turn, each kind in arrival order', async () => {
-    const { floods, others } = createBoundedQueues({ concurrency: 1, queueLimit: 10 }, ['floods', 'others']);
+    const { floods, others } = createBoundedQueues({ concurrency: 1, queueLimit: 10 }, ['floods', 'others']).queues;
     const started: string[] = [];
     const gates = new Map<string, ReturnType<typeof deferred>>();
     const start = (queue: typeof floods, name: string) => {
@@ -84,5 +84,27 @@ describe('bounded queues', () => {
     }
     await Promise.all(runs);
     expect(started).toEqual(['f1', 'o1', 'f2', 'o2', 'f3', 'f4']);
+  });
+
+  it('tells its observer of each refusal and run, and its load at any moment', async () => {
+    const refused: string[] = [];
+    const ran: string[] = [];
+    const { queues, load } = createBoundedQueues({ concurrency: 1, queueLimit: 1 }, ['checks', 'hashes'], {
+      refused: (kind) => refused.push(kind),
+      ran: (kind, seconds) => {
+        expect(seconds).toBeGreaterThanOrEqual(0);
+        ran.push(kind);
+      },
+    });
+    const gate = deferred();
+    const first = queues.checks.run(() => gate.promise);
+    const second = queues.checks.run(() => Promise.resolve());
+    await expect(queues.checks.run(() => Promise.resolve())).rejects.toThrow(AuthError);
+    expect(load()).toEqual({ running: 1, waiting: 1 });
+    expect(refused).toEqual(['checks']);
+    gate.resolve();
+    await Promise.all([first, second]);
+    expect(load()).toEqual({ running: 0, waiting: 0 });
+    expect(ran).toEqual(['checks', 'checks']);
   });
 });

@@ -17,6 +17,20 @@ export interface BoundedQueue {
   run<T>(task: () => Promise<T>): Promise<T>;
 }
 
+/** How loaded the queues are now. */
+export interface QueueLoad {
+  /** Tasks holding a slot. */
+  readonly running: number;
+  /** Tasks waiting for one, over every queue. */
+  readonly waiting: number;
+}
+
+/** Told of each refusal and each task's run time (its wait for a slot excluded), by kind. */
+export interface QueueObserver<K extends string> {
+  refused(kind: K): void;
+  ran(kind: K, seconds: number): void;
+}
+
 const RETRY_AFTER_SECONDS = 1;
 
 /**
@@ -26,7 +40,11 @@ const RETRY_AFTER_SECONDS = 1;
  * list, and every other kind still gets every other freed slot: it slows down, but is never
  * refused because of the flood. Alone, a kind may use every slot.
  */
-export function createBoundedQueues<const K extends string>(limits: BoundedQueueLimits, kinds: readonly K[]): Readonly<Record<K, BoundedQueue>> {
+export function createBoundedQueues<const K extends string>(
+  limits: BoundedQueueLimits,
+  kinds: readonly K[],
+  observer?: QueueObserver<K>,
+): { readonly queues: Readonly<Record<K, BoundedQueue>>; readonly load: () => QueueLoad } {
   let running = 0;
   const waitLists = kinds.map(() => [] as Array<() => void>);
   // The wait list that the next freed slot looks at first: the one after the kind served last.
@@ -48,6 +66,7 @@ export function createBoundedQueues<const K extends string>(limits: BoundedQueue
 
   function queueOf(index: number): BoundedQueue {
     const waiters = waitLists[index]!;
+    const kind = kinds[index]!;
     return {
       async run<T>(task: () => Promise<T>): Promise<T> {
         if (running < limits.concurrency) {
@@ -56,16 +75,22 @@ export function createBoundedQueues<const K extends string>(limits: BoundedQueue
         } else if (waiters.length < limits.queueLimit) {
           await new Promise<void>((resolve) => waiters.push(resolve));
         } else {
+          observer?.refused(kind);
           throw new AuthError('overloaded', 'server busy, retry shortly', RETRY_AFTER_SECONDS);
         }
+        const startedAt = observer === undefined ? 0 : performance.now();
         try {
           return await task();
         } finally {
+          observer?.ran(kind, (performance.now() - startedAt) / 1000);
           handOver();
         }
       },
     };
   }
 
-  return Object.fromEntries(kinds.map((kind, index) => [kind, queueOf(index)])) as Record<K, BoundedQueue>;
+  return {
+    queues: Object.fromEntries(kinds.map((kind, index) => [kind, queueOf(index)])) as Record<K, BoundedQueue>,
+    load: () => ({ running, waiting: waitLists.reduce((sum, list) => sum + list.length, 0) }),
+  };
 }

@@ -1,5 +1,6 @@
 import { CacheUnavailableError, cacheKeyOf, cookieCacheKey, tokenCacheKey, type SessionCache } from './cache.js';
 import type { Clock } from './clock.js';
+import { noMetrics, type Metrics } from './metrics.js';
 import type { InsertSessionOptions, Session, SessionRef, SessionWithEmail, Store } from './store.js';
 import { UnmarkedEnds } from './unmarked-ends.js';
 
@@ -70,19 +71,21 @@ export interface CachedStore
 }
 
 /** The store, wrapped so that every session it ends is ended in `cache` first; `clock` times what the cache was not told. */
-export function withSessionCache(store: Store, cache: SessionCache, clock: Clock): CachedStore {
-  return new CacheCoherentStore(store, cache, clock);
+export function withSessionCache(store: Store, cache: SessionCache, clock: Clock, metrics: Metrics = noMetrics): CachedStore {
+  return new CacheCoherentStore(store, cache, clock, metrics);
 }
 
 class CacheCoherentStore implements CachedStore {
   readonly #store: Store;
   readonly #cache: SessionCache;
   readonly #unmarked: UnmarkedEnds;
+  readonly #metrics: Metrics;
   #isResending = false;
 
-  constructor(store: Store, cache: SessionCache, clock: Clock) {
+  constructor(store: Store, cache: SessionCache, clock: Clock, metrics: Metrics) {
     this.#store = store;
     this.#cache = cache;
+    this.#metrics = metrics;
     this.#unmarked = new UnmarkedEnds(clock, cache.entryLifetimeMs);
   }
 
@@ -177,6 +180,7 @@ class CacheCoherentStore implements CachedStore {
       if (this.#unmarked.has(key)) return fromStore();
     }
     const cached = await ignoringOutage(() => this.#cache.get(key), null);
+    this.#metrics.sharedCacheLookup(cached !== null);
     if (cached === 'ended') return null;
     if (cached) return cached;
     const session = await fromStore();

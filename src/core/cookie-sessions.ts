@@ -1,4 +1,4 @@
-import type { Client } from './audit.js';
+import { auditOrigin, type Client } from './audit.js';
 import { checkCredentials, invalidCredentials, type CredentialDeps } from './credentials.js';
 import type { CoreDeps, Principal } from './deps.js';
 import { AuthError } from './errors.js';
@@ -47,7 +47,7 @@ export function createCookieSessions(deps: CookieSessionDeps): CookieSessions {
       // A reset or password change between the check and here made the checked password stale;
       // an operator may have disabled the user meanwhile.
       if (!ended) throw invalidCredentials();
-      audit({ event: 'login_succeeded', userId: user.id, sessionId: session.id, via: 'cookie', client: client.address });
+      audit({ event: 'login_succeeded', userId: user.id, sessionId: session.id, via: 'cookie', ...auditOrigin(client) });
       return { sessionToken: secret };
     },
 
@@ -61,7 +61,7 @@ export function createCookieSessions(deps: CookieSessionDeps): CookieSessions {
     async logOut(principal, client) {
       const session = await store.findSessionById(principal.sessionId);
       if (!session || !(await store.deleteSession(session))) throw new AuthError('invalid_session', 'no valid session');
-      audit({ event: 'logged_out', userId: principal.userId, sessionId: principal.sessionId, client: client.address });
+      audit({ event: 'logged_out', userId: principal.userId, sessionId: principal.sessionId, ...auditOrigin(client) });
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Client } from './audit.js';
+import { auditOrigin, type Client } from './audit.js';
 import type { CoreDeps } from './deps.js';
 import { toEmailKey } from './emails.js';
 import { AuthError } from './errors.js';
@@ -6,7 +6,7 @@ import { checkPresentedPassword } from './password-rules.js';
 import type { User } from './store.js';
 
 /** The one error for an unknown email and a wrong password alike. */
-export const invalidCredentials = () => new AuthError('invalid_credentials', 'wrong email or password');
+export const invalidCredentials = (reason?: 'disabled') => new AuthError('invalid_credentials', 'wrong email or password', undefined, reason);
 
 /** What a password check needs: the hasher, the attempt limits, and the store for the user and a rehash. */
 export type CredentialDeps = Pick<CoreDeps, 'hasher' | 'limits' | 'audit' | 'clock'> & {
@@ -49,9 +49,9 @@ async function checkUnderLimits(
       userId: user?.id ?? null,
       via,
       ...(isDisabled ? { reason: 'disabled' as const } : {}),
-      client: client.address,
+      ...auditOrigin(client),
     });
-    throw invalidCredentials();
+    throw invalidCredentials(isDisabled ? 'disabled' : undefined);
   }
   await deps.limits.afterPasswordSuccess(emailKey, client);
   return user;

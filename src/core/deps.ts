@@ -5,6 +5,7 @@ import type { AuditLog } from './audit.js';
 import type { SessionCache } from './cache.js';
 import type { CachedStore } from './cached-store.js';
 import type { Clock } from './clock.js';
+import type { Metrics } from './metrics.js';
 import type { Outbox } from './outbox.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { PasswordPolicy } from './password-rules.js';
@@ -38,6 +39,8 @@ export interface AuthDeps {
   /** Attempt counters shared by every instance (null: none), and this process's own, which stand in while the shared ones are away. */
   readonly counters: { readonly shared: AttemptCounters | null; readonly local: AttemptCounters };
   readonly audit: AuditLog;
+  /** Where the core's counts go (docs/monitoring.md); none when absent. */
+  readonly metrics?: Metrics;
   /** Where messages for the webhook receiver or the SMTP server go (reset tokens, password-change notices), or null without either. */
   readonly outbox: Outbox | null;
   readonly config: AuthConfig;
@@ -48,7 +51,7 @@ export interface AuthDeps {
  * (so no use case handles the cache itself), and the attempt limits. Each family takes the
  * part of it that it uses.
  */
-export interface CoreDeps extends Omit<AuthDeps, 'store' | 'cache' | 'counters'> {
+export interface CoreDeps extends Omit<AuthDeps, 'store' | 'cache' | 'counters' | 'metrics'> {
   readonly store: CachedStore;
   readonly limits: AttemptLimits;
 }

@@ -37,6 +37,8 @@ export class AuthError extends Error {
     message: string,
     /** For `overloaded` and `rate_limited`: when a retry makes sense, in seconds. */
     readonly retryAfterSeconds?: number,
+    /** What the metrics may know beyond the code and the client never does (`disabled` behind `invalid_credentials`). */
+    readonly reason?: string,
   ) {
     super(message);
   }

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Clock } from './clock.js';
 import { seal, unseal } from './key-encryption.js';
+import { noMetrics, type DeliveryChannel, type Metrics } from './metrics.js';
 import { generateId } from './secrets.js';
 import type { OutboxMessage, Store } from './store.js';
 
@@ -132,8 +133,11 @@ export function createOutboxRelay(deps: {
   readonly batch?: number | undefined;
   /** Told of each message the receiver refused for good, once it is removed. */
   readonly onRejected?: ((rejection: Rejection) => void) | undefined;
+  /** Where each delivery's outcome is counted, under `channel` (the transport's kind). */
+  readonly metrics?: Metrics;
+  readonly channel?: DeliveryChannel;
 }) {
-  const { store, clock, transport, key, batch = BATCH, onRejected } = deps;
+  const { store, clock, transport, key, batch = BATCH, onRejected, metrics = noMetrics, channel = 'webhook' } = deps;
   let isStopped = false;
 
   async function retryLater(message: OutboxMessage): Promise<void> {
@@ -173,6 +177,7 @@ export function createOutboxRelay(deps: {
         const now = clock.now();
         const due = await store.claimMessages(now, new Date(now.getTime() + LEASE_MS), batch);
         const outcomes = await Promise.all(due.map(deliver));
+        for (const outcome of outcomes) metrics.delivery(channel, typeof outcome === 'object' ? 'rejected' : outcome);
         outcomes.forEach((outcome, index) => {
           if (outcome === 'delivered') {
             report.delivered += 1;

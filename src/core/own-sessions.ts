@@ -1,5 +1,5 @@
 import type { SessionView } from './session-views.js';
-import type { Client } from './audit.js';
+import { auditOrigin, type Client } from './audit.js';
 import type { CoreDeps, Principal } from './deps.js';
 import { AuthError } from './errors.js';
 import { liveSessionsOf, toSessionView } from './session-views.js';
@@ -36,7 +36,7 @@ export function createOwnSessions({ store, clock, audit, config }: OwnSessionDep
       // Another user's session is as unknown as one that never was.
       const session = sessions.find((candidate) => candidate.id === sessionId);
       if (!session || !(await store.deleteSession(session))) throw new AuthError('session_not_found', 'session not found');
-      audit({ event: 'session_ended', userId: principal.userId, sessionId, bySessionId: principal.sessionId, client: client.address });
+      audit({ event: 'session_ended', userId: principal.userId, sessionId, bySessionId: principal.sessionId, ...auditOrigin(client) });
     },
   };
 }

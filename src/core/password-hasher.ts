@@ -1,6 +1,7 @@
 import { hash as argon2Hash, verify as argon2Verify, type Algorithm } from '@node-rs/argon2';
-import { createBoundedQueues } from './bounded-queues.js';
+import { createBoundedQueues, type QueueLoad } from './bounded-queues.js';
 import { AuthError } from './errors.js';
+import { noMetrics, type Metrics } from './metrics.js';
 import { generateSecret } from './secrets.js';
 import type { PasswordNormalization, StoredPassword } from './store.js';
 
@@ -31,6 +32,8 @@ export interface PasswordHasher {
   verifyNothing(password: string): Promise<false>;
   /** True when the stored hash is not argon2id at today's cost and normalisation. */
   needsRehash(stored: StoredPassword, normalization: PasswordNormalization): boolean;
+  /** Hashes in flight and queued now. */
+  load(): QueueLoad;
 }
 
 const BCRYPT_PREFIXES = ['$2a$', '$2b$', '$2y$'];
@@ -51,8 +54,12 @@ function normalize(password: string, normalization: PasswordNormalization): stri
  * (DESIGN.md §1). It starts computing its dummy hash at once, so the first unknown email
  * costs no extra.
  */
-export function createPasswordHasher(config: PasswordHashingConfig): PasswordHasher {
-  const queues = createBoundedQueues(config, ['checks', 'newPasswords']);
+export function createPasswordHasher(config: PasswordHashingConfig, metrics: Metrics = noMetrics): PasswordHasher {
+  const kindOf = { checks: 'check', newPasswords: 'new_password' } as const;
+  const { queues, load } = createBoundedQueues(config, ['checks', 'newPasswords'], {
+    refused: (kind) => metrics.hashRefused(kindOf[kind]),
+    ran: (kind, seconds) => metrics.hashed(kindOf[kind], seconds),
+  });
   const options = {
     algorithm: ARGON2ID,
     memoryCost: config.memoryKib,
@@ -75,6 +82,7 @@ export function createPasswordHasher(config: PasswordHashingConfig): PasswordHas
   }
 
   return {
+    load,
     async hash(password, normalization) {
       const hash = await queues.newPasswords.run(() => argon2Hash(normalize(password, normalization), options));
       return { hash, normalization };

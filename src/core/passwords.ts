@@ -1,4 +1,4 @@
-import type { Client } from './audit.js';
+import { auditOrigin, type Client } from './audit.js';
 import { checkCurrentPassword } from './credentials.js';
 import type { CoreDeps, Principal } from './deps.js';
 import { toEmailKey } from './emails.js';
@@ -63,14 +63,14 @@ export function createPasswords(deps: PasswordDeps): Passwords {
       const ended = await store.changePassword(user.id, user.passwordVersion, stored, principal.sessionId, now, notice);
       if (!ended) throw invalidSession();
       outbox?.wake();
-      audit({ event: 'password_changed', userId: user.id, sessionId: principal.sessionId, endedSessions: ended.length, client: client.address });
+      audit({ event: 'password_changed', userId: user.id, sessionId: principal.sessionId, endedSessions: ended.length, ...auditOrigin(client) });
     },
 
     async requestPasswordReset(email, client) {
       const emailKey = toEmailKey(email);
       await limits.beforeResetRequest(emailKey, client);
       const user = await store.findUserByEmailKey(emailKey);
-      audit({ event: 'reset_requested', account: limits.accountOf(emailKey), userId: user?.id ?? null, client: client.address });
+      audit({ event: 'reset_requested', account: limits.accountOf(emailKey), userId: user?.id ?? null, ...auditOrigin(client) });
       const now = clock.now();
       if (config.resetTokenDelivery !== 'response') {
         // Never fall back to answering with the token: configuration pairs the two.
@@ -112,7 +112,7 @@ export function createPasswords(deps: PasswordDeps): Passwords {
       if (!ended) throw invalidResetToken();
       outbox?.wake();
       await limits.afterReset(emailKey, client);
-      audit({ event: 'password_reset', userId: user.id, endedSessions: ended.length, client: client.address });
+      audit({ event: 'password_reset', userId: user.id, endedSessions: ended.length, ...auditOrigin(client) });
     },
   };
 }

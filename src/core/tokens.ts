@@ -1,5 +1,5 @@
 import { createAccessTokenVerifier, signAccessToken, type AccessTokenClaims } from './access-tokens.js';
-import type { Client } from './audit.js';
+import { auditOrigin, type Client } from './audit.js';
 import { CacheUnavailableError } from './cache.js';
 import { checkCredentials, invalidCredentials, type CredentialDeps } from './credentials.js';
 import type { CoreDeps, Principal } from './deps.js';
@@ -156,7 +156,7 @@ export function createTokens(deps: TokenDeps): Tokens {
       await store.deleteSession(session).catch((error: unknown) => {
         if (!(error instanceof CacheUnavailableError)) throw error;
       });
-      audit({ event: 'refresh_reused', userId: session.userId, sessionId: session.id, client: client.address });
+      audit({ event: 'refresh_reused', userId: session.userId, sessionId: session.id, ...auditOrigin(client) });
       throw invalidGrant('refresh token was already used; the session has ended');
     }
     throw invalidGrant();
@@ -173,7 +173,7 @@ export function createTokens(deps: TokenDeps): Tokens {
         replacesTokenHash: null,
       });
       if (!ended) throw invalidCredentials();
-      audit({ event: 'login_succeeded', userId: user.id, sessionId: session.id, via: 'token', client: client.address });
+      audit({ event: 'login_succeeded', userId: user.id, sessionId: session.id, via: 'token', ...auditOrigin(client) });
       return issue(session, user.email, user.claims, secret, true);
     },
 
@@ -197,7 +197,7 @@ export function createTokens(deps: TokenDeps): Tokens {
         if (session?.userId !== claims.sub) return;
       }
       if (await store.deleteSession(session)) {
-        audit({ event: 'token_revoked', userId: session.userId, sessionId: session.id, client: client.address });
+        audit({ event: 'token_revoked', userId: session.userId, sessionId: session.id, ...auditOrigin(client) });
       }
     },
 

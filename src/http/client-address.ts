@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import proxyAddr from 'proxy-addr';
@@ -9,6 +11,8 @@ export interface ClientView {
   readonly address: string;
   /** Whether the nearest trusted proxy says the client used https. */
   readonly isHttps: boolean;
+  /** The request's id (`X-Request-Id`), on its log lines and audit events. */
+  readonly requestId: string;
 }
 
 /** What the trusted proxies' forwarding header says: the hops' addresses, client first, and the protocol the nearest one was reached by. */
@@ -47,7 +51,8 @@ export type ProxyHeader = 'x-forwarded-for' | 'forwarded';
  */
 export function clientOf(request: FastifyRequest, trust: ProxyTrust | null, header: ProxyHeader): ClientView {
   const peer = request.socket.remoteAddress ?? '';
-  if (trust === null || !trust(peer, 0)) return { address: peer, isHttps: false };
+  const requestId = request.id;
+  if (trust === null || !trust(peer, 0)) return { address: peer, isHttps: false, requestId };
   const { hops, proto } = header === 'forwarded' ? parseForwarded(joined(request.headers.forwarded)) : parseForwardedFor(request);
   let address = peer;
   // A hop a trusted proxy wrote that is not an address (`unknown`) is still that client's own
@@ -57,7 +62,25 @@ export function clientOf(request: FastifyRequest, trust: ProxyTrust | null, head
     address = hops[index]!;
   }
   // The protocol is the trusted peer's own word, whether or not it also named the client.
-  return { address, isHttps: proto === 'https' };
+  return { address, isHttps: proto === 'https', requestId };
+}
+
+// What a proxy's request id may be: short, printable ASCII without spaces, so that it cannot
+// forge a log line, split a header or fill the log.
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * A request's id: the trusted proxy's `X-Request-Id` when the peer is one and the id is
+ * well-formed, so that one request can be followed through the proxy's logs and Sesame's;
+ * otherwise a new random UUID. Anyone else's header is ignored: it could tie their requests to
+ * someone else's in the log.
+ */
+export function requestIdOf(request: IncomingMessage, trust: ProxyTrust | null): string {
+  if (trust !== null && trust(request.socket.remoteAddress ?? '', 0)) {
+    const forwarded = request.headers['x-request-id'];
+    if (typeof forwarded === 'string' && REQUEST_ID.test(forwarded)) return forwarded;
+  }
+  return randomUUID();
 }
 
 function joined(header: string | string[] | undefined): string {

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CacheUnavailableError } from '../core/cache.js';
 import { AuthError, type AuthErrorCode } from '../core/errors.js';
 import { StoreUnavailableError } from '../core/store.js';
@@ -91,12 +91,14 @@ const STORE_RETRY_AFTER_SECONDS = 5;
  * `{"message"}` whatever the status, token-API routes `{"error", "error_description"}`.
  */
 export function registerErrorHandler(app: FastifyInstance): void {
+  const saturation = saturationLog();
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const family = request.routeOptions.config.errorFamily ?? 'session';
     if (error instanceof AuthError || error instanceof HttpError) {
       // A session that ended under a request authenticated by a Bearer token makes that token dead (401), not a missing cookie (403).
       const code = error.code === 'invalid_session' && request.credential === 'bearer' ? 'invalid_token' : error.code;
       const outcome = FAMILY_OUTCOMES[family][code] ?? OUTCOMES[code];
+      if (code === 'overloaded') saturation(request);
       if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
       // RFC 6750 §3: a refused bearer token says so in WWW-Authenticate.
       if (outcome.status === 401) {
@@ -118,11 +120,35 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       return sendError(reply, family, { status, oauth: 'invalid_request' }, FRAMEWORK_MESSAGES[error.code] ?? 'malformed request', 'invalid_request');
     }
-    request.log.error({ reqId: request.id, err: error }, 'request failed');
+    request.log.error({ err: error }, 'request failed');
     return sendError(reply, family, { status: 500, oauth: 'server_error' }, 'internal error', 'internal_error');
   });
 
   app.setNotFoundHandler((_request, reply) => answerNotFound(reply, 'session'));
+}
+
+// While hashing stays saturated, a line at most this often says so again.
+const SATURATION_LINE_INTERVAL_MS = 60_000;
+
+/**
+ * The cause of a 503 for a full hashing queue, at warn level: one line when it starts, then at
+ * most one a minute with how many were refused since, so that a log-in storm writes no storm of
+ * lines (the database's and Redis's outages have their own log, `OutageLog`).
+ */
+function saturationLog(): (request: FastifyRequest) => void {
+  let lastLineMs = -Infinity;
+  let refused = 0;
+  return (request) => {
+    refused += 1;
+    const nowMs = Date.now();
+    if (nowMs - lastLineMs < SATURATION_LINE_INTERVAL_MS) return;
+    lastLineMs = nowMs;
+    request.log.warn(
+      { dependency: 'password hashing', code: 'overloaded', refused },
+      'password hashing saturated: requests refused with 503 (see SESAME_HASH_CONCURRENCY and SESAME_HASH_QUEUE_LIMIT)',
+    );
+    refused = 0;
+  };
 }
 
 /** The framework's refusal of a URL before any route (malformed, or a parameter too long for the router), in a family's shape. */

@@ -67,6 +67,7 @@ export async function registerOpenApi(
           bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
           introspectionToken: { type: 'http', scheme: 'bearer', description: 'SESAME_INTROSPECTION_TOKEN' },
           adminToken: { type: 'http', scheme: 'bearer', description: 'SESAME_ADMIN_TOKEN: the admin API\'s token' },
+          metricsToken: { type: 'http', scheme: 'bearer', description: 'SESAME_METRICS_TOKEN: the Prometheus scraper\'s token' },
         },
       },
     },

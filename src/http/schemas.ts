@@ -114,6 +114,25 @@ export const JwksReply = {
   },
 } as const;
 
+const strings = { type: 'array', items: string } as const;
+
+export const ServerMetadataReply = {
+  type: 'object',
+  required: ['issuer', 'token_endpoint', 'jwks_uri', 'response_types_supported', 'grant_types_supported'],
+  properties: {
+    issuer: string,
+    token_endpoint: string,
+    jwks_uri: string,
+    revocation_endpoint: string,
+    introspection_endpoint: string,
+    grant_types_supported: strings,
+    response_types_supported: strings,
+    token_endpoint_auth_methods_supported: strings,
+    revocation_endpoint_auth_methods_supported: strings,
+    introspection_endpoint_auth_methods_supported: strings,
+  },
+} as const;
+
 // The admin API and the user's own sessions. Admin bodies are JSON only and refuse unknown
 // fields: an operator's misspelt field must fail, not look applied.
 const time = { type: 'string', format: 'date-time' } as const;

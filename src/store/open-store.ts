@@ -17,10 +17,21 @@ export type DatabaseConfig =
 /** Redis, for the shared session cache and attempt counters: a URL and the prefix of every key, or none. */
 export type CacheConfig = { readonly url: string; readonly keyPrefix: string } | null;
 
-/** A store the CLI can also migrate. */
+/** What an engine can tell of itself for the metrics, null where it cannot. */
+export interface StoreStats {
+  readonly poolInUse: number | null;
+  /** The in-process session copy's counts since start (SQLite). */
+  readonly sessionCache: { readonly hits: number; readonly misses: number } | null;
+  /** Outbox messages not yet delivered, and when the oldest was written; null when the database did not answer. */
+  readonly outbox: { readonly waiting: number; readonly oldestCreatedAt: Date | null } | null;
+}
+
+/** A store the CLI can also migrate, and the metrics can look into. */
 export interface EngineStore extends Store {
   /** Applies pending migrations; returns the names applied. */
   migrate(): Promise<string[]>;
+  /** Read when the metrics are scraped: cheap, one small query on the outbox. */
+  stats(): Promise<StoreStats>;
 }
 
 /**

@@ -122,7 +122,8 @@ export function assertConforms(document: OpenApiDocument, observed: ObservedResp
   const mediaType = (observed.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const media = content[mediaType];
   if (!media) throw new Error(`OpenAPI: ${what} as "${mediaType}", where the document says ${Object.keys(content).join(' or ')}`);
-  if (!media.schema) return;
+  // The schema of a text answer (Prometheus' exposition) describes a string, not JSON.
+  if (!media.schema || !mediaType.endsWith('json')) return;
   let body: unknown;
   try {
     body = JSON.parse(observed.body);

@@ -41,7 +41,12 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
     ...base,
     ...overrides,
     server: { ...base.server, ...overrides.server },
-    http: { ...base.http, ...overrides.http, cookie: { ...base.http.cookie, ...overrides.http?.cookie } },
+    http: {
+      ...base.http,
+      ...overrides.http,
+      cookie: { ...base.http.cookie, ...overrides.http?.cookie },
+      authorizationServer: { ...base.http.authorizationServer, ...overrides.http?.authorizationServer },
+    },
     database: overrides.database ?? base.database,
     auth: {
       ...base.auth,

@@ -77,6 +77,19 @@ async function requireJson(request: FastifyRequest): Promise<void> {
  * API is. Without one (a loopback admin listener, compat profile only), any local process may
  * call them, but a web page in a local browser may not.
  */
+/**
+ * On the admin listener without a token: any local process may call it; a web page in a
+ * browser on this host is not one of them, yet it can reach the listener: by a cross-site form,
+ * or by DNS rebinding (then under its own host name). Browsers mark their requests (Origin,
+ * Sec-Fetch-Site) and name the host they think they reach; curl and scripts send neither mark.
+ */
+export function refuseUnlessLocalTool(request: FastifyRequest): void {
+  const isBrowser = request.headers.origin !== undefined || request.headers['sec-fetch-site'] !== undefined;
+  if (isBrowser || !LOOPBACK_HOST.test(request.headers.host ?? '')) {
+    throw new HttpError('cross_site', 'the admin listener without a token answers only local clients that are not browsers');
+  }
+}
+
 export const adminApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: AdminApiOptions }> = async (app, { auth, client, hasToken }) => {
   const door = hasToken ? 'token' : 'listener';
   const authorize = async (request: FastifyRequest): Promise<void> => {
@@ -84,16 +97,9 @@ export const adminApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: AdminApiOptio
       auth.authorizeAdmin(readBearerToken(request) || null);
       return;
     }
-    // Any local process may call a listener without a token; a web page in a browser on this
-    // host is not one of them, yet it can reach the listener: by a cross-site form, or by DNS
-    // rebinding (then under its own host name). Browsers mark their requests (Origin,
-    // Sec-Fetch-Site) and name the host they think they reach; curl and scripts send neither mark.
-    const isBrowser = request.headers.origin !== undefined || request.headers['sec-fetch-site'] !== undefined;
-    if (isBrowser || !LOOPBACK_HOST.test(request.headers.host ?? '')) {
-      throw new HttpError('cross_site', 'the admin listener without a token answers only local clients that are not browsers');
-    }
+    refuseUnlessLocalTool(request);
   };
-  const operator = (request: FastifyRequest): Operator => ({ door, address: client(request).address });
+  const operator = (request: FastifyRequest): Operator => ({ door, address: client(request).address, requestId: request.id });
   const withBody = [authorize, requireJson];
   // Under /admin, even a path no route has (or a parameter too long for the router) answers in the family's shape.
   app.setNotFoundHandler((_request, reply) => answerNotFound(reply, 'admin'));

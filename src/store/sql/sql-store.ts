@@ -20,12 +20,14 @@ import {
   type UserListQuery,
 } from '../../core/store.js';
 import { unreported, type AvailabilityReport } from '../availability.js';
+import type { StoreStats } from '../open-store.js';
 import type { FastReads, SqlDialect } from './dialects.js';
 import { guarded } from './guard.js';
 import { insertKey, listKeys } from './keys.js';
 import { sqlMigrations } from './migrations/index.js';
 import { OperatorStatements } from './operator-statements.js';
 import { claimMessages, deleteMessage, rescheduleMessage } from './outbox.js';
+import { outboxBacklog } from './outbox-backlog.js';
 import { PasswordStatements } from './password-statements.js';
 import { PURGE_BATCH, purgeResetTokens, purgeSessionBatch } from './purge.js';
 import { SessionStatements } from './session-statements.js';
@@ -213,6 +215,17 @@ export class SqlStore implements Store {
       if (error instanceof StoreConflictError) return false;
       throw error;
     }
+  }
+
+  async stats(): Promise<StoreStats> {
+    let outbox: StoreStats['outbox'] = null;
+    try {
+      outbox = await this.#guard(() => outboxBacklog(this.#db));
+    } catch (error) {
+      // A scrape while the database is away still shows the rest; the outage log has said why.
+      if (!(error instanceof StoreUnavailableError)) throw error;
+    }
+    return { poolInUse: this.#dialect.poolInUse?.() ?? null, sessionCache: this.#dialect.sessionCacheCounts?.() ?? null, outbox };
   }
 
   ping(): Promise<void> {

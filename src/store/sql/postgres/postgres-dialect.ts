@@ -45,6 +45,7 @@ export function openPostgres(url: string, poolSize: number, timeoutMs: number): 
     hasPartialIndexes: true,
     upsert: 'on-conflict',
     deadlineMs: timeoutMs,
+    poolInUse: () => pool.totalCount - pool.idleCount,
     openFastReads: () => ({
       // Straight on the pool, past Kysely's connection layers, each a named statement as Kysely's are.
       rows: <Row, P>(statement: NamedStatement<Row, P>, params: P) =>

@@ -33,6 +33,7 @@ export function openSqlite(path: string): SqlDialect {
   return {
     kysely: new CachingSqliteDialect(open, () => sessionReads.wrote()),
     openFastReads: (db) => ({ ...readsThroughKysely(db), session: (key, load) => sessionReads.read(key, load) }),
+    sessionCacheCounts: () => sessionReads.counts,
     // SQLite compares TEXT with the BINARY collation unless told otherwise: byte-exact already.
     columns: () => Promise.resolve({ key: () => 'text', text: 'text', time: 'integer', integer: 'integer' }),
     hasRowLocks: false,

@@ -40,6 +40,8 @@ export class SqliteSessionReads {
   #lastDataVersion = -1;
   #epoch = 0;
   #waiting: Waiting[] = [];
+  /** Sessions served from the process (`hits`) or read from the database (`misses`), for the metrics. */
+  readonly counts = { hits: 0, misses: 0 };
 
   constructor(maxEntries: number) {
     this.#kept = new LRUCache({ max: maxEntries });
@@ -73,8 +75,10 @@ export class SqliteSessionReads {
     this.#waiting = [];
     const epoch = this.#currentEpoch();
     for (const { key, kept, load, resolve, reject } of waiting) {
-      if (kept.epoch === epoch) resolve(kept.session);
-      else this.#load(key, load, epoch).then(resolve, reject);
+      if (kept.epoch === epoch) {
+        this.counts.hits += 1;
+        resolve(kept.session);
+      } else this.#load(key, load, epoch).then(resolve, reject);
     }
   };
 
@@ -83,6 +87,7 @@ export class SqliteSessionReads {
   // that is gone, or not kept, leaves no older copy behind: a token presented after its
   // session ended is read at once, without first waiting for a check that must fail.
   async #load(key: string, load: Load, epoch: number | null): Promise<SessionWithEmail | null> {
+    this.counts.misses += 1;
     const session = await load();
     if (session !== null && epoch !== null && epoch === this.#epoch) this.#kept.set(key, { session: Object.freeze(session), epoch });
     else this.#kept.delete(key);
