@@ -1,5 +1,6 @@
 import { Command, CommanderError, Help } from 'commander';
 import { addDatabaseCommands } from './cli/database.js';
+import { addImportCommand } from './cli/import.js';
 import { addKeysCommands } from './cli/keys.js';
 import { nameOf, EXIT_USAGE } from './cli/services.js';
 import { addServeCommand } from './cli/serve.js';
@@ -30,6 +31,7 @@ function createProgram(): Command {
   addKeysCommands(program);
   addUsersCommands(program);
   addSessionsCommands(program);
+  addImportCommand(program);
   pointErrorsToHelp(program);
   return program;
 }
