@@ -60,6 +60,8 @@ export function openSqliteSource(path: string, choice: ColumnChoice): Source {
 export async function openPostgresSource(url: string, choice: ColumnChoice): Promise<Source> {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url });
+  // A lost connection also fails the query waiting on it, which is where the import hears of it.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     const where = `PostgreSQL ${new URL(url).pathname.slice(1)}`;
