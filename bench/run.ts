@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { parseDatabaseUrl } from '../src/config/parse-database-url.js';
 import { openStore } from '../src/store/open-store.js';
+import { importFigures } from './import.js';
 import { followingChains, interleaved, load, type Measured } from './load.js';
 import { WALKS, walkPages } from './pagination.js';
 import { runCli, runReference, startReference, startSesame, type Listening } from './processes.js';
@@ -26,9 +27,12 @@ const { values } = parseArgs({
     long: { type: 'boolean', default: false },
     smoke: { type: 'boolean', default: false },
     results: { type: 'string' },
+    // `--only import`: just the import's figures (issue 21).
+    only: { type: 'string' },
   },
 });
 const mode = values.smoke ? 'smoke' : values.long ? 'long' : 'default';
+if (values.only !== undefined && values.only !== 'import') throw new Error(`--only takes "import", not "${values.only}"`);
 const { rounds, seconds, scaleLarge } = {
   smoke: { rounds: 1, seconds: 0.5, scaleLarge: 10_000 },
   default: { rounds: 3, seconds: 2, scaleLarge: 1_000_000 },
@@ -261,7 +265,8 @@ async function main(): Promise<void> {
   // Scale: the same session check with a thousand and with a million users and sessions.
   log('scale');
   const scale = await scaleRuns();
-  const figures = summarize(series, { idleRss, scale, engine, walks: WALKS });
+  log('import');
+  const figures = [...summarize(series, { idleRss, scale, engine, walks: WALKS }), ...(await runImportFigures())];
   const report = formatTable(figures);
   process.stdout.write(`${report}\n`);
   saveResults(figures, Date.now() - started);
@@ -392,4 +397,30 @@ function saveResults(figures: Figure[], durationMs: number): void {
   log(`results written to ${file}`);
 }
 
-await main();
+/** The import's figures: into SQLite, and into PostgreSQL on the server given, else on the machine's own when it answers. */
+async function runImportFigures(): Promise<Figure[]> {
+  let postgresUrl: string | null = engine === 'postgres' ? database : 'postgres://postgres@127.0.0.1:5432/postgres';
+  if (engine !== 'postgres') {
+    const client = new pg.Client({ connectionString: postgresUrl });
+    const isAnswering = await client.connect().then(
+      () => true,
+      () => false,
+    );
+    await client.end().catch(() => undefined);
+    if (!isAnswering) {
+      log('import: no PostgreSQL at 127.0.0.1:5432; into SQLite only');
+      postgresUrl = null;
+    }
+  }
+  return importFigures({ scratch, count: scaleLarge, postgresUrl, log });
+}
+
+async function onlyImport(): Promise<void> {
+  const started = Date.now();
+  log(`bench (${mode}), the import only`);
+  const figures = await runImportFigures();
+  process.stdout.write(`${formatTable(figures)}\n`);
+  saveResults(figures, Date.now() - started);
+}
+
+await (values.only === 'import' ? onlyImport() : main());

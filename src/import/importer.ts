@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { StoreConflictError, type ImportOutcome, type Store } from '../core/store.js';
+import { FirstRows } from './first-rows.js';
 import type { Source } from './source.js';
 import { RowRejected, userOf, type AcceptedRow } from './rows-to-users.js';
 
@@ -58,9 +58,7 @@ export async function runImport(
   onProgress: (counts: Readonly<ImportCounts>) => void = () => undefined,
 ): Promise<ImportSummary> {
   const counts: ImportCounts = { read: 0, inserted: 0, updated: 0, skipped: 0, rejected: 0, formats: {}, weak: 0, droppedSessions: 0, droppedResetTokens: 0 };
-  // Which row first had each email key, by a 53-bit fingerprint of the key: a million keys
-  // in tens of MB rather than hundreds.
-  const firstRowOf = new Map<number, number>();
+  const firstRows = new FirstRows();
   let batch: Array<AcceptedRow & { readonly position: number }> = [];
   let settled = 0;
   const rules = { usernameDomain: settings.usernameDomain, now: settings.now() };
@@ -82,10 +80,8 @@ export async function runImport(
         const where = { row: row.position, ref: row.ref, ...(typeof row.login === 'string' && { login: row.login }) };
         try {
           const accepted = userOf(row, rules);
-          const fingerprint = fingerprintOf(accepted.user.emailKey);
-          const first = firstRowOf.get(fingerprint);
-          if (first !== undefined) throw new RowRejected('email_collision', `the same email key as row ${first}, which was kept`);
-          firstRowOf.set(fingerprint, row.position);
+          const first = firstRows.claim(accepted.user.emailKey, row.position);
+          if (first !== null) throw new RowRejected('email_collision', `the same email key as row ${first}, which was kept`);
           const { format, params, weak } = accepted.identity;
           counts.formats[format] = (counts.formats[format] ?? 0) + 1;
           if (weak) {
@@ -126,9 +122,4 @@ async function importBatch(store: Pick<Store, 'importUsers'>, users: AcceptedRow
       if (!(error instanceof StoreConflictError) || attempt === CONFLICT_RETRIES) throw error;
     }
   }
-}
-
-function fingerprintOf(emailKey: string): number {
-  const digest = createHash('sha256').update(emailKey).digest();
-  return digest.readUIntBE(0, 6) * 32 + (digest[6]! >> 3);
 }
