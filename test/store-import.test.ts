@@ -32,8 +32,8 @@ describeEngines(ALL_ENGINES, 'store import on %s', (engine) => {
     expect(await store.importUsers([fresh[0]!], options)).toEqual(['skipped']);
   });
 
-  it('updates an existing user with update: email, hash, claims; the version moves on and sessions and reset end', async () => {
-    const existing = newUser('old@x.io');
+  it('updates an existing user with update: email and hash; the version moves on, sessions and reset end, claims and state stay', async () => {
+    const existing = { ...newUser('old@x.io'), claims: { plan: 'pro' }, disabledAt: at(1) };
     await store.insertUser(existing);
     const session = newSession(existing);
     await store.insertSession(session, { origin: NO_ORIGIN, endOtherCookieSessions: false, replacesTokenHash: null, passwordVersion: 0 });
@@ -41,7 +41,7 @@ describeEngines(ALL_ENGINES, 'store import on %s', (engine) => {
     const imported: User = { ...newUser('OLD@x.io'), emailKey: 'old@x.io', password: { hash: '$2b$10$new', normalization: 'none' }, claims: { role: 'a' }, updatedAt: at(5) };
     expect(await store.importUsers([imported], { update: true, dryRun: false })).toEqual(['updated']);
     const after = await store.findUserById(existing.id);
-    expect(after).toMatchObject({ email: 'OLD@x.io', password: imported.password, passwordVersion: 1, claims: { role: 'a' }, updatedAt: at(5), createdAt: existing.createdAt });
+    expect(after).toMatchObject({ email: 'OLD@x.io', password: imported.password, passwordVersion: 1, claims: { plan: 'pro' }, disabledAt: at(1), updatedAt: at(5), createdAt: existing.createdAt });
     expect(await store.findSessionById(session.id)).toBeNull();
     expect(await store.findResetTokenByHash('r'.repeat(64))).toBeNull();
   });

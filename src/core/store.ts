@@ -163,7 +163,8 @@ export type ImportOutcome = 'inserted' | 'updated' | 'skipped';
 export interface ImportOptions {
   /**
    * true: a user whose email key exists gets the imported email and password (the version
-   * moves on, and their sessions and reset token end); false: it is left as it is.
+   * moves on, and their sessions and reset token end; claims and the disabled state stay as
+   * they are); false: it is left as it is.
    */
   readonly update: boolean;
   /** true: work out every outcome in the transaction, then roll it back. */

@@ -138,7 +138,11 @@ export async function openMysqlSource(url: string, choice: ColumnChoice): Promis
       description: describe(where, table, map),
       chunks: chunks(),
       progress: () => (total === 0 ? 1 : read / total),
-      close: () => promised.end().catch(() => undefined),
+      // Not end(): a streaming query paused by an import that stopped would never let it finish.
+      close: () => {
+        connection.destroy();
+        return Promise.resolve();
+      },
     };
   } catch (error) {
     connection.destroy();

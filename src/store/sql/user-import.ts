@@ -40,8 +40,9 @@ export async function importUserBatch(trx: Transaction<Tables>, dialect: SqlDial
   return outcomes;
 }
 
-// The imported password replaces the stored one as a password change does: the version moves
-// on (a log-in checked against the old hash starts no session) and sessions and reset end.
+// The imported email and password replace the stored ones as an operator's changes would: the
+// version moves on (a log-in checked against the old hash starts no session), sessions and the
+// reset token end. Claims and the disabled state stay Sesame's own.
 async function updateExisting(trx: Transaction<Tables>, id: string, user: User): Promise<void> {
   await trx
     .updateTable('users')
@@ -50,8 +51,6 @@ async function updateExisting(trx: Transaction<Tables>, id: string, user: User):
       password_hash: user.password.hash,
       password_normalization: user.password.normalization,
       password_version: eb('password_version', '+', 1),
-      claims: fromUser(user).claims,
-      disabled_at: user.disabledAt?.getTime() ?? null,
       updated_at: user.updatedAt.getTime(),
     }))
     .where('id', '=', id)
