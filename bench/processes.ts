@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The built service, as `npm start` runs it. */
+export const MAIN_JS = fileURLToPath(new URL('../dist/sesame.cjs', import.meta.url));
 const REFERENCES = fileURLToPath(new URL('./references/', import.meta.url));
 
 /** A process under test that listens on 127.0.0.1. */
@@ -58,6 +60,8 @@ const START = (JSON.parse(readFileSync(`${PROJECT_ROOT}package.json`, 'utf8')) a
   .replace(/^exec /, '')
   .split(' ');
 if (START[0] !== 'node') throw new Error('npm start no longer runs node: update bench/processes.ts');
+/** The V8 flags `npm start` and the Dockerfile run Sesame with (docs/operations.md), for other commands run as they would be. */
+export const NODE_FLAGS = START.slice(1).filter((part) => part.startsWith('--'));
 
 /**
  * Starts `sesame serve` from the built JS on a free port as `npm start` does, with `env` on top

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { parseDatabaseUrl } from '../src/config/parse-database-url.js';
 import { openStore } from '../src/store/open-store.js';
 import { emailFigures, emailRuns } from './email.js';
+import { importFigures } from './import.js';
 import { followingChains, interleaved, load, type Measured } from './load.js';
 import { WALKS, walkPages } from './pagination.js';
 import { runCli, runReference, startReference, startSesame, type Listening } from './processes.js';
@@ -29,11 +30,12 @@ const { values } = parseArgs({
     results: { type: 'string' },
     // Another checkout, built: its cookie check is measured beside this one's, in the same run.
     baseline: { type: 'string' },
-    // `email`: only the email figures (issue 22).
+    // `--only email` or `--only import`: just the email's figures (issue 22) or the import's (issue 21).
     only: { type: 'string' },
   },
 });
 const mode = values.smoke ? 'smoke' : values.long ? 'long' : 'default';
+if (values.only !== undefined && !['email', 'import'].includes(values.only)) throw new Error(`--only takes "email" or "import", not "${values.only}"`);
 const { rounds, seconds, scaleLarge } = {
   smoke: { rounds: 1, seconds: 0.5, scaleLarge: 10_000 },
   default: { rounds: 3, seconds: 2, scaleLarge: 1_000_000 },
@@ -136,14 +138,6 @@ const measured = (name: string, result: Measured) => {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  if (values.only === 'email') {
-    await emailPart();
-    const figures = emailFigures(series, drainCount);
-    process.stdout.write(`${formatTable(figures)}\n`);
-    saveResults(figures, Date.now() - started);
-    return;
-  }
-  if (values.only !== undefined) throw new Error(`--only ${values.only}: the one part that runs alone is email`);
   log(`bench (${mode}): ${rounds} round(s) of ${seconds} s per measurement on ${engine}${values.redis === undefined ? '' : ' with Redis'}`);
   if (engine === 'sqlite') await runCli(['migrate', '--database', database]);
   const sesame = await startSesame(database, sesameEnv);
@@ -292,7 +286,12 @@ async function main(): Promise<void> {
   log('scale');
   const scale = await scaleRuns();
   await emailPart();
-  const figures = [...summarize(series, { idleRss, scale, engine, walks: WALKS, baseline: baseline?.commit ?? null }), ...emailFigures(series, drainCount)];
+  log('import');
+  const figures = [
+    ...summarize(series, { idleRss, scale, engine, walks: WALKS, baseline: baseline?.commit ?? null }),
+    ...emailFigures(series, drainCount),
+    ...(await runImportFigures()),
+  ];
   const report = formatTable(figures);
   process.stdout.write(`${report}\n`);
   saveResults(figures, Date.now() - started);
@@ -462,4 +461,31 @@ function saveResults(figures: Figure[], durationMs: number): void {
   log(`results written to ${file}`);
 }
 
-await main();
+/** The import's figures: into SQLite, and into PostgreSQL on the server given, else on the machine's own when it answers. */
+async function runImportFigures(): Promise<Figure[]> {
+  let postgresUrl: string | null = engine === 'postgres' ? database : 'postgres://postgres@127.0.0.1:5432/postgres';
+  if (engine !== 'postgres') {
+    const client = new pg.Client({ connectionString: postgresUrl });
+    const isAnswering = await client.connect().then(
+      () => true,
+      () => false,
+    );
+    await client.end().catch(() => undefined);
+    if (!isAnswering) {
+      log('import: no PostgreSQL at 127.0.0.1:5432; into SQLite only');
+      postgresUrl = null;
+    }
+  }
+  return importFigures({ scratch, count: scaleLarge, postgresUrl, log });
+}
+
+/** `--only email` or `--only import`: that part alone, reported as the whole run is. */
+async function onlyOnePart(part: string): Promise<void> {
+  const started = Date.now();
+  log(`bench (${mode}), the ${part} only`);
+  const figures = part === 'email' ? await emailPart().then(() => emailFigures(series, drainCount)) : await runImportFigures();
+  process.stdout.write(`${formatTable(figures)}\n`);
+  saveResults(figures, Date.now() - started);
+}
+
+await (values.only === undefined ? main() : onlyOnePart(values.only));

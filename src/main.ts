@@ -3,6 +3,7 @@ import { addBackupCommand } from './cli/backup.js';
 import { addDatabaseCommands } from './cli/database.js';
 import { addExportCommand } from './cli/export.js';
 import { addEmailCommands } from './cli/email.js';
+import { addImportCommand } from './cli/import.js';
 import { addKeysCommands } from './cli/keys.js';
 import { nameOf, EXIT_USAGE } from './cli/services.js';
 import { addServeCommand } from './cli/serve.js';
@@ -36,6 +37,7 @@ function createProgram(): Command {
   addUsersCommands(program);
   addSessionsCommands(program);
   addEmailCommands(program);
+  addImportCommand(program);
   pointErrorsToHelp(program);
   return program;
 }

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import Fastify from 'fastify';
 import { combineSlices, followingChains, interleaved, load, percentiles } from '../bench/load.js';
 import { formatTable, type Figure } from '../bench/report.js';
+import { TEST_ENGINES } from './support/databases.js';
 
 /**
  * The benchmark's smoke run: one short round of every scenario, asserting only that it
@@ -56,6 +57,11 @@ describe('npm run bench --smoke', () => {
       'email: POST /reset_password p99, SMTP at 2 s per message vs email off',
       'email: POST /reset_password p99, SMTP at 2 s per message vs an instant one',
       "email: 100 queued messages drained vs the SMTP server's pace",
+      // The import's (issue 21): into SQLite, and into PostgreSQL when the machine's own answers.
+      ...['sqlite', ...(TEST_ENGINES.includes('postgres') ? ['postgres'] : [])].flatMap((engine) => [
+        `import 10,000 users, SQLite → ${engine}`,
+        `import into ${engine}: importer peak RSS`,
+      ]),
     ];
     for (const figure of figures) expect(stdout).toContain(`| ${figure} |`);
     const [file] = readdirSync(results);

@@ -2,6 +2,7 @@ import { hash as argon2Hash, verify as argon2Verify, type Algorithm } from '@nod
 import { createBoundedQueues, type QueueLoad } from './bounded-queues.js';
 import { AuthError } from './errors.js';
 import { noMetrics, type Metrics } from './metrics.js';
+import { identifyPasswordHash, verifyDerivedHash } from './legacy-hashes.js';
 import { generateSecret } from './secrets.js';
 import type { PasswordNormalization, StoredPassword } from './store.js';
 
@@ -20,9 +21,12 @@ export interface PasswordHasher {
   /** Hashes a new password with argon2id at the configured cost, after normalising it. */
   hash(password: string, normalization: PasswordNormalization): Promise<StoredPassword>;
   /**
-   * True when `password` matches. argon2id hashes and legacy bcrypt hashes
-   * (`$2a$`, `$2b$`, `$2y$`; bcrypt itself reads only the first 72 bytes) are understood;
-   * any other stored value never matches.
+   * True when `password` matches. argon2id hashes and every legacy format of
+   * `legacy-hashes.ts` are understood, each verified as its original library did (bcrypt
+   * itself reads only the first 72 bytes of a password, and so does this check of a bcrypt
+   * hash, so that imported users can log in; the argon2id hash that replaces it at that
+   * log-in covers the whole password). A hash that is unknown or past the cost limits never
+   * matches.
    */
   verify(password: string, stored: StoredPassword): Promise<boolean>;
   /**
@@ -36,7 +40,6 @@ export interface PasswordHasher {
   load(): QueueLoad;
 }
 
-const BCRYPT_PREFIXES = ['$2a$', '$2b$', '$2y$'];
 // The binding declares `Algorithm` as a const enum, which isolated modules cannot read: 2 is Argon2id.
 const ARGON2ID = 2 as Algorithm;
 
@@ -89,15 +92,22 @@ export function createPasswordHasher(config: PasswordHashingConfig, metrics: Met
     },
     async verify(password, stored) {
       const candidate = normalize(password, stored.normalization);
-      if (stored.hash.startsWith('$argon2')) return verifyArgon2(stored.hash, candidate);
-      if (BCRYPT_PREFIXES.some((prefix) => stored.hash.startsWith(prefix))) {
-        // $2y$ (PHP's crypt_blowfish) is the same algorithm as $2b$; the binding knows only the latter.
-        const hash = stored.hash.replace(/^\$2y\$/, '$2b$');
-        // Loaded at the first legacy hash: most deployments never have one, and it costs 2 MB.
-        const { default: bcrypt } = await import('bcrypt');
-        return queues.checks.run(() => bcrypt.compare(candidate, hash));
+      const identity = identifyPasswordHash(stored.hash);
+      if (!identity.usable) return false;
+      switch (identity.format) {
+        case 'argon2id':
+        case 'argon2i':
+          return verifyArgon2(stored.hash, candidate);
+        case 'bcrypt': {
+          // $2y$ (PHP's crypt_blowfish) is the same algorithm as $2b$; the binding knows only the latter.
+          const hash = stored.hash.replace(/^\$2y\$/, '$2b$');
+          // Loaded at the first legacy hash: most deployments never have one, and it costs 2 MB.
+          const { default: bcrypt } = await import('bcrypt');
+          return queues.checks.run(() => bcrypt.compare(candidate, hash));
+        }
+        default:
+          return queues.checks.run(() => verifyDerivedHash(stored.hash, candidate));
       }
-      return false;
     },
     async verifyNothing(password) {
       await verifyArgon2(await dummyHash, password);

@@ -47,8 +47,9 @@ describe('password rules', () => {
     expect(() => checkPresentedPassword('short', 'password')).not.toThrow();
   });
 
-  it('refuses empty passwords and lone surrogates', () => {
-    expect(() => checkPresentedPassword('', 'password')).toThrow('password is empty');
+  it('refuses empty new passwords and lone surrogates; an empty presented one is verified (an imported hash may match it)', () => {
+    expect(() => checkNewPassword('', 'new_password', policy, 'a@x.io')).toThrow('new_password is empty');
+    expect(() => checkPresentedPassword('', 'password')).not.toThrow();
     expect(() => checkNewPassword('ab\uDC00', 'password', policy, 'a@x.io')).toThrow('password is not valid Unicode');
   });
 

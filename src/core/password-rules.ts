@@ -20,9 +20,10 @@ const MAX_PASSWORD_BYTES = 4096;
 /**
  * Checks a password presented for verification (log-in, current password). Only bounds and
  * well-formedness: the value is then verified exactly as sent, never truncated (ASVS 6.2.8).
+ * An empty one is verified too, as a wrong one: the apps users are imported from accepted it
+ * (issue 21), and no hash Sesame makes can match it, since a new password is never empty.
  */
 export function checkPresentedPassword(password: string, field: string): void {
-  if (password === '') throw new AuthError('invalid_input', `${field} is empty`);
   if (!password.isWellFormed()) throw new AuthError('invalid_input', `${field} is not valid Unicode`);
   if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) {
     throw new AuthError('invalid_input', `${field} is longer than ${MAX_PASSWORD_BYTES} bytes`);
@@ -42,6 +43,7 @@ export function checkPresentedPassword(password: string, field: string): void {
  * so the patterns have no length limit.
  */
 export function checkNewPassword(password: string, field: string, policy: PasswordPolicy, email: string): void {
+  if (password === '') throw new AuthError('invalid_input', `${field} is empty`);
   checkPresentedPassword(password, field);
   const normalized = policy.normalization === 'nfkc' ? password.normalize('NFKC') : password;
   if (codePointCount(normalized) < policy.minLength) {

@@ -157,6 +157,20 @@ export interface UserChanges {
   readonly claims?: UserClaims | null;
 }
 
+/** What `Store.importUsers` did with each user of a batch. */
+export type ImportOutcome = 'inserted' | 'updated' | 'skipped';
+
+export interface ImportOptions {
+  /**
+   * true: a user whose email key exists gets the imported email and password (the version
+   * moves on, and their sessions and reset token end; claims and the disabled state stay as
+   * they are); false: it is left as it is.
+   */
+  readonly update: boolean;
+  /** true: work out every outcome in the transaction, then roll it back. */
+  readonly dryRun: boolean;
+}
+
 export interface PurgeCounts {
   readonly sessions: number;
   readonly resetTokens: number;
@@ -180,6 +194,14 @@ export class StoreUnavailableError extends Error {
 export interface Store {
   /** Inserts a user. Throws `StoreConflictError` if the email key exists (a unique constraint, so concurrent inserts of one key have exactly one winner). */
   insertUser(user: User): Promise<void>;
+
+  /**
+   * Imports a batch of users in one transaction: each whose email key is new is inserted, and
+   * each whose key exists is skipped, or updated with `options.update`. Returns each user's
+   * outcome, in order. The batch's email keys must be distinct. A batch is written whole or
+   * not at all.
+   */
+  importUsers(users: readonly User[], options: ImportOptions): Promise<ImportOutcome[]>;
 
   /** The user with this email key, or null. */
   findUserByEmailKey(emailKey: string): Promise<User | null>;

@@ -3,6 +3,8 @@ import { Kysely, Migrator, sql } from 'kysely';
 import {
   StoreConflictError,
   StoreUnavailableError,
+  type ImportOptions,
+  type ImportOutcome,
   type InsertSessionOptions,
   type OutboxMessage,
   type PurgeCounts,
@@ -32,6 +34,7 @@ import { PasswordStatements } from './password-statements.js';
 import { PURGE_BATCH, purgeResetTokens, purgeSessionBatch } from './purge.js';
 import { SessionStatements } from './session-statements.js';
 import type { Tables } from './tables.js';
+import { DryRunRollback, importUserBatch } from './user-import.js';
 import { listUsers } from './user-listing.js';
 import { UserStatements } from './user-statements.js';
 
@@ -82,6 +85,19 @@ export class SqlStore implements Store {
 
   insertUser(user: User): Promise<void> {
     return this.#guard(() => this.#users.insert(user));
+  }
+
+  importUsers(users: readonly User[], options: ImportOptions): Promise<ImportOutcome[]> {
+    if (users.length === 0) return Promise.resolve([]);
+    return this.#guard(async () => {
+      try {
+        return await this.#transaction().execute((trx) => importUserBatch(trx, this.#dialect, users, options));
+      } catch (error) {
+        // A dry run's answer comes back as the error that rolled it back.
+        if (error instanceof DryRunRollback) return error.outcomes;
+        throw error;
+      }
+    });
   }
 
   findUserByEmailKey(emailKey: string): Promise<User | null> {
