@@ -2,7 +2,7 @@ import { checkClaims, emailTaken, insertNewUser } from './accounts.js';
 import type { AdminAction, AdminDoor } from './audit.js';
 import { CacheUnavailableError } from './cache.js';
 import type { CoreDeps } from './deps.js';
-import { toEmailKey } from './emails.js';
+import { normalizeLoginIdentifier, toEmailKey } from './emails.js';
 import { AuthError } from './errors.js';
 import { checkNewPassword } from './password-rules.js';
 import { isSameSecret } from './secrets.js';
@@ -38,7 +38,7 @@ export interface UserView {
 }
 
 
-/** A user named by id or by email (its key is what is looked up). */
+/** A user named by id or by its identifier, an email or a username (its key is what is looked up). */
 export type UserRef = { readonly id: string } | { readonly email: string };
 
 export type UserState = 'active' | 'disabled' | 'locked';
@@ -143,7 +143,7 @@ export function createAdministration(deps: AdminDeps): Administration {
     audit({ event: 'admin_action', action, userId, ...more, caller: operator.door, client: operator.address });
 
   async function find(ref: UserRef): Promise<User> {
-    const user = 'id' in ref ? await store.findUserById(ref.id) : await store.findUserByEmailKey(toEmailKey(ref.email));
+    const user = 'id' in ref ? await store.findUserById(ref.id) : await store.findUserByEmailKey(normalizeLoginIdentifier(ref.email).key);
     if (!user) throw userNotFound();
     return user;
   }
