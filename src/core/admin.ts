@@ -38,8 +38,11 @@ export interface UserView {
 }
 
 
-/** A user named by id or by its identifier, an email or a username (its key is what is looked up). */
-export type UserRef = { readonly id: string } | { readonly email: string };
+/**
+ * A user named by id, by its identifier (an email or a username; its key is what is looked up),
+ * or by either: `idOrIdentifier` is an id when a user has it, else an identifier.
+ */
+export type UserRef = { readonly id: string } | { readonly email: string } | { readonly idOrIdentifier: string };
 
 export type UserState = 'active' | 'disabled' | 'locked';
 
@@ -143,7 +146,13 @@ export function createAdministration(deps: AdminDeps): Administration {
     audit({ event: 'admin_action', action, userId, ...more, caller: operator.door, client: operator.address });
 
   async function find(ref: UserRef): Promise<User> {
-    const user = 'id' in ref ? await store.findUserById(ref.id) : await store.findUserByEmailKey(normalizeLoginIdentifier(ref.email).key);
+    const byIdentifier = (identifier: string) => store.findUserByEmailKey(normalizeLoginIdentifier(identifier).key);
+    const user =
+      'id' in ref
+        ? await store.findUserById(ref.id)
+        : 'email' in ref
+          ? await byIdentifier(ref.email)
+          : ((await store.findUserById(ref.idOrIdentifier)) ?? (await byIdentifier(ref.idOrIdentifier)));
     if (!user) throw userNotFound();
     return user;
   }
