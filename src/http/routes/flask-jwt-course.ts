@@ -5,6 +5,7 @@ import type { AccessTokenCheck } from '../../core/tokens.js';
 import { AuthError } from '../../core/errors.js';
 import { signingIn, type ClientView } from '../client-address.js';
 import { answerMethodNotAllowed, answerNotFound } from '../error-handler.js';
+import { Answer, bearerOf, credentialsOf, CREDENTIAL_FIELDS, notFound, smorest, tokenAnswer } from './flask-jwt-course-answers.js';
 import {
   CourseAccessReply,
   CourseCredentialsBody,
@@ -37,62 +38,6 @@ const withBody = {
 const tokenError = { ...CourseTokenErrorReply, description: 'No access token, or one that is malformed, wrongly signed, expired, or of an ended session' } as const;
 const security = [{ bearerAuth: [] }];
 const adminOrUser = [{ adminToken: [] }, { bearerAuth: [] }];
-const FIELDS = ['username', 'password'] as const;
-
-/** A contract answer with its exact body. */
-class Answer extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: object,
-  ) {
-    super('contract answer');
-  }
-}
-
-// Flask-JWT-Extended's errors as the course's callbacks word them (app.py): note `message` for
-// some and `description` for others, as the original.
-const TOKEN_ERRORS = {
-  missing: { description: 'Request does not contain an access token.', error: 'authorization_required' },
-  invalid: { message: 'Signature verification failed.', error: 'invalid_token' },
-  expired: { message: 'The token has expired.', error: 'token_expired' },
-  revoked: { description: 'The token has been revoked.', error: 'token_revoked' },
-  notFresh: { description: 'The token is not fresh.', error: 'fresh_token_required' },
-} as const;
-const tokenAnswer = (kind: keyof typeof TOKEN_ERRORS) => new Answer(401, TOKEN_ERRORS[kind]);
-const smorest = (code: number, status: string, more: object = {}) => new Answer(code, { code, status, ...more });
-const notFound = () => smorest(404, 'Not Found');
-
-/**
- * The body's `username` and `password`, refused as marshmallow refuses them: 422 with, per
- * field, why. A body that is not JSON is no fields, as flask-smorest read only JSON.
- */
-function credentialsOf(request: FastifyRequest): { username: string; password: string } {
-  const isJson = /^application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '');
-  const body: unknown = isJson ? request.body : {};
-  const invalid = (errors: object) => smorest(422, 'Unprocessable Entity', { errors: { json: errors } });
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid({ _schema: ['Invalid input type.'] });
-  const fields = body as Record<string, unknown>;
-  const errors: Record<string, string[]> = {};
-  for (const name of Object.keys(fields)) if (!(FIELDS as readonly string[]).includes(name)) errors[name] = ['Unknown field.'];
-  for (const name of FIELDS) {
-    if (!(name in fields)) errors[name] = ['Missing data for required field.'];
-    else if (fields[name] === null) errors[name] = ['Field may not be null.'];
-    else if (typeof fields[name] !== 'string') errors[name] = ['Not a valid string.'];
-  }
-  if (Object.keys(errors).length > 0) throw invalid(errors);
-  return fields as { username: string; password: string };
-}
-
-/**
- * The token of `Authorization: Bearer <token>` as Flask-JWT-Extended reads it: the scheme
- * exactly `Bearer`, then exactly one more word.
- */
-function bearerOf(request: FastifyRequest): string {
-  const parts = (request.headers.authorization ?? '').split(' ');
-  if (parts[0] !== 'Bearer') throw tokenAnswer('missing');
-  if (parts.length !== 2 || parts[1] === '') throw tokenAnswer('invalid');
-  return parts[1]!;
-}
 
 /** The course's routes at the root (docs/api-families.md): register, log in and out, refresh, a user. */
 export const flaskJwtCourse: FastifyPluginAsyncJsonSchemaToTs<{ Options: FlaskJwtCourseOptions }> = async (app, { auth, client }) => {
@@ -101,7 +46,7 @@ export const flaskJwtCourse: FastifyPluginAsyncJsonSchemaToTs<{ Options: FlaskJw
     // webargs' answers to a body it could not read: malformed JSON, and no JSON at all (no fields).
     if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return reply.code(400).send({ code: 400, errors: { json: ['Invalid JSON body.'] }, status: 'Bad Request' });
     if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-      const missing = Object.fromEntries(FIELDS.map((name) => [name, ['Missing data for required field.']]));
+      const missing = Object.fromEntries(CREDENTIAL_FIELDS.map((name) => [name, ['Missing data for required field.']]));
       return reply.code(422).send({ code: 422, errors: { json: missing }, status: 'Unprocessable Entity' });
     }
     throw error;
