@@ -10,6 +10,7 @@ import { parseDatabaseUrl } from '../src/config/parse-database-url.js';
 import { openStore } from '../src/store/open-store.js';
 import { emailFigures, emailRuns } from './email.js';
 import { importFigures } from './import.js';
+import { FAMILY_APIS, FAMILY_LOGINS, familyLoginLoads, registerFamilyAccounts } from './families.js';
 import { followingChains, interleaved, load, type Measured } from './load.js';
 import { WALKS, walkPages } from './pagination.js';
 import { runCli, runReference, startReference, startSesame, type Listening } from './processes.js';
@@ -63,6 +64,7 @@ const engine = database.startsWith('sqlite:') ? 'sqlite' : database.startsWith('
 const sesameEnv: Record<string, string> = {
   // Every registration of the registration load comes from this one address: the load measures the hashing, not the limit.
   SESAME_LIMIT_CLIENT_REGISTRATIONS: '1000000',
+  SESAME_APIS: FAMILY_APIS,
   ...(values.redis === undefined ? {} : { SESAME_REDIS_URL: values.redis }),
 };
 
@@ -143,6 +145,7 @@ async function main(): Promise<void> {
   const sesame = await startSesame(database, sesameEnv);
   const idleRss = sesame.rssMb();
   const setup = await prepare(sesame.url);
+  await registerFamilyAccounts(sesame.url, PASSWORD);
   const bare = await startReference('bare');
   const minimal = await startReference('minimal-profile', [database]);
   const jwt = await startReference('jwt-verify', [sesame.url]);
@@ -191,6 +194,7 @@ async function main(): Promise<void> {
     'minimal login': logins(`${minimalLogin.url}/sessions`, (email) => ({ email, password: PASSWORD })),
     registration: registrations(`${sesame.url}/users`),
     'minimal registration': registrations(`${minimalLogin.url}/users`),
+    ...familyLoginLoads(sesame.url, PASSWORD),
   };
   // A process's first load runs cold (the JIT has not compiled its hot path yet): none is measured.
   log('warm-up');
@@ -232,6 +236,7 @@ async function main(): Promise<void> {
     await inTurn(whole('login /sessions', seconds), whole('minimal login', Math.min(seconds, HASH_SECONDS)));
     measured('login /token', await logins(`${sesame.url}/token`, (username) => ({ grant_type: 'password', username, password: PASSWORD }))(seconds));
     await inTurn(whole('registration', seconds), whole('minimal registration', Math.min(seconds, HASH_SECONDS)));
+    await inTurn(...FAMILY_LOGINS.map((name) => whole(name, seconds)));
     const chains = await freshChains(sesame.url, 16);
     measured(
       'refresh',

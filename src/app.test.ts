@@ -56,8 +56,28 @@ describe('buildApp', () => {
     ]);
   });
 
+  it('serves and describes exactly the API families SESAME_APIS enables', async () => {
+    const pathsOf = async (apis: Parameters<typeof testConfig>[0]) => {
+      h = await createAppHarness(testConfig(apis));
+      const paths = Object.keys((await h.app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: object }>().paths).sort();
+      await h.close();
+      return paths;
+    };
+    const always = ['/.well-known/jwks.json', '/health', '/ready'];
+    const session = ['/', '/password', '/profile', '/reset_password', '/sessions', '/sessions/{id}', '/users'];
+    const token = ['/introspect', '/revoke', '/token'];
+    const pja = ['/auth/login', '/auth/logout', '/auth/ping', '/auth/signup', '/auth/user'];
+    const course = ['/login', '/logout', '/refresh', '/register', '/user/{id}'];
+    const served = (await pathsOf({})).filter((path) => !always.includes(path));
+    expect(served).toEqual([...session, ...token].sort());
+    expect(await pathsOf({ http: { apis: ['token'] } })).toEqual([...always, ...token].sort());
+    expect(await pathsOf({ http: { apis: ['python-jwt-auth', 'flask-jwt-course'] } })).toEqual([...always, ...pja, ...course].sort());
+    h = await createAppHarness(testConfig({ http: { apis: ['token'] } }));
+    expect((await h.app.inject({ method: 'GET', url: '/profile' })).statusCode).toBe(404);
+  });
+
   it('lists, for every operation, every status it can answer, an internal error and unavailability included', async () => {
-    h = await createAppHarness();
+    h = await createAppHarness(testConfig({ http: { apis: ['session', 'token', 'python-jwt-auth', 'flask-jwt-course'] } }));
     const document = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json<{
       info: { version: string };
       paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, { required?: boolean }>; content?: object }> }>>;

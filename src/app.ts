@@ -18,7 +18,16 @@ import { serverMetadata } from './http/routes/server-metadata.js';
 import { sessionApi } from './http/routes/session-api.js';
 import { tokenApi } from './http/routes/token-api.js';
 import { adminApi } from './http/routes/admin-api.js';
+import { flaskJwtCourse } from './http/routes/flask-jwt-course.js';
+import { pythonJwtAuth } from './http/routes/python-jwt-auth.js';
 import { version } from './version.js';
+
+/**
+ * The API families Sesame can serve (SESAME_APIS): its own session API (DESIGN.md §2) and token
+ * API (§3), and two drop-in contracts of Flask services (docs/api-families.md).
+ */
+export const API_FAMILIES = ['session', 'token', 'python-jwt-auth', 'flask-jwt-course'] as const;
+export type ApiFamily = (typeof API_FAMILIES)[number];
 
 /** What the HTTP layer needs to know of its surroundings. */
 export interface HttpConfig {
@@ -40,6 +49,8 @@ export interface HttpConfig {
   readonly metrics: MetricsHttpConfig | null;
   /** What the RFC 8414 metadata says: `SESAME_ISSUER`, and whether `/introspect` is open. */
   readonly authorizationServer: { readonly issuer: string; readonly isIntrospectionOpen: boolean };
+  /** The API families served, in the order SESAME_APIS lists them. */
+  readonly apis: readonly ApiFamily[];
 }
 
 /** Where the admin API is served and how its callers prove themselves. */
@@ -101,17 +112,22 @@ export async function buildApp({ auth, logger, http, metrics }: AppOptions): Pro
   }
   await registerOpenApi(app, { version, cookieName: http.cookie.name, hasDocsPage: http.hasDocsPage });
 
-  // The API's table of contents.
+  // The API's table of contents: the families SESAME_APIS enables, then what every deployment serves.
   const trustedOrigins = new Set([...http.trustedOrigins, ...http.corsOrigins]);
-  await app.register(sessionApi, {
-    auth,
-    client,
-    cookie: http.cookie,
-    describedBy: describedByLink(http.hasDocsPage),
-    loginGuard: refuseCrossSite(trustedOrigins, { isBearerExempt: false }),
-    cookieGuard: refuseCrossSite(trustedOrigins, { isBearerExempt: true }),
-  });
-  await app.register(tokenApi, { auth, client });
+  const apis = new Set(http.apis);
+  if (apis.has('session')) {
+    await app.register(sessionApi, {
+      auth,
+      client,
+      cookie: http.cookie,
+      describedBy: describedByLink(http.hasDocsPage),
+      loginGuard: refuseCrossSite(trustedOrigins, { isBearerExempt: false }),
+      cookieGuard: refuseCrossSite(trustedOrigins, { isBearerExempt: true }),
+    });
+  }
+  if (apis.has('token')) await app.register(tokenApi, { auth, client });
+  if (apis.has('python-jwt-auth')) await app.register(pythonJwtAuth, { prefix: '/auth', auth, client });
+  if (apis.has('flask-jwt-course')) await app.register(flaskJwtCourse, { auth, client });
   await app.register(jwks, { auth });
   await app.register(serverMetadata, http.authorizationServer);
   await app.register(health, { auth });

@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       refreshGraceSeconds: 10,
       introspectionToken: null,
       adminToken: null,
+      unknownAccountAtLogin: 'distinct',
       limits: {
         windowSeconds: 900,
         accountClientFailures: 10,
@@ -50,6 +51,7 @@ describe('loadConfig', () => {
       admin: null,
       metrics: null,
       authorizationServer: { issuer: 'sesame', isIntrospectionOpen: true },
+      apis: ['session', 'token'],
     });
     expect(config.adminServer).toBeNull();
     expect(config.webhook).toBeNull();
@@ -113,6 +115,8 @@ describe('loadConfig', () => {
         SESAME_TRUSTED_ORIGINS: 'https://app.example.com',
         SESAME_CORS_ORIGINS: 'https://a.example.com,http://localhost:3000',
         SESAME_DOCS_PAGE: 'false',
+        SESAME_APIS: 'token, python-jwt-auth,flask-jwt-course',
+        SESAME_UNKNOWN_ACCOUNT_AT_LOGIN: 'same',
         SESAME_LIMIT_WINDOW_SECONDS: '60',
         SESAME_LIMIT_ACCOUNT_CLIENT_FAILURES: '3',
         SESAME_LIMIT_CLIENT_FAILURES: '30',
@@ -138,6 +142,7 @@ describe('loadConfig', () => {
       admin: { listener: 'own', hasToken: true },
       metrics: { listener: 'admin', token: null },
       authorizationServer: { issuer: expect.any(String) as unknown, isIntrospectionOpen: expect.any(Boolean) as unknown },
+      apis: ['token', 'python-jwt-auth', 'flask-jwt-course'],
     });
     expect(config.adminServer).toEqual({ host: '::1', port: 5001 });
     expect(config.database).toEqual({ engine: 'sqlite', path: '/var/lib/sesame/db.sqlite' });
@@ -154,6 +159,7 @@ describe('loadConfig', () => {
       refreshGraceSeconds: 0,
       introspectionToken: TEST_SECRETS.SESAME_INTROSPECTION_TOKEN,
       adminToken: TEST_SECRETS.SESAME_ADMIN_TOKEN,
+      unknownAccountAtLogin: 'same',
       limits: {
         windowSeconds: 60,
         accountClientFailures: 3,

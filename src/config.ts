@@ -147,6 +147,7 @@ export function loadConfig(sources: {
       refreshGraceSeconds: settings.SESAME_REFRESH_GRACE_SECONDS,
       introspectionToken: settings.SESAME_INTROSPECTION_TOKEN ?? null,
       adminToken: admin.token,
+      unknownAccountAtLogin: settings.SESAME_UNKNOWN_ACCOUNT_AT_LOGIN,
       limits: {
         windowSeconds: settings.SESAME_LIMIT_WINDOW_SECONDS,
         accountClientFailures: settings.SESAME_LIMIT_ACCOUNT_CLIENT_FAILURES,

@@ -37,6 +37,8 @@ describe('npm run bench --smoke', () => {
       'login, POST /sessions vs a minimal log-in route',
       'minimal log-in route vs the raw hash rate',
       'login, POST /token',
+      'login, POST /auth/login (python-jwt-auth) vs POST /token',
+      'login, POST /login (course) vs POST /token',
       'registration, POST /users',
       'registration, POST /users vs a minimal registration route',
       'minimal registration route vs the raw hash rate',

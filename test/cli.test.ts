@@ -33,7 +33,7 @@ describe('the sesame command', () => {
       [['serve', '--nope'], "error: unknown option '--nope'", 'sesame serve --help'],
       [['user', 'claims', 'a@x.io'], "error: missing required argument 'json'", 'sesame users claims --help'],
       [['user', 'claims', 'a@x.io', '[1]'], 'The claims must be a JSON object, or null to remove them.', 'sesame users claims --help'],
-      [['users', 'show', 'not-an-id'], 'Name the user by email or by id', 'sesame users show --help'],
+      [['users', 'show', ''], 'Name the user by email, by id or by username', 'sesame users show --help'],
       [['users', 'list', '--limit', '501'], 'The limit must be a whole number from 1 to 500.', 'sesame users list --help'],
       [['users', 'list', '--limit', 'ten'], 'The limit must be a whole number from 1 to 500.', 'sesame users list --help'],
       [['users', 'list', '--state', 'asleep'], "error: option '--state <state>' argument 'asleep' is invalid", 'sesame users list --help'],

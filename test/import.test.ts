@@ -287,12 +287,14 @@ describe('import rules, on SQLite', () => {
       { row: 11, format: 'bcrypt' },
     ]);
     expect(JSON.stringify(lines)).not.toContain(weak);
-    // A username is the login as it stands: it signs in as an email would, and with the password grant.
-    const harness = await createAppHarness(testConfig({ database: database.config }));
+    // A username is the login as it stands, matched exactly as the course matched it: it signs
+    // in through the course's own log-in, where the course's clients sent it.
+    const harness = await createAppHarness(testConfig({ database: database.config, http: { apis: ['session', 'token', 'flask-jwt-course'] } }));
     try {
-      expect(await logIn(harness, 'alice', 'weak pw')).toBe(200);
-      const token = await harness.app.inject({ method: 'POST', url: '/token', payload: { grant_type: 'password', username: 'ALICE', password: 'weak pw' } });
-      expect(token.statusCode).toBe(200);
+      const courseLogIn = (username: string) => harness.app.inject({ method: 'POST', url: '/login', payload: { username, password: 'weak pw' } });
+      expect((await courseLogIn('alice')).statusCode).toBe(200);
+      expect((await courseLogIn('ALICE')).statusCode).toBe(401);
+      expect(await harness.store.findUserByEmailKey('alice')).toMatchObject({ email: 'alice' });
     } finally {
       await harness.close();
     }

@@ -62,4 +62,13 @@ describe('the OpenAPI conformance check of the HTTP suites', () => {
     expect(() => assertConforms(document, answer('GET', '/nowhere', 404, '{"error":"x"}'))).toThrow(/schema refuses/);
     expect(() => assertConforms(document, answer('GET', '/docs', 200, '<html>', { 'content-type': 'text/html' }))).not.toThrow();
   });
+
+  it("lets an API family's path answer its own 404 and 405 shapes, and nothing else", () => {
+    expect(() => assertConforms(document, answer('GET', '/register', 405, '{"code":405,"status":"Method Not Allowed"}'))).not.toThrow();
+    expect(() => assertConforms(document, answer('GET', '/user/1/x', 404, '{"code":404,"status":"Not Found"}'))).not.toThrow();
+    expect(() => assertConforms(document, answer('PUT', '/auth/login', 405, '{"status":"failed","message":"method not allowed"}'))).not.toThrow();
+    expect(() => assertConforms(document, answer('GET', '/register', 405, '{"code":401,"status":"Unauthorized"}'))).toThrow(/schema refuses/);
+    expect(() => assertConforms(document, answer('GET', '/auth/login', 405, '{"status":"success","message":"x"}'))).toThrow(/schema refuses/);
+    expect(() => assertConforms(document, answer('GET', '/register', 401, '{"code":401,"status":"Unauthorized"}'))).toThrow(/no GET \/register/);
+  });
 });

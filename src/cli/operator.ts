@@ -1,19 +1,21 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Operator, UserRef } from '../core/admin.js';
+import { toUsernameKey } from '../core/emails.js';
 import { AuthError } from '../core/errors.js';
 import { EXIT_FAILURE, EXIT_USAGE, nameOf, openServices, runCommand, type Services } from './services.js';
 
 /** Who the audit log names for a change made from the command line. */
 export const CLI_OPERATOR: Operator = { door: 'cli', address: 'cli' };
 
-// Sesame's ids: 16 random bytes in base64url.
-const USER_ID = /^[A-Za-z0-9_-]{22}$/;
-
-/** A command-line argument naming a user: an email when it holds an `@`, else an id. */
+/** A command-line argument naming a user: an email when it holds an `@`, else an id or a username (docs/api-families.md). */
 export function parseUserRef(ref: string): UserRef {
   if (ref.includes('@')) return { email: ref };
-  if (USER_ID.test(ref)) return { id: ref };
-  throw new InvalidArgumentError('Name the user by email or by id (22 characters of A-Z, a-z, 0-9, - and _).');
+  try {
+    toUsernameKey(ref);
+  } catch {
+    throw new InvalidArgumentError('Name the user by email, by id or by username (not empty, no control characters).');
+  }
+  return { idOrIdentifier: ref };
 }
 
 /** Bad usage found once the command runs (stdin holds no password, a delete unconfirmed off a terminal). */

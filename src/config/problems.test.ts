@@ -49,6 +49,15 @@ describe('loadConfig, given invalid settings', () => {
     ]);
   });
 
+  it('refuses an API family SESAME_APIS does not know, an empty list, and a family listed twice', () => {
+    expect(configProblems({ SESAME_APIS: 'session,oauth,flask' })).toEqual([
+      'SESAME_APIS: unknown API oauth, flask; the APIs are session, token, python-jwt-auth, flask-jwt-course',
+    ]);
+    expect(configProblems({ SESAME_APIS: ' , ' })).toEqual(['SESAME_APIS: must list at least one of session, token, python-jwt-auth, flask-jwt-course']);
+    expect(configProblems({ SESAME_APIS: 'token,token' })).toEqual(['SESAME_APIS: lists an API twice']);
+    expect(configProblems({ SESAME_UNKNOWN_ACCOUNT_AT_LOGIN: 'maybe' })).toEqual(['SESAME_UNKNOWN_ACCOUNT_AT_LOGIN: must be one of distinct, same (got "maybe")']);
+  });
+
   it('refuses to start strict without the introspection token, the key-encryption key and the webhook, naming each', () => {
     expect(configProblems({ SESAME_PROFILE: 'strict' })).toEqual([
       'SESAME_INTROSPECTION_TOKEN: required by the strict profile (/introspect must not be open); e.g. openssl rand -hex 32',

@@ -1,4 +1,4 @@
-import type { HttpConfig } from '../app.js';
+import { API_FAMILIES, type ApiFamily, type HttpConfig } from '../app.js';
 import { compileProxyTrust } from '../http/client-address.js';
 import type { Settings } from './settings.js';
 
@@ -28,7 +28,19 @@ export function readHttpSettings(settings: Settings, problems: string[]): Omit<H
     trustedOrigins: origins('SESAME_TRUSTED_ORIGINS'),
     corsOrigins: origins('SESAME_CORS_ORIGINS'),
     hasDocsPage: settings.SESAME_DOCS_PAGE,
+    apis: readApis(settings.SESAME_APIS, problems),
   };
+}
+
+/** The API families `SESAME_APIS` lists: at least one, each known, none twice. */
+function readApis(text: string, problems: string[]): readonly ApiFamily[] {
+  const list = listOf(text);
+  const known = new Set<string>(API_FAMILIES);
+  const unknown = list.filter((name) => !known.has(name));
+  if (unknown.length > 0) problems.push(`SESAME_APIS: unknown API ${unknown.join(', ')}; the APIs are ${API_FAMILIES.join(', ')}`);
+  else if (list.length === 0) problems.push(`SESAME_APIS: must list at least one of ${API_FAMILIES.join(', ')}`);
+  else if (new Set(list).size !== list.length) problems.push('SESAME_APIS: lists an API twice');
+  return list.filter((name): name is ApiFamily => known.has(name));
 }
 
 function listOf(text: string): string[] {

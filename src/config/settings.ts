@@ -111,6 +111,9 @@ export const SETTINGS = {
   SESAME_TRUSTED_ORIGINS: text({ default: '' }),
   SESAME_CORS_ORIGINS: text({ default: '' }),
   SESAME_DOCS_PAGE: flag(true),
+  // Which API families are served, comma-separated (docs/api-families.md).
+  SESAME_APIS: text({ default: 'session,token' }),
+  SESAME_UNKNOWN_ACCOUNT_AT_LOGIN: oneOf(['distinct', 'same'], 'distinct'),
   // Brute-force and stuffing limits (docs/security.md).
   SESAME_LIMIT_WINDOW_SECONDS: integer(1, 86_400, 900),
   SESAME_LIMIT_ACCOUNT_CLIENT_FAILURES: integer(1, 100, 10),
@@ -150,4 +153,6 @@ export const STRICT_DEFAULTS: Partial<Settings> = {
   SESAME_COOKIE_SECURE: 'always',
   // ASVS 13.4.5: documentation is not exposed unless meant to be.
   SESAME_DOCS_PAGE: false,
+  // ASVS 6.3.8: python-jwt-auth's 404 for an unknown email tells which accounts exist.
+  SESAME_UNKNOWN_ACCOUNT_AT_LOGIN: 'same',
 };

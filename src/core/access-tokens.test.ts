@@ -102,7 +102,20 @@ describe('access-token signing', () => {
     });
     const now = Math.floor(clock.now().getTime() / 1000);
     // Custom claims never replace a standard one; the session's end caps the lifetime.
-    expect(payload).toEqual({ plan: 'pro', sid: 'session-1', email: 'a@x.io', fresh: false, iss: config.issuer, aud: config.audience, sub: 'user-1', jti: expect.any(String) as string, iat: now, exp: now + 600 });
+    expect(payload).toEqual({
+      plan: 'pro',
+      sid: 'session-1',
+      email: 'a@x.io',
+      fresh: false,
+      type: 'access',
+      iss: config.issuer,
+      aud: config.audience,
+      sub: 'user-1',
+      jti: expect.any(String) as string,
+      iat: now,
+      nbf: now,
+      exp: now + 600,
+    });
     expect(expiresInSeconds).toBe(600);
     await own.close();
   });

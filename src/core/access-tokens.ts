@@ -1,5 +1,5 @@
 import { sign } from 'node:crypto';
-import { jwtVerify, type JWTPayload } from 'jose';
+import { errors, jwtVerify, type JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from './clock.js';
 import { generateId } from './secrets.js';
@@ -16,7 +16,7 @@ export interface AccessTokenConfig {
 
 /** Claims that belong to Sesame or to the JWT and introspection standards: custom claims may not use them. */
 export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
-  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'sid', 'email', 'fresh',
+  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'sid', 'email', 'fresh', 'type',
   'active', 'token_type', 'client_id', 'username', 'scope', 'cnf', 'act', 'may_act',
 ]);
 
@@ -38,8 +38,10 @@ const VERIFIED_ENTRY_OVERHEAD_BYTES = 400;
 
 /**
  * Signs an access token (RFC 9068): header `alg`, `kid`, `typ: at+jwt`; claims `iss`, `aud`,
- * `sub`, `sid`, `jti`, `iat`, `exp`, `email`, `fresh`, then the user's custom claims, which
- * can never replace a standard one. `exp` is the TTL away, or the session's end if sooner:
+ * `sub`, `sid`, `jti`, `iat`, `nbf`, `exp`, `email`, `fresh`, `type: "access"`, then the
+ * user's custom claims, which can never replace a standard one. `sub` is a string, `nbf` the
+ * issue time and `type` and `fresh` mean what Flask-JWT-Extended means by them, so its
+ * `@jwt_required()` accepts these tokens as they are (docs/api-families.md). `exp` is the TTL away, or the session's end if sooner:
  * a token never outlives its session, even at services that verify it locally. Returns the
  * token and its lifetime in seconds.
  */
@@ -58,11 +60,13 @@ export async function signAccessToken(
     sid: claims.sessionId,
     email: claims.email,
     fresh: claims.fresh,
+    type: 'access',
     iss: config.issuer,
     aud: config.audience,
     sub: claims.userId,
     jti: generateId(),
     iat: issuedAt,
+    nbf: issuedAt,
     exp: expiresAt,
   };
   return { token: await signCompact({ alg: key.algorithm, kid: key.kid, typ: TOKEN_TYPE }, payload, key), expiresInSeconds: expiresAt - issuedAt };
@@ -131,6 +135,38 @@ async function verifySignedToken(
   } catch {
     return null;
   }
+}
+
+/**
+ * Why a token that `verifySignedToken` refused was refused: `expired` when it is ours and well
+ * signed but past its `exp` (jose checks the signature first), `bad_signature` when one of our
+ * keys with its algorithm does not verify it, `invalid` for anything else. For the API
+ * families whose contracts answer each case in its own words; only refused tokens get here.
+ */
+export async function diagnoseAccessToken(keys: KeyRing, clock: Clock, config: AccessTokenConfig, token: string): Promise<'expired' | 'bad_signature' | 'invalid'> {
+  try {
+    await jwtVerify(
+      token,
+      async (header) => {
+        const key = typeof header.kid === 'string' ? await keys.verificationKey(header.kid) : null;
+        if (!key || key.algorithm !== header.alg) throw new Error('not one of our keys');
+        return key.publicKey;
+      },
+      { algorithms: [...SIGNING_ALGORITHMS], typ: TOKEN_TYPE, issuer: config.issuer, audience: config.audience, currentDate: clock.now() },
+    );
+  } catch (error) {
+    if (error instanceof errors.JWTExpired) return 'expired';
+    if (error instanceof errors.JWSSignatureVerificationFailed) return 'bad_signature';
+    // A signature with characters appended (which the originals' base64 decoders read past):
+    // what its bytes say, spelt canonically, is a signature of ours or a mismatch.
+    const parts = token.split('.');
+    const signature = parts[2];
+    if (parts.length === 3 && signature !== undefined && BASE64URL.test(signature)) {
+      const canonical = Buffer.from(signature, 'base64url').toString('base64url');
+      if (canonical !== signature) return diagnoseAccessToken(keys, clock, config, `${parts[0]}.${parts[1]}.${canonical}`);
+    }
+  }
+  return 'invalid';
 }
 
 /**

@@ -2,7 +2,7 @@ import { checkClaims, emailTaken, insertNewUser } from './accounts.js';
 import { auditOrigin, type AdminAction, type AdminDoor } from './audit.js';
 import { CacheUnavailableError } from './cache.js';
 import type { CoreDeps } from './deps.js';
-import { toEmailKey } from './emails.js';
+import { normalizeLoginIdentifier, toEmailKey } from './emails.js';
 import { AuthError } from './errors.js';
 import { checkNewPassword } from './password-rules.js';
 import { isSameSecret } from './secrets.js';
@@ -40,8 +40,11 @@ export interface UserView {
 }
 
 
-/** A user named by id or by email (its key is what is looked up). */
-export type UserRef = { readonly id: string } | { readonly email: string };
+/**
+ * A user named by id, by its identifier (an email or a username; its key is what is looked up),
+ * or by either: `idOrIdentifier` is an id when a user has it, else an identifier.
+ */
+export type UserRef = { readonly id: string } | { readonly email: string } | { readonly idOrIdentifier: string };
 
 export type UserState = 'active' | 'disabled' | 'locked';
 
@@ -145,7 +148,13 @@ export function createAdministration(deps: AdminDeps): Administration {
     audit({ event: 'admin_action', action, userId, ...more, caller: operator.door, ...auditOrigin(operator) });
 
   async function find(ref: UserRef): Promise<User> {
-    const user = 'id' in ref ? await store.findUserById(ref.id) : await store.findUserByEmailKey(toEmailKey(ref.email));
+    const byIdentifier = (identifier: string) => store.findUserByEmailKey(normalizeLoginIdentifier(identifier).key);
+    const user =
+      'id' in ref
+        ? await store.findUserById(ref.id)
+        : 'email' in ref
+          ? await byIdentifier(ref.email)
+          : ((await store.findUserById(ref.idOrIdentifier)) ?? (await byIdentifier(ref.idOrIdentifier)));
     if (!user) throw userNotFound();
     return user;
   }

@@ -31,6 +31,7 @@ export type AuditEvent =
   | { readonly event: 'password_changed'; readonly userId: string; readonly sessionId: string; readonly endedSessions: number }
   | { readonly event: 'reset_requested'; readonly account: string; readonly userId: string | null }
   | { readonly event: 'password_reset'; readonly userId: string; readonly endedSessions: number }
+  | { readonly event: 'account_deleted'; readonly userId: string; readonly endedSessions: number }
   | { readonly event: 'refresh_reused'; readonly userId: string; readonly sessionId: string }
   /** A user ended one of their own sessions from another (`DELETE /sessions/{id}`). */
   | { readonly event: 'session_ended'; readonly userId: string; readonly sessionId: string; readonly bySessionId: string }

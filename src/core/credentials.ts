@@ -1,6 +1,6 @@
 import { auditOrigin, type Client } from './audit.js';
 import type { CoreDeps } from './deps.js';
-import { toEmailKey } from './emails.js';
+import { normalizeLoginIdentifier, toIdentifierKey, type IdentifierKind } from './emails.js';
 import { AuthError } from './errors.js';
 import { checkPresentedPassword } from './password-rules.js';
 import type { User } from './store.js';
@@ -11,8 +11,20 @@ export const invalidCredentials = (reason?: 'disabled') => new AuthError('invali
 /** What a password check needs: the hasher, the attempt limits, and the store for the user and a rehash. */
 export type CredentialDeps = Pick<CoreDeps, 'hasher' | 'limits' | 'audit' | 'clock'> & {
   readonly store: Pick<CoreDeps['store'], 'findUserByEmailKey' | 'upgradePassword'>;
-  readonly config: Pick<CoreDeps['config'], 'password'>;
+  readonly config: Pick<CoreDeps['config'], 'password' | 'unknownAccountAtLogin'>;
 };
+
+/** How a log-in names its account, and what it may tell of a failure. */
+export interface LoginOptions {
+  /** `email` (the default) or `username`. */
+  readonly kind?: IdentifierKind;
+  /**
+   * Whether the caller's contract answers an unknown account otherwise than a wrong password
+   * (python-jwt-auth): it gets `email_not_registered` then, when the configuration allows it
+   * (`unknownAccountAtLogin: 'distinct'`). The work done is the same either way.
+   */
+  readonly tellsUnknownAccount?: boolean;
+}
 
 /** Which path checked a password, for the audit log. */
 type CheckedBy = 'cookie' | 'token' | 'password_change';
@@ -28,6 +40,7 @@ async function checkUnderLimits(
   client: Client,
   via: CheckedBy,
   check: () => Promise<{ user: User | null; matches: boolean }>,
+  isUnknownTold = false,
 ): Promise<User> {
   await deps.limits.beforePasswordCheck(emailKey, client);
   let verdict;
@@ -51,6 +64,8 @@ async function checkUnderLimits(
       ...(isDisabled ? { reason: 'disabled' as const } : {}),
       ...auditOrigin(client),
     });
+    // Only after the same work as a wrong password: the status may tell, the timing does not.
+    if (isUnknownTold && !user) throw new AuthError('email_not_registered', 'user not found');
     throw invalidCredentials(isDisabled ? 'disabled' : undefined);
   }
   await deps.limits.afterPasswordSuccess(emailKey, client);
@@ -62,17 +77,26 @@ async function checkUnderLimits(
  * against a dummy hash, a wrong password one against the user's: the same work and the same
  * error, so neither status nor timing tells them apart (ASVS 6.3.8); an unknown email is
  * limited exactly like a known one. A legacy or outdated hash is upgraded after a successful
- * check. Throws `invalid_input`, `rate_limited` or `invalid_credentials`.
+ * check. Throws `invalid_input`, `rate_limited` or `invalid_credentials` (or, as `options`
+ * allow, `email_not_registered` for an unknown account).
  */
-export async function checkCredentials(deps: CredentialDeps, email: string, password: string, client: Client, via: 'cookie' | 'token'): Promise<User> {
+export async function checkCredentials(
+  deps: CredentialDeps,
+  email: string,
+  password: string,
+  client: Client,
+  via: 'cookie' | 'token',
+  options: LoginOptions = {},
+): Promise<User> {
   const { store, hasher, clock, config } = deps;
-  const emailKey = toEmailKey(email);
+  const emailKey = toIdentifierKey(email, options.kind ?? 'email');
+  const isUnknownTold = options.tellsUnknownAccount === true && config.unknownAccountAtLogin === 'distinct';
   checkPresentedPassword(password, 'password');
   const user = await checkUnderLimits(deps, emailKey, client, via, async () => {
     const found = await store.findUserByEmailKey(emailKey);
     const matches = found ? await hasher.verify(password, found.password) : await hasher.verifyNothing(password);
     return { user: found, matches };
-  });
+  }, isUnknownTold);
   if (hasher.needsRehash(user.password, config.password.normalization)) {
     try {
       const next = await hasher.hash(password, config.password.normalization);
@@ -98,7 +122,7 @@ export async function checkCurrentPassword(
   client: Client,
   findUser: () => Promise<User>,
 ): Promise<User> {
-  return checkUnderLimits(deps, toEmailKey(email), client, 'password_change', async () => {
+  return checkUnderLimits(deps, normalizeLoginIdentifier(email).key, client, 'password_change', async () => {
     const user = await findUser();
     return { user, matches: await deps.hasher.verify(password, user.password) };
   });

@@ -26,6 +26,12 @@ export interface AuthConfig extends SessionPolicy, AccessTokenConfig {
   /** The bearer token of the admin API, or null when only the admin listener (or nothing) serves it. */
   readonly adminToken: string | null;
   readonly limits: AttemptLimitsConfig;
+  /**
+   * `distinct` (compat): a log-in whose API contract answers an unknown account otherwise than
+   * a wrong password (python-jwt-auth's 404) may do so; `same` (strict): every log-in answers
+   * both alike (ASVS 6.3.8). The work done is the same either way.
+   */
+  readonly unknownAccountAtLogin: 'distinct' | 'same';
 }
 
 /** What `createAuth` is built from. */
@@ -60,6 +66,6 @@ export interface CoreDeps extends Omit<AuthDeps, 'store' | 'cache' | 'counters' 
 export interface Principal {
   readonly userId: string;
   readonly sessionId: string;
-  /** The user's email as stored. */
+  /** The user's email (or username) as stored. */
   readonly email: string;
 }

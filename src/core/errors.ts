@@ -21,6 +21,8 @@ export type AuthErrorCode =
   | 'session_not_found'
   /** The refresh token is unknown, expired, reused or its session has ended. */
   | 'invalid_grant'
+  /** A single-use token presented again (the course's `/refresh`): it was valid once. */
+  | 'token_revoked'
   /** The caller of a protected endpoint (introspection) did not prove who it is. */
   | 'invalid_client'
   /** Too many password hashes are in flight and queued; the caller should retry shortly. */

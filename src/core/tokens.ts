@@ -1,7 +1,7 @@
-import { createAccessTokenVerifier, signAccessToken, type AccessTokenClaims } from './access-tokens.js';
+import { createAccessTokenVerifier, diagnoseAccessToken, signAccessToken, type AccessTokenClaims } from './access-tokens.js';
 import { auditOrigin, type Client } from './audit.js';
 import { CacheUnavailableError } from './cache.js';
-import { checkCredentials, invalidCredentials, type CredentialDeps } from './credentials.js';
+import { checkCredentials, invalidCredentials, type CredentialDeps, type LoginOptions } from './credentials.js';
 import type { CoreDeps, Principal } from './deps.js';
 import { AuthError } from './errors.js';
 import { deriveChildSecret, formatRefreshToken, isUsedAncestor, parseRefreshToken } from './refresh-tokens.js';
@@ -19,6 +19,16 @@ export interface TokenPair {
   readonly expiresInSeconds: number;
 }
 
+/**
+ * What an access token turned out to be, for API families whose contracts answer each case in
+ * its own words: `valid` (its session live), `revoked` (well signed and unexpired, but its
+ * session has ended), `expired` (well signed), `bad_signature` (one of our keys, a signature
+ * that does not match), `invalid` (anything else).
+ */
+export type AccessTokenCheck =
+  | { readonly verdict: 'valid'; readonly principal: Principal; readonly claims: AccessTokenClaims }
+  | { readonly verdict: 'revoked' | 'expired' | 'bad_signature' | 'invalid' };
+
 /** RFC 7662: `active` and, when active, what the token says. */
 export type Introspection = { readonly active: false } | ({ readonly active: true } & Readonly<Record<string, unknown>>);
 
@@ -28,7 +38,7 @@ export interface Tokens {
    * The password grant: checks the credentials like `logIn` and starts a token session,
    * leaving every other session alone. The access token says `fresh: true`.
    */
-  grantTokens(email: string, password: string, client: Client): Promise<TokenPair>;
+  grantTokens(email: string, password: string, client: Client, options?: LoginOptions): Promise<TokenPair>;
 
   /**
    * The refresh grant. The current refresh token is exchanged for its child exactly once
@@ -38,6 +48,17 @@ export interface Tokens {
    * many bad refresh tokens.
    */
   refreshTokens(refreshToken: string, client: Client): Promise<TokenPair>;
+
+  /**
+   * A non-fresh access token for a refresh token, which is used up: its session goes on, but no
+   * refresh token of it is ever accepted again (the Flask-JWT-Extended course's `/refresh`).
+   * The token presented again ends the session, as any replay does. Throws `invalid_grant` for
+   * a token that is unknown, expired or of an ended session, `token_revoked` for one already used.
+   */
+  refreshAccessToken(refreshToken: string, client: Client): Promise<{ accessToken: string; expiresInSeconds: number }>;
+
+  /** Why an access token is or is not accepted (`AccessTokenCheck`). */
+  checkAccessToken(accessToken: string): Promise<AccessTokenCheck>;
 
   /** The principal behind a valid access token whose session is live, or null. */
   validateAccessToken(accessToken: string): Promise<Principal | null>;
@@ -126,8 +147,11 @@ export function createTokens(deps: TokenDeps): Tokens {
     return session?.kind === 'token' && session.refreshHash === hashSecret(parsed.secret) ? session : null;
   }
 
-  /** The refresh grant's work, judged under the attempt limits by `refreshTokens`. */
-  async function exchangeRefreshToken(refreshToken: string, client: Client): Promise<TokenPair> {
+  /**
+   * The refresh grant's work, judged under the attempt limits by `refreshTokens`. Without
+   * `hasGrace`, the token's parent presented again is a replay like any older token.
+   */
+  async function exchangeRefreshToken(refreshToken: string, client: Client, hasGrace = true): Promise<TokenPair> {
     const parsed = parseRefreshToken(refreshToken);
     if (!parsed) throw invalidGrant();
     let session = await store.findSessionById(parsed.sessionId);
@@ -145,7 +169,7 @@ export function createTokens(deps: TokenDeps): Tokens {
     }
     // The parent again, soon after: a lost answer or a second tab. Same child, new access token,
     // provided the session has not ended or moved on since it was read.
-    if (session.refreshHash === childHash && isWithinGrace(session, now)) {
+    if (hasGrace && session.refreshHash === childHash && isWithinGrace(session, now)) {
       if (await store.confirmRefreshToken(session.id, childHash, now)) return reissue(session, child);
       throw invalidGrant();
     }
@@ -157,14 +181,14 @@ export function createTokens(deps: TokenDeps): Tokens {
         if (!(error instanceof CacheUnavailableError)) throw error;
       });
       audit({ event: 'refresh_reused', userId: session.userId, sessionId: session.id, ...auditOrigin(client) });
-      throw invalidGrant('refresh token was already used; the session has ended');
+      throw new AuthError(hasGrace ? 'invalid_grant' : 'token_revoked', 'refresh token was already used; the session has ended');
     }
     throw invalidGrant();
   }
 
   return {
-    async grantTokens(email, password, client) {
-      const user = await checkCredentials(deps, email, password, client, 'token');
+    async grantTokens(email, password, client, options) {
+      const user = await checkCredentials(deps, email, password, client, 'token', options);
       const { session, secret } = newTokenSession(user.id, clock.now(), config);
       const ended = await store.insertSession(session, {
         passwordVersion: user.passwordVersion,
@@ -179,6 +203,21 @@ export function createTokens(deps: TokenDeps): Tokens {
 
     refreshTokens(refreshToken, client) {
       return limits.checkPresentedToken('refresh', client, () => exchangeRefreshToken(refreshToken, client));
+    },
+
+    async refreshAccessToken(refreshToken, client) {
+      // The child refresh token is never handed out: the one presented is used up, and the
+      // session keeps living for its access tokens.
+      const pair = await limits.checkPresentedToken('refresh', client, () => exchangeRefreshToken(refreshToken, client, false));
+      return { accessToken: pair.accessToken, expiresInSeconds: pair.expiresInSeconds };
+    },
+
+    async checkAccessToken(accessToken) {
+      const claims = await verifyAccessToken(accessToken);
+      if (!claims) return { verdict: await diagnoseAccessToken(keys, clock, config, accessToken) };
+      const session = await sessionOfAccessToken(claims);
+      if (!session) return { verdict: 'revoked' };
+      return { verdict: 'valid', principal: { userId: session.userId, sessionId: session.id, email: session.email }, claims };
     },
 
     async validateAccessToken(accessToken) {

@@ -9,9 +9,11 @@ import { SECURITY_HEADER_LINES } from './security-headers.js';
 
 /**
  * Which error body a route answers with: the session API's `{"message"}`, RFC 6749's
- * `{"error", "error_description"}`, or the admin API's `{"error", "message"}` (`error` a stable code).
+ * `{"error", "error_description"}`, the admin API's `{"error", "message"}` (`error` a stable
+ * code), python-jwt-auth's `{"status": "failed", "message"}`, or the Flask-JWT-Extended
+ * course's flask-smorest `{"code", "status", "message"}` (`status` the reason phrase).
  */
-export type ErrorFamily = 'session' | 'oauth' | 'admin';
+export type ErrorFamily = 'session' | 'oauth' | 'admin' | 'pja' | 'course';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -37,6 +39,7 @@ const OUTCOMES: Record<AuthErrorCode | HttpErrorCode, Outcome> = {
   user_not_found: { status: 404, oauth: 'invalid_request' },
   session_not_found: { status: 404, oauth: 'invalid_request' },
   invalid_grant: { status: 400, oauth: 'invalid_grant' },
+  token_revoked: { status: 401, oauth: 'invalid_grant' },
   invalid_client: { status: 401, oauth: 'invalid_client' },
   overloaded: { status: 503, oauth: 'temporarily_unavailable' },
   rate_limited: { status: 429, oauth: 'temporarily_unavailable' },
@@ -66,6 +69,9 @@ const FAMILY_OUTCOMES: Record<ErrorFamily, Partial<Record<AuthErrorCode | HttpEr
   admin: {
     email_taken: { status: 409, oauth: 'invalid_request' },
   },
+  // The contracts' own answers are given by their routes; these are what is left to the handler.
+  pja: {},
+  course: {},
 };
 
 // The admin API's `error` where it is not the code itself: every unavailability is one code to retry on.
@@ -161,11 +167,32 @@ export function answerNotFound(reply: FastifyReply, family: ErrorFamily): Fastif
   return sendError(reply, family, { status: 404, oauth: 'invalid_request' }, 'not found', 'not_found');
 }
 
+/** A 405 for a method a family's path does not take, in that family's shape. */
+export function answerMethodNotAllowed(reply: FastifyReply, family: ErrorFamily): FastifyReply {
+  return sendError(reply, family, { status: 405, oauth: 'invalid_request' }, 'method not allowed', 'method_not_allowed');
+}
+
 /** Sends the family's error body; `adminCode` is the admin API's `error`. */
 function sendError(reply: FastifyReply, family: ErrorFamily, outcome: Outcome, message: string, adminCode: string): FastifyReply {
-  const body =
-    family === 'oauth' ? { error: outcome.oauth, error_description: message } : family === 'admin' ? { error: adminCode, message } : { message };
-  return reply.code(outcome.status).send(body);
+  return reply.code(outcome.status).send(errorBody(family, outcome, message, adminCode));
+}
+
+function errorBody(family: ErrorFamily, outcome: Outcome, message: string, adminCode: string): object {
+  switch (family) {
+    case 'oauth':
+      return { error: outcome.oauth, error_description: message };
+    case 'admin':
+      return { error: adminCode, message };
+    case 'pja':
+      return { status: 'failed', message };
+    case 'course':
+      // flask-smorest's body; its 404 and 405 carry no message (the contract's exact bodies).
+      return outcome.status === 404 || outcome.status === 405
+        ? { code: outcome.status, status: STATUS_CODES[outcome.status] }
+        : { code: outcome.status, status: STATUS_CODES[outcome.status], message };
+    case 'session':
+      return { message };
+  }
 }
 
 /**

@@ -42,7 +42,7 @@ const retryAfter = { 'retry-after': { type: 'string', description: 'Seconds to w
 const withRetryAfter = { headers: retryAfter } as const;
 
 /** The error answers every route of a family may give, in that family's body shape. */
-function errorAnswers<Body extends object>(body: Body) {
+export function errorAnswers<Body extends object>(body: Body) {
   return {
     badRequest: { ...body, description: 'A field missing, repeated or malformed, or a body that is neither form fields nor a JSON object' },
     tooLarge: { ...body, description: 'The body is larger than 32 KiB' },

@@ -1,4 +1,4 @@
-import { toEmailKey } from '../core/emails.js';
+import { normalizeLoginIdentifier } from '../core/emails.js';
 import { AuthError } from '../core/errors.js';
 import { identifyPasswordHash, type HashIdentity } from '../core/legacy-hashes.js';
 import { generateId } from '../core/secrets.js';
@@ -44,7 +44,8 @@ export function userOf(row: SourceRow, rules: RowRules): AcceptedRow {
   const email = loginOf(row.login, rules.usernameDomain);
   let emailKey: string;
   try {
-    emailKey = toEmailKey(email);
+    // An email's key is lower-cased; a username's (the course app's) is the username exactly, as the course matched it.
+    emailKey = normalizeLoginIdentifier(email).key;
   } catch (error) {
     if (error instanceof AuthError) throw new RowRejected('invalid_login', error.message);
     throw error;

@@ -39,18 +39,28 @@ const isUndescribed = (path: string) => path === '/openapi.json' || path === '/d
 /**
  * What Sesame answers to a method and path no route has: not found, or a malformed URL, or a
  * request refused before routing mattered (a body too large, a content type refused, the
- * server closing), always in the `{"message"}` shape; and a CORS preflight, answered with no
+ * server closing), in the `{"message"}` shape or the shape of the API family whose path it is (a
+ * 405 for a method a family's path does not take, too); and a CORS preflight, answered with no
  * body when CORS is on. OpenAPI cannot describe paths a document does not list, so it is said here.
  */
 const UNROUTED: ResponseObject = {
   content: {
     'application/json': {
-      // Under /admin, the admin API's shape: the message with a code.
-      schema: { type: 'object', required: ['message'], properties: { message: { type: 'string' }, error: { type: 'string' } }, additionalProperties: false },
+      schema: {
+        anyOf: [
+          // Under /admin, the admin API's shape: the message with a code.
+          { type: 'object', required: ['message'], properties: { message: { type: 'string' }, error: { type: 'string' } }, additionalProperties: false },
+          // Under /auth with python-jwt-auth on, that family's shape.
+          { type: 'object', required: ['status', 'message'], properties: { status: { const: 'failed' }, message: { type: 'string' } }, additionalProperties: false },
+          // On the course's paths, flask-smorest's 404 and 405.
+          { type: 'object', required: ['code', 'status'], properties: { code: { enum: [404, 405] }, status: { type: 'string' } }, additionalProperties: false },
+        ],
+      },
     },
   },
 };
-const UNROUTED_STATUSES = new Set([400, 404, 413, 415, 503]);
+// 405: a method an API family's path does not take, where its contract says so (docs/api-families.md).
+const UNROUTED_STATUSES = new Set([400, 404, 405, 413, 415, 503]);
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 const validators = new WeakMap<object, ValidateFunction>();

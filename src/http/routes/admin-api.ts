@@ -51,9 +51,9 @@ const invalid = { ...AdminErrorReply, description: '`invalid_request`: a field m
 
 const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/i;
 
-/** A `{ref}` path parameter: an email when it holds an `@` (an id never does), else an id. */
+/** A `{ref}` path parameter: an email when it holds an `@` (an id never does), else an id or a username. */
 function userRef(ref: string): UserRef {
-  return ref.includes('@') ? { email: ref } : { id: ref };
+  return ref.includes('@') ? { email: ref } : { idOrIdentifier: ref };
 }
 
 /** `limit` as sent: a whole number from 1 to `MAX_PAGE_SIZE`. */

@@ -78,8 +78,9 @@ describe('POST /token, password grant', () => {
     expect(header).toEqual({ alg: 'EdDSA', kid: h.keys.signingKey().kid, typ: 'at+jwt' });
     const claims = decodeJwt(access_token);
     const user = await h.store.findUserByEmailKey('a@x.io');
-    expect(Object.keys(claims).sort()).toEqual(['aud', 'email', 'exp', 'fresh', 'iat', 'iss', 'jti', 'sid', 'sub']);
-    expect(claims).toMatchObject({ iss: 'https://sesame.test', aud: 'sesame', sub: user!.id, email: 'a@x.io', fresh: true });
+    expect(Object.keys(claims).sort()).toEqual(['aud', 'email', 'exp', 'fresh', 'iat', 'iss', 'jti', 'nbf', 'sid', 'sub', 'type']);
+    // `type`, `fresh` and `nbf` as Flask-JWT-Extended reads them (docs/api-families.md).
+    expect(claims).toMatchObject({ iss: 'https://sesame.test', aud: 'sesame', sub: user!.id, email: 'a@x.io', fresh: true, type: 'access', nbf: claims.iat });
     expect(claims.exp! - claims.iat!).toBe(900);
     expect(claims.iat).toBe(Math.floor(h.clock.now().getTime() / 1000));
   });
