@@ -1,28 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { LEGACY_SQLITE, sqliteHashes } from '../../test/support/legacy-fixtures.js';
 import { at, newUser } from '../../test/support/rows.js';
 import { openStore, type EngineStore } from '../store/open-store.js';
 import type { User } from './store.js';
 import { exportUsers, passwordFormatOf, toExportedUser } from './user-export.js';
 
 describe('passwordFormatOf', () => {
-  it('names each scheme by its prefix, and anything else unknown', () => {
-    const cases: Array<[string, string]> = [
-      ['$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA', 'argon2id'],
-      ['$argon2i$v=19$m=4096,t=3,p=1$c2FsdA$aGFzaA', 'argon2i'],
-      ['$argon2d$v=19$m=4096,t=3,p=1$c2FsdA$aGFzaA', 'argon2d'],
-      ['$2a$10$abcdefghijklmnopqrstuu', 'bcrypt'],
-      ['$2b$12$abcdefghijklmnopqrstuu', 'bcrypt'],
-      ['$2y$04$abcdefghijklmnopqrstuu', 'bcrypt'],
-      ['$pbkdf2-sha256$29000$c2FsdA$aGFzaA', 'pbkdf2-sha256'],
-      ['$pbkdf2-sha512$25000$c2FsdA$aGFzaA', 'pbkdf2-sha512'],
-      ['pbkdf2:sha256:260000$salt$hex', 'werkzeug-pbkdf2-sha256'],
-      ['scrypt:32768:8:1$salt$hex', 'werkzeug-scrypt'],
-      ['pbkdf2_sha256$600000$salt$hash', 'django-pbkdf2-sha256'],
-      ['$2x$10$abcdefghijklmnopqrstuu', 'unknown'],
-      ['plain-text', 'unknown'],
-      ['', 'unknown'],
-    ];
-    expect(cases.map(([hash]) => passwordFormatOf(hash))).toEqual(cases.map(([, format]) => format));
+  it("names each fixture's scheme as the log-in's verifier does, and what it cannot verify unknown", () => {
+    const formats = (file: (typeof LEGACY_SQLITE)[number]['file']) => new Set(sqliteHashes(LEGACY_SQLITE.find((fixture) => fixture.file === file)!).map(({ hash }) => passwordFormatOf(hash)));
+    expect(formats('holberton-flask-sqlalchemy.db')).toEqual(new Set(['bcrypt']));
+    expect(formats('flask-jwt-course.db')).toEqual(new Set(['passlib-pbkdf2-sha256']));
+    expect(formats('werkzeug-hashes.db')).toEqual(new Set(['werkzeug-pbkdf2-sha256']));
+    expect(formats('werkzeug-3.1.8-hashes.db')).toEqual(new Set(['werkzeug-pbkdf2-sha256', 'werkzeug-scrypt']));
+    expect(['$2x$10$abcdefghijklmnopqrstuu', 'plain-text', ''].map(passwordFormatOf)).toEqual(['unknown', 'unknown', 'unknown']);
   });
 });
 
@@ -30,7 +20,7 @@ describe('toExportedUser', () => {
   it('writes exactly the format keys, in order, with times in UTC to the millisecond', () => {
     const user: User = {
       ...newUser('Zoë@Example.org'),
-      password: { hash: '$2b$12$abcdefghijklmnopqrstuu', normalization: 'nfkc' },
+      password: { hash: '$2b$12$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234', normalization: 'nfkc' },
       claims: { role: 'admin' },
       createdAt: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 67)),
       updatedAt: new Date(Date.UTC(2026, 1, 2, 3, 4, 5, 8)),
@@ -42,7 +32,7 @@ describe('toExportedUser', () => {
         format: 'sesame-users/1',
         id: user.id,
         email: 'Zoë@Example.org',
-        password_hash: '$2b$12$abcdefghijklmnopqrstuu',
+        password_hash: '$2b$12$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234',
         password_format: 'bcrypt',
         normalization: 'nfkc',
         claims: { role: 'admin' },

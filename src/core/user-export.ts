@@ -1,3 +1,4 @@
+import { identifyPasswordHash } from './legacy-hashes.js';
 import type { PasswordNormalization, Store, User, UserClaims, UserPosition } from './store.js';
 
 /** The name and version of the export format (docs/export-backup.md), on every line. */
@@ -21,23 +22,10 @@ export interface ExportedUser {
   readonly disabled_at: string | null;
 }
 
-// Longest prefix first where one prefix begins another ($argon2id$ and $argon2i$).
-const HASH_FORMATS: ReadonlyArray<readonly [RegExp, string]> = [
-  [/^\$argon2id\$/, 'argon2id'],
-  [/^\$argon2i\$/, 'argon2i'],
-  [/^\$argon2d\$/, 'argon2d'],
-  [/^\$2[aby]\$/, 'bcrypt'],
-  [/^\$pbkdf2-sha256\$/, 'pbkdf2-sha256'],
-  [/^\$pbkdf2-sha512\$/, 'pbkdf2-sha512'],
-  [/^pbkdf2:sha256:/, 'werkzeug-pbkdf2-sha256'],
-  [/^pbkdf2:sha512:/, 'werkzeug-pbkdf2-sha512'],
-  [/^scrypt:/, 'werkzeug-scrypt'],
-  [/^pbkdf2_sha256\$/, 'django-pbkdf2-sha256'],
-];
-
-/** The scheme of a stored password hash, named by its prefix; `unknown` for any other value. */
+/** The scheme of a stored password hash as the log-in's verifier names it; `unknown` for a hash it cannot verify. */
 export function passwordFormatOf(hash: string): string {
-  return HASH_FORMATS.find(([prefix]) => prefix.test(hash))?.[1] ?? 'unknown';
+  const identity = identifyPasswordHash(hash);
+  return identity.usable ? identity.format : 'unknown';
 }
 
 /** A user as the export format writes it. Nothing of their sessions, tokens or the service's keys is on the user. */
