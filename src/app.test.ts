@@ -65,7 +65,7 @@ describe('buildApp', () => {
     };
     const always = ['/.well-known/jwks.json', '/health', '/ready'];
     const session = ['/', '/password', '/profile', '/reset_password', '/sessions', '/sessions/{id}', '/users'];
-    const token = ['/introspect', '/revoke', '/token'];
+    const token = ['/.well-known/oauth-authorization-server', '/introspect', '/revoke', '/token'];
     const pja = ['/auth/login', '/auth/logout', '/auth/ping', '/auth/signup', '/auth/user'];
     const course = ['/login', '/logout', '/refresh', '/register', '/user/{id}'];
     const served = (await pathsOf({})).filter((path) => !always.includes(path));

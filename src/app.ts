@@ -125,11 +125,14 @@ export async function buildApp({ auth, logger, http, metrics }: AppOptions): Pro
       cookieGuard: refuseCrossSite(trustedOrigins, { isBearerExempt: true }),
     });
   }
-  if (apis.has('token')) await app.register(tokenApi, { auth, client });
+  if (apis.has('token')) {
+    await app.register(tokenApi, { auth, client });
+    // RFC 8414 describes the token API's endpoints: without them there is nothing to describe.
+    await app.register(serverMetadata, http.authorizationServer);
+  }
   if (apis.has('python-jwt-auth')) await app.register(pythonJwtAuth, { prefix: '/auth', auth, client });
   if (apis.has('flask-jwt-course')) await app.register(flaskJwtCourse, { auth, client });
   await app.register(jwks, { auth });
-  await app.register(serverMetadata, http.authorizationServer);
   await app.register(health, { auth });
   if (http.admin?.listener === 'main') await app.register(adminApi, { prefix: '/admin', auth, client, hasToken: http.admin.hasToken });
   if (metrics && http.metrics?.listener === 'main') {

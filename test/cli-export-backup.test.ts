@@ -43,7 +43,7 @@ describeEngines(ALL_ENGINES, 'sesame export on %s', (engine) => {
     await store.migrate();
     const unicode: User = {
       ...newUser('Zoë.Ünïcode@例え.テスト'),
-      password: { hash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo', normalization: 'nfkc' },
+      password: { hash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g', normalization: 'nfkc' },
       claims: { role: 'admin', tenants: ['a', 'é'], nested: { level: 2, on: true } },
       createdAt: time(1_001),
       updatedAt: time(2_002),
@@ -80,7 +80,7 @@ describeEngines(ALL_ENGINES, 'sesame export on %s', (engine) => {
         format: 'sesame-users/1',
         id: users[0]!.id,
         email: 'Zoë.Ünïcode@例え.テスト',
-        password_hash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo',
+        password_hash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g',
         password_format: 'argon2id',
         normalization: 'nfkc',
         claims: { role: 'admin', tenants: ['a', 'é'], nested: { level: 2, on: true } },
@@ -105,7 +105,8 @@ describeEngines(ALL_ENGINES, 'sesame export on %s', (engine) => {
         id: users[2]!.id,
         email: '"quoted"+tag@x.io',
         password_hash: users[2]!.password.hash,
-        password_format: 'argon2id',
+        // The test rows' hash has the shape of argon2id but no digest: nothing the log-in could verify.
+        password_format: 'unknown',
         normalization: 'none',
         claims: {},
         created_at: '2026-01-01T00:00:04.004Z',
