@@ -53,7 +53,8 @@ function listening(child: ChildProcess, pattern: RegExp, name: string): Promise<
   });
 }
 
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** This checkout: what `npm start` runs, and the bench measures unless told another. */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 // `npm start`'s own command line (node, its flags, the script, serve), so that the service is
 // measured as it is run; its `exec` only makes node replace npm's shell.
 const START = (JSON.parse(readFileSync(`${PROJECT_ROOT}package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start

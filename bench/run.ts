@@ -13,7 +13,7 @@ import { importFigures } from './import.js';
 import { FAMILY_APIS, FAMILY_LOGINS, familyLoginLoads, registerFamilyAccounts } from './families.js';
 import { followingChains, interleaved, load, type Measured } from './load.js';
 import { WALKS, walkPages } from './pagination.js';
-import { runCli, runReference, startReference, startSesame, type Listening } from './processes.js';
+import { PROJECT_ROOT, runCli, runReference, startReference, startSesame, type Listening } from './processes.js';
 import { formatTable, summarize, type Figure } from './report.js';
 import { disableSeeded, seed } from './seed.js';
 
@@ -153,7 +153,9 @@ async function main(): Promise<void> {
   const hashThreads = { UV_THREADPOOL_SIZE: String(cpus().length) };
   const minimalLogin = await startReference('minimal-login', [engine === 'sqlite' ? `sqlite:${join(scratch, 'minimal-login.db')}` : database], hashThreads);
   await registerAccounts(minimalLogin.url);
-  const baseline = values.baseline === undefined ? null : await startBaseline(values.baseline);
+  // Both builds fresh, each on a new database prepared alike: the main process's history (its
+  // registrations, its heap) would weigh on one side only.
+  const [current, baseline] = values.baseline === undefined ? [null, null] : [await startBuild(PROJECT_ROOT, 'current'), await startBuild(values.baseline, 'baseline')];
   // The cost of counting: the same cookie check on two fresh processes of the same build, on the
   // same database and session, one with the metrics off and one with them on.
   const metricsOff = await startSesame(database, sesameEnv);
@@ -180,7 +182,8 @@ async function main(): Promise<void> {
   const loads: Record<string, Load> = {
     'bare route': (seconds) => load({ url: `${bare.url}/`, connections: 32, seconds }),
     'cookie check': (seconds) => load({ url: `${sesame.url}/profile`, connections: 32, seconds, headers: cookieHeaders }),
-    'cookie check beside the baseline': (seconds) => load({ url: `${sesame.url}/profile`, connections: 32, seconds, headers: cookieHeaders }),
+    'cookie check beside the baseline': (seconds) =>
+      load({ url: `${current!.sesame.url}/profile`, connections: 32, seconds, headers: { cookie: `session_id=${current!.cookie}` } }),
     'baseline cookie check': (seconds) =>
       load({ url: `${baseline!.sesame.url}/profile`, connections: 32, seconds, headers: { cookie: `session_id=${baseline!.cookie}` } }),
     'minimal profile': (seconds) => load({ url: `${minimal.url}/profile`, connections: 32, seconds, headers: cookieHeaders }),
@@ -274,8 +277,8 @@ async function main(): Promise<void> {
     );
   }
   await checkScrape(metricsOn.url);
-  await Promise.all([bare.stop(), minimal.stop(), jwt.stop(), minimalLogin.stop(), sesame.stop(), metricsOff.stop(), metricsOn.stop(), baseline?.sesame.stop()]);
-  if (baseline !== null) await dropDatabases(['baseline']);
+  await Promise.all([bare.stop(), minimal.stop(), jwt.stop(), minimalLogin.stop(), sesame.stop(), metricsOff.stop(), metricsOn.stop(), current?.sesame.stop(), baseline?.sesame.stop()]);
+  if (baseline !== null) await dropDatabases(['current', 'baseline']);
 
   // Start to first 200 on /ready, on the database the run has filled.
   log('start to ready');
@@ -312,16 +315,17 @@ function emailPart(): Promise<void> {
 }
 
 /**
- * Sesame as built in another checkout, on a new database of its own (its migrations may be
- * older than this one's), with a session to present: the same cookie check, before and after.
+ * Sesame as built in the checkout at `root`, on a new database of its own (another build's
+ * migrations may be older than this one's), with a session to present: one side of the
+ * same cookie check, before and after a change.
  */
-async function startBaseline(root: string): Promise<{ sesame: Listening; cookie: string; commit: string }> {
+async function startBuild(root: string, name: string): Promise<{ sesame: Listening; cookie: string; commit: string }> {
   const commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  const path = await emptyDatabase('baseline', 'baseline');
+  const path = await emptyDatabase(name, name);
   await runCli(['migrate', '--database', path], root);
   const sesame = await startSesame(path, sesameEnv, root);
   const { cookie } = await prepare(sesame.url);
-  log(`baseline: ${commit} from ${root}`);
+  log(`${name}: ${commit} from ${root}`);
   return { sesame, cookie, commit };
 }
 
