@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { RejectedDelivery } from '../core/outbox.js';
-import { SmtpEmail, smtpCodes } from '../delivery/smtp-email.js';
 import { print } from './operator.js';
 import { EXIT_FAILURE, EXIT_USAGE, runCommand } from './services.js';
 
@@ -22,6 +21,8 @@ export function addEmailCommands(program: Command): void {
           }
           const { host, port, secure, requireTls } = config.email.smtp;
           const via = `${host}:${port} (${secure ? 'TLS' : requireTls ? 'STARTTLS required' : 'STARTTLS if offered'})`;
+          // Loaded here, not with the command line: every other command (serve too) would carry nodemailer.
+          const { SmtpEmail, smtpCodes } = await import('../delivery/smtp-email.js');
           const sender = new SmtpEmail(config.email, logger);
           try {
             const outcome = await sender.sendLetter({ to: address, name: 'test', values: { email: address, time: new Date().toISOString() } }, randomUUID());

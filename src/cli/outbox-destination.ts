@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { emailSealingKey, outboxSealingKey, type WebhookTransport } from '../core/outbox.js';
 import { HttpWebhook } from '../delivery/http-webhook.js';
-import { SmtpEmail } from '../delivery/smtp-email.js';
 
 /** Where the outbox goes: the webhook receiver or the SMTP server (configuration allows one). */
 export interface OutboxDestination {
@@ -25,12 +24,14 @@ export function outboxKey(config: Config): Buffer | null {
 }
 
 /** Opens the configured destination, or null for none. */
-export function openOutboxDestination(config: Config, logger: Logger): OutboxDestination | null {
+export async function openOutboxDestination(config: Config, logger: Logger): Promise<OutboxDestination | null> {
   if (config.webhook) {
     const transport = new HttpWebhook(config.webhook.url, config.webhook.secret);
     return { noun: 'webhook', sealedBy: 'SESAME_WEBHOOK_SECRET', key: outboxSealingKey(config.webhook.secret), transport, close: () => undefined };
   }
   if (config.email) {
+    // Loaded only where email is configured: nodemailer is some megabytes of memory otherwise idle.
+    const { SmtpEmail } = await import('../delivery/smtp-email.js');
     const transport = new SmtpEmail(config.email, logger);
     return {
       noun: 'email',

@@ -10,7 +10,7 @@ import { createPasswordHasher } from '../core/password-hasher.js';
 import { createOutbox } from '../core/outbox.js';
 import { openKeyRing, type KeyRing } from '../core/signing-keys.js';
 import { auditTo, createLogger, rootCause } from '../logger.js';
-import { PrometheusMetrics } from '../metrics/prometheus-metrics.js';
+import type { PrometheusMetrics } from '../metrics/prometheus-metrics.js';
 import { OutageLog } from '../outage-log.js';
 import { LocalAttemptCounters } from '../store/cache/local-counters.js';
 import { openCache, openStore, type EngineStore } from '../store/open-store.js';
@@ -116,7 +116,7 @@ export async function openServices(opened: Opened, use: ServiceUse): Promise<Ser
   const { config, logger, store } = opened;
   const keys = await openKeyRing(store, systemClock, config.keys);
   for (const warning of keys.warnings) logger.warn(warning);
-  const metrics = use === 'serve' && config.http.metrics !== null ? createMetrics(config) : null;
+  const metrics = use === 'serve' && config.http.metrics !== null ? await createMetrics(config) : null;
   const cacheOutages = new OutageLog(logger, 'cache', systemClock);
   if (metrics) {
     opened.databaseOutages.countIn(metrics);
@@ -124,7 +124,7 @@ export async function openServices(opened: Opened, use: ServiceUse): Promise<Ser
   }
   const { cache, counters } = use === 'maintain' ? { cache: noCache, counters: null } : await openCache(config.cache, cacheOutages);
   const audit = auditTo(logger);
-  const destination = use === 'serve' ? openOutboxDestination(config, logger) : null;
+  const destination = use === 'serve' ? await openOutboxDestination(config, logger) : null;
   const delivery = destination ? startDelivery(destination, store, logger, audit, metrics ?? undefined) : null;
   const hasher = createPasswordHasher(config.hashing, metrics ?? undefined);
   // The servers' relays look at the outbox every second, so they send what this process leaves there.
@@ -146,7 +146,9 @@ export async function openServices(opened: Opened, use: ServiceUse): Promise<Ser
   return { ...opened, keys, cache, auth, delivery, metrics };
 }
 
-function createMetrics(config: Config): PrometheusMetrics {
+// prom-client is loaded only when metrics are on: some ten megabytes of memory otherwise idle.
+async function createMetrics(config: Config): Promise<PrometheusMetrics> {
+  const { PrometheusMetrics } = await import('../metrics/prometheus-metrics.js');
   return new PrometheusMetrics({ version, commit: config.buildCommit ?? 'unknown', engine: config.database.engine, profile: config.profile });
 }
 
