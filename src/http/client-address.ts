@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
@@ -69,18 +69,24 @@ export function clientOf(request: FastifyRequest, trust: ProxyTrust | null, head
 // forge a log line, split a header or fill the log.
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
+// This process's own ids: a random prefix, unique to the process among any number of
+// instances, and a counter. A random UUID per request cost some 5% of a session check.
+const OWN_PREFIX = randomBytes(9).toString('base64url');
+let ownCount = 0;
+
 /**
  * A request's id: the trusted proxy's `X-Request-Id` when the peer is one and the id is
  * well-formed, so that one request can be followed through the proxy's logs and Sesame's;
- * otherwise a new random UUID. Anyone else's header is ignored: it could tie their requests to
- * someone else's in the log.
+ * otherwise a new one of this process's (its random prefix, a dash, a counter in base 36).
+ * Anyone else's header is ignored: it could tie their requests to someone else's in the log.
  */
 export function requestIdOf(request: IncomingMessage, trust: ProxyTrust | null): string {
   if (trust !== null && trust(request.socket.remoteAddress ?? '', 0)) {
     const forwarded = request.headers['x-request-id'];
     if (typeof forwarded === 'string' && REQUEST_ID.test(forwarded)) return forwarded;
   }
-  return randomUUID();
+  ownCount += 1;
+  return `${OWN_PREFIX}-${ownCount.toString(36)}`;
 }
 
 function joined(header: string | string[] | undefined): string {
