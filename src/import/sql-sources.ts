@@ -28,23 +28,11 @@ export function openSqliteSource(path: string, choice: ColumnChoice): Source {
     const { total } = db.prepare(`select count(*) as total from ${quoteDouble(table)}`).get() as { total: number };
     const order = map.id === null ? '' : ` order by ${quoteDouble(map.id)}`;
     const statement = db.prepare(`select ${selectList(map, quoteDouble)} from ${quoteDouble(table)}${order}`);
-    let read = 0;
-    async function* chunks(): AsyncGenerator<SourceRow[]> {
-      let chunk: SourceRow[] = [];
-      for (const record of statement.iterate() as Iterable<Record<string, unknown>>) {
-        read += 1;
-        chunk.push(rowOf(record, map, read, `row ${read}`));
-        if (chunk.length === CHUNK_ROWS) {
-          yield chunk;
-          chunk = [];
-        }
-      }
-      if (chunk.length > 0) yield chunk;
-    }
+    const reading = inChunks(statement.iterate() as Iterable<Record<string, unknown>>, map);
     return {
       description: describe(where, table, map),
-      chunks: chunks(),
-      progress: () => (total === 0 ? 1 : read / total),
+      chunks: reading.chunks,
+      progress: () => (total === 0 ? 1 : reading.read() / total),
       close: () => {
         db.close();
         return Promise.resolve();
@@ -120,24 +108,15 @@ export async function openMysqlSource(url: string, choice: ColumnChoice): Promis
     const [countRows] = await promised.query(`select count(*) as total from ${quoteBacktick(table)}`);
     const total = Number((countRows as Array<{ total: number }>)[0]!.total);
     const order = map.id === null ? '' : ` order by ${quoteBacktick(map.id)}`;
-    let read = 0;
-    async function* chunks(): AsyncGenerator<SourceRow[]> {
-      const stream = connection.query(`select ${selectList(map, quoteBacktick)} from ${quoteBacktick(table)}${order}`).stream({ highWaterMark: CHUNK_ROWS });
-      let chunk: SourceRow[] = [];
-      for await (const record of stream as AsyncIterable<Record<string, unknown>>) {
-        read += 1;
-        chunk.push(rowOf(record, map, read, `row ${read}`));
-        if (chunk.length === CHUNK_ROWS) {
-          yield chunk;
-          chunk = [];
-        }
-      }
-      if (chunk.length > 0) yield chunk;
+    // The query starts when the importer first asks for rows.
+    async function* records(): AsyncGenerator<Record<string, unknown>> {
+      yield* connection.query(`select ${selectList(map, quoteBacktick)} from ${quoteBacktick(table)}${order}`).stream({ highWaterMark: CHUNK_ROWS }) as AsyncIterable<Record<string, unknown>>;
     }
+    const reading = inChunks(records(), map);
     return {
       description: describe(where, table, map),
-      chunks: chunks(),
-      progress: () => (total === 0 ? 1 : read / total),
+      chunks: reading.chunks,
+      progress: () => (total === 0 ? 1 : reading.read() / total),
       // Not end(): a streaming query paused by an import that stopped would never let it finish.
       close: () => {
         connection.destroy();
@@ -148,4 +127,22 @@ export async function openMysqlSource(url: string, choice: ColumnChoice): Promis
     connection.destroy();
     throw error;
   }
+}
+
+/** Source rows of `records`, `CHUNK_ROWS` at a time, numbered as read; `read()` counts them so far. */
+function inChunks(records: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>, map: ColumnMap) {
+  let read = 0;
+  async function* chunks(): AsyncGenerator<SourceRow[]> {
+    let chunk: SourceRow[] = [];
+    for await (const record of records) {
+      read += 1;
+      chunk.push(rowOf(record, map, read, `row ${read}`));
+      if (chunk.length === CHUNK_ROWS) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) yield chunk;
+  }
+  return { chunks: chunks(), read: () => read };
 }
