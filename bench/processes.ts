@@ -3,8 +3,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The built service, as `npm start` runs it. */
-export const MAIN_JS = fileURLToPath(new URL('../dist/sesame.cjs', import.meta.url));
 const REFERENCES = fileURLToPath(new URL('./references/', import.meta.url));
 
 /** A process under test that listens on 127.0.0.1. */
@@ -55,6 +53,9 @@ function listening(child: ChildProcess, pattern: RegExp, name: string): Promise<
 
 /** This checkout: what `npm start` runs, and the bench measures unless told another. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The built service of the checkout at `root`, as `npm start` runs it. */
+const mainJsOf = (root: string) => join(root, 'dist', 'sesame.cjs');
+export const MAIN_JS = mainJsOf(PROJECT_ROOT);
 // `npm start`'s own command line (node, its flags, the script, serve), so that the service is
 // measured as it is run; its `exec` only makes node replace npm's shell.
 const START = (JSON.parse(readFileSync(`${PROJECT_ROOT}package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start
@@ -102,6 +103,6 @@ export function runReference<T>(name: string, args: string[], env: Record<string
 
 /** Runs the built CLI to completion (migrate, for instance), this checkout's or `root`'s. */
 export function runCli(args: string[], root = PROJECT_ROOT): Promise<void> {
-  const child = spawn(process.execPath, [join(root, 'dist', 'sesame.cjs'), ...args], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [mainJsOf(root), ...args], { stdio: 'ignore' });
   return new Promise((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`sesame ${args.join(' ')} exited with ${code}`)))));
 }
