@@ -1,58 +1,11 @@
-import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import { buildAdminApp, buildApp } from '../src/app.js';
-import { createAuth, type Auth } from '../src/core/auth.js';
+import { describe, expect, it } from 'vitest';
 import { createOutboxRelay, outboxSealingKey } from '../src/core/outbox.js';
-import { createPasswordHasher } from '../src/core/password-hasher.js';
-import { createLogger } from '../src/logger.js';
-import { PrometheusMetrics } from '../src/metrics/prometheus-metrics.js';
-import { createHarness, sessionCookieOf, type Harness } from './support/harness.js';
-import { checkInjections } from './support/openapi-conformance.js';
+import { sessionCookieOf } from './support/harness.js';
+import { METRICS_TOKEN, startMetricsRig as start } from './support/metrics-rig.js';
 import { changes, scrape } from './support/scrape.js';
-import { TEST_SECRETS, testConfig, type ConfigOverrides } from './support/test-config.js';
+import { TEST_SECRETS } from './support/test-config.js';
 
-const METRICS_TOKEN = '3f5e0c0d8a1b4f7e9c2d6a8b0e1f3a5c7d9e1b3f5a7c9e1d';
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
-
-interface Rig {
-  readonly harness: Harness;
-  readonly auth: Auth;
-  readonly metrics: PrometheusMetrics;
-  readonly app: FastifyInstance;
-  readonly adminApp: FastifyInstance | null;
-}
-
-let rig: Rig | undefined;
-afterEach(async () => {
-  await rig?.app.close();
-  await rig?.adminApp?.close();
-  await rig?.harness.close();
-  rig = undefined;
-});
-
-/** Sesame's core and apps with the metrics on, wired as `sesame serve` wires them. */
-async function start(overrides: ConfigOverrides = {}, withAdminListener = false): Promise<Rig> {
-  const base = testConfig(overrides);
-  const config = {
-    ...base,
-    http: {
-      ...base.http,
-      metrics: overrides.http && 'metrics' in overrides.http ? (overrides.http.metrics ?? null) : (withAdminListener ? { listener: 'admin' as const, token: METRICS_TOKEN } : { listener: 'main' as const, token: METRICS_TOKEN }),
-      admin: withAdminListener ? { listener: 'own' as const, hasToken: base.auth.adminToken !== null } : base.http.admin,
-    },
-  };
-  const harness = await createHarness(config);
-  const metrics = new PrometheusMetrics({ version: '0.0.0-test', commit: 'unknown', engine: 'sqlite', profile: config.profile });
-  const hasher = createPasswordHasher(config.hashing, metrics);
-  const auth = createAuth({ ...harness.deps, hasher, metrics });
-  metrics.readFrom({ hashing: () => hasher.load(), lockedAccounts: () => auth.lockedAccountsSeen(), store: () => harness.store.stats() });
-  const logger = createLogger('silent');
-  const app = await buildApp({ auth, logger, http: config.http, metrics });
-  checkInjections(app);
-  const adminApp = withAdminListener ? await buildAdminApp({ auth, logger, http: config.http, metrics }) : null;
-  rig = { harness, auth, metrics, app, adminApp };
-  return rig;
-}
 
 describe('the metrics endpoint', () => {
   it('answers on the public port only with the metrics token, compared whole', async () => {
@@ -69,8 +22,8 @@ describe('the metrics endpoint', () => {
   });
 
   it('is a 404 on the public port when metrics are off', async () => {
-    rig = await start({ http: { metrics: null } });
-    const response = await rig.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    const { app } = await start({ http: { metrics: null } });
+    const response = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(response.statusCode).toBe(404);
   });
 

@@ -121,6 +121,7 @@ export async function openServices(opened: Opened, use: ServiceUse): Promise<Ser
   if (metrics) {
     opened.databaseOutages.countIn(metrics);
     cacheOutages.countIn(metrics);
+    store.timeStatementsIn(metrics.statements);
   }
   const { cache, counters } = use === 'maintain' ? { cache: noCache, counters: null } : await openCache(config.cache, cacheOutages);
   const audit = auditTo(logger);
@@ -149,7 +150,10 @@ export async function openServices(opened: Opened, use: ServiceUse): Promise<Ser
 // prom-client is loaded only when metrics are on: some ten megabytes of memory otherwise idle.
 async function createMetrics(config: Config): Promise<PrometheusMetrics> {
   const { PrometheusMetrics } = await import('../metrics/prometheus-metrics.js');
-  return new PrometheusMetrics({ version, commit: config.buildCommit ?? 'unknown', engine: config.database.engine, profile: config.profile });
+  return new PrometheusMetrics(
+    { version, commit: config.buildCommit ?? 'unknown', engine: config.database.engine, profile: config.profile },
+    { redis: config.cache !== null, deliveryChannel: config.webhook ? 'webhook' : config.email ? 'email' : null },
+  );
 }
 
 /** A command's full name after `sesame`, such as `keys rotate`. */

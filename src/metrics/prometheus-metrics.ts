@@ -2,7 +2,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { QueueLoad } from '../core/bounded-queues.js';
 import type { DeliveryChannel, DeliveryOutcome, Flow, HashKind, Metrics } from '../core/metrics.js';
 import type { StoreStats } from '../store/open-store.js';
+import type { StatementTimings } from '../store/statement-timings.js';
 import { RequestSeries } from './request-series.js';
+import { StatementSeries } from './statement-series.js';
 
 /** What the build info series says. */
 export interface BuildInfo {
@@ -12,6 +14,21 @@ export interface BuildInfo {
   readonly engine: 'sqlite' | 'postgres' | 'mysql';
   readonly profile: 'compat' | 'strict';
 }
+
+/**
+ * What this configuration has: a series that cannot apply to it is absent, not a row of
+ * zeros that reads as "all is well" (no Redis series without Redis, no pool gauge where the
+ * driver does not tell, no email deliveries when the outbox goes to a webhook).
+ */
+export interface Applicable {
+  /** Redis is configured: its look-ups and errors are counted. */
+  readonly redis: boolean;
+  /** Where the outbox relay delivers, or null when nothing does. */
+  readonly deliveryChannel: DeliveryChannel | null;
+}
+
+// Every outcome a channel's delivery can have, shown at 0 from the start so that a rate sees the first one.
+const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = ['delivered', 'failed', 'unreadable', 'rejected'];
 
 /** What the gauges read when scraped. */
 export interface MetricsReadings {
@@ -31,6 +48,8 @@ const HASH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 export class PrometheusMetrics implements Metrics {
   readonly registry = new Registry();
   readonly #requests = new RequestSeries();
+  readonly #statements = new StatementSeries();
+  readonly #applicable: Applicable;
   // Hot-path counts, plain numbers turned into series at scrape time.
   readonly #sharedCache = { hits: 0, misses: 0 };
   #readings: MetricsReadings | null = null;
@@ -42,11 +61,13 @@ export class PrometheusMetrics implements Metrics {
   readonly #deliveries: Counter<'channel' | 'outcome'>;
   readonly #dependencyErrors: Counter<'dependency'>;
 
-  constructor(build: BuildInfo) {
+  constructor(build: BuildInfo, applicable: Applicable) {
     const registers = [this.registry];
+    this.#applicable = applicable;
     collectDefaultMetrics({ register: this.registry });
     this.registry.registerMetric(this.#requests.counter());
     this.registry.registerMetric(this.#requests.histogram());
+    this.registry.registerMetric(this.#statements.histogram());
     new Gauge({ name: 'sesame_build_info', help: 'Always 1; the labels say what runs', labelNames: ['version', 'commit', 'engine', 'profile'], registers }).set({ ...build }, 1);
     this.#outcomes = new Counter({
       name: 'sesame_auth_outcomes_total',
@@ -59,7 +80,16 @@ export class PrometheusMetrics implements Metrics {
     this.#limitRefusals = new Counter({ name: 'sesame_limit_refusals_total', help: 'Attempts refused by an attempt limit, by rule', labelNames: ['rule'], registers });
     this.#deliveries = new Counter({ name: 'sesame_outbox_deliveries_total', help: 'Outbox delivery attempts, by channel and outcome', labelNames: ['channel', 'outcome'], registers });
     this.#dependencyErrors = new Counter({ name: 'sesame_dependency_errors_total', help: 'Operations that failed because the database or Redis could not be reached in time', labelNames: ['dependency'], registers });
-    this.#gauges(registers);
+    for (const dependency of applicable.redis ? ['database', 'cache'] : ['database']) this.#dependencyErrors.inc({ dependency }, 0);
+    if (applicable.deliveryChannel !== null) {
+      for (const outcome of DELIVERY_OUTCOMES) this.#deliveries.inc({ channel: applicable.deliveryChannel, outcome }, 0);
+    }
+    this.#gauges(registers, build.engine);
+  }
+
+  /** Where the store tells how long its hot operations take (`sesame_db_statement_duration_seconds`). */
+  get statements(): StatementTimings {
+    return this.#statements;
   }
 
   /** Gives the gauges what they read; until then they show nothing. */
@@ -108,9 +138,9 @@ export class PrometheusMetrics implements Metrics {
     this.#requests.record(method, route, status, seconds);
   }
 
-  #gauges(registers: Registry[]): void {
+  #gauges(registers: Registry[], engine: BuildInfo['engine']): void {
     const read = () => this.#readings;
-    const sharedCache = this.#sharedCache;
+    const sharedCache = this.#applicable.redis ? this.#sharedCache : null;
     new Gauge({
       name: 'sesame_password_hashes_in_flight',
       help: 'Password hashes holding a slot now',
@@ -162,15 +192,20 @@ export class PrometheusMetrics implements Metrics {
         if (outbox) this.set(outbox.oldestCreatedAt === null ? 0 : Math.max(0, (Date.now() - outbox.oldestCreatedAt.getTime()) / 1000));
       },
     });
-    new Gauge({
-      name: 'sesame_db_pool_connections_in_use',
-      help: 'Database connections in use now (PostgreSQL)',
-      registers,
-      async collect() {
-        const inUse = (await storeStats())?.poolInUse;
-        if (inUse !== null && inUse !== undefined) this.set(inUse);
-      },
-    });
+    // SQLite has no pool: one connection in the process.
+    if (engine !== 'sqlite') {
+      new Gauge({
+        name: 'sesame_db_pool_connections_in_use',
+        help: 'Database connections of the pool in use now (PostgreSQL, MySQL)',
+        registers,
+        async collect() {
+          const inUse = (await storeStats())?.poolInUse;
+          if (inUse !== null && inUse !== undefined) this.set(inUse);
+        },
+      });
+    }
+    // Looked up in SQLite's in-process copy, or in Redis: neither on a database server without Redis.
+    if (engine !== 'sqlite' && sharedCache === null) return;
     new Counter({
       name: 'sesame_session_cache_lookups_total',
       help: 'Session look-ups in the in-process copy (memory, SQLite) and in Redis (redis), by result',
@@ -183,8 +218,10 @@ export class PrometheusMetrics implements Metrics {
           this.inc({ cache: 'memory', result: 'hit' }, memory.hits);
           this.inc({ cache: 'memory', result: 'miss' }, memory.misses);
         }
-        this.inc({ cache: 'redis', result: 'hit' }, sharedCache.hits);
-        this.inc({ cache: 'redis', result: 'miss' }, sharedCache.misses);
+        if (sharedCache) {
+          this.inc({ cache: 'redis', result: 'hit' }, sharedCache.hits);
+          this.inc({ cache: 'redis', result: 'miss' }, sharedCache.misses);
+        }
       },
     });
   }

@@ -2,6 +2,7 @@ import type { AttemptCounters } from '../core/attempt-counters.js';
 import { noCache, type SessionCache } from '../core/cache.js';
 import type { Store } from '../core/store.js';
 import { unreported, type AvailabilityReport } from './availability.js';
+import type { StatementTimings } from './statement-timings.js';
 
 /** Which engine and where. A union, so each engine carries exactly the settings it needs. */
 export type DatabaseConfig =
@@ -32,6 +33,8 @@ export interface EngineStore extends Store {
   migrate(): Promise<string[]>;
   /** Read when the metrics are scraped: cheap, one small query on the outbox. */
   stats(): Promise<StoreStats>;
+  /** Tells `timings` how long each hot operation takes from now on; until then nothing is timed. */
+  timeStatementsIn(timings: StatementTimings): void;
 }
 
 /**

@@ -44,7 +44,7 @@ export interface SqlDialect {
   readonly deadlineMs: number | null;
   /** The engine's way with the hottest reads, on `db` where it has no faster one. */
   openFastReads(db: Runner): FastReads;
-  /** Connections of the pool in use now, where the driver tells (PostgreSQL). */
+  /** Connections of the pool in use now, on an engine with a pool (PostgreSQL, MySQL). */
   poolInUse?(): number;
   /** Sessions served from the process's exact copy, and read instead, where there is one (SQLite). */
   sessionCacheCounts?(): { readonly hits: number; readonly misses: number };

@@ -23,6 +23,7 @@ import {
 } from '../../core/store.js';
 import { unreported, type AvailabilityReport } from '../availability.js';
 import type { StoreStats } from '../open-store.js';
+import type { StatementTimings, TimedStatement } from '../statement-timings.js';
 import type { FastReads, SqlDialect } from './dialects.js';
 import { guarded } from './guard.js';
 import { insertKey, listKeys } from './keys.js';
@@ -53,6 +54,8 @@ export class SqlStore implements Store {
   readonly #passwords: PasswordStatements;
   readonly #operators: OperatorStatements;
   readonly #report: AvailabilityReport;
+  // Null while the metrics are off: the hot operations then take no time readings at all.
+  #timings: StatementTimings | null = null;
   #closed = false;
 
   /** A store on `dialect`; whether the database answers goes to `report`. */
@@ -65,6 +68,11 @@ export class SqlStore implements Store {
     this.#sessions = new SessionStatements(this.#db, dialect, this.#reads);
     this.#passwords = new PasswordStatements(this.#db, dialect);
     this.#operators = new OperatorStatements(this.#db, dialect);
+  }
+
+  /** Tells `timings` how long each hot operation takes from now on (the metrics, when they are on). */
+  timeStatementsIn(timings: StatementTimings): void {
+    this.#timings = timings;
   }
 
   /** Applies every pending migration, in order; returns the names of those it applied. */
@@ -84,7 +92,7 @@ export class SqlStore implements Store {
   }
 
   insertUser(user: User): Promise<void> {
-    return this.#guard(() => this.#users.insert(user));
+    return this.#guard(() => this.#users.insert(user), 'user_insert');
   }
 
   importUsers(users: readonly User[], options: ImportOptions): Promise<ImportOutcome[]> {
@@ -101,7 +109,7 @@ export class SqlStore implements Store {
   }
 
   findUserByEmailKey(emailKey: string): Promise<User | null> {
-    return this.#guard(() => this.#users.findByEmailKey(emailKey));
+    return this.#guard(() => this.#users.findByEmailKey(emailKey), 'user_by_email');
   }
 
   findUserById(userId: string): Promise<User | null> {
@@ -117,7 +125,7 @@ export class SqlStore implements Store {
   }
 
   insertSession(session: Session, options: InsertSessionOptions): Promise<readonly SessionRef[] | null> {
-    return this.#guard(() => this.#transaction().execute((trx) => this.#sessions.insert(trx, session, options)));
+    return this.#guard(() => this.#transaction().execute((trx) => this.#sessions.insert(trx, session, options)), 'session_insert');
   }
 
   listUserSessions(userId: string): Promise<SessionRef[]> {
@@ -150,23 +158,23 @@ export class SqlStore implements Store {
 
   // The session check's one read: served from the engine's exact in-process copy when it has one.
   findSessionByTokenHash(tokenHash: string): Promise<SessionWithEmail | null> {
-    return this.#reads.session(`sessions.token_hash:${tokenHash}`, () => this.#guard(() => this.#sessions.findByTokenHash(tokenHash)));
+    return this.#reads.session(`sessions.token_hash:${tokenHash}`, () => this.#guard(() => this.#sessions.findByTokenHash(tokenHash), 'session_by_token_hash'));
   }
 
   findSessionById(sessionId: string): Promise<SessionWithEmail | null> {
-    return this.#reads.session(`sessions.id:${sessionId}`, () => this.#guard(() => this.#sessions.findById(sessionId)));
+    return this.#reads.session(`sessions.id:${sessionId}`, () => this.#guard(() => this.#sessions.findById(sessionId), 'session_by_id'));
   }
 
   rotateRefreshToken(sessionId: string, parentHash: string, childHash: string, at: Date): Promise<boolean> {
-    return this.#guard(() => this.#sessions.rotateRefresh(sessionId, parentHash, childHash, at));
+    return this.#guard(() => this.#sessions.rotateRefresh(sessionId, parentHash, childHash, at), 'refresh_rotate');
   }
 
   confirmRefreshToken(sessionId: string, refreshHash: string, at: Date): Promise<boolean> {
-    return this.#guard(() => this.#sessions.confirmRefresh(sessionId, refreshHash, at));
+    return this.#guard(() => this.#sessions.confirmRefresh(sessionId, refreshHash, at), 'refresh_confirm');
   }
 
   touchSession(sessionId: string, seenAt: Date): Promise<boolean> {
-    return this.#guard(() => this.#sessions.touch(sessionId, seenAt));
+    return this.#guard(() => this.#sessions.touch(sessionId, seenAt), 'session_touch');
   }
 
   deleteSession(sessionId: string): Promise<boolean> {
@@ -194,7 +202,7 @@ export class SqlStore implements Store {
   }
 
   claimMessages(now: Date, leaseUntil: Date, limit: number): Promise<OutboxMessage[]> {
-    return this.#guard(() => claimMessages(this.#db, now.getTime(), leaseUntil.getTime(), limit));
+    return this.#guard(() => claimMessages(this.#db, now.getTime(), leaseUntil.getTime(), limit), 'outbox_claim');
   }
 
   deleteMessage(id: string): Promise<void> {
@@ -265,8 +273,16 @@ export class SqlStore implements Store {
     return this.#db.transaction().setIsolationLevel('read committed');
   }
 
-  #guard<T>(operation: () => Promise<T>): Promise<T> {
+  /** Runs `operation` guarded; a hot one (`statement`) is timed while the metrics are on. */
+  #guard<T>(operation: () => Promise<T>, statement?: TimedStatement): Promise<T> {
     if (this.#closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
-    return guarded(this.#dialect, this.#report, operation);
+    const timings = this.#timings;
+    if (timings === null || statement === undefined) return guarded(this.#dialect, this.#report, operation);
+    const started = performance.now();
+    const result = guarded(this.#dialect, this.#report, operation);
+    // Told beside the answer, not in its chain: the caller's promise gains no extra step.
+    const took = () => timings.took(statement, (performance.now() - started) / 1000);
+    void result.then(took, took);
+    return result;
   }
 }

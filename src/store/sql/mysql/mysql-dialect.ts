@@ -32,8 +32,10 @@ export function openMysql(url: string, poolSize: number, timeoutMs: number): Sql
     flags: ['FOUND_ROWS'],
     charset: 'utf8mb4',
   });
+  const pooled = pooledWithDeadline(pool, timeoutMs);
   return {
-    kysely: new MysqlDialect({ pool: pooledWithDeadline(pool, timeoutMs) }),
+    kysely: new MysqlDialect({ pool: pooled }),
+    poolInUse: () => pooled.inUse(),
     async columns(db: Kysely<unknown>): Promise<Columns> {
       const { rows } = await sql<{ name: string }>`select COLLATION_NAME as name from information_schema.COLLATIONS`.execute(db);
       const available = new Set(rows.map((row) => row.name));

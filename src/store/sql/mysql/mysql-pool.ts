@@ -11,7 +11,9 @@ const QUERY_TIMEOUT = 'PROTOCOL_SEQUENCE_TIMEOUT';
  * for that query's answer on it, and a connection whose server went silent (a hung peer, a
  * middlebox that dropped it) would otherwise hold every later query until TCP gives up.
  */
-export function pooledWithDeadline(pool: Pool, deadlineMs: number): MysqlPool {
+export function pooledWithDeadline(pool: Pool, deadlineMs: number): MysqlPool & { inUse(): number } {
+  // Connections handed out and not yet released, for the metrics: mysql2 does not tell.
+  let inUse = 0;
   // One per pooled connection, made once: Kysely keeps its own per connection it is given.
   const connections = new WeakMap<PoolConnection, MysqlPoolConnection>();
   const connectionOf = (connection: PoolConnection): MysqlPoolConnection => {
@@ -25,14 +27,22 @@ export function pooledWithDeadline(pool: Pool, deadlineMs: number): MysqlPool {
             callback(error, result);
           })) as unknown as MysqlPoolConnection['query'],
         // A destroyed connection has left the pool already: mysql2 ignores its release.
-        release: () => connection.release(),
+        release: () => {
+          inUse -= 1;
+          connection.release();
+        },
       };
       connections.set(connection, wrapped);
     }
     return wrapped;
   };
   return {
-    getConnection: (callback) => pool.getConnection((error, connection) => callback(error, error ? connection : connectionOf(connection))),
+    getConnection: (callback) =>
+      pool.getConnection((error, connection) => {
+        if (!error) inUse += 1;
+        callback(error, error ? connection : connectionOf(connection));
+      }),
     end: (callback) => pool.end(callback),
+    inUse: () => inUse,
   };
 }
