@@ -100,6 +100,10 @@ describe('the series', () => {
     await auth.requestPasswordReset('a@x.io', { address: '192.0.2.1' });
     const before = await scrape(app, METRICS_TOKEN);
     expect(before.value('sesame_outbox_messages_waiting')).toBe(1);
+    // The configured channel's outcomes from the start, at 0; never email's, which is not configured.
+    expect([...before.samples('sesame_outbox_deliveries_total')]).toEqual(
+      ['delivered', 'failed', 'unreadable', 'rejected'].map((outcome) => [`sesame_outbox_deliveries_total{channel="webhook",outcome="${outcome}"}`, 0]),
+    );
     const relay = createOutboxRelay({
       store: harness.store,
       clock: harness.clock,

@@ -81,10 +81,10 @@ export class FullScrape {
 export async function fullScrape(app: FastifyInstance, token: string | null): Promise<FullScrape> {
   const { code, stdout, stderr } = await runPython(pythonScript('prometheus_samples.py'), [], await exposition(app, token));
   if (code !== 0) throw new Error(`the Prometheus client's parser refused the scrape: ${stderr}`);
-  const parsed = JSON.parse(stdout) as { families: Array<[string, string]>; samples: Array<[string, Record<string, string>, number]> };
+  const parsed = JSON.parse(stdout) as { families: Array<[string, string]>; samples: Array<[string, Record<string, string>, number | string]> };
   return new FullScrape(
     parsed.families,
-    parsed.samples.map(([name, labels, value]) => ({ name, labels, value })),
+    parsed.samples.map(([name, labels, value]) => ({ name, labels, value: Number(value) })),
   );
 }
 
