@@ -14,7 +14,7 @@ import { FAMILY_APIS, FAMILY_LOGINS, familyLoginLoads, registerFamilyAccounts } 
 import { followingChains, interleaved, load, type Measured } from './load.js';
 import { WALKS, walkPages } from './pagination.js';
 import { PROJECT_ROOT, runCli, runReference, startReference, startSesame, type Listening } from './processes.js';
-import { formatTable, summarize, type Figure } from './report.js';
+import { formatTable, metricsFigure, summarize, type Figure } from './report.js';
 import { disableSeeded, seed } from './seed.js';
 
 /**
@@ -31,12 +31,13 @@ const { values } = parseArgs({
     results: { type: 'string' },
     // Another checkout, built: its cookie check is measured beside this one's, in the same run.
     baseline: { type: 'string' },
-    // `--only email` or `--only import`: just the email's figures (issue 22) or the import's (issue 21).
+    // `--only email`, `--only import` or `--only metrics`: just the email's figures (issue 22),
+    // the import's (issue 21) or the cost of counting (issue 23).
     only: { type: 'string' },
   },
 });
 const mode = values.smoke ? 'smoke' : values.long ? 'long' : 'default';
-if (values.only !== undefined && !['email', 'import'].includes(values.only)) throw new Error(`--only takes "email" or "import", not "${values.only}"`);
+if (values.only !== undefined && !['email', 'import', 'metrics'].includes(values.only)) throw new Error(`--only takes "email", "import" or "metrics", not "${values.only}"`);
 const { rounds, seconds, scaleLarge } = {
   smoke: { rounds: 1, seconds: 0.5, scaleLarge: 10_000 },
   default: { rounds: 3, seconds: 2, scaleLarge: 1_000_000 },
@@ -488,11 +489,37 @@ async function runImportFigures(): Promise<Figure[]> {
   return importFigures({ scratch, count: scaleLarge, postgresUrl, log });
 }
 
-/** `--only email` or `--only import`: that part alone, reported as the whole run is. */
+/**
+ * `--only metrics`: the cost of counting alone, as the whole run measures it: the same cookie
+ * check on two fresh processes on one database and session, metrics off and on, in
+ * interleaved slices whose first rotates between rounds.
+ */
+async function metricsPart(): Promise<Figure[]> {
+  if (engine === 'sqlite') await runCli(['migrate', '--database', database]);
+  const sesame = await startSesame(database, sesameEnv);
+  const { cookie } = await prepare(sesame.url);
+  await sesame.stop();
+  const metricsOff = await startSesame(database, sesameEnv);
+  const metricsOn = await startSesame(database, { ...sesameEnv, SESAME_METRICS_TOKEN: METRICS_TOKEN });
+  const check = (url: string) => (loadSeconds: number) => load({ url: `${url}/profile`, connections: 32, seconds: loadSeconds, headers: { cookie: `session_id=${cookie}` } });
+  const loads: Record<string, (loadSeconds: number) => Promise<Measured>> = { 'check, metrics off': check(metricsOff.url), 'check, metrics on': check(metricsOn.url) };
+  for (const warmUp of Object.values(loads)) await warmUp(WARM_UP_SECONDS);
+  for (let round = 0; round < rounds; round += 1) {
+    log(`round ${round + 1}/${rounds}`);
+    const order = rotated(Object.keys(loads), round);
+    const results = await interleaved(order.map((name) => loads[name]!), seconds, SLICE_SECONDS);
+    order.forEach((name, index) => measured(name, results[index]!));
+  }
+  await checkScrape(metricsOn.url);
+  await Promise.all([metricsOff.stop(), metricsOn.stop()]);
+  return [metricsFigure(series)];
+}
+
+/** `--only email`, `--only import` or `--only metrics`: that part alone, reported as the whole run is. */
 async function onlyOnePart(part: string): Promise<void> {
   const started = Date.now();
   log(`bench (${mode}), the ${part} only`);
-  const figures = part === 'email' ? await emailPart().then(() => emailFigures(series, drainCount)) : await runImportFigures();
+  const figures = part === 'email' ? await emailPart().then(() => emailFigures(series, drainCount)) : part === 'metrics' ? await metricsPart() : await runImportFigures();
   process.stdout.write(`${formatTable(figures)}\n`);
   saveResults(figures, Date.now() - started);
 }

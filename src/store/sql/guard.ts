@@ -1,21 +1,32 @@
 import { StoreConflictError, StoreUnavailableError } from '../../core/store.js';
 import type { AvailabilityReport } from '../availability.js';
+import type { StatementTimings, TimedStatement } from '../statement-timings.js';
 import { withoutStatement, type SqlDialect } from './dialects.js';
+
+/** A hot operation's name, and where its time goes. */
+export interface Timing {
+  readonly timings: StatementTimings;
+  readonly statement: TimedStatement;
+}
 
 /**
  * Runs one store operation within the dialect's deadline and translates what the engine
  * throws into the port's errors: a unique violation into `StoreConflictError`, an unreachable
  * or overwhelmed database into `StoreUnavailableError`, anything else (a bug) into a plain
  * error. Every error leaves without the driver's statement and values. Whether the database
- * answered goes to `report`.
+ * answered goes to `report`; how long it took, to `timing` when there is one (the clock is
+ * read only then).
  */
-export async function guarded<T>(dialect: SqlDialect, report: AvailabilityReport, operation: () => Promise<T>): Promise<T> {
+export async function guarded<T>(dialect: SqlDialect, report: AvailabilityReport, operation: () => Promise<T>, timing: Timing | null = null): Promise<T> {
   const mark = report.mark();
+  const started = timing === null ? 0 : performance.now();
   try {
     const result = await withinDeadline(dialect.deadlineMs, operation());
+    timing?.timings.took(timing.statement, (performance.now() - started) / 1000);
     report.available();
     return result;
   } catch (error) {
+    timing?.timings.took(timing.statement, (performance.now() - started) / 1000);
     const translated = translate(dialect, error);
     if (translated instanceof StoreUnavailableError) report.unavailable(translated, mark);
     throw translated;
