@@ -9,7 +9,7 @@ import { StatementSeries } from './statement-series.js';
 /** What the build info series says. */
 export interface BuildInfo {
   readonly version: string;
-  /** The commit built, when the build says (`SESAME_COMMIT` or `SOURCE_COMMIT`); `unknown` otherwise. */
+  /** The commit built, when the build says (`SESAME_BUILD_COMMIT`); `unknown` otherwise. */
   readonly commit: string;
   readonly engine: 'sqlite' | 'postgres' | 'mysql';
   readonly profile: 'compat' | 'strict';

@@ -58,6 +58,12 @@ describe('the RFC 8414 authorization server metadata', () => {
     expect(metadata.introspection_endpoint).toBe('https://sesame.test/introspect');
   });
 
+  it('comes without an OpenID discovery document: Sesame is not an OpenID provider (README)', async () => {
+    const { app } = await appWith('https://id.example.com');
+    expect((await app.inject({ method: 'GET', url: PATH })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/.well-known/openid-configuration' })).statusCode).toBe(404);
+  });
+
   it('is not served when the issuer is not a URL RFC 8414 allows', async () => {
     const { app } = await appWith('sesame');
     expect((await app.inject({ method: 'GET', url: PATH })).statusCode).toBe(404);
