@@ -61,6 +61,31 @@ describe('the series', () => {
     });
   });
 
+  it('count registrations, token grants and refreshes, reset requests and resets each under their own flow', async () => {
+    const { app } = await start();
+    const before = await scrape(app, METRICS_TOKEN);
+    // The second registration of the same email is refused.
+    for (let index = 0; index < 2; index += 1) await app.inject({ method: 'POST', url: '/users', headers: form, payload: 'email=a%40x.io&password=right-password' });
+    const grant = await app.inject({ method: 'POST', url: '/token', headers: form, payload: 'grant_type=password&username=a%40x.io&password=right-password' });
+    const { refresh_token: refreshToken } = grant.json<{ refresh_token: string }>();
+    for (const token of [refreshToken, 'forged']) await app.inject({ method: 'POST', url: '/token', headers: form, payload: `grant_type=refresh_token&refresh_token=${token}` });
+    const { reset_token: resetToken } = (await app.inject({ method: 'POST', url: '/reset_password', headers: form, payload: 'email=a%40x.io' })).json<{ reset_token: string }>();
+    const reset = { email: 'a@x.io', reset_token: resetToken, new_password: 'another-password' };
+    // The token is good once.
+    for (let index = 0; index < 2; index += 1) await app.inject({ method: 'PUT', url: '/reset_password', headers: form, payload: new URLSearchParams(reset).toString() });
+    const outcome = (flow: string, result: string, reason: string) => `sesame_auth_outcomes_total{flow="${flow}",outcome="${result}",reason="${reason}"}`;
+    expect(changes(before, await scrape(app, METRICS_TOKEN), 'sesame_auth_outcomes_total')).toEqual({
+      [outcome('registration', 'succeeded', 'none')]: 1,
+      [outcome('registration', 'refused', 'email_taken')]: 1,
+      [outcome('token_password', 'succeeded', 'none')]: 1,
+      [outcome('token_refresh', 'succeeded', 'none')]: 1,
+      [outcome('token_refresh', 'refused', 'invalid_grant')]: 1,
+      [outcome('reset_request', 'succeeded', 'none')]: 1,
+      [outcome('reset', 'succeeded', 'none')]: 1,
+      [outcome('reset', 'refused', 'invalid_reset_token')]: 1,
+    });
+  });
+
   it('tell a disabled account from a wrong password, which the client never can', async () => {
     const { app, auth } = await start();
     await auth.register('a@x.io', 'right-password', { address: '192.0.2.1' });
