@@ -15,7 +15,7 @@ import { median, type Figure } from './report.js';
  *
  * The first successful log-in rehashes a user to argon2id, so every log-in here is a distinct
  * user's first: a log-in costs a bcrypt check and an argon2id hash, and the second is what a
- * legacy log-in costs beyond the raw check (some 4% at cost 12, 15% at cost 10 here).
+ * legacy log-in costs beyond the raw check (some 5% at cost 12, 17% at cost 10 here).
  */
 export async function legacyLoginFigures(options: {
   readonly scratch: string;
