@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { generateId } from '../src/core/secrets.js';
-import { MAIN_JS, NODE_FLAGS, runCli } from './processes.js';
+import { MAIN_JS, runCli } from './processes.js';
 import type { Figure } from './report.js';
 
 /**
@@ -127,13 +127,13 @@ async function plainInsert(source: string, url: string): Promise<number> {
 }
 
 /**
- * Runs `sesame import` as its own process, with the V8 flags Sesame is run with (docs/import.md:
- * without them, V8's larger young generation leaves some 50 MB more garbage at a million rows),
- * sampling its peak resident memory (VmHWM) as it goes.
+ * Runs `sesame import` as its own process as an operator runs it (`node dist/sesame.cjs
+ * import`, which is what the bin runs: no V8 flags), sampling its peak resident memory
+ * (VmHWM) as it goes.
  */
 function timedImport(source: string, url: string, report: string): Promise<{ seconds: number; peakRssMb: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [...NODE_FLAGS, MAIN_JS, 'import', source, '--database', url, '--report', report], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [MAIN_JS, 'import', source, '--database', url, '--report', report], { stdio: ['ignore', 'ignore', 'inherit'] });
   let peakKb = 0;
   const sample = () => {
     try {

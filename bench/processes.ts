@@ -62,8 +62,6 @@ const START = (JSON.parse(readFileSync(`${PROJECT_ROOT}package.json`, 'utf8')) a
   .replace(/^exec /, '')
   .split(' ');
 if (START[0] !== 'node') throw new Error('npm start no longer runs node: update bench/processes.ts');
-/** The V8 flags `npm start` and the Dockerfile run Sesame with (docs/operations.md), for other commands run as they would be. */
-export const NODE_FLAGS = START.slice(1).filter((part) => part.startsWith('--'));
 
 /**
  * Starts `sesame serve` from the built JS on a free port as `npm start` does, with `env` on top

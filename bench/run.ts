@@ -10,6 +10,7 @@ import { parseDatabaseUrl } from '../src/config/parse-database-url.js';
 import { openStore } from '../src/store/open-store.js';
 import { emailFigures, emailRuns } from './email.js';
 import { importFigures } from './import.js';
+import { legacyLoginFigures } from './legacy-login.js';
 import { FAMILY_APIS, FAMILY_LOGINS, familyLoginLoads, registerFamilyAccounts } from './families.js';
 import { followingChains, interleaved, load, type Measured } from './load.js';
 import { WALKS, walkPages } from './pagination.js';
@@ -54,6 +55,7 @@ const HASH_SECONDS = 1;
 const SCALE_SECONDS = 1;
 // A page read takes well under a millisecond: a second of walking at each size is thousands of pages.
 const PAGES_SECONDS = 1;
+const LEGACY_LOGIN_SECONDS = 5;
 // How long after a storm its resident memory is read: the hashes in flight when the load
 // stopped have finished well before.
 const STORM_SETTLE_MS = 1000;
@@ -486,7 +488,10 @@ async function runImportFigures(): Promise<Figure[]> {
       postgresUrl = null;
     }
   }
-  return importFigures({ scratch, count: scaleLarge, postgresUrl, log });
+  const imported = await importFigures({ scratch, count: scaleLarge, postgresUrl, log });
+  // A bcrypt log-in runs 4 to 30 a second here: a few seconds per load for a rate worth reading.
+  const legacy = await legacyLoginFigures({ scratch, rounds, seconds: mode === 'smoke' ? 0.5 : LEGACY_LOGIN_SECONDS, costs: mode === 'smoke' ? [10] : [12, 10], log });
+  return [...imported, ...legacy];
 }
 
 /**

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runImport, type ImportSettings, type ImportSummary } from '../src/import/importer.js';
 import { openSource } from '../src/import/open-source.js';
-import type { Source } from '../src/import/source.js';
+import { CHUNK_ROWS, type Source } from '../src/import/source.js';
 import { openStore, type EngineStore } from '../src/store/open-store.js';
 import { ALL_ENGINES, createTestDatabase, describeEngines, type Engine, type TestDatabase } from './support/databases.js';
 import { createAppHarness, type AppHarness } from './support/harness.js';
@@ -298,6 +298,18 @@ describe('import rules, on SQLite', () => {
     } finally {
       await harness.close();
     }
+  });
+
+  it('creates a row without a time of its own when its chunk is read, in the source order', async () => {
+    const path = join(tempDir(), 'users.jsonl');
+    const hash = '$2b$12$LyTKWMwd0AXSdg09Vdv2t.fNXsn9soQDPLjUG0L0yCPODVHF2Ap7S';
+    writeFileSync(path, Array.from({ length: CHUNK_ROWS + 1 }, (_, index) => `${JSON.stringify({ email: `user${index}@example.com`, password_hash: hash })}\n`).join(''));
+    let tick = 0;
+    const { summary } = await importInto(store, path, { now: () => new Date(Date.UTC(2026, 11, 6, 0, 0, (tick += 1))) });
+    expect(summary).toMatchObject({ inserted: CHUNK_ROWS + 1 });
+    const createdAt = async (email: string) => (await store.findUserByEmailKey(email))?.createdAt.getTime();
+    expect(await createdAt('user0@example.com')).toBe(await createdAt(`user${CHUNK_ROWS - 1}@example.com`));
+    expect(await createdAt(`user${CHUNK_ROWS}@example.com`)).toBeGreaterThan((await createdAt('user0@example.com'))!);
   });
 
   it('maps usernames to emails with a username domain', async () => {

