@@ -19,6 +19,40 @@ const median = (values: readonly number[]) => {
 const perRound = (a: readonly number[], b: readonly number[], divide = true) => a.map((value, index) => (divide ? value / b[index]! : value));
 const rate = (value: number) => (value >= 100 ? `${Math.round(value).toLocaleString('en')}/s` : `${value.toFixed(1)}/s`);
 
+/** A getter of the series by name: a series the run never recorded is a misspelt name, and fails the run rather than print NaN. */
+function seriesOf(series: ReadonlyMap<string, number[]>): (name: string) => number[] {
+  return (name) => {
+    const values = series.get(name);
+    if (values === undefined) throw new Error(`the run recorded no series named "${name}"`);
+    return values;
+  };
+}
+
+/** A rate beside its limit's, round by round: their ratio's median against `target` (at least), or for context when null. */
+function rateRatio(name: string, of: readonly number[], limitName: string, limit: readonly number[], target: number | null): Figure {
+  const samples = perRound(of, limit);
+  const value = median(samples);
+  return {
+    name,
+    value: rate(median(of)),
+    limit: `${limitName} ${rate(median(limit))}`,
+    samples,
+    median: value,
+    target: target === null ? '–' : `≥ ${target}`,
+    isMet: target === null ? null : value >= target,
+  };
+}
+
+/** Issue 24: each drop-in family's log-in beside /token's, the same hash and the same session. */
+export function familyFigures(series: ReadonlyMap<string, number[]>): Figure[] {
+  const get = seriesOf(series);
+  const token = get('login /token beside the families/s');
+  return [
+    rateRatio('login, POST /auth/login (python-jwt-auth) vs POST /token', get('login /auth/login/s'), 'POST /token', token, 0.95),
+    rateRatio('login, POST /login (course) vs POST /token', get('login /login/s'), 'POST /token', token, 0.95),
+  ];
+}
+
 /** Turns the measured series into the figures of DESIGN.md §5, each with its ratio and target. */
 export function summarize(
   series: ReadonlyMap<string, number[]>,
@@ -32,28 +66,12 @@ export function summarize(
     baseline: string | null;
   },
 ): Figure[] {
-  // A series the run never recorded is a misspelt name: fail the run rather than print NaN.
-  const get = (name: string) => {
-    const values = series.get(name);
-    if (values === undefined) throw new Error(`the run recorded no series named "${name}"`);
-    return values;
-  };
+  const get = seriesOf(series);
   const hashRates = [...series.keys()].filter((name) => name.startsWith('argon2id x')).map(get);
   const bestHash = (hashRates[0] ?? []).map((_, round) => Math.max(...hashRates.map((rates) => rates[round] ?? 0)));
   const figures: Figure[] = [];
-  const ratio = (name: string, of: string, limitName: string, limit: readonly number[], target: number | null) => {
-    const samples = perRound(get(of), limit);
-    const value = median(samples);
-    figures.push({
-      name,
-      value: rate(median(get(of))),
-      limit: `${limitName} ${rate(median(limit))}`,
-      samples,
-      median: value,
-      target: target === null ? '–' : `≥ ${target}`,
-      isMet: target === null ? null : value >= target,
-    });
-  };
+  const ratio = (name: string, of: string, limitName: string, limit: readonly number[], target: number | null) =>
+    figures.push(rateRatio(name, get(of), limitName, limit, target));
   const isSqlite = extras.engine === 'sqlite';
   ratio('cookie check (GET /profile)', 'cookie check/s', 'bare Fastify route', get('bare route/s'), isSqlite ? 0.6 : null);
   ratio('cookie check vs the same one query', 'cookie check/s', 'minimal /profile', get('minimal profile/s'), isSqlite ? null : 0.8);
@@ -68,9 +86,7 @@ export function summarize(
   // What any durable log-in reaches here: below the target, the target is out of this machine's reach in this run.
   ratio('minimal log-in route vs the raw hash rate', 'minimal login/s', 'best raw argon2id', bestHash, null);
   ratio('login, POST /token', 'login /token/s', 'best raw argon2id', bestHash, 0.85);
-  // Issue 24: each drop-in family's log-in beside /token's, the same hash and the same session.
-  ratio('login, POST /auth/login (python-jwt-auth) vs POST /token', 'login /auth/login/s', 'POST /token', get('login /token beside the families/s'), 0.95);
-  ratio('login, POST /login (course) vs POST /token', 'login /login/s', 'POST /token', get('login /token beside the families/s'), 0.95);
+  figures.push(...familyFigures(series));
   ratio('registration, POST /users', 'registration/s', 'best raw argon2id', bestHash, 0.85);
   ratio('registration, POST /users vs a minimal registration route', 'registration/s', 'minimal registration', get('minimal registration/s'), null);
   ratio('minimal registration route vs the raw hash rate', 'minimal registration/s', 'best raw argon2id', bestHash, null);
