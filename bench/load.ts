@@ -97,19 +97,25 @@ export function combineSlices(slices: readonly Measured[]): Measured {
  * Runs loads beside each other for `seconds` each, in slices of about `sliceSeconds`, each
  * turn in the given order and the next in reverse (A B C C B A …), so that the machine's speed
  * drifting meanwhile weighs on all alike and any two are measured within one turn of each
- * other. Returns each load's slices combined, in the order given.
+ * other. `afterSlice` runs after each slice, outside the measurement (log-ins settle there:
+ * the hashes a stopped load left queued must not fall on the next slice). Returns each load's
+ * slices combined, in the order given.
  */
 export async function interleaved(
   loads: ReadonlyArray<(seconds: number) => Promise<Measured>>,
   seconds: number,
   sliceSeconds: number,
+  afterSlice: () => Promise<unknown> = async () => undefined,
 ): Promise<Measured[]> {
   const slices = Math.max(1, Math.round(seconds / sliceSeconds));
   const results = loads.map((): Measured[] => []);
   const forward = loads.map((_, index) => index);
   const backward = [...forward].reverse();
   for (let slice = 0; slice < slices; slice += 1) {
-    for (const index of slice % 2 === 0 ? forward : backward) results[index]!.push(await loads[index]!(seconds / slices));
+    for (const index of slice % 2 === 0 ? forward : backward) {
+      results[index]!.push(await loads[index]!(seconds / slices));
+      await afterSlice();
+    }
   }
   return results.map(combineSlices);
 }

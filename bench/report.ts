@@ -19,8 +19,17 @@ export const median = (values: readonly number[]) => {
 const perRound = (a: readonly number[], b: readonly number[], divide = true) => a.map((value, index) => (divide ? value / b[index]! : value));
 const rate = (value: number) => (value >= 100 ? `${Math.round(value).toLocaleString('en')}/s` : `${value.toFixed(1)}/s`);
 
-/** A throughput `of` beside its `limit`, round by round, against a ratio of at least `target` (none: shown for context). */
-function throughputRatio(name: string, of: readonly number[], limitName: string, limit: readonly number[], target: number | null): Figure {
+/** A getter of the series by name: a series the run never recorded is a misspelt name, and fails the run rather than print NaN. */
+function seriesOf(series: ReadonlyMap<string, number[]>): (name: string) => number[] {
+  return (name) => {
+    const values = series.get(name);
+    if (values === undefined) throw new Error(`the run recorded no series named "${name}"`);
+    return values;
+  };
+}
+
+/** A rate beside its limit's, round by round: their ratio's median against `target` (at least), or for context when null. */
+function rateRatio(name: string, of: readonly number[], limitName: string, limit: readonly number[], target: number | null): Figure {
   const samples = perRound(of, limit);
   const value = median(samples);
   return {
@@ -36,10 +45,18 @@ function throughputRatio(name: string, of: readonly number[], limitName: string,
 
 /** The cost of counting (issue 23): the cookie check with metrics on, at least 0.95 of it with them off. */
 export function metricsFigure(series: ReadonlyMap<string, number[]>): Figure {
-  const on = series.get('check, metrics on/s');
-  const off = series.get('check, metrics off/s');
-  if (on === undefined || off === undefined) throw new Error('the run recorded no cookie check with metrics on and off');
-  return throughputRatio('cookie check, metrics on vs off', on, 'metrics off', off, 0.95);
+  const get = seriesOf(series);
+  return rateRatio('cookie check, metrics on vs off', get('check, metrics on/s'), 'metrics off', get('check, metrics off/s'), 0.95);
+}
+
+/** Issue 24: each drop-in family's log-in beside /token's, the same hash and the same session. */
+export function familyFigures(series: ReadonlyMap<string, number[]>): Figure[] {
+  const get = seriesOf(series);
+  const token = get('login /token beside the families/s');
+  return [
+    rateRatio('login, POST /auth/login (python-jwt-auth) vs POST /token', get('login /auth/login/s'), 'POST /token', token, 0.95),
+    rateRatio('login, POST /login (course) vs POST /token', get('login /login/s'), 'POST /token', token, 0.95),
+  ];
 }
 
 /** Turns the measured series into the figures of DESIGN.md §5, each with its ratio and target. */
@@ -55,18 +72,12 @@ export function summarize(
     baseline: string | null;
   },
 ): Figure[] {
-  // A series the run never recorded is a misspelt name: fail the run rather than print NaN.
-  const get = (name: string) => {
-    const values = series.get(name);
-    if (values === undefined) throw new Error(`the run recorded no series named "${name}"`);
-    return values;
-  };
+  const get = seriesOf(series);
   const hashRates = [...series.keys()].filter((name) => name.startsWith('argon2id x')).map(get);
   const bestHash = (hashRates[0] ?? []).map((_, round) => Math.max(...hashRates.map((rates) => rates[round] ?? 0)));
   const figures: Figure[] = [];
-  const ratio = (name: string, of: string, limitName: string, limit: readonly number[], target: number | null) => {
-    figures.push(throughputRatio(name, get(of), limitName, limit, target));
-  };
+  const ratio = (name: string, of: string, limitName: string, limit: readonly number[], target: number | null) =>
+    figures.push(rateRatio(name, get(of), limitName, limit, target));
   const isSqlite = extras.engine === 'sqlite';
   ratio('cookie check (GET /profile)', 'cookie check/s', 'bare Fastify route', get('bare route/s'), isSqlite ? 0.6 : null);
   ratio('cookie check vs the same one query', 'cookie check/s', 'minimal /profile', get('minimal profile/s'), isSqlite ? null : 0.8);
@@ -81,9 +92,7 @@ export function summarize(
   // What any durable log-in reaches here: below the target, the target is out of this machine's reach in this run.
   ratio('minimal log-in route vs the raw hash rate', 'minimal login/s', 'best raw argon2id', bestHash, null);
   ratio('login, POST /token', 'login /token/s', 'best raw argon2id', bestHash, 0.85);
-  // Issue 24: each drop-in family's log-in beside /token's, the same hash and the same session.
-  ratio('login, POST /auth/login (python-jwt-auth) vs POST /token', 'login /auth/login/s', 'POST /token', get('login /token beside the families/s'), 0.95);
-  ratio('login, POST /login (course) vs POST /token', 'login /login/s', 'POST /token', get('login /token beside the families/s'), 0.95);
+  figures.push(...familyFigures(series));
   ratio('registration, POST /users', 'registration/s', 'best raw argon2id', bestHash, 0.85);
   ratio('registration, POST /users vs a minimal registration route', 'registration/s', 'minimal registration', get('minimal registration/s'), null);
   ratio('minimal registration route vs the raw hash rate', 'minimal registration/s', 'best raw argon2id', bestHash, null);

@@ -15,7 +15,7 @@ import { FAMILY_APIS, FAMILY_LOGINS, familyLoginLoads, registerFamilyAccounts } 
 import { followingChains, interleaved, load, type Measured } from './load.js';
 import { WALKS, walkPages } from './pagination.js';
 import { PROJECT_ROOT, runCli, runReference, startReference, startSesame, type Listening } from './processes.js';
-import { formatTable, metricsFigure, summarize, type Figure } from './report.js';
+import { familyFigures, formatTable, metricsFigure, summarize, type Figure } from './report.js';
 import { disableSeeded, seed } from './seed.js';
 
 /**
@@ -32,13 +32,16 @@ const { values } = parseArgs({
     results: { type: 'string' },
     // Another checkout, built: its cookie check is measured beside this one's, in the same run.
     baseline: { type: 'string' },
-    // `--only email`, `--only import` or `--only metrics`: just the email's figures (issue 22),
-    // the import's (issue 21) or the cost of counting (issue 23).
+    // `--only email`, `--only import`, `--only metrics` or `--only families`: just the email's
+    // figures (issue 22), the import's (issue 21), the cost of counting (issue 23) or the family
+    // log-ins' (issue 24).
     only: { type: 'string' },
   },
 });
 const mode = values.smoke ? 'smoke' : values.long ? 'long' : 'default';
-if (values.only !== undefined && !['email', 'import', 'metrics'].includes(values.only)) throw new Error(`--only takes "email", "import" or "metrics", not "${values.only}"`);
+if (values.only !== undefined && !['email', 'import', 'metrics', 'families'].includes(values.only)) {
+  throw new Error(`--only takes "email", "import", "metrics" or "families", not "${values.only}"`);
+}
 const { rounds, seconds, scaleLarge } = {
   smoke: { rounds: 1, seconds: 0.5, scaleLarge: 10_000 },
   default: { rounds: 3, seconds: 2, scaleLarge: 1_000_000 },
@@ -242,7 +245,7 @@ async function main(): Promise<void> {
     await inTurn(whole('login /sessions', seconds), whole('minimal login', Math.min(seconds, HASH_SECONDS)));
     measured('login /token', await logins(`${sesame.url}/token`, (username) => ({ grant_type: 'password', username, password: PASSWORD }))(seconds));
     await inTurn(whole('registration', seconds), whole('minimal registration', Math.min(seconds, HASH_SECONDS)));
-    await inTurn(...FAMILY_LOGINS.map((name) => whole(name, seconds)));
+    await familyRound(loads, round);
     const chains = await freshChains(sesame.url, 16);
     measured(
       'refresh',
@@ -520,11 +523,54 @@ async function metricsPart(): Promise<Figure[]> {
   return [metricsFigure(series)];
 }
 
-/** `--only email`, `--only import` or `--only metrics`: that part alone, reported as the whole run is. */
+/**
+ * One round of the family log-ins beside `/token`'s: each whole, for half the time, in mirrored
+ * turns (A B C C B A) with the first rotating between rounds, and each followed by a settle.
+ * Run once each in turn (A B C), the machine's drift within a round fell on one side of each
+ * ratio; mirrored, a steady drift weighs on all three alike.
+ */
+async function familyRound(loads: Readonly<Record<string, (seconds: number) => Promise<Measured>>>, round: number): Promise<void> {
+  const order = rotated(FAMILY_LOGINS, round);
+  const results = await interleaved(
+    order.map((name) => loads[name]!),
+    seconds,
+    seconds / 2,
+    () => pause(LOGIN_SETTLE_MS),
+  );
+  order.forEach((name, index) => measured(name, results[index]!));
+}
+
+/** The family log-ins alone (`--only families`), on a Sesame of their own. */
+async function familyPart(): Promise<Figure[]> {
+  if (engine === 'sqlite') await runCli(['migrate', '--database', database]);
+  const sesame = await startSesame(database, sesameEnv);
+  try {
+    await registerFamilyAccounts(sesame.url, PASSWORD);
+    const loads = familyLoginLoads(sesame.url, PASSWORD);
+    // A process's first load runs cold: none is measured.
+    for (const warmUp of Object.values(loads)) await warmUp(Math.min(seconds, WARM_UP_SECONDS));
+    for (let round = 0; round < rounds; round += 1) {
+      log(`round ${round + 1}/${rounds}`);
+      await familyRound(loads, round);
+    }
+  } finally {
+    await sesame.stop();
+  }
+  return familyFigures(series);
+}
+
+const onlyParts: Record<string, () => Promise<Figure[]>> = {
+  email: () => emailPart().then(() => emailFigures(series, drainCount)),
+  import: runImportFigures,
+  metrics: metricsPart,
+  families: familyPart,
+};
+
+/** `--only email`, `--only import`, `--only metrics` or `--only families`: that part alone, reported as the whole run is. */
 async function onlyOnePart(part: string): Promise<void> {
   const started = Date.now();
   log(`bench (${mode}), the ${part} only`);
-  const figures = part === 'email' ? await emailPart().then(() => emailFigures(series, drainCount)) : part === 'metrics' ? await metricsPart() : await runImportFigures();
+  const figures = await onlyParts[part]!();
   process.stdout.write(`${formatTable(figures)}\n`);
   saveResults(figures, Date.now() - started);
 }

@@ -179,6 +179,16 @@ describe('slices of one load', () => {
     expect([a!.latencies, b!.latencies, c!.latencies]).toEqual([[1, 1, 1, 1], [2, 2, 2, 2], [3, 3, 3, 3]]);
   });
 
+  it('of loads measured beside each other settle after every slice, outside the measurement', async () => {
+    const events: string[] = [];
+    const recording = (name: string) => () => {
+      events.push(name);
+      return Promise.resolve(slice([1]));
+    };
+    await interleaved([recording('a'), recording('b')], 1, 0.5, async () => events.push('.'));
+    expect(events.join('')).toBe('a.b.b.a.');
+  });
+
   it('take nearest-rank percentiles', () => {
     const latencies = Array.from({ length: 1000 }, (_, index) => index + 1);
     expect(percentiles(latencies)).toEqual({ p50: 500, p99: 990 });
