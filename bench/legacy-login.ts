@@ -10,12 +10,13 @@ import { median, type Figure } from './report.js';
 /**
  * Issue 21: a log-in with an imported bcrypt hash is bound by the hash, as an argon2id one is.
  * Users imported by `sesame import` with a bcrypt hash log in through `POST /sessions`, beside
- * the raw bcrypt check rate of this machine in the same run (the `bcrypt` binding Sesame
- * verifies with, one check per core in flight), round after round.
+ * the raw rate of the same hashing in the same run, round after round.
  *
  * The first successful log-in rehashes a user to argon2id, so every log-in here is a distinct
- * user's first: a log-in costs a bcrypt check and an argon2id hash, and the second is what a
- * legacy log-in costs beyond the raw check (some 5% at cost 12, 17% at cost 10 here).
+ * user's first, and its hashing is a bcrypt check (the `bcrypt` binding Sesame verifies with)
+ * and then an argon2id hash: the raw rate does both, one log-in per core in flight. Against the
+ * bcrypt check alone the ratio could not reach the target at cost 10 (the rehash is some 17% of
+ * such a log-in here, 5% at cost 12) however lean Sesame's own work were.
  */
 export async function legacyLoginFigures(options: {
   readonly scratch: string;
@@ -79,7 +80,7 @@ export async function legacyLoginFigures(options: {
       figures.push({
         name: `log-in with an imported bcrypt hash (cost ${cost}), POST /sessions`,
         value: `${median(loginRates).toFixed(1)}/s`,
-        limit: `raw bcrypt ${median(rawRates).toFixed(1)}/s`,
+        limit: `raw bcrypt check + argon2id hash ${median(rawRates).toFixed(1)}/s`,
         samples: ratios,
         median: median(ratios),
         target: `≥ ${TARGET}`,
