@@ -7,8 +7,8 @@ export interface FieldOptions {
   readonly type: 'email' | 'password' | 'text';
   /** The autocomplete token that lets a password manager fill it in (WCAG 1.3.5). */
   readonly autocomplete: string;
-  readonly value?: string;
-  readonly hint?: string;
+  readonly value?: string | undefined;
+  readonly hint?: string | undefined;
   /** The id of the error message that concerns this field: it is then marked invalid, described by it, and focused. */
   readonly errorId?: string | null;
   readonly isRequired?: boolean;

@@ -11,7 +11,7 @@ import { refuseCrossSite } from '../http/cross-site.js';
 import { statusOf } from '../http/error-handler.js';
 import { HttpError } from '../http/http-error.js';
 import type { SessionCookie } from '../http/session-cookie.js';
-import { html, type Html } from './html.js';
+import { html, type Html, type HtmlValue } from './html.js';
 import { layout } from './layout.js';
 import { MESSAGES, say, type MessageKey } from './messages.js';
 import { createFormTokens, FORM_TOKEN_FIELD, PAGE_HEADERS } from './page-security.js';
@@ -56,6 +56,13 @@ export function createPageKit({ auth, ui, cookie, client, trustedOrigins }: Page
     /** The catalogue's text for `key`, filled in. */
     say: (key: MessageKey, values?: Readonly<Record<string, string | number>>) => say(ui.messages, key, values),
 
+    /** The catalogue's text for `key` as markup, each `{name}` replaced by `values[name]` (escaped unless it is `Html`). */
+    sayHtml: (key: MessageKey, values: Readonly<Record<string, HtmlValue>>): Html =>
+      html`${ui.messages[key].split(/(\{\w+\})/).map((part): HtmlValue => {
+        const name = /^\{(\w+)\}$/.exec(part)?.[1];
+        return name !== undefined && name in values ? values[name] : part;
+      })}`,
+
     /** The hidden field carrying the form token; every page form has one (sets the cookie when the browser has none). */
     tokenField(request: FastifyRequest, reply: FastifyReply): Html {
       let token = issued.get(request);
@@ -70,7 +77,7 @@ export function createPageKit({ auth, ui, cookie, client, trustedOrigins }: Page
      * The preHandler of every POST: refuses what a browser sends for another site (Fetch
      * Metadata, Origin), then a form whose token does not repeat its cookie.
      */
-    async guard(request: FastifyRequest): Promise<void> {
+    guard: async (request: FastifyRequest): Promise<void> => {
       await crossSite(request);
       tokens.check(request);
     },

@@ -2,7 +2,10 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Auth } from '../core/auth.js';
 import type { ClientView } from '../http/client-address.js';
 import type { SessionCookie } from '../http/session-cookie.js';
+import { accountPages } from './account-pages.js';
 import { createPageKit, registerPageHandlers } from './page-kit.js';
+import { resetPages } from './reset-pages.js';
+import { signInPages } from './sign-in-pages.js';
 import type { UiConfig } from './ui-config.js';
 
 export interface PagesOptions {
@@ -25,4 +28,10 @@ export const pages: FastifyPluginAsync<PagesOptions> = async (app, options) => {
     reply.header('cache-control', STYLESHEET_CACHE).type('text/css; charset=utf-8').send(stylesheet),
   );
   app.get('/', { schema: { hide: true } }, async (request, reply) => kit.seeOther(reply, (await kit.principalOf(request)) ? '/ui/account' : '/ui/login'));
+
+  const { auth, client, cookie, trustedOrigins } = options;
+  await app.register(signInPages, { kit, auth, client, cookie, trustedOrigins });
+  if (kit.ui.hasPasswordReset) await app.register(resetPages, { kit, auth, client, cookie });
+  await app.register(accountPages, { kit, auth, client });
+  // Admin pages (/ui/admin/) register here, with the same kit.
 };
