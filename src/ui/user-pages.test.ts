@@ -226,7 +226,7 @@ describe('the user pages', () => {
     const visitor = new Visitor();
     await signedUp(visitor, 'reset@example.com');
     // With `response` delivery, the core hands the token to the test as it would to a mailer.
-    const { resetToken } = await h.auth.requestPasswordReset('reset@example.com', { address: '127.0.0.1', isHttps: false });
+    const { resetToken } = await h.auth.requestPasswordReset('reset@example.com', { address: '127.0.0.1' });
     const arrival = await visitor.get(`/ui/reset-password?token=${resetToken}&email=reset%40example.com`);
     expect(arrival.statusCode).toBe(303);
     expect(arrival.headers.location).toBe('/ui/reset-password');
