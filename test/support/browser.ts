@@ -36,13 +36,16 @@ export async function launchBrowser(): Promise<TestBrowser> {
   return { browser, newContext: (options) => browser.newContext(options), close: () => browser.close() };
 }
 
-/** Every Content-Security-Policy violation and console error a page reports, for a test to expect none. */
+/**
+ * Every Content-Security-Policy violation a page reports on its console (Chromium says
+ * "Refused to …" and names the policy), and every script error, for a test to expect none.
+ */
 export function watchForViolations(page: Page): string[] {
   const seen: string[] = [];
   page.on('console', (message) => {
-    if (message.type() === 'error' || /content security policy/i.test(message.text())) seen.push(`${message.type()}: ${message.text()}`);
+    if (/content security policy|refused to/i.test(message.text())) seen.push(`${page.url()}: ${message.text()}`);
   });
-  page.on('pageerror', (error) => seen.push(`pageerror: ${error.message}`));
+  page.on('pageerror', (error) => seen.push(`${page.url()}: ${error.message}`));
   return seen;
 }
 
