@@ -65,12 +65,32 @@ export function createPageKit({ auth, ui, cookie, client, trustedOrigins }: Page
 
     /** The hidden field carrying the form token; every page form has one (sets the cookie when the browser has none). */
     tokenField(request: FastifyRequest, reply: FastifyReply): Html {
+      return html`<input type="hidden" name="${FORM_TOKEN_FIELD}" value="${kit.formToken(request, reply)}">`;
+    },
+
+    /** The form token itself (base64url, so safe anywhere in markup); sets the cookie when the browser has none. */
+    formToken(request: FastifyRequest, reply: FastifyReply): string {
       let token = issued.get(request);
       if (token === undefined) {
         token = tokens.tokenFor(request, reply, client(request).isHttps);
         issued.set(request, token);
       }
-      return html`<input type="hidden" name="${FORM_TOKEN_FIELD}" value="${token}">`;
+      return token;
+    },
+
+    /**
+     * A page drawn once, whose only varying part is the form token: `draw` gets a placeholder
+     * field and the result is split around it, so each answer is two strings and a token.
+     */
+    sendDrawnOnce(draw: (tokenField: Html) => Omit<Page, 'isSignedIn'>): (request: FastifyRequest, reply: FastifyReply) => FastifyReply {
+      const marker = 'FORM-TOKEN-PLACEHOLDER';
+      const page = draw(html`<input type="hidden" name="${FORM_TOKEN_FIELD}" value="${marker}">`);
+      const [before = '', after = ''] = layout({ ui, stylesheetPath, title: page.title, body: page.body, logOutToken: null }).split(marker);
+      return (request, reply) =>
+        reply
+          .code(page.status ?? 200)
+          .type('text/html; charset=utf-8')
+          .send(before + kit.formToken(request, reply) + after);
     },
 
     /**
@@ -119,8 +139,9 @@ export function errorMessageKey(code: string): MessageKey {
  * pages in place of JSON: the same statuses and no more detail than the API gives.
  */
 export function registerPageHandlers(app: FastifyInstance, kit: PageKit): void {
-  app.addHook('onRequest', async (_request, reply) => {
+  app.addHook('onRequest', (_request, reply, done) => {
     void reply.headers(PAGE_HEADERS);
+    done();
   });
   const errorPage = (request: FastifyRequest, reply: FastifyReply, status: number, message: Html | string) =>
     kit.send(request, reply, {

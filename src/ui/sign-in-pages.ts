@@ -4,7 +4,7 @@ import { readSessionToken } from '../http/authenticate.js';
 import { signingIn, type ClientView } from '../http/client-address.js';
 import { clearedSessionCookieHeader, sessionCookieHeader, type SessionCookie } from '../http/session-cookie.js';
 import { alert, ERROR_ID, field, notice } from './forms.js';
-import { html } from './html.js';
+import { html, type Html } from './html.js';
 import { fieldOf, formFailure, noticeOf, passwordHint, queryOf, type FormFailure } from './page-fields.js';
 import type { PageKit } from './page-kit.js';
 import { ACCOUNT_PAGE, allowedReturnTo } from './return-to.js';
@@ -22,24 +22,33 @@ export const signInPages: FastifyPluginAsync<SignInPagesOptions> = async (app, {
   const hide = { schema: { hide: true } };
   const guarded = { ...hide, preHandler: kit.guard };
 
-  // No session check here: the log-in page is the cheapest page there is (its figure is in the bench).
-  const logInPage = (request: FastifyRequest, reply: FastifyReply, email: string, returnTo: string | null, failure: FormFailure | null) => {
-    if (failure?.retryAfterSeconds !== undefined) void reply.header('retry-after', String(failure.retryAfterSeconds));
+  const logInBody = (tokenField: Html, email: string, returnTo: string | null, noticeText: string | null, failure: FormFailure | null) => {
     const errorId = failure ? ERROR_ID : null;
-    return kit.send(request, reply, {
+    return {
       status: failure?.status ?? 200,
-      isSignedIn: false,
       title: kit.say('log_in.title'),
-      body: html`<h1>${kit.say('log_in.title')}</h1>${notice(failure ? null : noticeOf(kit, request))}${alert(kit.say('form.errors_heading'), failure?.message ?? null)}
-<form method="post" action="/ui/login">${kit.tokenField(request, reply)}${returnTo === null ? '' : html`<input type="hidden" name="return_to" value="${returnTo}">`}
+      body: html`<h1>${kit.say('log_in.title')}</h1>${notice(noticeText)}${alert(kit.say('form.errors_heading'), failure?.message ?? null)}
+<form method="post" action="/ui/login">${tokenField}${returnTo === null ? '' : html`<input type="hidden" name="return_to" value="${returnTo}">`}
 ${field({ name: 'email', label: kit.say('form.email'), type: 'email', autocomplete: 'username', value: email, errorId })}
 ${field({ name: 'password', label: kit.say('form.password'), type: 'password', autocomplete: 'current-password' })}
 <button type="submit">${kit.say('log_in.submit')}</button></form>
 <ul class="links">${kit.ui.hasPasswordReset ? html`<li><a href="/ui/forgot-password">${kit.say('log_in.forgot')}</a></li>` : ''}<li><a href="/ui/signup">${kit.say('log_in.no_account')}</a></li></ul>`,
-    });
+    };
   };
+  const logInPage = (request: FastifyRequest, reply: FastifyReply, email: string, returnTo: string | null, failure: FormFailure | null) => {
+    if (failure?.retryAfterSeconds !== undefined) void reply.header('retry-after', String(failure.retryAfterSeconds));
+    const body = logInBody(kit.tokenField(request, reply), email, returnTo, failure ? null : noticeOf(kit, request), failure);
+    return kit.send(request, reply, { ...body, isSignedIn: false });
+  };
+  // No session check, and the plain page drawn once: it is the page every visitor meets first
+  // (its cost beside a session check's is a bench figure).
+  const plainLogInPage = kit.sendDrawnOnce((tokenField) => logInBody(tokenField, '', null, null, null));
 
-  app.get('/login', hide, (request, reply) => logInPage(request, reply, '', allowedReturnTo(queryOf(request, 'return_to'), trustedOrigins), null));
+  app.get('/login', hide, (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    if (query.return_to === undefined && query.notice === undefined) return plainLogInPage(request, reply);
+    return logInPage(request, reply, '', allowedReturnTo(queryOf(request, 'return_to'), trustedOrigins), null);
+  });
 
   app.post('/login', guarded, async (request, reply) => {
     const email = fieldOf(request, 'email');

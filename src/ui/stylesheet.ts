@@ -7,6 +7,7 @@
 export const STYLESHEET = `:root{color-scheme:light dark;--bg:#fff;--panel:#f5f6f8;--text:#1b1d21;--muted:#4d535c;--line:#767c85;--accent:#0b57d0;--on-accent:#fff;--bad:#a4241c;--bad-bg:#fdeceb;--good:#1e6b34;--good-bg:#e7f4ea}
 @media (prefers-color-scheme:dark){:root{--bg:#131416;--panel:#1e2024;--text:#e9eaec;--muted:#b4b8bf;--line:#8d939c;--accent:#8ab4f8;--on-accent:#0a1a33;--bad:#f4b8b3;--bad-bg:#3a1a18;--good:#a8dab5;--good-bg:#16311f}}
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 html{font:100%/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:var(--bg);color:var(--text)}
 body{margin:0;min-height:100vh;display:flex;flex-direction:column}
 a{color:var(--accent);text-underline-offset:.15em}
@@ -19,6 +20,7 @@ main{flex:1}
 h1{font-size:1.6rem;line-height:1.25;margin:.5rem 0 1rem}
 h2{font-size:1.2rem;margin:2rem 0 .75rem}
 form{margin:0 0 1rem}
+form.inline{margin:0}
 label{display:block;font-weight:600;margin:1rem 0 .25rem}
 input[type=email],input[type=password],input[type=text]{display:block;width:100%;font:inherit;padding:.6rem .7rem;border:2px solid var(--line);border-radius:.4rem;background:var(--bg);color:var(--text)}
 input[aria-invalid=true]{border-color:var(--bad)}
