@@ -80,6 +80,7 @@ export function summarize(
     figures.push(rateRatio(name, get(of), limitName, limit, target));
   const isSqlite = extras.engine === 'sqlite';
   ratio('cookie check (GET /profile)', 'cookie check/s', 'bare Fastify route', get('bare route/s'), isSqlite ? 0.6 : null);
+  figures.push(...logInPageFigures(series));
   ratio('cookie check vs the same one query', 'cookie check/s', 'minimal /profile', get('minimal profile/s'), isSqlite ? null : 0.8);
   // Issue 20: the session check after a change to its path, at least 0.97 of the build before it.
   if (extras.baseline !== null) ratio(`cookie check vs the build ${extras.baseline}`, 'cookie check beside the baseline/s', `build ${extras.baseline}`, get('baseline cookie check/s'), 0.97);
@@ -195,4 +196,52 @@ export function formatTable(figures: readonly Figure[]): string {
     lines.push(`| ${figure.name} | ${figure.value} | ${figure.limit} | ${ratio} | ${figure.target} | ${met} |`);
   }
   return lines.join('\n');
+}
+
+/**
+ * Issue 25: a log-in page's CPU per request as a share of a cookie check's, the inverse of
+ * their rates in the same slices (each saturates the one process); then what it weighs.
+ */
+export function logInPageFigures(series: ReadonlyMap<string, number[]>): Figure[] {
+  const get = (name: string) => {
+    const values = series.get(name);
+    if (values === undefined) throw new Error(`the run recorded no series named "${name}"`);
+    return values;
+  };
+  const figures: Figure[] = [];
+  const pageCost = perRound(get('cookie check beside the log-in page/s'), get('log-in page/s'));
+  figures.push({
+    name: 'log-in page (GET /ui/login), CPU per request vs a cookie check',
+    value: rate(median(get('log-in page/s'))),
+    limit: `cookie check ${rate(median(get('cookie check beside the log-in page/s')))}`,
+    samples: pageCost,
+    median: median(pageCost),
+    target: '≤ 0.5',
+    isMet: median(pageCost) <= 0.5,
+  });
+  // The floor: a bare Fastify route beside the same check. Only where it was measured beside
+  // the page (`--only pages`); a page cannot cost less than the framework's own answer.
+  if (series.has('bare route/s') && series.get('bare route/s')!.length === get('log-in page/s').length) {
+    const bareCost = perRound(get('cookie check beside the log-in page/s'), get('bare route/s'));
+    figures.push({
+      name: 'bare Fastify route, CPU per request vs the same cookie check',
+      value: rate(median(get('bare route/s'))),
+      limit: `cookie check ${rate(median(get('cookie check beside the log-in page/s')))}`,
+      samples: bareCost,
+      median: median(bareCost),
+      target: '–',
+      isMet: null,
+    });
+  }
+  const pageBytes = get('log-in page bytes').map((page, index) => page + get('log-in stylesheet bytes')[index]!);
+  figures.push({
+    name: 'log-in page with its stylesheet, bytes',
+    value: `${median(get('log-in page bytes'))} + ${median(get('log-in stylesheet bytes'))} B`,
+    limit: '30 KB',
+    samples: pageBytes,
+    median: median(pageBytes),
+    target: '≤ 30720',
+    isMet: median(pageBytes) <= 30_720,
+  });
+  return figures;
 }

@@ -14,8 +14,9 @@ import { legacyLoginFigures } from './legacy-login.js';
 import { FAMILY_APIS, FAMILY_LOGINS, familyLoginLoads, registerFamilyAccounts } from './families.js';
 import { followingChains, interleaved, load, type Measured } from './load.js';
 import { WALKS, walkPages } from './pagination.js';
+import { LOG_IN_PAGE_LOADS, logInPageBytes, logInPageLoads, PAGES_ENV } from './pages.js';
 import { PROJECT_ROOT, runCli, runReference, startReference, startSesame, type Listening } from './processes.js';
-import { familyFigures, formatTable, metricsFigure, summarize, type Figure } from './report.js';
+import { familyFigures, formatTable, logInPageFigures, metricsFigure, summarize, type Figure } from './report.js';
 import { disableSeeded, seed } from './seed.js';
 
 /**
@@ -32,15 +33,15 @@ const { values } = parseArgs({
     results: { type: 'string' },
     // Another checkout, built: its cookie check is measured beside this one's, in the same run.
     baseline: { type: 'string' },
-    // `--only email`, `--only import`, `--only metrics` or `--only families`: just the email's
-    // figures (issue 22), the import's (issue 21), the cost of counting (issue 23) or the family
-    // log-ins' (issue 24).
+    // `--only email`, `--only import`, `--only metrics`, `--only families` or `--only pages`: just
+    // the email's figures (issue 22), the import's (issue 21), the cost of counting (issue 23), the
+    // family log-ins' (issue 24) or the log-in page's (issue 25).
     only: { type: 'string' },
   },
 });
 const mode = values.smoke ? 'smoke' : values.long ? 'long' : 'default';
-if (values.only !== undefined && !['email', 'import', 'metrics', 'families'].includes(values.only)) {
-  throw new Error(`--only takes "email", "import", "metrics" or "families", not "${values.only}"`);
+if (values.only !== undefined && !['email', 'import', 'metrics', 'families', 'pages'].includes(values.only)) {
+  throw new Error(`--only takes "email", "import", "metrics", "families" or "pages", not "${values.only}"`);
 }
 const { rounds, seconds, scaleLarge } = {
   smoke: { rounds: 1, seconds: 0.5, scaleLarge: 10_000 },
@@ -71,6 +72,7 @@ const sesameEnv: Record<string, string> = {
   // Every registration of the registration load comes from this one address: the load measures the hashing, not the limit.
   SESAME_LIMIT_CLIENT_REGISTRATIONS: '1000000',
   SESAME_APIS: FAMILY_APIS,
+  ...PAGES_ENV,
   ...(values.redis === undefined ? {} : { SESAME_REDIS_URL: values.redis }),
 };
 
@@ -204,6 +206,7 @@ async function main(): Promise<void> {
     registration: registrations(`${sesame.url}/users`),
     'minimal registration': registrations(`${minimalLogin.url}/users`),
     ...familyLoginLoads(sesame.url, PASSWORD),
+    ...logInPageLoads(sesame.url, cookieHeaders),
   };
   // A process's first load runs cold (the JIT has not compiled its hot path yet): none is measured.
   log('warm-up');
@@ -230,6 +233,7 @@ async function main(): Promise<void> {
     await inSlices('jose verify', 'introspect');
     if (baseline !== null) await inSlices('cookie check beside the baseline', 'baseline cookie check');
     await inSlices('check, metrics off', 'check, metrics on');
+    await inSlices(...LOG_IN_PAGE_LOADS);
     // With one thread per core, as Sesame runs: here libuv's default 4 threads hashed slower
     // (146-149/s against 183/s at 2 in flight), so the limit is the higher rate.
     for (const inFlight of [2, 4, 8]) {
@@ -282,6 +286,9 @@ async function main(): Promise<void> {
       },
     );
   }
+  const pageBytes = await logInPageBytes(sesame.url);
+  record('log-in page bytes', pageBytes.page);
+  record('log-in stylesheet bytes', pageBytes.stylesheet);
   await checkScrape(metricsOn.url);
   await Promise.all([bare.stop(), minimal.stop(), jwt.stop(), minimalLogin.stop(), sesame.stop(), metricsOff.stop(), metricsOn.stop(), current?.sesame.stop(), baseline?.sesame.stop()]);
   if (baseline !== null) await dropDatabases(['current', 'baseline']);
@@ -559,14 +566,42 @@ async function familyPart(): Promise<Figure[]> {
   return familyFigures(series);
 }
 
+/** The log-in page beside the cookie check on one Sesame (bench/pages.ts), warmed up, in interleaved slices each round. */
+async function pagesPart(): Promise<Figure[]> {
+  if (engine === 'sqlite') await runCli(['migrate', '--database', database]);
+  const sesame = await startSesame(database, sesameEnv);
+  const bare = await startReference('bare');
+  try {
+    const { cookie } = await prepare(sesame.url);
+    const loads: Record<string, (seconds: number) => Promise<Measured>> = {
+      ...logInPageLoads(sesame.url, { cookie: `session_id=${cookie}` }),
+      'bare route': (seconds) => load({ url: `${bare.url}/`, connections: 32, seconds }),
+    };
+    for (const warmUp of Object.values(loads)) await warmUp(Math.min(seconds, WARM_UP_SECONDS));
+    for (let round = 0; round < rounds; round += 1) {
+      log(`round ${round + 1}/${rounds}`);
+      const order = rotated([...LOG_IN_PAGE_LOADS, 'bare route'], round);
+      const results = await interleaved(order.map((name) => loads[name]!), seconds, SLICE_SECONDS);
+      order.forEach((name, index) => measured(name, results[index]!));
+    }
+    const bytes = await logInPageBytes(sesame.url);
+    record('log-in page bytes', bytes.page);
+    record('log-in stylesheet bytes', bytes.stylesheet);
+  } finally {
+    await Promise.all([sesame.stop(), bare.stop()]);
+  }
+  return logInPageFigures(series);
+}
+
 const onlyParts: Record<string, () => Promise<Figure[]>> = {
   email: () => emailPart().then(() => emailFigures(series, drainCount)),
   import: runImportFigures,
   metrics: metricsPart,
   families: familyPart,
+  pages: pagesPart,
 };
 
-/** `--only email`, `--only import`, `--only metrics` or `--only families`: that part alone, reported as the whole run is. */
+/** `--only email`, `--only import`, `--only metrics`, `--only families` or `--only pages`: that part alone, reported as the whole run is. */
 async function onlyOnePart(part: string): Promise<void> {
   const started = Date.now();
   log(`bench (${mode}), the ${part} only`);

@@ -20,6 +20,8 @@ import { tokenApi } from './http/routes/token-api.js';
 import { adminApi } from './http/routes/admin-api.js';
 import { flaskJwtCourse } from './http/routes/flask-jwt-course.js';
 import { pythonJwtAuth } from './http/routes/python-jwt-auth.js';
+import type { UiConfig } from './ui/ui-config.js';
+import { pages } from './ui/pages.js';
 import { version } from './version.js';
 
 /**
@@ -51,6 +53,8 @@ export interface HttpConfig {
   readonly authorizationServer: { readonly issuer: string; readonly isIntrospectionOpen: boolean };
   /** The API families served, in the order SESAME_APIS lists them. */
   readonly apis: readonly ApiFamily[];
+  /** The pages under /ui/ (SESAME_UI), or null when they are off. */
+  readonly ui: UiConfig | null;
 }
 
 /** Where the admin API is served and how its callers prove themselves. */
@@ -132,6 +136,7 @@ export async function buildApp({ auth, logger, http, metrics }: AppOptions): Pro
   }
   if (apis.has('python-jwt-auth')) await app.register(pythonJwtAuth, { prefix: '/auth', auth, client });
   if (apis.has('flask-jwt-course')) await app.register(flaskJwtCourse, { auth, client });
+  if (http.ui) await app.register(pages, { prefix: '/ui', auth, client, cookie: http.cookie, ui: http.ui, trustedOrigins });
   await app.register(jwks, { auth });
   await app.register(health, { auth });
   if (http.admin?.listener === 'main') await app.register(adminApi, { prefix: '/admin', auth, client, hasToken: http.admin.hasToken });

@@ -1,3 +1,5 @@
+import { MESSAGES } from './ui/messages.js';
+import { STYLESHEET } from './ui/stylesheet.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +54,7 @@ describe('loadConfig', () => {
       metrics: null,
       authorizationServer: { issuer: 'sesame', isIntrospectionOpen: true },
       apis: ['session', 'token'],
+      ui: null,
     });
     expect(config.adminServer).toBeNull();
     expect(config.webhook).toBeNull();
@@ -130,6 +133,8 @@ describe('loadConfig', () => {
         SESAME_LIMIT_CLIENT_REFRESH_FAILURES: '8',
         SESAME_LIMIT_CLIENT_RESET_TOKEN_FAILURES: '9',
         SESAME_LIMIT_LOCAL_ENTRIES: '5000',
+        SESAME_UI: 'true',
+        SESAME_UI_PRODUCT_NAME: 'Acme accounts',
       },
     });
     expect(config.http).toEqual({
@@ -143,6 +148,7 @@ describe('loadConfig', () => {
       metrics: { listener: 'admin', token: null },
       authorizationServer: { issuer: expect.any(String) as unknown, isIntrospectionOpen: expect.any(Boolean) as unknown },
       apis: ['token', 'python-jwt-auth', 'flask-jwt-course'],
+      ui: { productName: 'Acme accounts', messages: MESSAGES, stylesheet: STYLESHEET, hasPasswordReset: expect.any(Boolean) as unknown, passwordMinLength: expect.any(Number) as unknown },
     });
     expect(config.adminServer).toEqual({ host: '::1', port: 5001 });
     expect(config.database).toEqual({ engine: 'sqlite', path: '/var/lib/sesame/db.sqlite' });

@@ -5,6 +5,7 @@ import { readAdminSettings } from './config/read-admin-settings.js';
 import { parseDatabaseUrl } from './config/parse-database-url.js';
 import { readHttpSettings } from './config/read-http-settings.js';
 import { readKeySettings } from './config/read-key-settings.js';
+import { defaultResetUrl, readUiSettings } from './config/read-ui-settings.js';
 import { readSettings } from './config/read-settings.js';
 import { readWebhookSettings, type WebhookConfig } from './config/read-webhook-settings.js';
 import { SETTINGS, type SettingName, type Settings } from './config/settings.js';
@@ -100,7 +101,7 @@ export function loadConfig(sources: {
     problems.push(placeholderProblem('SESAME_INTROSPECTION_TOKEN', 'openssl rand -hex 32'));
   }
   const webhook = readWebhookSettings(settings, problems);
-  const email = readEmailSettings(settings, (name) => valid(name), problems);
+  const email = readEmailSettings(settings, (name) => valid(name), problems, defaultResetUrl(settings, (name) => valid(name), problems));
   if (valid('SESAME_COOKIE_NAME', 'SESAME_COOKIE_SECURE') && /^__(Host|Secure)-/.test(settings.SESAME_COOKIE_NAME) && settings.SESAME_COOKIE_SECURE !== 'always') {
     problems.push(`SESAME_COOKIE_NAME: browsers accept a ${settings.SESAME_COOKIE_NAME.split('-')[0]}- cookie only when it is Secure: set SESAME_COOKIE_SECURE=always`);
   }
@@ -115,6 +116,7 @@ export function loadConfig(sources: {
     ...readHttpSettings(settings, problems),
     admin: admin.http,
     metrics: admin.metrics,
+    ui: readUiSettings(settings, (name) => valid(name), problems),
     authorizationServer: { issuer: settings.SESAME_ISSUER, isIntrospectionOpen: settings.SESAME_INTROSPECTION_TOKEN === undefined },
   };
   const keys = valid('SESAME_SIGNING_KEY', 'SESAME_SIGNING_KEY_FILE', 'SESAME_REFRESH_KEY', 'SESAME_KEY_ENCRYPTION_KEY')

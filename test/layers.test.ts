@@ -72,6 +72,16 @@ describe('the direction of imports', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('lets ui/ reach the core and the HTTP layer only, never a store or a database driver', () => {
+    const wrong = within('ui').filter((each) =>
+      each.isLocal
+        ? !['ui/', 'http/', 'core/'].some((folder) => each.to.startsWith(folder))
+        : isPackage(each.to, DRIVERS.filter((name) => name !== 'fastify')),
+    );
+    expect(within('ui').some((each) => each.to === 'core/auth.ts')).toBe(true);
+    expect(wrong).toEqual([]);
+  });
+
   it("lets store/ take only the core's types and its two ports", () => {
     const wrong = within('store').filter(
       (each) => each.to.startsWith('http/') || (each.to.startsWith('core/') && !each.isTypeOnly && !['core/store.ts', 'core/cache.ts'].includes(each.to)),

@@ -32,14 +32,25 @@ const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
 
 /**
  * Sesame's email settings, or null when no SMTP server is set; adds to `problems` each setting
- * that is missing (email delivery), half set or unsafe, naming no secret value.
+ * that is missing (email delivery), half set or unsafe, naming no secret value. The reset link
+ * is SESAME_RESET_URL, else `pagesResetUrl` (the pages' own reset page, when they are on).
  */
-export function readEmailSettings(settings: Settings, isValid: (name: SettingName) => boolean, problems: string[]): EmailConfig | null {
+export function readEmailSettings(
+  settings: Settings,
+  isValid: (name: SettingName) => boolean,
+  problems: string[],
+  pagesResetUrl: string | null = null,
+): EmailConfig | null {
   const isStrict = settings.SESAME_PROFILE === 'strict';
   const before = problems.length;
   if (settings.SESAME_RESET_TOKEN_DELIVERY === 'email') {
-    const missing = (['SESAME_SMTP_URL', 'SESAME_EMAIL_FROM', 'SESAME_RESET_URL'] as const).filter((name) => settings[name] === undefined);
-    if (missing.length > 0) problems.push(`SESAME_RESET_TOKEN_DELIVERY: email needs ${missing.join(' and ')}`);
+    const missing = (['SESAME_SMTP_URL', 'SESAME_EMAIL_FROM', 'SESAME_RESET_URL'] as const).filter(
+      (name) => settings[name] === undefined && !(name === 'SESAME_RESET_URL' && pagesResetUrl !== null),
+    );
+    if (missing.length > 0) {
+      const pages = missing.includes('SESAME_RESET_URL') && settings.SESAME_UI ? ' (or SESAME_PUBLIC_URL, for the pages\' reset page)' : '';
+      problems.push(`SESAME_RESET_TOKEN_DELIVERY: email needs ${missing.join(' and ')}${pages}`);
+    }
   }
   const urlText = settings.SESAME_SMTP_URL;
   // A value the schema refused is reported already.
@@ -55,10 +66,10 @@ export function readEmailSettings(settings: Settings, isValid: (name: SettingNam
     problems.push(`SESAME_EMAIL_FROM: must be an address such as sesame@example.com or "Sesame <sesame@example.com>" (got ${JSON.stringify(from)})`);
   }
   const smtp = readSmtpUrl(urlText, settings, problems);
-  const resetUrl = settings.SESAME_RESET_URL ?? null;
+  const resetUrl = settings.SESAME_RESET_URL ?? pagesResetUrl;
   if (resetUrl !== null && !isResetUrl(resetUrl, isStrict)) {
     problems.push(
-      'SESAME_RESET_URL: must be an http(s) URL without a user name or password, with {token} in it (and {email} if you like)' +
+      (settings.SESAME_RESET_URL === undefined ? 'SESAME_PUBLIC_URL: the reset link built from it' : 'SESAME_RESET_URL') + ': must be an http(s) URL without a user name or password, with {token} in it (and {email} if you like)' +
         (isStrict ? ', and https unless its host is this machine (strict profile)' : '') +
         ' (value hidden)',
     );

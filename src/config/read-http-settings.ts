@@ -3,7 +3,7 @@ import { compileProxyTrust } from '../http/client-address.js';
 import type { Settings } from './settings.js';
 
 /** The HTTP layer's settings but the admin API's; adds to `problems` a proxy range or an origin that cannot work. */
-export function readHttpSettings(settings: Settings, problems: string[]): Omit<HttpConfig, 'admin' | 'authorizationServer' | 'metrics'> {
+export function readHttpSettings(settings: Settings, problems: string[]): Omit<HttpConfig, 'admin' | 'authorizationServer' | 'metrics' | 'ui'> {
   const trustProxy = listOf(settings.SESAME_TRUST_PROXY);
   try {
     compileProxyTrust(trustProxy);

@@ -111,6 +111,13 @@ export const SETTINGS = {
   SESAME_TRUSTED_ORIGINS: text({ default: '' }),
   SESAME_CORS_ORIGINS: text({ default: '' }),
   SESAME_DOCS_PAGE: flag(true),
+  // The pages under /ui/ (docs/pages.md): off unless asked for, in both profiles.
+  SESAME_UI: flag(false),
+  SESAME_UI_PRODUCT_NAME: text({ minLength: 1, default: 'Sesame' }),
+  SESAME_UI_MESSAGES: text({ minLength: 1 }),
+  SESAME_UI_STYLESHEET: text({ minLength: 1 }),
+  // Where browsers reach Sesame: the pages' reset link is built from it, never from a request's Host.
+  SESAME_PUBLIC_URL: text({ minLength: 1, pattern: '^https?://', message: 'must be an http:// or https:// URL such as https://auth.example.com' }),
   // Which API families are served, comma-separated (docs/api-families.md).
   SESAME_APIS: text({ default: 'session,token' }),
   SESAME_UNKNOWN_ACCOUNT_AT_LOGIN: oneOf(['distinct', 'same'], 'distinct'),

@@ -17,10 +17,15 @@ declare module 'fastify' {
 // RFC 6750 §2.1: "Bearer" then a b64token.
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
+/** The value of the request's cookie named `name`, or null. */
+export function readCookie(request: FastifyRequest, name: string): string | null {
+  const header = request.headers.cookie;
+  return header === undefined ? null : (parseCookies(header)[name] ?? null);
+}
+
 /** The session token the request carries in the cookie named `cookieName`, or null. */
 export function readSessionToken(request: FastifyRequest, cookieName: string): string | null {
-  const header = request.headers.cookie;
-  return header === undefined ? null : (parseCookies(header)[cookieName] ?? null);
+  return readCookie(request, cookieName);
 }
 
 /**

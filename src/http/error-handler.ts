@@ -53,6 +53,11 @@ const OUTCOMES: Record<AuthErrorCode | HttpErrorCode, Outcome> = {
   shutting_down: { status: 503, oauth: 'temporarily_unavailable' },
 };
 
+/** The status the session API answers a code with; the pages answer with the same. */
+export function statusOf(code: AuthErrorCode | HttpErrorCode): number {
+  return OUTCOMES[code].status;
+}
+
 /** Where a family answers otherwise than `OUTCOMES`. */
 const FAMILY_OUTCOMES: Record<ErrorFamily, Partial<Record<AuthErrorCode | HttpErrorCode, Outcome>>> = {
   // The session API's statuses are the contract's (DESIGN.md §2).

@@ -34,7 +34,9 @@ export interface ObservedResponse {
 }
 
 // The document and its viewer are served but not described by the document itself.
-const isUndescribed = (path: string) => path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/');
+// The pages (/ui/) are HTML for people, not API: docs/pages.md describes them.
+const isUndescribed = (path: string) =>
+  path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/') || path === '/ui' || path.startsWith('/ui/');
 
 /**
  * What Sesame answers to a method and path no route has: not found, or a malformed URL, or a

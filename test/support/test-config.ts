@@ -81,3 +81,8 @@ export function configProblems(env: Record<string, string>): readonly string[] {
   }
   throw new Error('expected a ConfigError');
 }
+
+/** The pages' configuration as SESAME_UI=true (and `env`) makes it, for `testConfig({ http: { ui } })`. */
+export function testUiConfig(env: Record<string, string> = {}): NonNullable<Config['http']['ui']> {
+  return loadConfig({ env: { SESAME_UI: 'true', ...env } }).config.http.ui!;
+}

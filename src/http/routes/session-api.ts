@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
-import { serialize as serializeCookie, type SerializeOptions } from 'cookie';
 import type { FastifyRequest } from 'fastify';
 import type { Auth } from '../../core/auth.js';
 import { principalOf, readSessionToken, requireSession } from '../authenticate.js';
 import { signingIn, type ClientView } from '../client-address.js';
+import { clearedSessionCookieHeader, sessionCookieHeader } from '../session-cookie.js';
 import {
   ChangePasswordBody,
   CredentialsBody,
@@ -51,15 +51,6 @@ const badBearer = { ...MessageReply, headers: wwwAuthenticate, description: 'The
 /** The compatibility contract of DESIGN.md §2, plus `PUT /password`, `GET /sessions` and `DELETE /sessions/{id}`. */
 export const sessionApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: SessionApiOptions }> = async (app, { auth, client, cookie, describedBy, loginGuard, cookieGuard }) => {
   const withSession = requireSession(auth, cookie.name);
-  // A browser-session cookie, as the contract's Flask app set it: it ends when the browser does,
-  // and the server-side idle timeout and absolute lifetime bound it in any case. Path=/ and no
-  // Domain, as a __Host- name requires.
-  const cookieOptions = (from: ClientView): SerializeOptions => ({
-    path: '/',
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: cookie.secure === 'always' || from.isHttps,
-  });
 
   app.get(
     '/',
@@ -128,7 +119,7 @@ export const sessionApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: SessionApiO
       const { email, password } = request.body;
       const from = client(request);
       const { sessionToken } = await auth.logIn(email, password, readSessionToken(request, cookie.name), signingIn(from, request));
-      void reply.header('set-cookie', serializeCookie(cookie.name, sessionToken, cookieOptions(from)));
+      void reply.header('set-cookie', sessionCookieHeader(cookie, from, sessionToken));
       return { email, message: 'logged in' };
     },
   );
@@ -164,8 +155,7 @@ export const sessionApi: FastifyPluginAsyncJsonSchemaToTs<{ Options: SessionApiO
       if (request.credential === 'bearer') return reply.code(204).send(null);
       // The browser drops every cookie of this origin too (OWASP session cheat sheet).
       void reply.header('clear-site-data', '"cookies"');
-      const cleared = serializeCookie(cookie.name, '', { ...cookieOptions(from), expires: new Date(0), maxAge: 0 });
-      return reply.header('set-cookie', cleared).redirect('/', 302);
+      return reply.header('set-cookie', clearedSessionCookieHeader(cookie, from)).redirect('/', 302);
     },
   );
 

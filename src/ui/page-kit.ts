@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Auth } from '../core/auth.js';
+import { CacheUnavailableError } from '../core/cache.js';
+import type { Principal } from '../core/deps.js';
+import { AuthError } from '../core/errors.js';
+import { StoreUnavailableError } from '../core/store.js';
+import { readSessionToken } from '../http/authenticate.js';
+import type { ClientView } from '../http/client-address.js';
+import { refuseCrossSite } from '../http/cross-site.js';
+import { statusOf } from '../http/error-handler.js';
+import { HttpError } from '../http/http-error.js';
+import type { SessionCookie } from '../http/session-cookie.js';
+import { html, type Html, type HtmlValue } from './html.js';
+import { layout } from './layout.js';
+import { MESSAGES, say, type MessageKey } from './messages.js';
+import { createFormTokens, FORM_TOKEN_FIELD, PAGE_HEADERS } from './page-security.js';
+import type { UiConfig } from './ui-config.js';
+
+export interface PageKitOptions {
+  readonly auth: Auth;
+  readonly ui: UiConfig;
+  readonly cookie: SessionCookie;
+  readonly client: (request: FastifyRequest) => ClientView;
+  /** Origins whose browser requests are not cross-site (SESAME_TRUSTED_ORIGINS). */
+  readonly trustedOrigins: ReadonlySet<string>;
+}
+
+/** A page to send: its title (already in the reader's language), its content, its status. */
+export interface Page {
+  readonly title: string;
+  readonly body: Html;
+  /** 200 unless said. */
+  readonly status?: number;
+  /** Whether the header offers the account and log-out, or log-in and sign-up. */
+  readonly isSignedIn: boolean;
+}
+
+/** The prefix every page lives under; admin pages under `${UI_PREFIX}/admin`. */
+export const UI_PREFIX = '/ui';
+
+/**
+ * What every page plugin shares (docs/pages.md): the layout, the catalogue, the form token,
+ * the signed-in user and the error pages. One kit per application; page plugins receive it as
+ * an option and register their routes with `guard` as the preHandler of every POST.
+ */
+export function createPageKit({ auth, ui, cookie, client, trustedOrigins }: PageKitOptions) {
+  const tokens = createFormTokens(cookie);
+  const crossSite = refuseCrossSite(trustedOrigins, { isBearerExempt: false });
+  const issued = new WeakMap<FastifyRequest, string>();
+  const stylesheetPath = `${UI_PREFIX}/style.${createHash('sha256').update(ui.stylesheet).digest('base64url').slice(0, 12)}.css`;
+
+  const kit = {
+    ui,
+    stylesheetPath,
+    /** The catalogue's text for `key`, filled in. */
+    say: (key: MessageKey, values?: Readonly<Record<string, string | number>>) => say(ui.messages, key, values),
+
+    /** The catalogue's text for `key` as markup, each `{name}` replaced by `values[name]` (escaped unless it is `Html`). */
+    sayHtml: (key: MessageKey, values: Readonly<Record<string, HtmlValue>>): Html =>
+      html`${ui.messages[key].split(/(\{\w+\})/).map((part): HtmlValue => {
+        const name = /^\{(\w+)\}$/.exec(part)?.[1];
+        return name !== undefined && name in values ? values[name] : part;
+      })}`,
+
+    /** The hidden field carrying the form token; every page form has one (sets the cookie when the browser has none). */
+    tokenField(request: FastifyRequest, reply: FastifyReply): Html {
+      return html`<input type="hidden" name="${FORM_TOKEN_FIELD}" value="${kit.formToken(request, reply)}">`;
+    },
+
+    /** The form token itself (base64url, so safe anywhere in markup); sets the cookie when the browser has none. */
+    formToken(request: FastifyRequest, reply: FastifyReply): string {
+      let token = issued.get(request);
+      if (token === undefined) {
+        token = tokens.tokenFor(request, reply, client(request).isHttps);
+        issued.set(request, token);
+      }
+      return token;
+    },
+
+    /**
+     * A page drawn once, whose only varying part is the form token: `draw` gets a placeholder
+     * field and the result is split around it, so each answer is two strings and a token.
+     */
+    sendDrawnOnce(draw: (tokenField: Html) => Omit<Page, 'isSignedIn'>): (request: FastifyRequest, reply: FastifyReply) => FastifyReply {
+      const marker = 'FORM-TOKEN-PLACEHOLDER';
+      const page = draw(html`<input type="hidden" name="${FORM_TOKEN_FIELD}" value="${marker}">`);
+      const [before = '', after = ''] = layout({ ui, stylesheetPath, title: page.title, body: page.body, logOutToken: null }).split(marker);
+      return (request, reply) =>
+        reply
+          .code(page.status ?? 200)
+          .type('text/html; charset=utf-8')
+          .send(before + kit.formToken(request, reply) + after);
+    },
+
+    /**
+     * The preHandler of every POST: refuses what a browser sends for another site (Fetch
+     * Metadata, Origin), then a form whose token does not repeat its cookie.
+     */
+    guard: async (request: FastifyRequest): Promise<void> => {
+      await crossSite(request);
+      tokens.check(request);
+    },
+
+    /** The user behind the request's session cookie, or null (the API's own check, `validateSessionToken`). */
+    async principalOf(request: FastifyRequest): Promise<Principal | null> {
+      const token = readSessionToken(request, cookie.name);
+      return token === null ? null : auth.validateSessionToken(token);
+    },
+
+    /** Sends `page` in the layout, as HTML. */
+    send(request: FastifyRequest, reply: FastifyReply, page: Page): FastifyReply {
+      const logOut = page.isSignedIn ? kit.tokenField(request, reply) : null;
+      const text = layout({ ui, stylesheetPath, title: page.title, body: page.body, logOutToken: logOut });
+      return reply
+        .code(page.status ?? 200)
+        .type('text/html; charset=utf-8')
+        .send(text);
+    },
+
+    /** POST-redirect-GET: a 303 to a path of Sesame's own. */
+    seeOther(reply: FastifyReply, path: string): FastifyReply {
+      return reply.redirect(path, 303);
+    },
+  };
+  return kit;
+}
+
+export type PageKit = ReturnType<typeof createPageKit>;
+
+/** The catalogue key of the message for an error a page shows; the same codes the API answers. */
+export function errorMessageKey(code: string): MessageKey {
+  const key = `error.${code}`;
+  return key in MESSAGES ? (key as MessageKey) : 'error.bad_request';
+}
+
+/**
+ * Gives a page plugin (and its children) the pages' headers on every answer, and HTML error
+ * pages in place of JSON: the same statuses and no more detail than the API gives.
+ */
+export function registerPageHandlers(app: FastifyInstance, kit: PageKit): void {
+  app.addHook('onRequest', (_request, reply, done) => {
+    void reply.headers(PAGE_HEADERS);
+    done();
+  });
+  const errorPage = (request: FastifyRequest, reply: FastifyReply, status: number, message: Html | string) =>
+    kit.send(request, reply, {
+      status,
+      isSignedIn: false,
+      title: kit.say('error.title'),
+      body: html`<h1>${kit.say('error.title')}</h1><div class="alert" role="alert"><p>${message}</p></div><p><a href="${UI_PREFIX}/login">${kit.say('nav.log_in')}</a></p>`,
+    });
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AuthError || error instanceof HttpError) {
+      if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
+      return errorPage(request, reply, statusOf(error.code), kit.say(errorMessageKey(error.code), { seconds: error.retryAfterSeconds ?? 1, detail: error.message }));
+    }
+    if (error instanceof StoreUnavailableError || error instanceof CacheUnavailableError) {
+      return errorPage(request, reply, 503, kit.say('error.unavailable'));
+    }
+    const status = error.statusCode ?? 500;
+    if (error.validation || (status >= 400 && status < 500)) return errorPage(request, reply, error.validation ? 400 : status, kit.say('error.bad_request'));
+    request.log.error({ err: error }, 'request failed');
+    return errorPage(request, reply, 500, kit.say('error.internal'));
+  });
+  app.setNotFoundHandler((request, reply) => errorPage(request, reply, 404, kit.say('error.not_found')));
+}

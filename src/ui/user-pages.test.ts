@@ -1,0 +1,284 @@
+import type { LightMyRequestResponse } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAppHarness, type AppHarness } from '../../test/support/harness.js';
+import { testConfig, testUiConfig, type ConfigOverrides } from '../../test/support/test-config.js';
+import { PAGE_HEADERS } from './page-security.js';
+
+/**
+ * The user pages over HTTP, as a browser without JavaScript uses them: forms posted with the
+ * cookies and the form token the last answers gave, redirects followed by hand.
+ */
+let h: AppHarness;
+afterEach(async () => h.close());
+
+const PASSWORD = 'correct horse battery';
+// The compat profile's single cookie session would end the others at each log-in.
+const MANY_SESSIONS: ConfigOverrides = { auth: { singleCookieSession: false } };
+const SAME_ORIGIN = { 'sec-fetch-site': 'same-origin', origin: 'http://localhost:80' };
+
+async function setUp(overrides: ConfigOverrides = {}): Promise<AppHarness> {
+  h = await createAppHarness(testConfig({ ...overrides, http: { ...overrides.http, ui: { ...testUiConfig(), hasPasswordReset: true } } }));
+  return h;
+}
+
+/** One browser: its cookies, and the form token of the last page it loaded. */
+class Visitor {
+  readonly cookies = new Map<string, string>();
+  token = '';
+  constructor(readonly headers: Record<string, string> = SAME_ORIGIN) {}
+
+  #keep(response: LightMyRequestResponse): LightMyRequestResponse {
+    for (const cookie of response.cookies) {
+      if (cookie.maxAge === 0 || cookie.value === '') this.cookies.delete(cookie.name);
+      else this.cookies.set(cookie.name, cookie.value);
+    }
+    this.token = /name="form_token" value="([^"]+)"/.exec(response.body)?.[1] ?? this.token;
+    return response;
+  }
+
+  #cookieHeader(): Record<string, string> {
+    return this.cookies.size === 0 ? {} : { cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') };
+  }
+
+  async get(url: string): Promise<LightMyRequestResponse> {
+    return this.#keep(await h.app.inject({ method: 'GET', url, headers: this.#cookieHeader() }));
+  }
+
+  async post(url: string, fields: Record<string, string>, { token = this.token, headers = this.headers } = {}): Promise<LightMyRequestResponse> {
+    const payload = new URLSearchParams({ ...fields, ...(token === '' ? {} : { form_token: token }) }).toString();
+    return this.#keep(
+      await h.app.inject({ method: 'POST', url, payload, headers: { ...headers, ...this.#cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' } }),
+    );
+  }
+}
+
+async function signedUp(visitor: Visitor, email: string): Promise<void> {
+  await visitor.get('/ui/signup');
+  expect((await visitor.post('/ui/signup', { email, password: PASSWORD })).headers.location).toBe('/ui/login?notice=registered');
+}
+
+async function loggedIn(visitor: Visitor, email: string): Promise<void> {
+  await visitor.get('/ui/login');
+  const answer = await visitor.post('/ui/login', { email, password: PASSWORD });
+  expect(answer.statusCode).toBe(303);
+  expect(answer.headers.location).toBe('/ui/account');
+}
+
+function expectPageHeaders(response: LightMyRequestResponse): void {
+  expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+  for (const [name, value] of Object.entries(PAGE_HEADERS)) expect(response.headers[name], name).toBe(value);
+  expect(response.headers['cache-control']).toBe('no-store');
+  expect(response.headers['referrer-policy']).toBe('no-referrer');
+  expect(response.headers['x-content-type-options']).toBe('nosniff');
+  // Nothing the CSP would block: no inline script, style or handler.
+  expect(response.body).not.toMatch(/<script|<style|\sstyle=|\son[a-z]+=/i);
+}
+
+describe('the user pages', () => {
+  it('answer every page with the strict headers and no inline code', async () => {
+    await setUp();
+    const visitor = new Visitor();
+    for (const url of ['/ui/login', '/ui/signup', '/ui/forgot-password', '/ui/reset-password']) {
+      const page = await visitor.get(url);
+      expect(page.statusCode, url).toBe(200);
+      expectPageHeaders(page);
+    }
+    await signedUp(visitor, 'pages@example.com');
+    await loggedIn(visitor, 'pages@example.com');
+    const account = await visitor.get('/ui/account');
+    expect(account.statusCode).toBe(200);
+    expectPageHeaders(account);
+    expect(account.body).toContain('Signed in as pages@example.com');
+    const refused = await visitor.post('/ui/login', {}, { token: '' });
+    expect(refused.statusCode).toBe(403);
+    expectPageHeaders(refused);
+  });
+
+  it('sign up, log in, change the password, end another session and log out without a line of script', async () => {
+    await setUp(MANY_SESSIONS);
+    const browser = new Visitor();
+    const other = new Visitor();
+    await signedUp(browser, 'nojs@example.com');
+    await loggedIn(other, 'nojs@example.com');
+    await loggedIn(browser, 'nojs@example.com');
+    let account = await browser.get('/ui/account');
+    const ids = [...account.body.matchAll(/name="session_id" value="([^"]+)"/g)].map((match) => match[1]!);
+    expect(ids).toHaveLength(1);
+    expect((await browser.post('/ui/account/sessions/end', { session_id: ids[0]! })).headers.location).toBe('/ui/account?notice=session_ended');
+    expect((await other.get('/ui/account')).headers.location).toMatch(/^\/ui\/login/);
+
+    const wrong = await browser.post('/ui/account/password', { password: 'not it', new_password: 'a new pass phrase' });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.body).toContain('role="alert"');
+    expect(wrong.body).toContain('Wrong email or password.');
+    const changed = await browser.post('/ui/account/password', { password: PASSWORD, new_password: 'a new pass phrase' });
+    expect(changed.headers.location).toBe('/ui/account?notice=password_changed');
+    account = await browser.get('/ui/account?notice=password_changed');
+    expect(account.body).toContain('Your password has changed.');
+
+    const out = await browser.post('/ui/logout', {});
+    expect(out.statusCode).toBe(303);
+    expect(out.headers.location).toBe('/ui/login?notice=logged_out');
+    expect(out.headers['clear-site-data']).toBe('"cookies"');
+    expect(browser.cookies.has('session_id')).toBe(false);
+    expect((await browser.get('/ui/account')).statusCode).toBe(303);
+  });
+
+  it('ends every other session at once', async () => {
+    await setUp(MANY_SESSIONS);
+    const [browser, second, third] = [new Visitor(), new Visitor(), new Visitor()];
+    await signedUp(browser, 'others@example.com');
+    for (const visitor of [second, third, browser]) await loggedIn(visitor, 'others@example.com');
+    const before = await browser.get('/ui/account');
+    expect(before.body.match(/name="session_id"/g)).toHaveLength(2);
+    expect((await browser.post('/ui/account/sessions/end-others', {})).headers.location).toBe('/ui/account?notice=others_ended');
+    expect((await second.get('/ui/account')).statusCode).toBe(303);
+    expect((await third.get('/ui/account')).statusCode).toBe(303);
+    const account = await browser.get('/ui/account');
+    expect(account.statusCode).toBe(200);
+    expect(account.body).toContain('No other session is open.');
+  });
+
+  it('refuse a form without its token, with a wrong one, or sent from another site', async () => {
+    await setUp();
+    const visitor = new Visitor();
+    await signedUp(visitor, 'csrf@example.com');
+    await visitor.get('/ui/login');
+    const fields = { email: 'csrf@example.com', password: PASSWORD };
+    const refusals = [
+      await visitor.post('/ui/login', fields, { token: '' }),
+      await visitor.post('/ui/login', fields, { token: 'A'.repeat(43) }),
+      // No Fetch Metadata and no Origin (an old browser): the token alone decides.
+      await visitor.post('/ui/login', fields, { token: '', headers: {} }),
+      await visitor.post('/ui/login', fields, { headers: { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' } }),
+      await visitor.post('/ui/login', fields, { headers: { 'sec-fetch-site': 'same-site', origin: 'https://sub.example.com' } }),
+      await visitor.post('/ui/login', fields, { headers: { origin: 'https://evil.example' } }),
+    ];
+    for (const refused of refusals) {
+      expect(refused.statusCode).toBe(403);
+      expect(refused.body).toContain('This form expired or came from another site.');
+      expect(refused.headers['set-cookie'] ?? '').not.toContain('session_id=');
+    }
+    expect((await visitor.post('/ui/login', fields, { headers: {} })).statusCode).toBe(303);
+  });
+
+  it('refuse a form whose token is another browser’s', async () => {
+    await setUp();
+    const [mine, theirs] = [new Visitor(), new Visitor()];
+    await mine.get('/ui/signup');
+    await theirs.get('/ui/signup');
+    expect((await mine.post('/ui/signup', { email: 'x@example.com', password: PASSWORD }, { token: theirs.token })).statusCode).toBe(403);
+  });
+
+  it('follow return_to only to their own pages and trusted origins', async () => {
+    await setUp({ http: { trustedOrigins: ['https://app.example.com'] } });
+    const visitor = new Visitor();
+    await signedUp(visitor, 'back@example.com');
+    const cases: Array<[string, string]> = [
+      ['https://app.example.com/home', 'https://app.example.com/home'],
+      ['/ui/account?from=login', '/ui/account?from=login'],
+      ['//evil.example', '/ui/account'],
+      ['/\\evil.example', '/ui/account'],
+      ['https://evil.example/', '/ui/account'],
+      ['javascript:alert(1)', '/ui/account'],
+      ['/profile', '/ui/account'],
+    ];
+    for (const [returnTo, expected] of cases) {
+      const page = await visitor.get(`/ui/login?return_to=${encodeURIComponent(returnTo)}`);
+      expect(page.body.includes('name="return_to"'), returnTo).toBe(expected !== '/ui/account');
+      const answer = await visitor.post('/ui/login', { email: 'back@example.com', password: PASSWORD, return_to: returnTo });
+      expect(answer.headers.location, returnTo).toBe(expected);
+    }
+  });
+
+  it('say no more than the API: the same status and text for an unknown email and a wrong password', async () => {
+    await setUp();
+    const visitor = new Visitor();
+    await signedUp(visitor, 'known@example.com');
+    await visitor.get('/ui/login');
+    const unknown = await visitor.post('/ui/login', { email: 'unknown@example.com', password: PASSWORD });
+    const wrong = await visitor.post('/ui/login', { email: 'known@example.com', password: 'wrong' });
+    const api = await h.app.inject({ method: 'POST', url: '/sessions', payload: { email: 'known@example.com', password: 'wrong' } });
+    expect([unknown.statusCode, wrong.statusCode]).toEqual([api.statusCode, api.statusCode]);
+    const strip = (body: string) => body.replace(/value="[^"]*"/g, '');
+    expect(strip(unknown.body)).toBe(strip(wrong.body));
+    const taken = await visitor.post('/ui/signup', { email: 'known@example.com', password: PASSWORD });
+    expect(taken.statusCode).toBe(400);
+    expect(taken.body).toContain('email already registered');
+  });
+
+  it('count failed log-ins with the API’s own limits: pages and API share them', async () => {
+    await setUp({ auth: { limits: { accountClientFailures: 2, accountFreeFailures: 100, clientFailures: 1000 } } });
+    const visitor = new Visitor();
+    await signedUp(visitor, 'limit@example.com');
+    await visitor.get('/ui/login');
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 2; attempt += 1) statuses.push((await visitor.post('/ui/login', { email: 'limit@example.com', password: 'wrong' })).statusCode);
+    const limited = await visitor.post('/ui/login', { email: 'limit@example.com', password: PASSWORD });
+    const api = await h.app.inject({ method: 'POST', url: '/sessions', payload: { email: 'limit@example.com', password: PASSWORD } });
+    expect([...statuses, limited.statusCode, api.statusCode]).toEqual([401, 401, 429, 429]);
+    expect(limited.headers['retry-after']).toBe(api.headers['retry-after']);
+    expect(limited.body).toContain(`Too many attempts. Try again in ${String(api.headers['retry-after'])} seconds.`);
+  });
+
+  it('move the reset token out of the address bar, then reset the password with it', async () => {
+    await setUp();
+    const visitor = new Visitor();
+    await signedUp(visitor, 'reset@example.com');
+    // With `response` delivery, the core hands the token to the test as it would to a mailer.
+    const { resetToken } = await h.auth.requestPasswordReset('reset@example.com', { address: '127.0.0.1' });
+    const arrival = await visitor.get(`/ui/reset-password?token=${resetToken}&email=reset%40example.com`);
+    expect(arrival.statusCode).toBe(303);
+    expect(arrival.headers.location).toBe('/ui/reset-password');
+    expect(arrival.body).toBe('');
+    const held = arrival.cookies.find((cookie) => cookie.name === 'sesame_reset')!;
+    expect(held).toMatchObject({ path: '/ui/reset-password', httpOnly: true, sameSite: 'Lax' });
+    const form = await visitor.get('/ui/reset-password');
+    expect(form.body).not.toContain(resetToken!);
+    expect(form.body).toContain('value="reset@example.com"');
+    const done = await visitor.post('/ui/reset-password', { email: 'reset@example.com', new_password: 'the reset pass phrase' });
+    expect(done.headers.location).toBe('/ui/login?notice=password_reset');
+    expect(visitor.cookies.has('sesame_reset')).toBe(false);
+    const again = await visitor.post('/ui/reset-password', { email: 'reset@example.com', new_password: 'another one' });
+    expect(again.statusCode).toBe(403);
+    expect(again.body).toContain('This reset link is invalid, used or expired');
+    await visitor.get('/ui/login');
+    expect((await visitor.post('/ui/login', { email: 'reset@example.com', password: 'the reset pass phrase' })).statusCode).toBe(303);
+  });
+
+  it('put no secret in any URL they send a browser to', async () => {
+    await setUp();
+    const visitor = new Visitor();
+    await signedUp(visitor, 'urls@example.com');
+    await loggedIn(visitor, 'urls@example.com');
+    const session = visitor.cookies.get('session_id')!;
+    const locations = [
+      (await visitor.post('/ui/account/password', { password: PASSWORD, new_password: 'second pass phrase' })).headers.location,
+      (await visitor.post('/ui/logout', {})).headers.location,
+      (await visitor.get('/ui/account')).headers.location,
+    ].map(String);
+    for (const location of locations) {
+      expect(location).not.toContain(session);
+      expect(location).not.toContain(visitor.token);
+      for (const password of [PASSWORD, 'second pass phrase']) expect(decodeURIComponent(location)).not.toContain(password);
+    }
+    const page = await visitor.get('/ui/login');
+    expect([...page.body.matchAll(/(?:href|action)="([^"]*)"/g)].map((match) => match[1]).filter((url) => /token|session|pass/i.test(url!))).toEqual([
+      '/ui/forgot-password',
+    ]);
+  });
+
+  it('answer a store outage or malformed form with an HTML page, never JSON or a 500', async () => {
+    await setUp();
+    const visitor = new Visitor();
+    await visitor.get('/ui/login');
+    const doubled = await h.app.inject({
+      method: 'POST',
+      url: '/ui/login',
+      payload: `email=a&email=b&form_token=${visitor.token}`,
+      headers: { ...SAME_ORIGIN, cookie: `sesame_form=${visitor.token}`, 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(doubled.statusCode).toBe(400);
+    expectPageHeaders(doubled);
+  });
+});
