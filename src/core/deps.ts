@@ -32,6 +32,16 @@ export interface AuthConfig extends SessionPolicy, AccessTokenConfig {
    * both alike (ASVS 6.3.8). The work done is the same either way.
    */
   readonly unknownAccountAtLogin: 'distinct' | 'same';
+  /** The admin console's sessions: shorter than users' (docs/admin-console.md). */
+  readonly consoleSession: ConsoleSessionPolicy;
+}
+
+/** How long an operator's console session lasts. */
+export interface ConsoleSessionPolicy {
+  /** Unused this long, it has ended (`SESAME_UI_ADMIN_IDLE_TIMEOUT_SECONDS`, 15 minutes by default). */
+  readonly idleTimeoutSeconds: number;
+  /** This old, it has ended however active (`SESAME_UI_ADMIN_LIFETIME_SECONDS`, 1 hour by default). */
+  readonly absoluteLifetimeSeconds: number;
 }
 
 /** What `createAuth` is built from. */

@@ -23,6 +23,12 @@ export function newTokenSession(userId: string, now: Date, policy: SessionPolicy
   return { session: newSession(userId, 'token', null, hashSecret(secret), now, policy), secret };
 }
 
+/** A new console session for the operator `userId` starting at `now` (`policy`: the console's own lifetimes), and the secret of its cookie. */
+export function newConsoleSession(userId: string, now: Date, policy: SessionPolicy): { session: Session; secret: string } {
+  const secret = generateSecret();
+  return { session: newSession(userId, 'console', hashSecret(secret), null, now, policy), secret };
+}
+
 function newSession(
   userId: string,
   kind: SessionKind,
