@@ -156,6 +156,18 @@ function consoleSuite(variant: Variant): void {
     expect(h.audited).toContainEqual(expect.objectContaining({ event: 'login_failed', via: 'console', reason: 'not_operator' }));
   });
 
+  it('counts only the JSON value true as the admin claim, and never lets a user session in', async () => {
+    const browser = await setUp();
+    await h.auth.updateUser({ id: operatorId }, { claims: { admin: 'true' } }, { door: 'cli', address: 'cli' });
+    expect((await browser.logIn()).statusCode).toBe(403);
+    await h.auth.updateUser({ id: operatorId }, { claims: { admin: true } }, { door: 'cli', address: 'cli' });
+    const userLogin = await h.app.inject({ method: 'POST', url: '/sessions', payload: { email: OPERATOR.email, password: OPERATOR.password } });
+    const userCookie = userLogin.cookies.find((one) => one.name === 'session_id')!.value;
+    const withUserSession = await h.app.inject({ method: 'GET', url: '/ui/admin/users', headers: { cookie: `sesame_console=${userCookie}` } });
+    expect(withUserSession.statusCode).toBe(303);
+    expect(withUserSession.headers.location).toBe('/ui/admin/login?done=signed_out');
+  });
+
   it('refuses a disabled operator as a wrong password', async () => {
     const browser = await setUp();
     await h.auth.updateUser({ id: operatorId }, { disabled: true }, { door: 'cli', address: 'cli' });
