@@ -198,7 +198,10 @@ function consoleSuite(variant: Variant): void {
     await browser.logIn();
     h.clock.advanceSeconds(IDLE_SECONDS - 60);
     expect((await browser.get('/ui/admin/users')).statusCode).toBe(200);
+    expect((await h.auth.listSessions({ id: operatorId })).map((session) => session.kind)).toEqual(['console']);
     h.clock.advanceSeconds(IDLE_SECONDS + 1);
+    // Listings judge a console session by the console's lifetimes, not users' longer ones.
+    expect(await h.auth.listSessions({ id: operatorId })).toEqual([]);
     expect((await browser.get('/ui/admin/users')).statusCode).toBe(303);
 
     await browser.logIn();

@@ -135,7 +135,7 @@ type AdminDeps = Pick<CoreDeps, 'clock' | 'hasher' | 'limits' | 'audit' | 'outbo
     | 'deleteSession'
     | 'deleteUserSessions'
   >;
-  readonly config: Pick<CoreDeps['config'], 'adminToken' | 'password' | 'sessionIdleTimeoutSeconds' | 'sessionAbsoluteLifetimeSeconds' | 'singleCookieSession'>;
+  readonly config: Pick<CoreDeps['config'], 'adminToken' | 'password' | 'sessionIdleTimeoutSeconds' | 'sessionAbsoluteLifetimeSeconds' | 'singleCookieSession' | 'consoleSession'>;
 };
 
 // A page filtered by lock state reads this many rows per user asked for, at most: locks live in

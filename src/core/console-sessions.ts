@@ -4,7 +4,7 @@ import type { CoreDeps, Principal } from './deps.js';
 import { AuthError } from './errors.js';
 import { hashSecret, isSecretShaped } from './secrets.js';
 import { isSessionInUse } from './session-checks.js';
-import { newConsoleSession, originOf, type SessionPolicy } from './sessions.js';
+import { consoleSessionPolicy, newConsoleSession, originOf } from './sessions.js';
 import type { User } from './store.js';
 
 /**
@@ -48,11 +48,7 @@ export function isOperator(user: Pick<User, 'claims' | 'disabledAt'>): boolean {
 
 export function createConsoleSessions(deps: ConsoleDeps): ConsoleSessions {
   const { store, clock, audit, config } = deps;
-  const policy: SessionPolicy = {
-    sessionIdleTimeoutSeconds: config.consoleSession.idleTimeoutSeconds,
-    sessionAbsoluteLifetimeSeconds: config.consoleSession.absoluteLifetimeSeconds,
-    singleCookieSession: false,
-  };
+  const policy = consoleSessionPolicy(config.consoleSession);
   const checks = { store, clock, config: policy };
 
   async function findLive(consoleToken: string) {

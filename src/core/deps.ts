@@ -9,7 +9,7 @@ import type { Metrics } from './metrics.js';
 import type { Outbox } from './outbox.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { PasswordPolicy } from './password-rules.js';
-import type { SessionPolicy } from './sessions.js';
+import type { ConsoleSessionPolicy, SessionPolicy } from './sessions.js';
 import type { KeyRing } from './signing-keys.js';
 import type { Store } from './store.js';
 
@@ -36,13 +36,6 @@ export interface AuthConfig extends SessionPolicy, AccessTokenConfig {
   readonly consoleSession: ConsoleSessionPolicy;
 }
 
-/** How long an operator's console session lasts. */
-export interface ConsoleSessionPolicy {
-  /** Unused this long, it has ended (`SESAME_UI_ADMIN_IDLE_TIMEOUT_SECONDS`, 15 minutes by default). */
-  readonly idleTimeoutSeconds: number;
-  /** This old, it has ended however active (`SESAME_UI_ADMIN_LIFETIME_SECONDS`, 1 hour by default). */
-  readonly absoluteLifetimeSeconds: number;
-}
 
 /** What `createAuth` is built from. */
 export interface AuthDeps {
