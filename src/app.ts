@@ -22,6 +22,7 @@ import { flaskJwtCourse } from './http/routes/flask-jwt-course.js';
 import { pythonJwtAuth } from './http/routes/python-jwt-auth.js';
 import type { UiConfig } from './ui/ui-config.js';
 import { pages } from './ui/pages.js';
+import { adminConsole } from './ui/admin/admin-console.js';
 import { version } from './version.js';
 
 /**
@@ -137,6 +138,10 @@ export async function buildApp({ auth, logger, http, metrics }: AppOptions): Pro
   if (apis.has('python-jwt-auth')) await app.register(pythonJwtAuth, { prefix: '/auth', auth, client });
   if (apis.has('flask-jwt-course')) await app.register(flaskJwtCourse, { auth, client });
   if (http.ui) await app.register(pages, { prefix: '/ui', auth, client, cookie: http.cookie, ui: http.ui, trustedOrigins });
+  // The admin console goes where the admin API is: never onto this listener when that is on one of its own.
+  if (http.ui && http.admin?.listener === 'main') {
+    await app.register(adminConsole, { prefix: '/ui/admin', auth, client, cookie: http.cookie, ui: http.ui, trustedOrigins });
+  }
   await app.register(jwks, { auth });
   await app.register(health, { auth });
   if (http.admin?.listener === 'main') await app.register(adminApi, { prefix: '/admin', auth, client, hasToken: http.admin.hasToken });

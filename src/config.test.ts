@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       introspectionToken: null,
       adminToken: null,
       unknownAccountAtLogin: 'distinct',
+      consoleSession: { idleTimeoutSeconds: 900, absoluteLifetimeSeconds: 3600 },
       limits: {
         windowSeconds: 900,
         accountClientFailures: 10,
@@ -135,6 +136,8 @@ describe('loadConfig', () => {
         SESAME_LIMIT_LOCAL_ENTRIES: '5000',
         SESAME_UI: 'true',
         SESAME_UI_PRODUCT_NAME: 'Acme accounts',
+        SESAME_UI_ADMIN_IDLE_TIMEOUT_SECONDS: '600',
+        SESAME_UI_ADMIN_LIFETIME_SECONDS: '1800',
       },
     });
     expect(config.http).toEqual({
@@ -166,6 +169,7 @@ describe('loadConfig', () => {
       introspectionToken: TEST_SECRETS.SESAME_INTROSPECTION_TOKEN,
       adminToken: TEST_SECRETS.SESAME_ADMIN_TOKEN,
       unknownAccountAtLogin: 'same',
+      consoleSession: { idleTimeoutSeconds: 600, absoluteLifetimeSeconds: 1800 },
       limits: {
         windowSeconds: 60,
         accountClientFailures: 3,

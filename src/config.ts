@@ -150,6 +150,10 @@ export function loadConfig(sources: {
       introspectionToken: settings.SESAME_INTROSPECTION_TOKEN ?? null,
       adminToken: admin.token,
       unknownAccountAtLogin: settings.SESAME_UNKNOWN_ACCOUNT_AT_LOGIN,
+      consoleSession: {
+        idleTimeoutSeconds: settings.SESAME_UI_ADMIN_IDLE_TIMEOUT_SECONDS,
+        absoluteLifetimeSeconds: settings.SESAME_UI_ADMIN_LIFETIME_SECONDS,
+      },
       limits: {
         windowSeconds: settings.SESAME_LIMIT_WINDOW_SECONDS,
         accountClientFailures: settings.SESAME_LIMIT_ACCOUNT_CLIENT_FAILURES,

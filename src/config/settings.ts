@@ -116,6 +116,9 @@ export const SETTINGS = {
   SESAME_UI_PRODUCT_NAME: text({ minLength: 1, default: 'Sesame' }),
   SESAME_UI_MESSAGES: text({ minLength: 1 }),
   SESAME_UI_STYLESHEET: text({ minLength: 1 }),
+  // The admin console's sessions (docs/admin-console.md): short, since they can manage every user.
+  SESAME_UI_ADMIN_IDLE_TIMEOUT_SECONDS: integer(60, 86_400, 900),
+  SESAME_UI_ADMIN_LIFETIME_SECONDS: integer(60, 86_400, 3600),
   // Where browsers reach Sesame: the pages' reset link is built from it, never from a request's Host.
   SESAME_PUBLIC_URL: text({ minLength: 1, pattern: '^https?://', message: 'must be an http:// or https:// URL such as https://auth.example.com' }),
   // Which API families are served, comma-separated (docs/api-families.md).

@@ -24,6 +24,8 @@ export interface Operator {
   readonly address: string;
   /** The id of the operator's request; absent on the command line. */
   readonly requestId?: string;
+  /** The operator's own user id, when they signed in as a user (the `console` door). */
+  readonly operatorId?: string;
 }
 
 /** A user as an operator sees it. No password hash, ever. */
@@ -133,7 +135,7 @@ type AdminDeps = Pick<CoreDeps, 'clock' | 'hasher' | 'limits' | 'audit' | 'outbo
     | 'deleteSession'
     | 'deleteUserSessions'
   >;
-  readonly config: Pick<CoreDeps['config'], 'adminToken' | 'password' | 'sessionIdleTimeoutSeconds' | 'sessionAbsoluteLifetimeSeconds' | 'singleCookieSession'>;
+  readonly config: Pick<CoreDeps['config'], 'adminToken' | 'password' | 'sessionIdleTimeoutSeconds' | 'sessionAbsoluteLifetimeSeconds' | 'singleCookieSession' | 'consoleSession'>;
 };
 
 // A page filtered by lock state reads this many rows per user asked for, at most: locks live in
@@ -145,7 +147,20 @@ export function createAdministration(deps: AdminDeps): Administration {
   const userNotFound = () => new AuthError('user_not_found', 'user not found');
   const sessionNotFound = () => new AuthError('session_not_found', 'session not found');
   const record = (operator: Operator, action: AdminAction, userId: string | null, more: { sessionId?: string; endedSessions?: number } = {}) =>
-    audit({ event: 'admin_action', action, userId, ...more, caller: operator.door, ...auditOrigin(operator) });
+    audit({
+      event: 'admin_action',
+      action,
+      userId,
+      ...more,
+      caller: operator.door,
+      ...(operator.operatorId === undefined ? {} : { operatorId: operator.operatorId }),
+      ...auditOrigin(operator),
+    });
+  // An operator signed in as a user would lock themselves out of the console by disabling or
+  // deleting their own account, with no one left to undo it: the console refuses both.
+  const refuseOwnAccount = (operator: Operator, user: User) => {
+    if (operator.operatorId === user.id) throw new AuthError('invalid_input', 'an operator cannot disable or delete their own account from the console');
+  };
 
   async function find(ref: UserRef): Promise<User> {
     const byIdentifier = (identifier: string) => store.findUserByEmailKey(normalizeLoginIdentifier(identifier).key);
@@ -222,6 +237,7 @@ export function createAdministration(deps: AdminDeps): Administration {
     async updateUser(ref, update, operator) {
       const user = await find(ref);
       if (update.claims !== undefined) checkClaims(update.claims);
+      if (update.disabled === true) refuseOwnAccount(operator, user);
       const now = clock.now();
       const changes: UserChanges = {
         ...(update.email !== undefined && update.email !== user.email ? { email: { email: update.email, emailKey: toEmailKey(update.email) } } : {}),
@@ -257,6 +273,7 @@ export function createAdministration(deps: AdminDeps): Administration {
 
     async deleteUser(ref, operator) {
       const user = await find(ref);
+      refuseOwnAccount(operator, user);
       const notice = outbox?.message({ type: 'user.deleted', data: { user_id: user.id, email: user.email } }, clock.now());
       const ended = await store.deleteUser(user.id, notice);
       if (!ended) throw userNotFound();

@@ -5,15 +5,18 @@
  * the email key instead, so events about one account can be grouped without it.
  */
 export type AuditEvent =
-  | { readonly event: 'login_succeeded'; readonly userId: string; readonly sessionId: string; readonly via: 'cookie' | 'token' }
+  | { readonly event: 'login_succeeded'; readonly userId: string; readonly sessionId: string; readonly via: 'cookie' | 'token' | 'console' }
   | {
       readonly event: 'login_failed';
       readonly account: string;
       /** The account's user when it exists; null for an unknown email. */
       readonly userId: string | null;
-      readonly via: 'cookie' | 'token' | 'password_change';
-      /** Set when the password was right but an operator has disabled the account. */
-      readonly reason?: 'disabled';
+      readonly via: 'cookie' | 'token' | 'password_change' | 'console';
+      /**
+       * Set when the password was right: `disabled`, an operator has disabled the account;
+       * `not_operator`, the admin console's sign-in for a user without the `admin` claim.
+       */
+      readonly reason?: 'disabled' | 'not_operator';
     }
   | {
       readonly event: 'limit_hit';
@@ -46,8 +49,10 @@ export type AuditEvent =
       readonly sessionId?: string;
       /** Sessions the action ended. */
       readonly endedSessions?: number;
-      /** Which door the operator came through: the admin token, the admin listener, the command line. */
+      /** Which door the operator came through: the admin token, the admin listener, the command line, the admin console. */
       readonly caller: AdminDoor;
+      /** The operator's own user id, when they signed in as a user (the admin console). */
+      readonly operatorId?: string;
     };
 
 /** What an operator did. */
@@ -62,8 +67,11 @@ export type AdminAction =
   | 'session.end'
   | 'sessions.end_all';
 
-/** `token`: the admin bearer token; `listener`: the admin listener without a token; `cli`: a shell on the host. */
-export type AdminDoor = 'token' | 'listener' | 'cli';
+/**
+ * `token`: the admin bearer token; `listener`: the admin listener without a token; `cli`: a shell
+ * on the host; `console`: a user with the `admin` claim, signed in to the admin console.
+ */
+export type AdminDoor = 'token' | 'listener' | 'cli' | 'console';
 
 /** Where a request came from, as the HTTP layer determined it (`SESAME_TRUST_PROXY`). */
 export interface Client {

@@ -6,6 +6,7 @@ import { createAttemptLimits } from './attempt-limits.js';
 import { withSessionCache } from './cached-store.js';
 import { withCountedOutcomes } from './counted-outcomes.js';
 import { noMetrics } from './metrics.js';
+import { createConsoleSessions, type ConsoleSessions } from './console-sessions.js';
 import { createCookieSessions, type CookieSessions } from './cookie-sessions.js';
 import type { AuthDeps, CoreDeps } from './deps.js';
 import { createPasswords, type Passwords } from './passwords.js';
@@ -35,13 +36,14 @@ export interface Maintenance {
 /**
  * The use cases of Sesame, one family each: accounts (`accounts.ts`), cookie sessions
  * (`cookie-sessions.ts`), passwords (`passwords.ts`), tokens (`tokens.ts`), a user's own
- * sessions (`own-sessions.ts`), operators' administration (`admin.ts`). Failures are
+ * sessions (`own-sessions.ts`), operators' administration (`admin.ts`) and their console's sign-in
+ * (`console-sessions.ts`). Failures are
  * `AuthError`s; the store's own errors pass through. `client` is where the request came from:
  * attempt limits count by it and audit events name it. Every use case that checks a password
  * counts the check against the limits before hashing, and throws `rate_limited` (with a retry
  * time) when a limit refuses it.
  */
-export type Auth = Accounts & CookieSessions & Passwords & Tokens & OwnSessions & Administration & Maintenance;
+export type Auth = Accounts & CookieSessions & Passwords & Tokens & OwnSessions & Administration & ConsoleSessions & Maintenance;
 
 /**
  * Builds the use cases over a store, a clock, a hasher and the key ring. Every secret it
@@ -76,6 +78,7 @@ export function createAuth(authDeps: AuthDeps): Auth {
     ...withCountedOutcomes({ ...accounts, ...cookieSessions, ...passwords, ...tokens }, metrics),
     ...createOwnSessions(deps),
     ...createAdministration(deps),
+    ...createConsoleSessions(deps),
     publicKeys: () => keys.jwks(),
     purgeExpired() {
       const now = clock.now();

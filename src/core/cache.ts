@@ -35,7 +35,8 @@ export interface SessionCache {
 
 /** The cache key of a session: a cookie session is looked up by its token hash, a token session by its id. */
 export function cacheKeyOf(session: SessionRef): string {
-  return session.kind === 'cookie' ? cookieCacheKey(session.tokenHash ?? '') : tokenCacheKey(session.id);
+  // A console session is read by its cookie's hash, as a cookie session is.
+  return session.kind === 'token' ? tokenCacheKey(session.id) : cookieCacheKey(session.tokenHash ?? '');
 }
 
 export function cookieCacheKey(tokenHash: string): string {

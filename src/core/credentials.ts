@@ -27,7 +27,7 @@ export interface LoginOptions {
 }
 
 /** Which path checked a password, for the audit log. */
-type CheckedBy = 'cookie' | 'token' | 'password_change';
+type CheckedBy = 'cookie' | 'token' | 'password_change' | 'console';
 
 /**
  * Runs one password check under the attempt limits: counted before any hashing, so that a burst
@@ -85,7 +85,7 @@ export async function checkCredentials(
   email: string,
   password: string,
   client: Client,
-  via: 'cookie' | 'token',
+  via: 'cookie' | 'token' | 'console',
   options: LoginOptions = {},
 ): Promise<User> {
   const { store, hasher, clock, config } = deps;

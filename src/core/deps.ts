@@ -9,7 +9,7 @@ import type { Metrics } from './metrics.js';
 import type { Outbox } from './outbox.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { PasswordPolicy } from './password-rules.js';
-import type { SessionPolicy } from './sessions.js';
+import type { ConsoleSessionPolicy, SessionPolicy } from './sessions.js';
 import type { KeyRing } from './signing-keys.js';
 import type { Store } from './store.js';
 
@@ -32,7 +32,10 @@ export interface AuthConfig extends SessionPolicy, AccessTokenConfig {
    * both alike (ASVS 6.3.8). The work done is the same either way.
    */
   readonly unknownAccountAtLogin: 'distinct' | 'same';
+  /** The admin console's sessions: shorter than users' (docs/admin-console.md). */
+  readonly consoleSession: ConsoleSessionPolicy;
 }
+
 
 /** What `createAuth` is built from. */
 export interface AuthDeps {

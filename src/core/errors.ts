@@ -28,7 +28,9 @@ export type AuthErrorCode =
   /** Too many password hashes are in flight and queued; the caller should retry shortly. */
   | 'overloaded'
   /** Too many attempts (failed password checks, reset requests) for the account or from the client. */
-  | 'rate_limited';
+  | 'rate_limited'
+  /** The right password of a user without the `admin` claim, at the admin console's sign-in. */
+  | 'not_an_operator';
 
 /** A use case that cannot succeed, with a stable code and a message safe to show the client. */
 export class AuthError extends Error {

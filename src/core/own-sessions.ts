@@ -1,9 +1,7 @@
-import type { SessionView } from './session-views.js';
 import { auditOrigin, type Client } from './audit.js';
 import type { CoreDeps, Principal } from './deps.js';
 import { AuthError } from './errors.js';
-import { liveSessionsOf, toSessionView } from './session-views.js';
-import type { SessionPolicy } from './sessions.js';
+import { liveSessionsOf, toSessionView, type ListingPolicy, type SessionView } from './session-views.js';
 
 /** A live session of the caller's, and whether it is the one the caller is using. */
 export interface OwnSessionView extends SessionView {
@@ -21,7 +19,7 @@ export interface OwnSessions {
 
 type OwnSessionDeps = Pick<CoreDeps, 'clock' | 'audit'> & {
   readonly store: Pick<CoreDeps['store'], 'listSessionDetails' | 'deleteSession'>;
-  readonly config: SessionPolicy;
+  readonly config: ListingPolicy;
 };
 
 export function createOwnSessions({ store, clock, audit, config }: OwnSessionDeps): OwnSessions {

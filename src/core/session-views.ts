@@ -1,6 +1,14 @@
 import type { CachedStore } from './cached-store.js';
-import { endOf, isSessionLive, type SessionPolicy } from './sessions.js';
-import type { SessionDetails, SessionKind } from './store.js';
+import { consoleSessionPolicy, endOf, isSessionLive, type ConsoleSessionPolicy, type SessionPolicy } from './sessions.js';
+import type { Session, SessionDetails, SessionKind } from './store.js';
+
+/** The lifetimes a listing judges sessions by: users' sessions', and the console's for console sessions. */
+export interface ListingPolicy extends SessionPolicy {
+  readonly consoleSession: ConsoleSessionPolicy;
+}
+
+// A console session idle past its 15 minutes has ended, however long users' sessions may idle.
+const policyOf = (session: Session, policy: ListingPolicy): SessionPolicy => (session.kind === 'console' ? consoleSessionPolicy(policy.consoleSession) : policy);
 
 /** A live session as its user and operators see it. Never a token or a hash of one. */
 export interface SessionView {
@@ -19,19 +27,19 @@ export async function liveSessionsOf(
   store: Pick<CachedStore, 'listSessionDetails'>,
   userId: string,
   now: Date,
-  policy: SessionPolicy,
+  policy: ListingPolicy,
 ): Promise<SessionDetails[]> {
-  return (await store.listSessionDetails(userId)).filter((session) => isSessionLive(session, now, policy));
+  return (await store.listSessionDetails(userId)).filter((session) => isSessionLive(session, now, policyOf(session, policy)));
 }
 
 /** What a listing shows of a session: no token, no hash of one. */
-export function toSessionView(session: SessionDetails, policy: SessionPolicy): SessionView {
+export function toSessionView(session: SessionDetails, policy: ListingPolicy): SessionView {
   return {
     id: session.id,
     kind: session.kind,
     createdAt: session.createdAt,
     lastSeenAt: session.lastSeenAt,
-    expiresAt: endOf(session, policy),
+    expiresAt: endOf(session, policyOf(session, policy)),
     clientAddress: session.clientAddress,
     userAgent: session.userAgent,
   };

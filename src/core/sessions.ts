@@ -11,6 +11,19 @@ export interface SessionPolicy {
   readonly singleCookieSession: boolean;
 }
 
+/** How long an operator's console session lasts (console-sessions.ts). */
+export interface ConsoleSessionPolicy {
+  /** Unused this long, it has ended (`SESAME_UI_ADMIN_IDLE_TIMEOUT_SECONDS`, 15 minutes by default). */
+  readonly idleTimeoutSeconds: number;
+  /** This old, it has ended however active (`SESAME_UI_ADMIN_LIFETIME_SECONDS`, 1 hour by default). */
+  readonly absoluteLifetimeSeconds: number;
+}
+
+/** The console's lifetimes as a session policy, for the checks every session shares. */
+export function consoleSessionPolicy(console: ConsoleSessionPolicy): SessionPolicy {
+  return { sessionIdleTimeoutSeconds: console.idleTimeoutSeconds, sessionAbsoluteLifetimeSeconds: console.absoluteLifetimeSeconds, singleCookieSession: false };
+}
+
 /** A new cookie session for `userId` starting at `now`, and the secret of its cookie. */
 export function newCookieSession(userId: string, now: Date, policy: SessionPolicy): { session: Session; secret: string } {
   const secret = generateSecret();
@@ -21,6 +34,12 @@ export function newCookieSession(userId: string, now: Date, policy: SessionPolic
 export function newTokenSession(userId: string, now: Date, policy: SessionPolicy): { session: Session; secret: string } {
   const secret = generateSecret();
   return { session: newSession(userId, 'token', null, hashSecret(secret), now, policy), secret };
+}
+
+/** A new console session for the operator `userId` starting at `now` (`policy`: the console's own lifetimes), and the secret of its cookie. */
+export function newConsoleSession(userId: string, now: Date, policy: SessionPolicy): { session: Session; secret: string } {
+  const secret = generateSecret();
+  return { session: newSession(userId, 'console', hashSecret(secret), null, now, policy), secret };
 }
 
 function newSession(

@@ -33,8 +33,11 @@ export interface User {
 /** A JSON object of custom access-token claims. */
 export type UserClaims = Readonly<Record<string, unknown>>;
 
-/** `cookie`: made by `POST /sessions`. `token`: made by the token API. */
-export type SessionKind = 'cookie' | 'token';
+/**
+ * `cookie`: made by `POST /sessions`. `token`: made by the token API. `console`: an operator's
+ * short-lived session of the admin console (console-sessions.ts), held by a cookie of its own.
+ */
+export type SessionKind = 'cookie' | 'token' | 'console';
 
 export interface Session {
   /** Public identifier (the `sid` of tokens); not a secret. */

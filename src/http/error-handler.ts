@@ -43,6 +43,7 @@ const OUTCOMES: Record<AuthErrorCode | HttpErrorCode, Outcome> = {
   invalid_client: { status: 401, oauth: 'invalid_client' },
   overloaded: { status: 503, oauth: 'temporarily_unavailable' },
   rate_limited: { status: 429, oauth: 'temporarily_unavailable' },
+  not_an_operator: { status: 403, oauth: 'access_denied' },
   invalid_request: { status: 400, oauth: 'invalid_request' },
   unsupported_charset: { status: 415, oauth: 'invalid_request' },
   unsupported_media_type: { status: 415, oauth: 'invalid_request' },

@@ -164,7 +164,11 @@ export const UserPageReply = {
 
 const sessionProperties = {
   id: string,
-  kind: { type: 'string', enum: ['cookie', 'token'], description: '`cookie`: from POST /sessions; `token`: from POST /token' },
+  kind: {
+    type: 'string',
+    enum: ['cookie', 'token', 'console'],
+    description: '`cookie`: from POST /sessions; `token`: from POST /token; `console`: an operator signed in to the admin console',
+  },
   created_at: time,
   last_seen_at: time,
   expires_at: { ...time, description: 'When it ends at the latest, unless used (idle timeout) or ended before' },

@@ -1,8 +1,10 @@
+import { ADMIN_MESSAGES } from './admin/admin-messages.js';
+
 /**
  * Every text a page shows, in one place, English by default. A deployer translates or rewords
  * them with a JSON file of their own (`SESAME_UI_MESSAGES`, docs/pages.md), which may replace
  * any of these keys and no other. `{name}` marks a value filled in when the page is drawn.
- * An admin page adds its keys here too, under `admin.`.
+ * The admin console's keys, under `admin.`, are in admin/admin-messages.ts and merged here.
  */
 export const MESSAGES = {
   'page.language': 'en',
@@ -67,6 +69,7 @@ export const MESSAGES = {
   'error.not_found': 'There is no page here.',
   'error.internal': 'Something went wrong on our side. Try again shortly.',
   'error.title': 'Something went wrong',
+  ...ADMIN_MESSAGES,
 } as const;
 
 export type MessageKey = keyof typeof MESSAGES;

@@ -40,6 +40,8 @@ nav button,.inline button{margin:0;padding:.2rem .6rem;min-height:2.25rem}
 .sessions .what{margin:0}
 .sessions .when{color:var(--muted);font-size:.9rem;margin:0}
 .badge{font-size:.85rem;font-weight:700}
+.actions{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;margin:1rem 0}
+.actions form{margin:0}
 footer{color:var(--muted);font-size:.85rem}
 @media (max-width:30rem){h1{font-size:1.4rem}button{width:100%}nav button,.inline button{width:auto}}
 `;

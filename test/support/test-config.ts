@@ -53,6 +53,7 @@ export function testConfig(overrides: ConfigOverrides = {}): Config {
       ...overrides.auth,
       password: { ...base.auth.password, ...overrides.auth?.password },
       limits: { ...base.auth.limits, ...overrides.auth?.limits },
+      consoleSession: { ...base.auth.consoleSession, ...overrides.auth?.consoleSession },
     },
     hashing: { ...base.hashing, ...overrides.hashing },
     keys: { ...base.keys, ...overrides.keys },

@@ -200,7 +200,7 @@ function toNormalization(value: string): PasswordNormalization {
 }
 
 function toSessionKind(value: string): SessionKind {
-  if (value === 'cookie' || value === 'token') return value;
+  if (value === 'cookie' || value === 'token' || value === 'console') return value;
   throw new Error(`unknown session kind in the database: ${value}`);
 }
 

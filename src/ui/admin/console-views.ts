@@ -1,0 +1,103 @@
+import type { UserView } from '../../core/admin.js';
+import type { SessionView } from '../../core/session-views.js';
+import { alert, field, notice, ERROR_ID } from '../forms.js';
+import { html, type Html } from '../html.js';
+import type { MessageKey } from '../messages.js';
+import { CONSOLE_PREFIX } from './console-cookie.js';
+
+/** What every console view needs: the catalogue, and a fresh form token field for each form. */
+export interface ViewKit {
+  readonly say: (key: MessageKey, values?: Readonly<Record<string, string | number>>) => string;
+  readonly token: Html;
+}
+
+/** A form of one button that POSTs to `action` in the console (every change is a POST with the form token). */
+export function actionButton(kit: ViewKit, action: string, label: string, isSecondary = false): Html {
+  return html`<form class="inline" method="post" action="${CONSOLE_PREFIX}${action}">${kit.token}<button type="submit"${isSecondary ? html` class="secondary"` : ''}>${label}</button></form>`;
+}
+
+const time = (at: Date) => at.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+const userPath = (user: { id: string }) => `${CONSOLE_PREFIX}/users/${encodeURIComponent(user.id)}`;
+
+export function logInView(kit: ViewKit, options: { email: string; error: string | null; notice: string | null }): Html {
+  const errorId = options.error === null ? null : ERROR_ID;
+  return html`<h1>${kit.say('admin.log_in.title')}</h1>${notice(options.notice)}${alert(kit.say('form.errors_heading'), options.error)}
+<p>${kit.say('admin.log_in.intro')}</p>
+<form method="post" action="${CONSOLE_PREFIX}/login">${kit.token}${field({ name: 'email', label: kit.say('form.email'), type: 'email', autocomplete: 'username', value: options.email, errorId })}${field({
+    name: 'password',
+    label: kit.say('form.password'),
+    type: 'password',
+    autocomplete: 'current-password',
+  })}<button type="submit">${kit.say('admin.log_in.submit')}</button></form>`;
+}
+
+export interface UserListOptions {
+  readonly search: string;
+  readonly users: readonly UserView[];
+  readonly previous: string | null;
+  readonly next: string | null;
+  readonly notice: string | null;
+}
+
+function stateOf(kit: ViewKit, user: UserView): string {
+  const states = [user.disabled ? 'admin.state.disabled' : user.locked ? 'admin.state.locked' : 'admin.state.active'] as MessageKey[];
+  if (user.claims?.['admin'] === true) states.push('admin.state.operator');
+  return states.map((key) => kit.say(key)).join(', ');
+}
+
+export function userListView(kit: ViewKit, options: UserListOptions): Html {
+  const items = options.users.map(
+    (user) =>
+      html`<li><div><p class="what"><a href="${userPath(user)}">${user.email}</a></p><p class="when">${kit.say('admin.users.created', { time: time(user.createdAt) })} · <span class="badge">${stateOf(kit, user)}</span></p></div></li>`,
+  );
+  const pager = [
+    options.previous === null ? null : html`<li><a href="${options.previous}" rel="prev">${kit.say('admin.users.previous')}</a></li>`,
+    options.next === null ? null : html`<li><a href="${options.next}" rel="next">${kit.say('admin.users.next')}</a></li>`,
+  ].filter((link) => link !== null);
+  return html`<h1>${kit.say('admin.users.title')}</h1>${notice(options.notice)}
+<form method="get" action="${CONSOLE_PREFIX}/users" role="search">${field({ name: 'q', label: kit.say('admin.users.search'), type: 'text', autocomplete: 'off', value: options.search, isRequired: false })}<button type="submit">${kit.say('admin.users.search_submit')}</button></form>
+${options.search === '' ? '' : html`<p><a href="${CONSOLE_PREFIX}/users">${kit.say('admin.users.clear')}</a></p>`}
+${items.length === 0 ? html`<p>${kit.say('admin.users.none')}</p>` : html`<ul class="sessions" id="users">${items}</ul>`}
+${pager.length === 0 ? '' : html`<nav aria-label="${kit.say('admin.users.pages')}"><ul class="links">${pager}</ul></nav>`}`;
+}
+
+export interface UserDetailOptions {
+  readonly user: UserView;
+  readonly sessions: readonly SessionView[];
+  readonly isSelf: boolean;
+  readonly notice: string | null;
+}
+
+export function userView(kit: ViewKit, { user, sessions, isSelf, notice: done }: UserDetailOptions): Html {
+  const path = `/users/${encodeURIComponent(user.id)}`;
+  const row = (label: string, value: string) => html`<dt>${label}</dt><dd>${value}</dd>`;
+  const actions = [
+    isSelf ? null : actionButton(kit, `${path}/${user.disabled ? 'enable' : 'disable'}`, kit.say(user.disabled ? 'admin.action.enable' : 'admin.action.disable')),
+    user.locked ? actionButton(kit, `${path}/unlock`, kit.say('admin.action.unlock')) : null,
+    isSelf ? null : html`<a href="${CONSOLE_PREFIX}${path}/delete">${kit.say('admin.action.delete')}</a>`,
+  ].filter((action) => action !== null);
+  const items = sessions.map(
+    (session) =>
+      html`<li><div><p class="what">${kit.say('admin.sessions.kind', { kind: session.kind })}${session.clientAddress ? html` · ${session.clientAddress}` : ''}</p><p class="when">${kit.say('account.session_started', { time: time(session.createdAt) })}, ${kit.say('account.session_last_seen', { time: time(session.lastSeenAt) })}</p></div>${actionButton(
+        kit,
+        `${path}/sessions/${encodeURIComponent(session.id)}/end`,
+        kit.say('admin.sessions.end'),
+        true,
+      )}</li>`,
+  );
+  return html`<p><a href="${CONSOLE_PREFIX}/users">${kit.say('admin.user.back')}</a></p><h1>${kit.say('admin.user.title', { email: user.email })}</h1>${notice(done)}
+<dl>${row(kit.say('admin.user.id'), user.id)}${row(kit.say('admin.user.created'), time(user.createdAt))}${row(kit.say('admin.user.last_login'), user.lastLoginAt ? time(user.lastLoginAt) : kit.say('admin.user.never'))}${row(
+    kit.say('admin.user.state'),
+    stateOf(kit, user),
+  )}${row(kit.say('admin.user.claims'), user.claims === null ? kit.say('admin.user.no_claims') : JSON.stringify(user.claims))}</dl>
+${isSelf ? html`<p>${kit.say('admin.user.yourself')}</p>` : ''}<div class="actions">${actions}</div>
+<h2>${kit.say('admin.sessions.title')}</h2>
+${items.length === 0 ? html`<p>${kit.say('admin.sessions.none')}</p>` : html`<ul class="sessions">${items}</ul>${actionButton(kit, `${path}/sessions/end`, kit.say('admin.sessions.end_all'))}`}`;
+}
+
+export function deleteView(kit: ViewKit, user: UserView): Html {
+  const path = `${CONSOLE_PREFIX}/users/${encodeURIComponent(user.id)}`;
+  return html`<h1>${kit.say('admin.delete.title', { email: user.email })}</h1><div class="alert" role="alert"><p>${kit.say('admin.delete.warning')}</p></div>
+<form method="post" action="${path}/delete">${kit.token}<input type="hidden" name="confirm" value="${user.id}"><button type="submit">${kit.say('admin.delete.submit')}</button></form>
+<p><a href="${path}">${kit.say('admin.delete.cancel')}</a></p>`;
+}

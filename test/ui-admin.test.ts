@@ -1,0 +1,369 @@
+import type { LightMyRequestResponse } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AdminHttpConfig } from '../src/app.js';
+import type { AuditEvent } from '../src/core/audit.js';
+import { noCache, type SessionCache } from '../src/core/cache.js';
+import { RedisCache } from '../src/store/cache/redis-cache.js';
+import { connectRedis, waitForRedis } from '../src/store/cache/redis-connection.js';
+import { ALL_ENGINES, createTestDatabase, describeEngines, TEST_REDIS_URL, testKeyPrefix, type Engine, type TestDatabase } from './support/databases.js';
+import { createAppHarness, type AppHarness } from './support/harness.js';
+import { TEST_SECRETS, testConfig, testUiConfig } from './support/test-config.js';
+
+const ADMIN_TOKEN = TEST_SECRETS.SESAME_ADMIN_TOKEN;
+const ON_MAIN: AdminHttpConfig = { listener: 'main', hasToken: true };
+const OPERATOR = { email: 'ops@example.com', password: 'operator passphrase' };
+const IDLE_SECONDS = 900;
+const LIFETIME_SECONDS = 3600;
+
+/** A browser as far as the console can tell: it keeps cookies and sends each form back with its token. */
+class ConsoleBrowser {
+  readonly cookies = new Map<string, string>();
+  readonly bodies: string[] = [];
+
+  constructor(private readonly h: AppHarness) {}
+
+  async get(url: string): Promise<LightMyRequestResponse> {
+    return this.#keep(await this.h.app.inject({ method: 'GET', url, headers: this.#headers() }));
+  }
+
+  /** POSTs `fields` with the form token of the page at `from` (as the page's form would). */
+  async post(url: string, fields: Record<string, string>, options: { from?: string; headers?: Record<string, string> } = {}): Promise<LightMyRequestResponse> {
+    const page = await this.get(options.from ?? '/ui/admin/login');
+    const token = /name="form_token" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    return this.#keep(
+      await this.h.app.inject({
+        method: 'POST',
+        url,
+        headers: { ...this.#headers(), 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin', ...options.headers },
+        payload: new URLSearchParams({ form_token: token, ...fields }).toString(),
+      }),
+    );
+  }
+
+  async logIn(email = OPERATOR.email, password = OPERATOR.password): Promise<LightMyRequestResponse> {
+    return this.post('/ui/admin/login', { email, password });
+  }
+
+  #headers(): Record<string, string> {
+    return this.cookies.size === 0 ? {} : { cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') };
+  }
+
+  #keep(response: LightMyRequestResponse): LightMyRequestResponse {
+    this.bodies.push(response.body);
+    for (const cookie of response.cookies) {
+      if (cookie.maxAge === 0) this.cookies.delete(cookie.name);
+      else this.cookies.set(cookie.name, cookie.value);
+    }
+    return response;
+  }
+}
+
+/** An engine, or SQLite with the Redis cache of live sessions in front of it. */
+type Variant = Engine | 'redis';
+
+describeEngines(ALL_ENGINES, 'the admin console on %s', (engine) => consoleSuite(engine));
+describe.skipIf(TEST_REDIS_URL === null)('the admin console with the Redis cache of live sessions', () => consoleSuite('redis'));
+
+function consoleSuite(variant: Variant): void {
+  let h: AppHarness;
+  let database: TestDatabase | null = null;
+  let browsers: ConsoleBrowser[] = [];
+  let operatorId: string;
+
+  afterEach(async () => {
+    // Nothing a page sends may carry the admin token, a console token, a hash or a password.
+    for (const browser of browsers) {
+      const secrets = [ADMIN_TOKEN, browser.cookies.get('sesame_console') ?? ADMIN_TOKEN, OPERATOR.password];
+      for (const body of browser.bodies) {
+        for (const secret of secrets) expect(body).not.toContain(secret);
+        expect(body).not.toMatch(/\$argon2|\$2[aby]\$|[0-9a-f]{64}/);
+      }
+    }
+    browsers = [];
+    await h.close();
+    await database?.drop();
+    database = null;
+  });
+
+  async function setUp(): Promise<ConsoleBrowser> {
+    let cache: SessionCache = noCache;
+    if (variant === 'redis') {
+      const redis = connectRedis(TEST_REDIS_URL!, testKeyPrefix());
+      cache = new RedisCache(redis);
+      await waitForRedis(redis, 2_000);
+    } else if (variant !== 'sqlite') {
+      database = await createTestDatabase(variant);
+    }
+    const config = testConfig({
+      ...(database ? { database: database.config } : {}),
+      http: { admin: ON_MAIN, ui: testUiConfig() },
+      auth: { adminToken: ADMIN_TOKEN, limits: { accountFailures: 3, accountFreeFailures: 3 }, consoleSession: { idleTimeoutSeconds: IDLE_SECONDS, absoluteLifetimeSeconds: LIFETIME_SECONDS } },
+    });
+    h = await createAppHarness(config, cache);
+    const operator = await h.auth.createUser(OPERATOR.email, OPERATOR.password, { door: 'cli', address: 'cli' });
+    await h.auth.updateUser({ id: operator.id }, { claims: { admin: true } }, { door: 'cli', address: 'cli' });
+    operatorId = operator.id;
+    return newBrowser();
+  }
+
+  function newBrowser(): ConsoleBrowser {
+    const browser = new ConsoleBrowser(h);
+    browsers.push(browser);
+    return browser;
+  }
+
+  const consoleActions = () => h.audited.filter((event): event is Extract<AuditEvent, { event: 'admin_action' }> & { client: string } => event.event === 'admin_action' && event.caller === 'console');
+
+  it('signs an operator in with their own password into a console session of its own cookie', async () => {
+    const browser = await setUp();
+    const login = await browser.logIn();
+    expect(login.statusCode).toBe(303);
+    expect(login.headers.location).toBe('/ui/admin/users');
+    const cookie = login.cookies.find((one) => one.name === 'sesame_console')!;
+    expect(cookie).toMatchObject({ path: '/ui/admin', httpOnly: true, sameSite: 'Strict' });
+    expect(cookie.maxAge).toBeUndefined();
+    expect(login.cookies.some((one) => one.name === 'session_id')).toBe(false);
+    // The console token is no user session: the API refuses it.
+    expect((await h.app.inject({ method: 'GET', url: '/profile', cookies: { session_id: cookie.value } })).statusCode).toBe(403);
+    const users = await browser.get('/ui/admin/users');
+    expect(users.statusCode).toBe(200);
+    expect(users.headers['cache-control']).toBe('no-store');
+    expect(users.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(users.body).toContain(OPERATOR.email);
+    expect(h.audited).toContainEqual(expect.objectContaining({ event: 'login_succeeded', userId: operatorId, via: 'console' }));
+  });
+
+  it('sends a browser without a console session to the sign-in page', async () => {
+    const browser = await setUp();
+    const users = await browser.get('/ui/admin/users');
+    expect(users.statusCode).toBe(303);
+    expect(users.headers.location).toBe('/ui/admin/login');
+    const action = await browser.post(`/ui/admin/users/${operatorId}/unlock`, {});
+    expect(action.statusCode).toBe(303);
+    expect(consoleActions()).toEqual([]);
+  });
+
+  it('refuses the right password of a user without the admin claim, telling only that', async () => {
+    const browser = await setUp();
+    await h.auth.createUser('plain@example.com', 'plain passphrase', { door: 'cli', address: 'cli' });
+    const refused = await browser.logIn('plain@example.com', 'plain passphrase');
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toContain('This account may not use the admin console.');
+    expect(refused.cookies.some((one) => one.name === 'sesame_console')).toBe(false);
+    const wrong = await browser.logIn(OPERATOR.email, 'wrong');
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.body).toContain('Wrong email or password.');
+    expect(h.audited).toContainEqual(expect.objectContaining({ event: 'login_failed', via: 'console', reason: 'not_operator' }));
+  });
+
+  it('counts only the JSON value true as the admin claim, and never lets a user session in', async () => {
+    const browser = await setUp();
+    await h.auth.updateUser({ id: operatorId }, { claims: { admin: 'true' } }, { door: 'cli', address: 'cli' });
+    expect((await browser.logIn()).statusCode).toBe(403);
+    await h.auth.updateUser({ id: operatorId }, { claims: { admin: true } }, { door: 'cli', address: 'cli' });
+    const userLogin = await h.app.inject({ method: 'POST', url: '/sessions', payload: { email: OPERATOR.email, password: OPERATOR.password } });
+    const userCookie = userLogin.cookies.find((one) => one.name === 'session_id')!.value;
+    const withUserSession = await h.app.inject({ method: 'GET', url: '/ui/admin/users', headers: { cookie: `sesame_console=${userCookie}` } });
+    expect(withUserSession.statusCode).toBe(303);
+    expect(withUserSession.headers.location).toBe('/ui/admin/login?done=signed_out');
+  });
+
+  it('refuses a disabled operator as a wrong password', async () => {
+    const browser = await setUp();
+    await h.auth.updateUser({ id: operatorId }, { disabled: true }, { door: 'cli', address: 'cli' });
+    const refused = await browser.logIn();
+    expect(refused.statusCode).toBe(401);
+    expect(refused.body).toContain('Wrong email or password.');
+  });
+
+  it('ends console access at the next request once the claim is removed, or the operator disabled', async () => {
+    const browser = await setUp();
+    await browser.logIn();
+    expect((await browser.get('/ui/admin/users')).statusCode).toBe(200);
+    await h.auth.updateUser({ id: operatorId }, { claims: { admin: false } }, { door: 'cli', address: 'cli' });
+    const after = await browser.get('/ui/admin/users');
+    expect(after.statusCode).toBe(303);
+    expect(after.headers.location).toBe('/ui/admin/login?done=signed_out');
+    expect(browser.cookies.has('sesame_console')).toBe(false);
+
+    await h.auth.updateUser({ id: operatorId }, { claims: { admin: true } }, { door: 'cli', address: 'cli' });
+    await browser.logIn();
+    expect((await browser.get('/ui/admin/users')).statusCode).toBe(200);
+    await h.auth.updateUser({ id: operatorId }, { disabled: true }, { door: 'cli', address: 'cli' });
+    expect((await browser.get('/ui/admin/users')).statusCode).toBe(303);
+  });
+
+  it('ends a console session unused for the idle timeout, and any at its absolute lifetime', async () => {
+    const browser = await setUp();
+    await browser.logIn();
+    h.clock.advanceSeconds(IDLE_SECONDS - 60);
+    expect((await browser.get('/ui/admin/users')).statusCode).toBe(200);
+    expect((await h.auth.listSessions({ id: operatorId })).map((session) => session.kind)).toEqual(['console']);
+    h.clock.advanceSeconds(IDLE_SECONDS + 1);
+    // Listings judge a console session by the console's lifetimes, not users' longer ones.
+    expect(await h.auth.listSessions({ id: operatorId })).toEqual([]);
+    expect((await browser.get('/ui/admin/users')).statusCode).toBe(303);
+
+    await browser.logIn();
+    for (let elapsed = 0; elapsed < LIFETIME_SECONDS - 600; elapsed += 600) {
+      h.clock.advanceSeconds(600);
+      expect((await browser.get('/ui/admin/users')).statusCode).toBe(200);
+    }
+    h.clock.advanceSeconds(601);
+    expect((await browser.get('/ui/admin/users')).statusCode).toBe(303);
+  });
+
+  it('logs out of the console, ending that session and no other', async () => {
+    const browser = await setUp();
+    const userLogin = await h.app.inject({ method: 'POST', url: '/sessions', payload: { email: OPERATOR.email, password: OPERATOR.password } });
+    const userCookie = userLogin.cookies.find((one) => one.name === 'session_id')!.value;
+    await browser.logIn();
+    const out = await browser.post('/ui/admin/logout', {}, { from: '/ui/admin/users' });
+    expect(out.statusCode).toBe(303);
+    expect(out.headers.location).toBe('/ui/admin/login?done=logged_out');
+    expect(browser.cookies.has('sesame_console')).toBe(false);
+    expect(h.audited).toContainEqual(expect.objectContaining({ event: 'logged_out', userId: operatorId }));
+    expect((await h.app.inject({ method: 'GET', url: '/profile', cookies: { session_id: userCookie } })).statusCode).toBe(200);
+    expect((await h.auth.listSessions({ id: operatorId })).map((session) => session.kind)).toEqual(['cookie']);
+  });
+
+  it('refuses a console form without its token, or sent from another site', async () => {
+    const browser = await setUp();
+    const target = await h.auth.createUser('target@example.com', 'target passphrase', { door: 'cli', address: 'cli' });
+    await browser.logIn();
+    const path = `/ui/admin/users/${target.id}/disable`;
+    const noToken = await h.app.inject({
+      method: 'POST',
+      url: path,
+      headers: { cookie: `sesame_console=${browser.cookies.get('sesame_console')!}`, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: '',
+    });
+    expect(noToken.statusCode).toBe(403);
+    const crossSite = await browser.post(path, {}, { from: '/ui/admin/users', headers: { 'sec-fetch-site': 'cross-site' } });
+    expect(crossSite.statusCode).toBe(403);
+    expect(crossSite.body).toContain('This form expired or came from another site.');
+    expect((await h.auth.getUser({ id: target.id })).disabled).toBe(false);
+  });
+
+  it('disables and enables a user, unlocks it and ends its sessions, each an admin_action of the console naming the operator', async () => {
+    const browser = await setUp();
+    const target = await h.auth.createUser('target@example.com', 'target passphrase', { door: 'cli', address: 'cli' });
+    const loginAs = () => h.app.inject({ method: 'POST', url: '/token', payload: { grant_type: 'password', username: 'target@example.com', password: 'target passphrase' } });
+    await browser.logIn();
+    const page = `/ui/admin/users/${target.id}`;
+    const act = async (path: string) => {
+      const response = await browser.post(`${page}${path}`, {}, { from: page });
+      expect(response.statusCode).toBe(303);
+      return response.headers.location;
+    };
+
+    expect(await act('/disable')).toBe(`${page}?done=disabled`);
+    expect((await h.auth.getUser({ id: target.id })).disabled).toBe(true);
+    expect((await browser.get(`${page}?done=disabled`)).body).toContain('The user is disabled');
+    expect(await act('/enable')).toBe(`${page}?done=enabled`);
+    expect((await h.auth.getUser({ id: target.id })).disabled).toBe(false);
+
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      await h.app.inject({ method: 'POST', url: '/sessions', payload: { email: 'target@example.com', password: 'wrong' }, remoteAddress: `10.0.0.${attempt + 1}` });
+    }
+    expect((await h.auth.getUser({ id: target.id })).locked).toBe(true);
+    expect((await browser.get(page)).body).toContain('Unlock');
+    await act('/unlock');
+    expect((await h.auth.getUser({ id: target.id })).locked).toBe(false);
+
+    expect((await loginAs()).statusCode).toBe(200);
+    expect((await loginAs()).statusCode).toBe(200);
+    const [first] = await h.auth.listSessions({ id: target.id });
+    expect((await browser.get(page)).body).toContain(`/sessions/${first!.id}/end`);
+    expect(await act(`/sessions/${first!.id}/end`)).toBe(`${page}?done=session_ended`);
+    expect(await h.auth.listSessions({ id: target.id })).toHaveLength(1);
+    expect(await act('/sessions/end')).toBe(`${page}?done=sessions_ended`);
+    expect(await h.auth.listSessions({ id: target.id })).toHaveLength(0);
+
+    expect(consoleActions().map(({ action, userId, operatorId: by }) => ({ action, userId, by }))).toEqual(
+      ['user.disable', 'user.enable', 'user.unlock', 'session.end', 'sessions.end_all'].map((action) => ({ action, userId: target.id, by: operatorId })),
+    );
+  });
+
+  it('deletes a user only through the confirmation page, and never the operator themselves', async () => {
+    const browser = await setUp();
+    const target = await h.auth.createUser('target@example.com', 'target passphrase', { door: 'cli', address: 'cli' });
+    await browser.logIn();
+    const page = `/ui/admin/users/${target.id}`;
+    const confirm = await browser.get(`${page}/delete`);
+    expect(confirm.statusCode).toBe(200);
+    expect(confirm.body).toContain('Delete target@example.com?');
+    const unconfirmed = await browser.post(`${page}/delete`, { confirm: 'something else' }, { from: `${page}/delete` });
+    expect(unconfirmed.statusCode).toBe(400);
+    expect(await h.auth.getUser({ id: target.id })).toBeTruthy();
+    const deleted = await browser.post(`${page}/delete`, { confirm: target.id }, { from: `${page}/delete` });
+    expect(deleted.statusCode).toBe(303);
+    expect(deleted.headers.location).toBe('/ui/admin/users?done=deleted');
+    await expect(h.auth.getUser({ id: target.id })).rejects.toMatchObject({ code: 'user_not_found' });
+    expect(consoleActions()).toContainEqual(expect.objectContaining({ action: 'user.delete', userId: target.id, operatorId }));
+    expect((await browser.get(page)).statusCode).toBe(404);
+
+    const own = `/ui/admin/users/${operatorId}`;
+    expect((await browser.get(own)).body).not.toContain('/delete');
+    const self = await browser.post(`${own}/delete`, { confirm: operatorId }, { from: own });
+    expect(self.statusCode).toBe(400);
+    const disableSelf = await browser.post(`${own}/disable`, {}, { from: own });
+    expect(disableSelf.statusCode).toBe(400);
+    expect((await h.auth.getUser({ id: operatorId })).disabled).toBe(false);
+  });
+
+  it('searches users by the start of their email and pages through them with the keyset cursor, both ways', async () => {
+    const browser = await setUp();
+    for (let index = 0; index < 45; index += 1) {
+      h.clock.advanceSeconds(1);
+      await h.auth.createUser(`user${String(index).padStart(2, '0')}@example.com`, 'some passphrase', { door: 'cli', address: 'cli' });
+    }
+    await browser.logIn();
+    const emailsOf = (body: string) => [...body.matchAll(/<p class="what"><a href="[^"]+">([^<]+)<\/a>/g)].map((match) => match[1]);
+    const nextOf = (body: string) => /<a href="([^"]+)" rel="next">/.exec(body)?.[1]?.replaceAll('&amp;', '&') ?? null;
+    const prevOf = (body: string) => /<a href="([^"]+)" rel="prev">/.exec(body)?.[1]?.replaceAll('&amp;', '&') ?? null;
+
+    const first = await browser.get('/ui/admin/users?q=USER');
+    expect(emailsOf(first.body)).toEqual(Array.from({ length: 20 }, (_, index) => `user${44 - index}@example.com`));
+    expect(prevOf(first.body)).toBeNull();
+    const second = await browser.get(nextOf(first.body)!);
+    expect(emailsOf(second.body)[0]).toBe('user24@example.com');
+    const third = await browser.get(nextOf(second.body)!);
+    expect(emailsOf(third.body)).toEqual(Array.from({ length: 5 }, (_, index) => `user0${4 - index}@example.com`));
+    expect(nextOf(third.body)).toBeNull();
+    const backToSecond = await browser.get(prevOf(third.body)!);
+    expect(emailsOf(backToSecond.body)).toEqual(emailsOf(second.body));
+    const backToFirst = await browser.get(prevOf(backToSecond.body)!);
+    expect(emailsOf(backToFirst.body)).toEqual(emailsOf(first.body));
+
+    const search = await browser.get('/ui/admin/users?q=user1');
+    expect(emailsOf(search.body)).toEqual(Array.from({ length: 10 }, (_, index) => `user${19 - index}@example.com`));
+    expect((await browser.get('/ui/admin/users?q=nobody')).body).toContain('No user matches.');
+    expect((await browser.get('/ui/admin/users?cursor=bm90IGEgY3Vyc29y')).statusCode).toBe(400);
+  });
+}
+
+describe('where the admin console is served', () => {
+  let h: AppHarness;
+  afterEach(async () => h.close());
+
+  it('is off without an admin API on the main listener, even with the pages on', async () => {
+    for (const admin of [null, { listener: 'own', hasToken: true } as const]) {
+      h = await createAppHarness(testConfig({ http: { admin, ui: testUiConfig() } }));
+      expect((await h.app.inject('/ui/admin/login')).statusCode).toBe(404);
+      await h.close();
+    }
+    h = await createAppHarness(testConfig({ http: { admin: ON_MAIN, ui: null }, auth: { adminToken: ADMIN_TOKEN } }));
+    expect((await h.app.inject('/ui/admin/login')).statusCode).toBe(404);
+  });
+
+  it('names its cookie __Host- with Path=/ when the session cookie is always Secure', async () => {
+    h = await createAppHarness(testConfig({ http: { admin: ON_MAIN, ui: testUiConfig(), cookie: { name: '__Host-session_id', secure: 'always' } }, auth: { adminToken: ADMIN_TOKEN } }));
+    const operator = await h.auth.createUser(OPERATOR.email, OPERATOR.password, { door: 'cli', address: 'cli' });
+    await h.auth.updateUser({ id: operator.id }, { claims: { admin: true } }, { door: 'cli', address: 'cli' });
+    const browser = new ConsoleBrowser(h);
+    const login = await browser.logIn();
+    expect(login.statusCode).toBe(303);
+    expect(login.cookies.find((one) => one.name === '__Host-sesame_console')).toMatchObject({ path: '/', secure: true, httpOnly: true, sameSite: 'Strict' });
+  });
+});
