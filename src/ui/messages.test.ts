@@ -5,8 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { mergeMessages, MESSAGES, say } from './messages.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const sources = readdirSync(HERE)
-  .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts') && name !== 'messages.ts')
+// The pages and the admin console's, but not the catalogues, which name every key.
+const CATALOGUES = new Set(['messages.ts', join('admin', 'admin-messages.ts')]);
+const sources = readdirSync(HERE, { recursive: true, encoding: 'utf8' })
+  .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts') && !CATALOGUES.has(name))
   .map((name) => readFileSync(join(HERE, name), 'utf8'))
   .join('\n');
 
