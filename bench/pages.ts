@@ -1,23 +1,67 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { load, type Measured } from './load.js';
+import type { Listening } from './processes.js';
 
 /**
  * Issue 25: the pages' log-in page beside the session check, in the same process and the same
- * interleaved slices. Each load saturates the one Sesame process, so the inverse ratio of the
- * rates is the ratio of the CPU each request costs it: a log-in page should cost at most half
- * a cookie check's. Its size with its stylesheet, which is all it loads, should stay under 30 KB.
+ * interleaved slices, and a bare Fastify route beside both as the floor of any answer. Each
+ * load's cost is the CPU its server process spent per answer (Linux /proc), not the inverse of
+ * its rate: the load generator shares these two cores, and an answer it takes longer to read
+ * would otherwise count against the server. A log-in page should cost at most half a cookie
+ * check's. Its size with its stylesheet, which is all it loads, should stay under 30 KB.
  */
 
 /** What a bench Sesame needs to serve the pages. */
 export const PAGES_ENV = { SESAME_UI: 'true' } as const;
 
-/** The names of the two loads, as the report reads them. */
-export const LOG_IN_PAGE_LOADS = ['cookie check beside the log-in page', 'log-in page'] as const;
+/** The names of the three loads, as the report reads them. */
+export const LOG_IN_PAGE_LOADS = ['cookie check beside the log-in page', 'log-in page', 'bare route beside the log-in page'] as const;
+type PageLoad = (typeof LOG_IN_PAGE_LOADS)[number];
 
-/** The two loads at 32 connections: a new visitor each time (no cookie), so each page draws a new form token. */
-export function logInPageLoads(url: string, cookieHeaders: Record<string, string>): Record<(typeof LOG_IN_PAGE_LOADS)[number], (seconds: number) => Promise<Measured>> {
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+/** The CPU a process has spent so far, user and system, in microseconds. */
+function cpuMicroseconds(pid: number): number {
+  // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1e6;
+}
+
+/**
+ * The three loads at 32 connections (the page's visitor is new each time, without a cookie, so
+ * each page draws a new form token), each counting its server's CPU per answer; `takeCpu` gives
+ * each load's microseconds per answer since the last take.
+ */
+export function logInPageLoads(
+  sesame: Listening,
+  bare: Listening,
+  cookieHeaders: Record<string, string>,
+): { loads: Record<PageLoad, (seconds: number) => Promise<Measured>>; takeCpu: () => Record<PageLoad, number> } {
+  const spent = new Map<PageLoad, { cpu: number; answers: number }>();
+  const counted = (name: PageLoad, server: Listening, run: (seconds: number) => Promise<Measured>) => async (seconds: number) => {
+    const before = cpuMicroseconds(server.child.pid!);
+    const measured = await run(seconds);
+    const so = spent.get(name) ?? { cpu: 0, answers: 0 };
+    spent.set(name, { cpu: so.cpu + cpuMicroseconds(server.child.pid!) - before, answers: so.answers + measured.latencies.length });
+    return measured;
+  };
   return {
-    'cookie check beside the log-in page': (seconds) => load({ url: `${url}/profile`, connections: 32, seconds, headers: cookieHeaders }),
-    'log-in page': (seconds) => load({ url: `${url}/ui/login`, connections: 32, seconds }),
+    loads: {
+      'cookie check beside the log-in page': counted('cookie check beside the log-in page', sesame, (seconds) =>
+        load({ url: `${sesame.url}/profile`, connections: 32, seconds, headers: cookieHeaders }),
+      ),
+      'log-in page': counted('log-in page', sesame, (seconds) => load({ url: `${sesame.url}/ui/login`, connections: 32, seconds })),
+      'bare route beside the log-in page': counted('bare route beside the log-in page', bare, (seconds) => load({ url: `${bare.url}/`, connections: 32, seconds })),
+    },
+    takeCpu: () => {
+      const perAnswer = Object.fromEntries(LOG_IN_PAGE_LOADS.map((name) => {
+        const { cpu, answers } = spent.get(name) ?? { cpu: 0, answers: 0 };
+        return [name, cpu / answers];
+      })) as Record<PageLoad, number>;
+      spent.clear();
+      return perAnswer;
+    },
   };
 }
 

@@ -138,6 +138,10 @@ const rotated = <T>(items: readonly T[], round: number): T[] => items.map((_, in
 
 const series = new Map<string, number[]>();
 const record = (name: string, value: number) => series.set(name, [...(series.get(name) ?? []), value]);
+/** Each page load's server CPU per answer in the round just measured. */
+const recordPageCpu = (perAnswer: Readonly<Record<string, number>>) => {
+  for (const [name, microseconds] of Object.entries(perAnswer)) record(`${name} server CPU µs`, microseconds);
+};
 const measured = (name: string, result: Measured) => {
   if (result.failures > 0) log(`  ${name}: ${result.failures} answers were not 2xx or failed`);
   record(`${name}/s`, result.perSecond);
@@ -187,6 +191,7 @@ async function main(): Promise<void> {
       setupRequest: (request) => ({ ...request, body: `email=new${(registered += 1)}%40bench.example&password=${encodeURIComponent(PASSWORD)}` }),
     });
   type Load = (seconds: number) => Promise<Measured>;
+  const pageLoads = logInPageLoads(sesame, bare, cookieHeaders);
   const loads: Record<string, Load> = {
     'bare route': (seconds) => load({ url: `${bare.url}/`, connections: 32, seconds }),
     'cookie check': (seconds) => load({ url: `${sesame.url}/profile`, connections: 32, seconds, headers: cookieHeaders }),
@@ -206,11 +211,12 @@ async function main(): Promise<void> {
     registration: registrations(`${sesame.url}/users`),
     'minimal registration': registrations(`${minimalLogin.url}/users`),
     ...familyLoginLoads(sesame.url, PASSWORD),
-    ...logInPageLoads(sesame.url, cookieHeaders),
+    ...pageLoads.loads,
   };
   // A process's first load runs cold (the JIT has not compiled its hot path yet): none is measured.
   log('warm-up');
   for (const [name, warmUp] of Object.entries(loads)) if (baseline !== null || !name.includes('baseline')) await warmUp(Math.min(seconds, WARM_UP_SECONDS));
+  pageLoads.takeCpu();
 
   for (let round = 0; round < rounds; round += 1) {
     log(`round ${round + 1}/${rounds}`);
@@ -234,6 +240,7 @@ async function main(): Promise<void> {
     if (baseline !== null) await inSlices('cookie check beside the baseline', 'baseline cookie check');
     await inSlices('check, metrics off', 'check, metrics on');
     await inSlices(...LOG_IN_PAGE_LOADS);
+    recordPageCpu(pageLoads.takeCpu());
     // With one thread per core, as Sesame runs: here libuv's default 4 threads hashed slower
     // (146-149/s against 183/s at 2 in flight), so the limit is the higher rate.
     for (const inFlight of [2, 4, 8]) {
@@ -573,16 +580,15 @@ async function pagesPart(): Promise<Figure[]> {
   const bare = await startReference('bare');
   try {
     const { cookie } = await prepare(sesame.url);
-    const loads: Record<string, (seconds: number) => Promise<Measured>> = {
-      ...logInPageLoads(sesame.url, { cookie: `session_id=${cookie}` }),
-      'bare route': (seconds) => load({ url: `${bare.url}/`, connections: 32, seconds }),
-    };
+    const { loads, takeCpu } = logInPageLoads(sesame, bare, { cookie: `session_id=${cookie}` });
     for (const warmUp of Object.values(loads)) await warmUp(Math.min(seconds, WARM_UP_SECONDS));
+    takeCpu();
     for (let round = 0; round < rounds; round += 1) {
       log(`round ${round + 1}/${rounds}`);
-      const order = rotated([...LOG_IN_PAGE_LOADS, 'bare route'], round);
-      const results = await interleaved(order.map((name) => loads[name]!), seconds, SLICE_SECONDS);
+      const order = rotated([...LOG_IN_PAGE_LOADS], round);
+      const results = await interleaved(order.map((name) => loads[name]), seconds, SLICE_SECONDS);
       order.forEach((name, index) => measured(name, results[index]!));
+      recordPageCpu(takeCpu());
     }
     const bytes = await logInPageBytes(sesame.url);
     record('log-in page bytes', bytes.page);
