@@ -55,7 +55,7 @@ describe('loadConfig', () => {
       metrics: null,
       authorizationServer: { issuer: 'sesame', isIntrospectionOpen: true },
       apis: ['session', 'token'],
-      ui: null,
+      ui: { productName: 'Sesame', messages: MESSAGES, stylesheet: STYLESHEET, hasPasswordReset: false, passwordMinLength: 1 },
     });
     expect(config.adminServer).toBeNull();
     expect(config.webhook).toBeNull();

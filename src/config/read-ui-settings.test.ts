@@ -19,8 +19,9 @@ const EMAIL = {
 };
 
 describe('the pages settings', () => {
-  it('are off unless SESAME_UI=true, in both profiles', () => {
-    expect(loadConfig({ env: {} }).config.http.ui).toBeNull();
+  it('are on in compat unless SESAME_UI=false, and off in strict unless SESAME_UI=true', () => {
+    expect(loadConfig({ env: {} }).config.http.ui?.passwordMinLength).toBe(1);
+    expect(loadConfig({ env: { SESAME_UI: 'false' } }).config.http.ui).toBeNull();
     const strict = { SESAME_PROFILE: 'strict', SESAME_RESET_TOKEN_DELIVERY: 'response', SESAME_INTROSPECTION_TOKEN: TEST_SECRETS.SESAME_INTROSPECTION_TOKEN, SESAME_KEY_ENCRYPTION_KEY: TEST_SECRETS.SESAME_KEY_ENCRYPTION_KEY };
     expect(loadConfig({ env: strict }).config.http.ui).toBeNull();
     expect(loadConfig({ env: { ...strict, SESAME_UI: 'true' } }).config.http.ui?.passwordMinLength).toBe(15);

@@ -111,8 +111,8 @@ export const SETTINGS = {
   SESAME_TRUSTED_ORIGINS: text({ default: '' }),
   SESAME_CORS_ORIGINS: text({ default: '' }),
   SESAME_DOCS_PAGE: flag(true),
-  // The pages under /ui/ (docs/pages.md): off unless asked for, in both profiles.
-  SESAME_UI: flag(false),
+  // The pages under /ui/ (docs/pages.md): on in compat, so a fresh start has pages a browser can use.
+  SESAME_UI: flag(true),
   SESAME_UI_PRODUCT_NAME: text({ minLength: 1, default: 'Sesame' }),
   SESAME_UI_MESSAGES: text({ minLength: 1 }),
   SESAME_UI_STYLESHEET: text({ minLength: 1 }),
@@ -165,4 +165,6 @@ export const STRICT_DEFAULTS: Partial<Settings> = {
   SESAME_DOCS_PAGE: false,
   // ASVS 6.3.8: python-jwt-auth's 404 for an unknown email tells which accounts exist.
   SESAME_UNKNOWN_ACCOUNT_AT_LOGIN: 'same',
+  // A hardened deployment serves no browser surface it did not ask for (issue 25).
+  SESAME_UI: false,
 };

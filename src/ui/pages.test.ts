@@ -8,7 +8,7 @@ afterEach(async () => h.close());
 
 describe('the pages foundation', () => {
   it('serves nothing under /ui/ when SESAME_UI is off', async () => {
-    h = await createAppHarness(testConfig());
+    h = await createAppHarness(testConfig({ http: { ui: null } }));
     const response = await h.app.inject('/ui/');
     expect(response.statusCode).toBe(404);
     expect(response.json()).toEqual({ message: 'not found' });
