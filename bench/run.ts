@@ -14,7 +14,7 @@ import { legacyLoginFigures } from './legacy-login.js';
 import { FAMILY_APIS, FAMILY_LOGINS, familyLoginLoads, registerFamilyAccounts } from './families.js';
 import { followingChains, interleaved, load, type Measured } from './load.js';
 import { WALKS, walkPages } from './pagination.js';
-import { LOG_IN_PAGE_LOADS, logInPageBytes, logInPageLoads, PAGES_ENV } from './pages.js';
+import { LOG_IN_PAGE_LOADS, LOG_IN_PAGE_PATH, logInPageBytes, logInPageLoads, PAGES_ENV } from './pages.js';
 import { PROJECT_ROOT, runCli, runReference, startReference, startSesame, type Listening } from './processes.js';
 import { familyFigures, formatTable, logInPageFigures, metricsFigure, summarize, type Figure } from './report.js';
 import { disableSeeded, seed } from './seed.js';
@@ -159,6 +159,7 @@ async function main(): Promise<void> {
   const setup = await prepare(sesame.url);
   await registerFamilyAccounts(sesame.url, PASSWORD);
   const bare = await startReference('bare');
+  const replayed = await startReference('replayed-page', [`${sesame.url}${LOG_IN_PAGE_PATH}`]);
   const minimal = await startReference('minimal-profile', [database]);
   const jwt = await startReference('jwt-verify', [sesame.url]);
   // One pool thread per core, as Sesame runs and as the raw hash rate is measured.
@@ -191,7 +192,7 @@ async function main(): Promise<void> {
       setupRequest: (request) => ({ ...request, body: `email=new${(registered += 1)}%40bench.example&password=${encodeURIComponent(PASSWORD)}` }),
     });
   type Load = (seconds: number) => Promise<Measured>;
-  const pageLoads = logInPageLoads(sesame, bare, cookieHeaders);
+  const pageLoads = logInPageLoads({ sesame, bare, replayed }, cookieHeaders);
   const loads: Record<string, Load> = {
     'bare route': (seconds) => load({ url: `${bare.url}/`, connections: 32, seconds }),
     'cookie check': (seconds) => load({ url: `${sesame.url}/profile`, connections: 32, seconds, headers: cookieHeaders }),
@@ -297,7 +298,7 @@ async function main(): Promise<void> {
   record('log-in page bytes', pageBytes.page);
   record('log-in stylesheet bytes', pageBytes.stylesheet);
   await checkScrape(metricsOn.url);
-  await Promise.all([bare.stop(), minimal.stop(), jwt.stop(), minimalLogin.stop(), sesame.stop(), metricsOff.stop(), metricsOn.stop(), current?.sesame.stop(), baseline?.sesame.stop()]);
+  await Promise.all([bare.stop(), replayed.stop(), minimal.stop(), jwt.stop(), minimalLogin.stop(), sesame.stop(), metricsOff.stop(), metricsOn.stop(), current?.sesame.stop(), baseline?.sesame.stop()]);
   if (baseline !== null) await dropDatabases(['current', 'baseline']);
 
   // Start to first 200 on /ready, on the database the run has filled.
@@ -578,9 +579,10 @@ async function pagesPart(): Promise<Figure[]> {
   if (engine === 'sqlite') await runCli(['migrate', '--database', database]);
   const sesame = await startSesame(database, sesameEnv);
   const bare = await startReference('bare');
+  const replayed = await startReference('replayed-page', [`${sesame.url}${LOG_IN_PAGE_PATH}`]);
   try {
     const { cookie } = await prepare(sesame.url);
-    const { loads, takeCpu } = logInPageLoads(sesame, bare, { cookie: `session_id=${cookie}` });
+    const { loads, takeCpu } = logInPageLoads({ sesame, bare, replayed }, { cookie: `session_id=${cookie}` });
     for (const warmUp of Object.values(loads)) await warmUp(Math.min(seconds, WARM_UP_SECONDS));
     takeCpu();
     for (let round = 0; round < rounds; round += 1) {
@@ -594,7 +596,7 @@ async function pagesPart(): Promise<Figure[]> {
     record('log-in page bytes', bytes.page);
     record('log-in stylesheet bytes', bytes.stylesheet);
   } finally {
-    await Promise.all([sesame.stop(), bare.stop()]);
+    await Promise.all([sesame.stop(), bare.stop(), replayed.stop()]);
   }
   return logInPageFigures(series);
 }

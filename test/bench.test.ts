@@ -28,7 +28,9 @@ describe('npm run bench --smoke', () => {
     const figures = [
       'cookie check (GET /profile)',
       'log-in page (GET /ui/login), server CPU per answer vs a cookie check',
+      "Sesame's GET /, server CPU per answer vs the same cookie check",
       'bare Fastify route, server CPU per answer vs the same cookie check',
+      'the log-in page replayed by node:http, server CPU per answer vs the same cookie check',
       'log-in page with its stylesheet, bytes',
       'cookie check vs the same one query',
       `cookie check vs the build ${commit}`,
