@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createConnection } from 'mysql2/promise';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runImport, type ImportSettings, type ImportSummary } from '../src/import/importer.js';
 import { openSource } from '../src/import/open-source.js';
 import { CHUNK_ROWS, type Source } from '../src/import/source.js';
 import { openStore, type EngineStore } from '../src/store/open-store.js';
-import { ALL_ENGINES, createTestDatabase, describeEngines, type Engine, type TestDatabase } from './support/databases.js';
+import { ALL_ENGINES, createTestDatabase, describeEngines, storePerTest, type Engine, type TestDatabase } from './support/databases.js';
 import { createAppHarness, type AppHarness } from './support/harness.js';
 import { LEGACY_ACCOUNTS, LEGACY_DIR, PYTHON_JWT_AUTH_DUMP, type LegacyAccount } from './support/legacy-fixtures.js';
 import { runCli } from './support/server-process.js';
@@ -90,40 +90,30 @@ const SQLITE_FIXTURES = [
 ];
 
 describeEngines(ALL_ENGINES, 'import of the legacy fixtures into %s', (engine: Engine) => {
-  let database: TestDatabase;
-  let store: EngineStore;
-  beforeEach(async () => {
-    database = await createTestDatabase(engine);
-    store = await openStore(database.config);
-    await store.migrate();
-  });
-  afterEach(async () => {
-    await store.close();
-    await database.drop();
-  });
+  const current = storePerTest(engine);
 
   it.each(SQLITE_FIXTURES)('imports $file; every account logs in with its password and no other', async ({ file, formats }) => {
-    const { summary, lines } = await importInto(store, join(LEGACY_DIR, file));
+    const { summary, lines } = await importInto(current.store, join(LEGACY_DIR, file));
     expectFixtureSummary(summary, formats, 13);
     expect(lines).toEqual([{ row: 3, ref: 'id=3', login: 'bob.smith@example.com', reason: 'email_collision', detail: 'the same email key as row 2, which was kept' }]);
     if (file.startsWith('holberton')) expect(summary).toMatchObject({ droppedSessions: 2, droppedResetTokens: 2 });
-    await logEveryoneIn(database, IMPORTED);
+    await logEveryoneIn(current.database, IMPORTED);
   });
 
   describeEngines(['mysql'], 'from MariaDB', () => {
     it("imports python-jwt-auth's dump through a mysql:// URL; every account logs in", async () => {
       const source = await loadDump();
       try {
-        const { summary, lines } = await importInto(store, source.url);
+        const { summary, lines } = await importInto(current.store, source.url);
         expectFixtureSummary(summary, 'bcrypt', 12);
         expect(lines).toEqual([]);
-        const alice = await store.findUserByEmailKey('alice@example.com');
+        const alice = await current.store.findUserByEmailKey('alice@example.com');
         // registration_timestamp, a MariaDB DATETIME in UTC, becomes the creation time.
         expect(alice?.createdAt).toEqual(new Date('2026-12-04T19:00:29Z'));
       } finally {
         await source.drop();
       }
-      await logEveryoneIn(database, IMPORTED);
+      await logEveryoneIn(current.database, IMPORTED);
     });
   });
 });
@@ -198,32 +188,25 @@ describeEngines(['postgres'], 'import from %s', () => {
 });
 
 describe('import rules, on SQLite', () => {
-  let database: TestDatabase;
-  let store: EngineStore;
-  beforeEach(async () => {
-    database = await createTestDatabase('sqlite');
-    store = await openStore(database.config);
-    await store.migrate();
-  });
-  afterEach(() => store.close());
+  const current = storePerTest('sqlite');
 
   const holberton = join(LEGACY_DIR, 'holberton-flask-sqlalchemy.db');
 
   it('is idempotent: a re-run skips what is in and rejects the same collision again', async () => {
-    await importInto(store, holberton);
-    const { summary, lines } = await importInto(store, holberton);
+    await importInto(current.store, holberton);
+    const { summary, lines } = await importInto(current.store, holberton);
     expect(summary).toMatchObject({ read: 13, inserted: 0, skipped: 12, rejected: 1, stopped: null });
     expect(lines).toMatchObject([{ row: 3, reason: 'email_collision' }]);
   });
 
   it('with update, replaces the hash and email of users already there; a dry run writes nothing', async () => {
-    await importInto(store, join(LEGACY_DIR, 'werkzeug-hashes.db'));
-    const dry = await importInto(store, holberton, { update: true, dryRun: true });
+    await importInto(current.store, join(LEGACY_DIR, 'werkzeug-hashes.db'));
+    const dry = await importInto(current.store, holberton, { update: true, dryRun: true });
     expect(dry.summary).toMatchObject({ updated: 12, inserted: 0 });
-    expect((await store.findUserByEmailKey('alice@example.com'))?.password.hash).toMatch(/^pbkdf2:sha256:260000\$/);
-    const { summary } = await importInto(store, holberton, { update: true });
+    expect((await current.store.findUserByEmailKey('alice@example.com'))?.password.hash).toMatch(/^pbkdf2:sha256:260000\$/);
+    const { summary } = await importInto(current.store, holberton, { update: true });
     expect(summary).toMatchObject({ updated: 12, inserted: 0, skipped: 0 });
-    expect(await store.findUserByEmailKey('alice@example.com')).toMatchObject({ passwordVersion: 1, password: { hash: expect.stringMatching(/^\$2b\$12\$/) as unknown } });
+    expect(await current.store.findUserByEmailKey('alice@example.com')).toMatchObject({ passwordVersion: 1, password: { hash: expect.stringMatching(/^\$2b\$12\$/) as unknown } });
     const fresh = await createTestDatabase('sqlite');
     const empty = await openStore(fresh.config);
     await empty.migrate();
@@ -239,9 +222,9 @@ describe('import rules, on SQLite', () => {
     db.exec('update users set hashed_password = cast(hashed_password as blob)');
     expect(db.prepare('select distinct typeof(hashed_password) as type from users').all()).toEqual([{ type: 'blob' }]);
     db.close();
-    const { summary } = await importInto(store, path);
+    const { summary } = await importInto(current.store, path);
     expect(summary).toMatchObject({ inserted: 12, rejected: 1, formats: { bcrypt: 12 } });
-    await logEveryoneIn(database, [byKey('alice'), byKey('judy'), byKey('oscar')]);
+    await logEveryoneIn(current.database, [byKey('alice'), byKey('judy'), byKey('oscar')]);
   });
 
   it('rejects malformed rows, each with its reason, flags weak hashes, and imports the rest', async () => {
@@ -267,7 +250,7 @@ describe('import rules, on SQLite', () => {
         JSON.stringify({ id: 'short', email: 'exported@x.io', password_hash: weak, password_format: 'bcrypt', normalization: 'none' }),
       ].join('\n'),
     );
-    const { summary, lines } = await importInto(store, path);
+    const { summary, lines } = await importInto(current.store, path);
     expect(summary).toMatchObject({ read: 12, inserted: 2, rejected: 10, weak: 2, stopped: null });
     const reasons = lines.filter((line) => 'reason' in line).map(({ ref, reason }) => [ref, reason]);
     expect(reasons).toEqual([
@@ -289,7 +272,7 @@ describe('import rules, on SQLite', () => {
     expect(JSON.stringify(lines)).not.toContain(weak);
     // A username is the login as it stands, matched exactly as the course matched it: it signs
     // in through the course's own log-in, where the course's clients sent it.
-    const harness = await createAppHarness(testConfig({ database: database.config, http: { apis: ['session', 'token', 'flask-jwt-course'] } }));
+    const harness = await createAppHarness(testConfig({ database: current.database.config, http: { apis: ['session', 'token', 'flask-jwt-course'] } }));
     try {
       const courseLogIn = (username: string) => harness.app.inject({ method: 'POST', url: '/login', payload: { username, password: 'weak pw' } });
       expect((await courseLogIn('alice')).statusCode).toBe(200);
@@ -305,9 +288,9 @@ describe('import rules, on SQLite', () => {
     const hash = '$2b$12$LyTKWMwd0AXSdg09Vdv2t.fNXsn9soQDPLjUG0L0yCPODVHF2Ap7S';
     writeFileSync(path, Array.from({ length: CHUNK_ROWS + 1 }, (_, index) => `${JSON.stringify({ email: `user${index}@example.com`, password_hash: hash })}\n`).join(''));
     let tick = 0;
-    const { summary } = await importInto(store, path, { now: () => new Date(Date.UTC(2026, 11, 6, 0, 0, (tick += 1))) });
+    const { summary } = await importInto(current.store, path, { now: () => new Date(Date.UTC(2026, 11, 6, 0, 0, (tick += 1))) });
     expect(summary).toMatchObject({ inserted: CHUNK_ROWS + 1 });
-    const createdAt = async (email: string) => (await store.findUserByEmailKey(email))?.createdAt.getTime();
+    const createdAt = async (email: string) => (await current.store.findUserByEmailKey(email))?.createdAt.getTime();
     expect(await createdAt('user0@example.com')).toBe(await createdAt(`user${CHUNK_ROWS - 1}@example.com`));
     expect(await createdAt(`user${CHUNK_ROWS}@example.com`)).toBeGreaterThan((await createdAt('user0@example.com'))!);
   });
@@ -321,19 +304,19 @@ describe('import rules, on SQLite', () => {
     course.close();
     db.prepare('insert into users values (1, ?, ?)').run('carol', password);
     db.close();
-    const { summary } = await importInto(store, path, { usernameDomain: 'example.org' });
+    const { summary } = await importInto(current.store, path, { usernameDomain: 'example.org' });
     expect(summary).toMatchObject({ inserted: 1 });
-    expect(await store.findUserByEmailKey('carol@example.org')).toMatchObject({ email: 'carol@example.org' });
-    await logEveryoneIn(database, [{ ...byKey('carol'), email: 'carol@example.org' }]);
+    expect(await current.store.findUserByEmailKey('carol@example.org')).toMatchObject({ email: 'carol@example.org' });
+    await logEveryoneIn(current.database, [{ ...byKey('carol'), email: 'carol@example.org' }]);
   });
 
   it('reads CSV with a header, quoted fields included', async () => {
     const rows = new Database(holberton, { readonly: true }).prepare('select email, hashed_password from users where id in (1, 12)').all() as Array<{ email: string; hashed_password: string }>;
     const path = join(tempDir(), 'users.csv');
     writeFileSync(path, `\uFEFFname,email,password_hash\r\n${rows.map((row) => `"Smith, J ""x""",${row.email},${row.hashed_password}`).join('\r\n')}\r\n`);
-    const { summary } = await importInto(store, path);
+    const { summary } = await importInto(current.store, path);
     expect(summary).toMatchObject({ read: 2, inserted: 2, rejected: 0 });
-    await logEveryoneIn(database, [byKey('alice'), byKey('mallory')]);
+    await logEveryoneIn(current.database, [byKey('alice'), byKey('mallory')]);
   });
 
   it("keeps everything of Sesame's export format: ids, normalisation, claims, times, disabled", async () => {
@@ -353,8 +336,8 @@ describe('import rules, on SQLite', () => {
     };
     const path = join(tempDir(), 'export.jsonl');
     writeFileSync(path, `${JSON.stringify(line)}\n`);
-    expect((await importInto(store, path)).summary).toMatchObject({ inserted: 1, formats: { argon2id: 1 } });
-    expect(await store.findUserById(line.id)).toEqual({
+    expect((await importInto(current.store, path)).summary).toMatchObject({ inserted: 1, formats: { argon2id: 1 } });
+    expect(await current.store.findUserById(line.id)).toEqual({
       id: line.id,
       email: line.email,
       emailKey: 'exported@x.io',

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { generateId, generateSecret, hashSecret } from '../src/core/secrets.js';
 import {
   MAX_USER_AGENT_LENGTH,
@@ -14,8 +14,8 @@ import {
   type UserListQuery,
   type UserPosition,
 } from '../src/core/store.js';
-import { openStore, type EngineStore } from '../src/store/open-store.js';
-import { ALL_ENGINES, createTestDatabase, describeEngines, type TestDatabase } from './support/databases.js';
+import { openStore } from '../src/store/open-store.js';
+import { ALL_ENGINES, describeEngines, storePerTest } from './support/databases.js';
 import { at, newSession, newUser, NO_ORIGIN } from './support/rows.js';
 
 /**
@@ -29,91 +29,80 @@ const ref = ({ id, kind, tokenHash }: Session): SessionRef => ({ id, kind, token
 const sortById = (refs: readonly SessionRef[]) => [...refs].sort((a, b) => a.id.localeCompare(b.id));
 
 describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
-  let database: TestDatabase;
-  let store: EngineStore;
-
-  beforeEach(async () => {
-    database = await createTestDatabase(engine);
-    store = await openStore(database.config);
-    await store.migrate();
-  });
-  afterEach(async () => {
-    await store.close();
-    await database.drop();
-  });
+  const current = storePerTest(engine);
 
   async function addUser(user = newUser()): Promise<User> {
-    await store.insertUser(user);
+    await current.store.insertUser(user);
     return user;
   }
 
   async function addSession(user: User, kind: SessionKind = 'cookie', overrides: Partial<Session> = {}): Promise<Session> {
     const session = newSession(user, kind, overrides);
-    expect(await store.insertSession(session, { ...plain, passwordVersion: user.passwordVersion })).toEqual([]);
+    expect(await current.store.insertSession(session, { ...plain, passwordVersion: user.passwordVersion })).toEqual([]);
     return session;
   }
 
   /** Which of these sessions still exist (deleting is the one way the port reveals it). */
   async function surviving(sessions: Session[]): Promise<Session[]> {
-    const exists = await Promise.all(sessions.map((session) => store.deleteSession(session.id)));
+    const exists = await Promise.all(sessions.map((session) => current.store.deleteSession(session.id)));
     return sessions.filter((_, index) => exists[index]);
   }
 
   it('applies each migration once', async () => {
-    expect(await store.migrate()).toEqual([]);
+    expect(await current.store.migrate()).toEqual([]);
   });
 
   it('round-trips users, sessions and reset tokens exactly', async () => {
     const user = await addUser(newUser('Exact@Example.com'));
-    expect(await store.findUserByEmailKey('exact@example.com')).toEqual(user);
-    expect(await store.findUserById(user.id)).toEqual(user);
+    expect(await current.store.findUserByEmailKey('exact@example.com')).toEqual(user);
+    expect(await current.store.findUserById(user.id)).toEqual(user);
     const session = await addSession(user, 'cookie', { lastSeenAt: at(5), expiresAt: at(7200) });
-    expect(await store.findSessionByTokenHash(session.tokenHash!)).toEqual({ ...session, email: 'Exact@Example.com' });
+    expect(await current.store.findSessionByTokenHash(session.tokenHash!)).toEqual({ ...session, email: 'Exact@Example.com' });
     const token: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(1), expiresAt: at(3601) };
-    await store.saveResetToken(token);
-    expect(await store.findResetTokenByHash(token.tokenHash)).toEqual(token);
+    await current.store.saveResetToken(token);
+    expect(await current.store.findResetTokenByHash(token.tokenHash)).toEqual(token);
   });
 
   it('returns null for what does not exist', async () => {
-    expect(await store.findUserByEmailKey('nobody@x.io')).toBeNull();
-    expect(await store.findUserById(generateId())).toBeNull();
-    expect(await store.findSessionByTokenHash(hashSecret('x'))).toBeNull();
-    expect(await store.findResetTokenByHash(hashSecret('x'))).toBeNull();
-    expect(await store.deleteSession(generateId())).toBe(false);
+    expect(await current.store.findUserByEmailKey('nobody@x.io')).toBeNull();
+    expect(await current.store.findUserById(generateId())).toBeNull();
+    expect(await current.store.findSessionByTokenHash(hashSecret('x'))).toBeNull();
+    expect(await current.store.findResetTokenByHash(hashSecret('x'))).toBeNull();
+    expect(await current.store.deleteSession(generateId())).toBe(false);
   });
 
   it('refuses a second user with the same email key, with one winner among concurrent inserts', async () => {
     const first = await addUser(newUser('taken@x.io'));
-    await expect(store.insertUser({ ...newUser('taken@x.io') })).rejects.toBeInstanceOf(StoreConflictError);
-    await expect(store.insertUser({ ...newUser(), id: first.id })).rejects.toBeInstanceOf(StoreConflictError);
-    const results = await Promise.allSettled(Array.from({ length: 20 }, () => store.insertUser(newUser('race@x.io'))));
+    await expect(current.store.insertUser({ ...newUser('taken@x.io') })).rejects.toBeInstanceOf(StoreConflictError);
+    await expect(current.store.insertUser({ ...newUser(), id: first.id })).rejects.toBeInstanceOf(StoreConflictError);
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => current.store.insertUser(newUser('race@x.io'))));
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
   });
 
   it('compares keys and hashes byte for byte', async () => {
     await addUser(newUser('case@x.io'));
-    expect(await store.findUserByEmailKey('CASE@x.io')).toBeNull();
-    expect(await store.findUserByEmailKey('case@x.io ')).toBeNull();
+    expect(await current.store.findUserByEmailKey('CASE@x.io')).toBeNull();
+    expect(await current.store.findUserByEmailKey('case@x.io ')).toBeNull();
     const user = await addUser();
     const session = await addSession(user);
-    expect(await store.findSessionByTokenHash(session.tokenHash!.toUpperCase())).toBeNull();
-    expect(await store.findSessionByTokenHash(session.tokenHash!)).not.toBeNull();
+    expect(await current.store.findSessionByTokenHash(session.tokenHash!.toUpperCase())).toBeNull();
+    expect(await current.store.findSessionByTokenHash(session.tokenHash!)).not.toBeNull();
   });
 
   it('upgrades a password hash only while it is unchanged', async () => {
     const user = await addUser();
     const next = { hash: '$argon2id$next', normalization: 'nfkc' as const };
-    expect(await store.upgradePassword(user.id, { hash: 'stale', normalization: 'none' }, next, at(1))).toBe(false);
-    expect((await store.findUserById(user.id))?.password).toEqual(user.password);
-    expect(await store.upgradePassword(user.id, user.password, next, at(1))).toBe(true);
-    expect(await store.findUserById(user.id)).toMatchObject({ password: next, passwordVersion: 0, updatedAt: at(1) });
+    expect(await current.store.upgradePassword(user.id, { hash: 'stale', normalization: 'none' }, next, at(1))).toBe(false);
+    expect((await current.store.findUserById(user.id))?.password).toEqual(user.password);
+    expect(await current.store.upgradePassword(user.id, user.password, next, at(1))).toBe(true);
+    expect(await current.store.findUserById(user.id)).toMatchObject({ password: next, passwordVersion: 0, updatedAt: at(1) });
   });
 
   it('starts no session when the password changed after it was checked', async () => {
     const user = await addUser();
     const session = newSession(user);
-    expect(await store.insertSession(session, { ...plain, passwordVersion: user.passwordVersion + 1 })).toBeNull();
-    expect(await store.findSessionByTokenHash(session.tokenHash!)).toBeNull();
+    expect(await current.store.insertSession(session, { ...plain, passwordVersion: user.passwordVersion + 1 })).toBeNull();
+    expect(await current.store.findSessionByTokenHash(session.tokenHash!)).toBeNull();
   });
 
   it("ends the user's other cookie sessions, and only those, when asked", async () => {
@@ -123,7 +112,7 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const tokenSession = await addSession(user, 'token');
     const othersCookie = await addSession(someoneElse);
     const fresh = newSession(user);
-    const ended = await store.insertSession(fresh, { ...plain, passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: null });
+    const ended = await current.store.insertSession(fresh, { ...plain, passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: null });
     expect(ended).toEqual([ref(oldCookie)]);
     expect(await surviving([oldCookie, tokenSession, othersCookie, fresh])).toEqual([tokenSession, othersCookie, fresh]);
   });
@@ -133,7 +122,7 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const kept = await addSession(user);
     const replaced = await addSession(user);
     const fresh = newSession(user);
-    const ended = await store.insertSession(fresh, { ...plain, passwordVersion: user.passwordVersion, endOtherCookieSessions: false, replacesTokenHash: replaced.tokenHash });
+    const ended = await current.store.insertSession(fresh, { ...plain, passwordVersion: user.passwordVersion, endOtherCookieSessions: false, replacesTokenHash: replaced.tokenHash });
     expect(ended).toEqual([ref(replaced)]);
     expect(await surviving([kept, replaced, fresh])).toEqual([kept, fresh]);
   });
@@ -143,7 +132,7 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const replaced = await addSession(user);
     const other = await addSession(user);
     const fresh = newSession(user);
-    const ended = await store.insertSession(fresh, { ...plain, passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: replaced.tokenHash });
+    const ended = await current.store.insertSession(fresh, { ...plain, passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: replaced.tokenHash });
     expect(ended).toEqual([ref(replaced), ref(other)]);
     expect(await surviving([replaced, other, fresh])).toEqual([fresh]);
   });
@@ -152,11 +141,11 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const user = await addUser();
     const previousUsersSession = await addSession(await addUser());
     const fresh = newSession(user);
-    expect(await store.insertSession(fresh, { ...plain, passwordVersion: user.passwordVersion, replacesTokenHash: previousUsersSession.tokenHash })).toEqual([
+    expect(await current.store.insertSession(fresh, { ...plain, passwordVersion: user.passwordVersion, replacesTokenHash: previousUsersSession.tokenHash })).toEqual([
       ref(previousUsersSession),
     ]);
     const again = newSession(user);
-    expect(await store.insertSession(again, { ...plain, passwordVersion: user.passwordVersion, replacesTokenHash: previousUsersSession.tokenHash })).toEqual([]);
+    expect(await current.store.insertSession(again, { ...plain, passwordVersion: user.passwordVersion, replacesTokenHash: previousUsersSession.tokenHash })).toEqual([]);
     expect(await surviving([previousUsersSession, fresh, again])).toEqual([fresh, again]);
   });
 
@@ -165,7 +154,7 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const sessions = Array.from({ length: 20 }, () => newSession(user));
     const ended = await Promise.all(
       sessions.map((session) =>
-        store.insertSession(session, { ...plain, passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: null }),
+        current.store.insertSession(session, { ...plain, passwordVersion: user.passwordVersion, endOtherCookieSessions: true, replacesTokenHash: null }),
       ),
     );
     const [survivor, ...more] = await surviving(sessions);
@@ -179,20 +168,20 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const cookie = await addSession(user);
     const token = await addSession(user, 'token');
     await addSession(await addUser());
-    expect(sortById(await store.listUserSessions(user.id))).toEqual(sortById([ref(cookie), ref(token)]));
+    expect(sortById(await current.store.listUserSessions(user.id))).toEqual(sortById([ref(cookie), ref(token)]));
   });
 
   it('moves the last-seen time forward only', async () => {
     const user = await addUser();
     const session = await addSession(user);
-    await store.touchSession(session.id, at(120));
-    await store.touchSession(session.id, at(60));
-    expect((await store.findSessionByTokenHash(session.tokenHash!))?.lastSeenAt).toEqual(at(120));
+    await current.store.touchSession(session.id, at(120));
+    await current.store.touchSession(session.id, at(60));
+    expect((await current.store.findSessionByTokenHash(session.tokenHash!))?.lastSeenAt).toEqual(at(120));
   });
 
   it('deletes a session for exactly one of concurrent callers', async () => {
     const session = await addSession(await addUser());
-    const results = await Promise.all(Array.from({ length: 20 }, () => store.deleteSession(session.id)));
+    const results = await Promise.all(Array.from({ length: 20 }, () => current.store.deleteSession(session.id)));
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 
@@ -202,12 +191,12 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const ended = await addSession(user);
     const tokenSession = await addSession(user, 'token');
     const reset: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(3600) };
-    await store.saveResetToken(reset);
+    await current.store.saveResetToken(reset);
     const password = { hash: '$argon2id$changed', normalization: 'none' as const };
-    const changed = await store.changePassword(user.id, 0, password, kept.id, at(9));
+    const changed = await current.store.changePassword(user.id, 0, password, kept.id, at(9));
     expect(sortById(changed!)).toEqual(sortById([ref(ended), ref(tokenSession)]));
-    expect(await store.findUserById(user.id)).toMatchObject({ password, passwordVersion: 1, updatedAt: at(9) });
-    expect(await store.findResetTokenByHash(reset.tokenHash)).toBeNull();
+    expect(await current.store.findUserById(user.id)).toMatchObject({ password, passwordVersion: 1, updatedAt: at(9) });
+    expect(await current.store.findResetTokenByHash(reset.tokenHash)).toBeNull();
     expect(await surviving([kept, ended, tokenSession])).toEqual([kept]);
   });
 
@@ -217,10 +206,10 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const session = await addSession(user);
     const othersSession = await addSession(other);
     const password = { hash: '$argon2id$never', normalization: 'none' as const };
-    expect(await store.changePassword(user.id, 1, password, session.id, at(9))).toBeNull();
-    expect(await store.changePassword(user.id, 0, password, othersSession.id, at(9))).toBeNull();
-    expect(await store.changePassword(user.id, 0, password, generateId(), at(9))).toBeNull();
-    expect(await store.findUserById(user.id)).toEqual({ ...user, lastLoginAt: session.createdAt });
+    expect(await current.store.changePassword(user.id, 1, password, session.id, at(9))).toBeNull();
+    expect(await current.store.changePassword(user.id, 0, password, othersSession.id, at(9))).toBeNull();
+    expect(await current.store.changePassword(user.id, 0, password, generateId(), at(9))).toBeNull();
+    expect(await current.store.findUserById(user.id)).toEqual({ ...user, lastLoginAt: session.createdAt });
     expect(await surviving([session, othersSession])).toEqual([session, othersSession]);
   });
 
@@ -229,39 +218,39 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const session = await addSession(user);
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, index) =>
-        store.changePassword(user.id, 0, { hash: `$argon2id$${index}`, normalization: 'none' }, session.id, at(9)),
+        current.store.changePassword(user.id, 0, { hash: `$argon2id$${index}`, normalization: 'none' }, session.id, at(9)),
       ),
     );
     const winners = results.flatMap((ended, index) => (ended === null ? [] : [index]));
     expect(winners).toHaveLength(1);
-    expect(await store.findUserById(user.id)).toMatchObject({ passwordVersion: 1, password: { hash: `$argon2id$${winners[0]}` } });
+    expect(await current.store.findUserById(user.id)).toMatchObject({ passwordVersion: 1, password: { hash: `$argon2id$${winners[0]}` } });
   });
 
   it('keeps one reset token per user, the newest', async () => {
     const user = await addUser();
     const first: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(3600) };
     const second: ResetToken = { ...first, tokenHash: hashSecret(generateSecret()), createdAt: at(5), expiresAt: at(3605) };
-    await store.saveResetToken(first);
-    await store.saveResetToken(second);
-    expect(await store.findResetTokenByHash(first.tokenHash)).toBeNull();
-    expect(await store.findResetTokenByHash(second.tokenHash)).toEqual(second);
+    await current.store.saveResetToken(first);
+    await current.store.saveResetToken(second);
+    expect(await current.store.findResetTokenByHash(first.tokenHash)).toBeNull();
+    expect(await current.store.findResetTokenByHash(second.tokenHash)).toEqual(second);
   });
 
   it('consumes a reset token for exactly one of concurrent resets', async () => {
     const user = await addUser();
     const session = await addSession(user);
     const token: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(3600) };
-    await store.saveResetToken(token);
+    await current.store.saveResetToken(token);
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, index) =>
-        store.resetPassword(user.id, token.tokenHash, { hash: `$argon2id$${index}`, normalization: 'none' }, at(10)),
+        current.store.resetPassword(user.id, token.tokenHash, { hash: `$argon2id$${index}`, normalization: 'none' }, at(10)),
       ),
     );
     const winners = results.flatMap((ended, index) => (ended === null ? [] : [index]));
     expect(winners).toHaveLength(1);
     expect(results[winners[0]!]).toEqual([{ id: session.id, kind: 'cookie', tokenHash: session.tokenHash }]);
-    expect(await store.findUserById(user.id)).toMatchObject({ passwordVersion: 1, password: { hash: `$argon2id$${winners[0]}` } });
-    expect(await store.findResetTokenByHash(token.tokenHash)).toBeNull();
+    expect(await current.store.findUserById(user.id)).toMatchObject({ passwordVersion: 1, password: { hash: `$argon2id$${winners[0]}` } });
+    expect(await current.store.findResetTokenByHash(token.tokenHash)).toBeNull();
     expect(await surviving([session])).toEqual([]);
   });
 
@@ -270,13 +259,13 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const other = await addUser();
     const session = await addSession(user);
     const token: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(3600) };
-    await store.saveResetToken(token);
+    await current.store.saveResetToken(token);
     const password = { hash: '$argon2id$never', normalization: 'none' as const };
-    expect(await store.resetPassword(user.id, token.tokenHash, password, at(3600))).toBeNull();
-    expect(await store.resetPassword(other.id, token.tokenHash, password, at(10))).toBeNull();
-    expect(await store.resetPassword(user.id, hashSecret(generateSecret()), password, at(10))).toBeNull();
-    expect((await store.findUserById(user.id))?.password).toEqual(user.password);
-    expect(await store.findResetTokenByHash(token.tokenHash)).toEqual(token);
+    expect(await current.store.resetPassword(user.id, token.tokenHash, password, at(3600))).toBeNull();
+    expect(await current.store.resetPassword(other.id, token.tokenHash, password, at(10))).toBeNull();
+    expect(await current.store.resetPassword(user.id, hashSecret(generateSecret()), password, at(10))).toBeNull();
+    expect((await current.store.findUserById(user.id))?.password).toEqual(user.password);
+    expect(await current.store.findResetTokenByHash(token.tokenHash)).toEqual(token);
     expect(await surviving([session])).toEqual([session]);
   });
 
@@ -285,34 +274,34 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const expired = Array.from({ length: 1_203 }, (_, index) =>
       newSession(user, index % 3 === 0 ? 'token' : 'cookie', index % 2 === 0 ? { expiresAt: at(100) } : { lastSeenAt: at(-1000) }),
     );
-    for (const session of expired) await store.insertSession(session, { ...plain, passwordVersion: user.passwordVersion });
+    for (const session of expired) await current.store.insertSession(session, { ...plain, passwordVersion: user.passwordVersion });
     const live = [await addSession(user), await addSession(user, 'token')];
     const other = await addUser();
-    await store.saveResetToken({ userId: user.id, tokenHash: hashSecret('old'), createdAt: at(0), expiresAt: at(100) });
-    await store.saveResetToken({ userId: other.id, tokenHash: hashSecret('new'), createdAt: at(0), expiresAt: at(3600) });
+    await current.store.saveResetToken({ userId: user.id, tokenHash: hashSecret('old'), createdAt: at(0), expiresAt: at(100) });
+    await current.store.saveResetToken({ userId: other.id, tokenHash: hashSecret('new'), createdAt: at(0), expiresAt: at(3600) });
 
-    expect(await store.purgeExpired(at(100), at(-500))).toEqual({ sessions: 1_203, resetTokens: 1 });
+    expect(await current.store.purgeExpired(at(100), at(-500))).toEqual({ sessions: 1_203, resetTokens: 1 });
     expect(await surviving(live)).toEqual(live);
-    expect(await store.findResetTokenByHash(hashSecret('new'))).not.toBeNull();
+    expect(await current.store.findResetTokenByHash(hashSecret('new'))).not.toBeNull();
   });
 
   it('finds a session by id with its owner, round-tripping the refresh state', async () => {
     const user = await addUser(newUser('Owner@x.io'));
     const session = await addSession(user, 'token', { refreshGeneration: 3, refreshedAt: at(7) });
-    expect(await store.findSessionById(session.id)).toEqual({ ...session, email: 'Owner@x.io' });
-    expect(await store.findSessionById(generateId())).toBeNull();
+    expect(await current.store.findSessionById(session.id)).toEqual({ ...session, email: 'Owner@x.io' });
+    expect(await current.store.findSessionById(generateId())).toBeNull();
   });
 
   it('rotates a refresh token for exactly one of concurrent callers, and never from a wrong parent', async () => {
     const user = await addUser();
     const session = await addSession(user, 'token');
     const childHash = hashSecret(generateSecret());
-    expect(await store.rotateRefreshToken(session.id, hashSecret('not the parent'), childHash, at(5))).toBe(false);
+    expect(await current.store.rotateRefreshToken(session.id, hashSecret('not the parent'), childHash, at(5))).toBe(false);
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => store.rotateRefreshToken(session.id, session.refreshHash!, childHash, at(9))),
+      Array.from({ length: 20 }, () => current.store.rotateRefreshToken(session.id, session.refreshHash!, childHash, at(9))),
     );
     expect(results.filter(Boolean)).toHaveLength(1);
-    expect(await store.findSessionById(session.id)).toMatchObject({
+    expect(await current.store.findSessionById(session.id)).toMatchObject({
       refreshHash: childHash,
       refreshGeneration: 1,
       refreshedAt: at(9),
@@ -323,22 +312,22 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
   it('confirms a refresh token only while it is the current one of a live row', async () => {
     const user = await addUser();
     const session = await addSession(user, 'token');
-    expect(await store.confirmRefreshToken(session.id, hashSecret('other'), at(3))).toBe(false);
-    expect(await store.confirmRefreshToken(session.id, session.refreshHash!, at(3))).toBe(true);
+    expect(await current.store.confirmRefreshToken(session.id, hashSecret('other'), at(3))).toBe(false);
+    expect(await current.store.confirmRefreshToken(session.id, session.refreshHash!, at(3))).toBe(true);
     // Writing the same value again still matches (MySQL counts matched rows, not changed ones).
-    expect(await store.confirmRefreshToken(session.id, session.refreshHash!, at(3))).toBe(true);
-    expect((await store.findSessionById(session.id))?.lastSeenAt).toEqual(at(3));
-    await store.deleteSession(session.id);
-    expect(await store.confirmRefreshToken(session.id, session.refreshHash!, at(4))).toBe(false);
+    expect(await current.store.confirmRefreshToken(session.id, session.refreshHash!, at(3))).toBe(true);
+    expect((await current.store.findSessionById(session.id))?.lastSeenAt).toEqual(at(3));
+    await current.store.deleteSession(session.id);
+    expect(await current.store.confirmRefreshToken(session.id, session.refreshHash!, at(4))).toBe(false);
   });
 
   it('sets and clears custom claims', async () => {
     const user = await addUser();
-    expect(await store.setUserClaims(user.id, { role: 'admin', n: [1, 2] }, at(4))).toBe(true);
-    expect(await store.findUserById(user.id)).toMatchObject({ claims: { role: 'admin', n: [1, 2] }, updatedAt: at(4) });
-    expect(await store.setUserClaims(user.id, null, at(5))).toBe(true);
-    expect((await store.findUserById(user.id))?.claims).toBeNull();
-    expect(await store.setUserClaims(generateId(), {}, at(5))).toBe(false);
+    expect(await current.store.setUserClaims(user.id, { role: 'admin', n: [1, 2] }, at(4))).toBe(true);
+    expect(await current.store.findUserById(user.id)).toMatchObject({ claims: { role: 'admin', n: [1, 2] }, updatedAt: at(4) });
+    expect(await current.store.setUserClaims(user.id, null, at(5))).toBe(true);
+    expect((await current.store.findUserById(user.id))?.claims).toBeNull();
+    expect(await current.store.setUserClaims(generateId(), {}, at(5))).toBe(false);
   });
 
   it('stores one key per purpose and position, with one winner among concurrent inserts', async () => {
@@ -351,12 +340,12 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
       privateMaterial: `material-${kid}`,
       createdAt: at(position),
     });
-    const results = await Promise.all(Array.from({ length: 10 }, (_, index) => store.insertKey(key(`k${index}`, 1))));
+    const results = await Promise.all(Array.from({ length: 10 }, (_, index) => current.store.insertKey(key(`k${index}`, 1))));
     expect(results.filter(Boolean)).toHaveLength(1);
-    expect(await store.insertKey(key('next', 2))).toBe(true);
-    expect(await store.insertKey(key('refresh', 1, 'refresh'))).toBe(true);
+    expect(await current.store.insertKey(key('next', 2))).toBe(true);
+    expect(await current.store.insertKey(key('refresh', 1, 'refresh'))).toBe(true);
     const winner = `k${results.indexOf(true)}`;
-    const stored = await store.listKeys();
+    const stored = await current.store.listKeys();
     expect(stored.sort((a, b) => a.kid.localeCompare(b.kid))).toEqual(
       [key(winner, 1), key('next', 2), key('refresh', 1, 'refresh')].sort((a, b) => a.kid.localeCompare(b.kid)),
     );
@@ -365,66 +354,66 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
   it('hands out due outbox messages oldest first, each to one of concurrent claimers, until delivered', async () => {
     const messages = [message(2), message(1), message(3), message(4), message(100)];
     // A reset request for an unknown email adds its message and nothing else the port shows.
-    for (const each of messages) await store.saveResetRequest(null, each);
-    expect(await store.claimMessages(at(10), at(70), 2)).toEqual([messages[1], messages[0]]);
-    const claims = await Promise.all(Array.from({ length: 5 }, () => store.claimMessages(at(10), at(70), 10)));
+    for (const each of messages) await current.store.saveResetRequest(null, each);
+    expect(await current.store.claimMessages(at(10), at(70), 2)).toEqual([messages[1], messages[0]]);
+    const claims = await Promise.all(Array.from({ length: 5 }, () => current.store.claimMessages(at(10), at(70), 10)));
     expect(claims.flat().map((each) => each.id).sort()).toEqual([messages[2]!.id, messages[3]!.id].sort());
     // Leased: nobody gets them again before the lease ends.
-    expect(await store.claimMessages(at(69), at(130), 10)).toEqual([]);
-    await store.deleteMessage(messages[0]!.id);
-    await store.rescheduleMessage(messages[1]!.id, 1, at(200));
-    expect((await store.claimMessages(at(70), at(130), 10)).map((each) => each.id).sort()).toEqual([messages[2]!.id, messages[3]!.id].sort());
+    expect(await current.store.claimMessages(at(69), at(130), 10)).toEqual([]);
+    await current.store.deleteMessage(messages[0]!.id);
+    await current.store.rescheduleMessage(messages[1]!.id, 1, at(200));
+    expect((await current.store.claimMessages(at(70), at(130), 10)).map((each) => each.id).sort()).toEqual([messages[2]!.id, messages[3]!.id].sort());
     // Leases that ran out (never acknowledged) are claimed again: delivery is at least once.
-    expect((await store.claimMessages(at(199), at(260), 10)).map((each) => each.id).sort()).toEqual(
+    expect((await current.store.claimMessages(at(199), at(260), 10)).map((each) => each.id).sort()).toEqual(
       [messages[2]!.id, messages[3]!.id, messages[4]!.id].sort(),
     );
-    expect(await store.claimMessages(at(200), at(260), 10)).toEqual([{ ...messages[1]!, attempts: 1, nextAttemptAt: at(200) }]);
+    expect(await current.store.claimMessages(at(200), at(260), 10)).toEqual([{ ...messages[1]!, attempts: 1, nextAttemptAt: at(200) }]);
   });
 
   it('writes an outbox message with the reset token, password change or reset that it tells of, and only then', async () => {
     const user = newUser();
-    await store.insertUser(user);
+    await current.store.insertUser(user);
     const session = newSession(user);
-    await store.insertSession(session, { ...plain, passwordVersion: 0 });
+    await current.store.insertSession(session, { ...plain, passwordVersion: 0 });
     const token: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(3600) };
     const requested = message();
-    await store.saveResetRequest(token, requested);
+    await current.store.saveResetRequest(token, requested);
     const unknown = message();
-    await store.saveResetRequest(null, unknown);
+    await current.store.saveResetRequest(null, unknown);
     const password = { hash: '$argon2id$new', normalization: 'none' as const };
     const refusedChange = message();
-    expect(await store.changePassword(user.id, 7, password, session.id, at(1), refusedChange)).toBeNull();
+    expect(await current.store.changePassword(user.id, 7, password, session.id, at(1), refusedChange)).toBeNull();
     const refusedReset = message();
-    expect(await store.resetPassword(user.id, hashSecret('wrong'), password, at(1), refusedReset)).toBeNull();
+    expect(await current.store.resetPassword(user.id, hashSecret('wrong'), password, at(1), refusedReset)).toBeNull();
     const reset = message();
-    expect(await store.resetPassword(user.id, token.tokenHash, password, at(1), reset)).not.toBeNull();
+    expect(await current.store.resetPassword(user.id, token.tokenHash, password, at(1), reset)).not.toBeNull();
     const changed = message();
     const again = newSession(user);
-    await store.insertSession(again, { ...plain, passwordVersion: 1 });
-    expect(await store.changePassword(user.id, 1, password, again.id, at(2), changed)).not.toBeNull();
-    const ids = (await store.claimMessages(at(10), at(70), 10)).map((each) => each.id).sort();
+    await current.store.insertSession(again, { ...plain, passwordVersion: 1 });
+    expect(await current.store.changePassword(user.id, 1, password, again.id, at(2), changed)).not.toBeNull();
+    const ids = (await current.store.claimMessages(at(10), at(70), 10)).map((each) => each.id).sort();
     expect(ids).toEqual([requested.id, unknown.id, reset.id, changed.id].sort());
   });
 
   it('writes the same kind of row for unknown emails, request after request, and no reset token', async () => {
     const user = await addUser();
     const token: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(1) };
-    await store.saveResetRequest(token, message());
+    await current.store.saveResetRequest(token, message());
     // The second and third overwrite the first's row, as a known email's second request does.
-    for (let index = 0; index < 3; index += 1) await store.saveResetRequest(null, message(index));
-    expect(await store.findResetTokenByHash(token.tokenHash)).toEqual(token);
-    expect(await store.purgeExpired(at(10), at(0))).toEqual({ sessions: 0, resetTokens: 1 });
+    for (let index = 0; index < 3; index += 1) await current.store.saveResetRequest(null, message(index));
+    expect(await current.store.findResetTokenByHash(token.tokenHash)).toEqual(token);
+    expect(await current.store.purgeExpired(at(10), at(0))).toEqual({ sessions: 0, resetTokens: 1 });
   });
 
   it('keeps neither the reset token nor its message when the transaction fails', async () => {
     const user = newUser();
-    await store.insertUser(user);
+    await current.store.insertUser(user);
     const taken = message();
-    await store.saveResetRequest(null, taken);
+    await current.store.saveResetRequest(null, taken);
     const token: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(3600) };
     // A message id already taken makes the insert fail after the token's.
-    await expect(store.saveResetRequest(token, { ...message(), id: taken.id })).rejects.toBeInstanceOf(StoreConflictError);
-    expect(await store.findResetTokenByHash(token.tokenHash)).toBeNull();
+    await expect(current.store.saveResetRequest(token, { ...message(), id: taken.id })).rejects.toBeInstanceOf(StoreConflictError);
+    expect(await current.store.findResetTokenByHash(token.tokenHash)).toBeNull();
   });
 
   it('records where a session started and when the user last signed in, and lists sessions with their origin, newest first', async () => {
@@ -438,16 +427,16 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const sessions: Session[] = [];
     for (const [index, origin] of origins.entries()) {
       const session = newSession(user, index === 1 ? 'token' : 'cookie', { createdAt: at(10 * (index + 1)), lastSeenAt: at(10 * (index + 1)) });
-      expect(await store.insertSession(session, { ...plain, passwordVersion: 0, origin })).toEqual([]);
+      expect(await current.store.insertSession(session, { ...plain, passwordVersion: 0, origin })).toEqual([]);
       sessions.push(session);
     }
     await addSession(await addUser());
     const details = sessions.map((session, index) => ({ ...session, ...origins[index] }));
-    expect(await store.listSessionDetails(user.id)).toEqual(details.reverse());
-    expect((await store.findUserById(user.id))?.lastLoginAt).toEqual(at(30));
+    expect(await current.store.listSessionDetails(user.id)).toEqual(details.reverse());
+    expect((await current.store.findUserById(user.id))?.lastLoginAt).toEqual(at(30));
     // The session check's read carries no origin.
-    expect(await store.findSessionById(sessions[1]!.id)).toEqual({ ...sessions[1], email: user.email });
-    expect(await store.listSessionDetails(generateId())).toEqual([]);
+    expect(await current.store.findSessionById(sessions[1]!.id)).toEqual({ ...sessions[1], email: user.email });
+    expect(await current.store.listSessionDetails(generateId())).toEqual([]);
   });
 
   it('ends every session of a user it disables, and starts none, changing nothing, until the user is enabled', async () => {
@@ -455,28 +444,28 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const cookie = await addSession(user);
     const token = await addSession(user, 'token');
     const othersSession = await addSession(await addUser());
-    const ended = await store.updateUser(user.id, { disabledAt: at(5) }, at(5));
+    const ended = await current.store.updateUser(user.id, { disabledAt: at(5) }, at(5));
     expect(sortById(ended!)).toEqual(sortById([ref(cookie), ref(token)]));
-    expect(await store.findUserById(user.id)).toMatchObject({ disabledAt: at(5), updatedAt: at(5), lastLoginAt: at(0) });
+    expect(await current.store.findUserById(user.id)).toMatchObject({ disabledAt: at(5), updatedAt: at(5), lastLoginAt: at(0) });
     const refused = newSession(user, 'cookie', { createdAt: at(6) });
-    expect(await store.insertSession(refused, { ...plain, passwordVersion: 0, replacesTokenHash: othersSession.tokenHash })).toBeNull();
-    expect(await store.findSessionById(refused.id)).toBeNull();
-    expect(await store.findSessionById(othersSession.id)).not.toBeNull();
-    expect((await store.findUserById(user.id))?.lastLoginAt).toEqual(at(0));
-    expect(await store.updateUser(user.id, { disabledAt: null }, at(7))).toEqual([]);
-    expect(await store.findUserById(user.id)).toMatchObject({ disabledAt: null, updatedAt: at(7) });
+    expect(await current.store.insertSession(refused, { ...plain, passwordVersion: 0, replacesTokenHash: othersSession.tokenHash })).toBeNull();
+    expect(await current.store.findSessionById(refused.id)).toBeNull();
+    expect(await current.store.findSessionById(othersSession.id)).not.toBeNull();
+    expect((await current.store.findUserById(user.id))?.lastLoginAt).toEqual(at(0));
+    expect(await current.store.updateUser(user.id, { disabledAt: null }, at(7))).toEqual([]);
+    expect(await current.store.findUserById(user.id)).toMatchObject({ disabledAt: null, updatedAt: at(7) });
     await addSession(user);
   });
 
   it('leaves no session after a disable that runs among concurrent log-ins', async () => {
     const user = await addUser();
     const sessions = Array.from({ length: 20 }, (_, index) => newSession(user, index % 2 === 0 ? 'cookie' : 'token'));
-    const logIn = (session: Session) => store.insertSession(session, { ...plain, passwordVersion: 0 });
+    const logIn = (session: Session) => current.store.insertSession(session, { ...plain, passwordVersion: 0 });
     const before = sessions.slice(0, 10).map(logIn);
-    const disabled = store.updateUser(user.id, { disabledAt: at(5) }, at(5));
+    const disabled = current.store.updateUser(user.id, { disabledAt: at(5) }, at(5));
     const after = sessions.slice(10).map(logIn);
     const [ended, results] = await Promise.all([disabled, Promise.all([...before, ...after])]);
-    expect(await store.listUserSessions(user.id)).toEqual([]);
+    expect(await current.store.listUserSessions(user.id)).toEqual([]);
     // Each log-in came wholly before the disable, which ended its session, or after it, and was refused.
     const started = sessions.filter((_, index) => results[index] !== null);
     expect(sortById(ended!)).toEqual(sortById(started.map(ref)));
@@ -485,13 +474,13 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
   it('changes claims without ending sessions, and ends every session with a new email', async () => {
     const user = await addUser(newUser('Before@x.io'));
     const session = await addSession(user);
-    expect(await store.updateUser(user.id, { claims: { role: 'ops' } }, at(3))).toEqual([]);
-    expect(await store.findUserById(user.id)).toMatchObject({ claims: { role: 'ops' }, updatedAt: at(3), email: 'Before@x.io' });
-    expect(await store.findSessionById(session.id)).not.toBeNull();
-    expect(await store.updateUser(user.id, { email: { email: 'After@x.io', emailKey: 'after@x.io' } }, at(4))).toEqual([ref(session)]);
-    expect(await store.findUserByEmailKey('before@x.io')).toBeNull();
-    expect(await store.findUserByEmailKey('after@x.io')).toMatchObject({ id: user.id, email: 'After@x.io', claims: { role: 'ops' }, updatedAt: at(4), disabledAt: null });
-    expect(await store.findSessionById(session.id)).toBeNull();
+    expect(await current.store.updateUser(user.id, { claims: { role: 'ops' } }, at(3))).toEqual([]);
+    expect(await current.store.findUserById(user.id)).toMatchObject({ claims: { role: 'ops' }, updatedAt: at(3), email: 'Before@x.io' });
+    expect(await current.store.findSessionById(session.id)).not.toBeNull();
+    expect(await current.store.updateUser(user.id, { email: { email: 'After@x.io', emailKey: 'after@x.io' } }, at(4))).toEqual([ref(session)]);
+    expect(await current.store.findUserByEmailKey('before@x.io')).toBeNull();
+    expect(await current.store.findUserByEmailKey('after@x.io')).toMatchObject({ id: user.id, email: 'After@x.io', claims: { role: 'ops' }, updatedAt: at(4), disabledAt: null });
+    expect(await current.store.findSessionById(session.id)).toBeNull();
   });
 
   it('refuses a new email whose key another user has, changing nothing', async () => {
@@ -499,19 +488,19 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const other = await addUser(newUser('taken@x.io'));
     const session = await addSession(user);
     const changes = { email: { email: 'Taken@x.io', emailKey: 'taken@x.io' }, disabledAt: at(3), claims: { a: 1 } };
-    await expect(store.updateUser(user.id, changes, at(3))).rejects.toBeInstanceOf(StoreConflictError);
-    expect(await store.findUserById(user.id)).toEqual({ ...user, lastLoginAt: session.createdAt });
-    expect(await store.findSessionById(session.id)).not.toBeNull();
-    expect(await store.findUserById(other.id)).toEqual(other);
+    await expect(current.store.updateUser(user.id, changes, at(3))).rejects.toBeInstanceOf(StoreConflictError);
+    expect(await current.store.findUserById(user.id)).toEqual({ ...user, lastLoginAt: session.createdAt });
+    expect(await current.store.findSessionById(session.id)).not.toBeNull();
+    expect(await current.store.findUserById(other.id)).toEqual(other);
   });
 
   it("answers an operator's write on an unknown user with null, and writes no notice", async () => {
     const notice = message();
-    expect(await store.updateUser(generateId(), { disabledAt: at(1) }, at(1))).toBeNull();
-    expect(await store.setPassword(generateId(), { hash: '$argon2id$x', normalization: 'none' }, at(1), notice)).toBeNull();
-    expect(await store.deleteUser(generateId(), notice)).toBeNull();
-    expect(await store.deleteUserSessions(generateId())).toEqual([]);
-    expect(await store.claimMessages(at(10), at(70), 10)).toEqual([]);
+    expect(await current.store.updateUser(generateId(), { disabledAt: at(1) }, at(1))).toBeNull();
+    expect(await current.store.setPassword(generateId(), { hash: '$argon2id$x', normalization: 'none' }, at(1), notice)).toBeNull();
+    expect(await current.store.deleteUser(generateId(), notice)).toBeNull();
+    expect(await current.store.deleteUserSessions(generateId())).toEqual([]);
+    expect(await current.store.claimMessages(at(10), at(70), 10)).toEqual([]);
   });
 
   it('sets a password for an operator, ending every session and the pending reset token, with its notice', async () => {
@@ -519,16 +508,16 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const sessions = [await addSession(user), await addSession(user, 'token')];
     const othersSession = await addSession(await addUser());
     const reset: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(3600) };
-    await store.saveResetToken(reset);
+    await current.store.saveResetToken(reset);
     const password = { hash: '$argon2id$set', normalization: 'nfkc' as const };
     const notice = message();
-    expect(sortById((await store.setPassword(user.id, password, at(8), notice))!)).toEqual(sortById(sessions.map(ref)));
-    expect(await store.findUserById(user.id)).toMatchObject({ password, passwordVersion: 1, updatedAt: at(8) });
-    expect(await store.findResetTokenByHash(reset.tokenHash)).toBeNull();
+    expect(sortById((await current.store.setPassword(user.id, password, at(8), notice))!)).toEqual(sortById(sessions.map(ref)));
+    expect(await current.store.findUserById(user.id)).toMatchObject({ password, passwordVersion: 1, updatedAt: at(8) });
+    expect(await current.store.findResetTokenByHash(reset.tokenHash)).toBeNull();
     expect(await surviving([...sessions, othersSession])).toEqual([othersSession]);
-    expect(await store.claimMessages(at(10), at(70), 10)).toEqual([notice]);
+    expect(await current.store.claimMessages(at(10), at(70), 10)).toEqual([notice]);
     // A log-in checked against the password before starts nothing.
-    expect(await store.insertSession(newSession(user), { ...plain, passwordVersion: 0 })).toBeNull();
+    expect(await current.store.insertSession(newSession(user), { ...plain, passwordVersion: 0 })).toBeNull();
   });
 
   it('deletes a user with its sessions and reset token, and tells of it in the outbox', async () => {
@@ -536,17 +525,17 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const sessions = [await addSession(user), await addSession(user, 'token')];
     const othersSession = await addSession(await addUser());
     const reset: ResetToken = { userId: user.id, tokenHash: hashSecret(generateSecret()), createdAt: at(0), expiresAt: at(3600) };
-    await store.saveResetToken(reset);
+    await current.store.saveResetToken(reset);
     const notice = message();
-    expect(sortById((await store.deleteUser(user.id, notice))!)).toEqual(sortById(sessions.map(ref)));
-    expect(await store.findUserById(user.id)).toBeNull();
-    expect(await store.findSessionByTokenHash(sessions[0]!.tokenHash!)).toBeNull();
-    expect(await store.findSessionById(sessions[1]!.id)).toBeNull();
-    expect(await store.listSessionDetails(user.id)).toEqual([]);
-    expect(await store.findResetTokenByHash(reset.tokenHash)).toBeNull();
-    expect(await store.claimMessages(at(10), at(70), 10)).toEqual([notice]);
-    expect(await store.findSessionById(othersSession.id)).not.toBeNull();
-    expect(await store.deleteUser(user.id)).toBeNull();
+    expect(sortById((await current.store.deleteUser(user.id, notice))!)).toEqual(sortById(sessions.map(ref)));
+    expect(await current.store.findUserById(user.id)).toBeNull();
+    expect(await current.store.findSessionByTokenHash(sessions[0]!.tokenHash!)).toBeNull();
+    expect(await current.store.findSessionById(sessions[1]!.id)).toBeNull();
+    expect(await current.store.listSessionDetails(user.id)).toEqual([]);
+    expect(await current.store.findResetTokenByHash(reset.tokenHash)).toBeNull();
+    expect(await current.store.claimMessages(at(10), at(70), 10)).toEqual([notice]);
+    expect(await current.store.findSessionById(othersSession.id)).not.toBeNull();
+    expect(await current.store.deleteUser(user.id)).toBeNull();
     // The email key is free again.
     await addUser(newUser('gone@x.io'));
   });
@@ -555,10 +544,10 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const user = await addUser();
     const sessions = [await addSession(user), await addSession(user, 'token')];
     const othersSession = await addSession(await addUser());
-    expect(sortById(await store.deleteUserSessions(user.id))).toEqual(sortById(sessions.map(ref)));
-    expect(await store.deleteUserSessions(user.id)).toEqual([]);
-    expect(await store.findSessionById(othersSession.id)).not.toBeNull();
-    expect(await store.findUserById(user.id)).not.toBeNull();
+    expect(sortById(await current.store.deleteUserSessions(user.id))).toEqual(sortById(sessions.map(ref)));
+    expect(await current.store.deleteUserSessions(user.id)).toEqual([]);
+    expect(await current.store.findSessionById(othersSession.id)).not.toBeNull();
+    expect(await current.store.findUserById(user.id)).not.toBeNull();
   });
 
   /** Every page of `query`, three users a page, each from just after the last one read; `between` runs beside each page's read. */
@@ -566,7 +555,7 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
     const seen: User[] = [];
     let after: UserPosition | null = null;
     for (;;) {
-      const reading = store.listUsers({ ...query, after, limit: 3 });
+      const reading = current.store.listUsers({ ...query, after, limit: 3 });
       await between(after);
       const users: User[] = await reading;
       seen.push(...users);
@@ -589,7 +578,7 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
       expect(await walk({ ...anyUser, order })).toEqual([...users].sort(inOrder(order)));
     }
     const disabled = users.filter((_, index) => index % 3 === 0);
-    for (const user of disabled) await store.updateUser(user.id, { disabledAt: at(9) }, at(9));
+    for (const user of disabled) await current.store.updateUser(user.id, { disabledAt: at(9) }, at(9));
     const ids = (list: User[]) => list.map((user) => user.id);
     expect(ids(await walk({ ...anyUser, order: 'oldest', disabled: true }))).toEqual(ids([...disabled].sort(inOrder('oldest'))));
     const enabled = users.filter((user) => !disabled.includes(user));
@@ -611,7 +600,7 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
       const going = [...(standing >= 0 ? leaving.splice(standing, 1) : []), ...leaving.splice(0, standing >= 0 ? 1 : 2)];
       const coming = [{ ...newUser(), createdAt: at(pages % 7) }, { ...newUser(), createdAt: at(pages % 3) }];
       leaving.push(...coming);
-      await Promise.all([...coming.map((user) => store.insertUser(user)), ...going.map((user) => store.deleteUser(user.id))]);
+      await Promise.all([...coming.map((user) => current.store.insertUser(user)), ...going.map((user) => current.store.deleteUser(user.id))]);
     };
     const seen = await walk({ ...anyUser, order }, comeAndGo);
     const ids = seen.map((user) => user.id);
@@ -636,8 +625,8 @@ describeEngines(ALL_ENGINES, 'store contract on %s', (engine) => {
   });
 
   it('answers a ping, and reports itself unavailable once closed', async () => {
-    await store.ping();
-    const closing = await openStore(database.config);
+    await current.store.ping();
+    const closing = await openStore(current.database.config);
     await closing.ping();
     await closing.close();
     await expect(closing.ping()).rejects.toBeInstanceOf(StoreUnavailableError);

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import pg from 'pg';
-import { describe, inject } from 'vitest';
-import type { DatabaseConfig } from '../../src/store/open-store.js';
+import { afterEach, beforeEach, describe, inject } from 'vitest';
+import { openStore, type DatabaseConfig, type EngineStore } from '../../src/store/open-store.js';
 import { tempDatabasePath } from './test-config.js';
 import { serverUrls, type TestStore } from './test-stores.js';
 
@@ -71,6 +71,43 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
     config: { engine, url: url.toString(), poolSize: 10, timeoutSeconds: 10 },
     url: url.toString(),
     drop: () => onMysql(`drop database if exists ${name}`),
+  };
+}
+
+/** What each test of a describe block gets from `storePerTest`. */
+export interface StorePerTest {
+  /** The test's own database, new before the migrations ran. */
+  readonly database: TestDatabase;
+  /** A store on it, migrated. */
+  readonly store: EngineStore;
+}
+
+/** Registers hooks that give each test of the describe block a migrated store on a new database on `engine`, closed and dropped after the test. */
+export function storePerTest(engine: Engine): StorePerTest {
+  let current: StorePerTest | null = null;
+  beforeEach(async () => {
+    const database = await createTestDatabase(engine);
+    current = { database, store: await openStore(database.config) };
+    await current.store.migrate();
+  });
+  afterEach(async () => {
+    if (!current) return;
+    const { database, store } = current;
+    current = null;
+    await store.close();
+    await database.drop();
+  });
+  const now = () => {
+    if (!current) throw new Error('used outside a test');
+    return current;
+  };
+  return {
+    get database() {
+      return now().database;
+    },
+    get store() {
+      return now().store;
+    },
   };
 }
 

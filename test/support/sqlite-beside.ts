@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach } from 'vitest';
-import { openStore, type EngineStore } from '../../src/store/open-store.js';
-import { tempDatabasePath } from './test-config.js';
+import type { EngineStore } from '../../src/store/open-store.js';
+import { storePerTest } from './databases.js';
 
 /** What each test of a suite gets from `sqliteBesideReader`. */
 export interface SqliteBesideReader {
@@ -13,28 +13,25 @@ export interface SqliteBesideReader {
 
 /** Registers hooks that give each test of the suite a fresh store and a reader beside it, closed after the test. */
 export function sqliteBesideReader(): SqliteBesideReader {
-  let current: SqliteBesideReader | null = null;
-  beforeEach(async () => {
-    const path = tempDatabasePath();
-    const store = await openStore({ engine: 'sqlite', path });
-    await store.migrate();
-    current = { store, outside: new Database(path, { readonly: true }) };
+  const current = storePerTest('sqlite');
+  let outside: Database.Database | null = null;
+  // Registered after storePerTest's hooks: opened once the file is migrated, closed before the store.
+  beforeEach(() => {
+    const { config } = current.database;
+    if (config.engine !== 'sqlite') throw new Error(`a SQLite store was asked for, and ${config.engine} given`);
+    outside = new Database(config.path, { readonly: true });
   });
-  afterEach(async () => {
-    current?.outside.close();
-    await current?.store.close();
-    current = null;
+  afterEach(() => {
+    outside?.close();
+    outside = null;
   });
-  const now = () => {
-    if (!current) throw new Error('used outside a test');
-    return current;
-  };
   return {
     get store() {
-      return now().store;
+      return current.store;
     },
     get outside() {
-      return now().outside;
+      if (!outside) throw new Error('used outside a test');
+      return outside;
     },
   };
 }
