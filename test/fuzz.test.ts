@@ -20,6 +20,10 @@ let server: ServerProcess;
 let cookie = '';
 let accessToken = '';
 let refreshToken = '';
+// The pages' form token and the fuzz user's admin console session, so that fuzzed forms get past
+// the CSRF guard and the console's sign-in check to the handlers behind them.
+let formToken = '';
+let consoleCookie = '';
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
 beforeAll(async () => {
@@ -53,6 +57,22 @@ beforeAll(async () => {
   };
   accessToken = tokens.access_token;
   refreshToken = tokens.refresh_token;
+  const cookieOf = (response: Response, name: string) => new RegExp(`${name}=([\\w-]+)`).exec(response.headers.getSetCookie().join('\n'))?.[1];
+  formToken = cookieOf(await fetch(`${server.url}/ui/login`), 'sesame_form')!;
+  const operator = await fetch(`${server.url}/admin/users/fuzz%40x.io`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${TEST_SECRETS.SESAME_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ claims: { admin: true } }),
+  });
+  expect(operator.status).toBe(200);
+  const consoleLogIn = await fetch(`${server.url}/ui/admin/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: `sesame_form=${formToken}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ email: 'fuzz@x.io', password: 'pw', form_token: formToken }).toString(),
+  });
+  consoleCookie = `sesame_console=${cookieOf(consoleLogIn, 'sesame_console')}`;
+  expect(consoleCookie).toMatch(/^sesame_console=[\w-]+$/);
 });
 
 afterAll(async () => {
@@ -83,6 +103,26 @@ const ROUTES = [
   '/admin/users/fuzz%40x.io/sessions',
   '/admin/users/fuzz%40x.io/sessions/AAAAAAAAAAAAAAAAAAAAAA',
   '/admin/users/fuzz%40x.io/unlock',
+  '/ui/',
+  '/ui/login',
+  '/ui/login?return_to=https%3A%2F%2Fevil.example',
+  '/ui/signup',
+  '/ui/logout',
+  '/ui/forgot-password',
+  '/ui/reset-password?token=x&email=fuzz%40x.io',
+  '/ui/account',
+  '/ui/account/password',
+  '/ui/account/sessions/end',
+  '/ui/account/sessions/end-others',
+  '/ui/admin/',
+  '/ui/admin/login',
+  '/ui/admin/logout',
+  '/ui/admin/users?q=fuzz&cursor=x&trail=y',
+  '/ui/admin/users/fuzz%40x.io',
+  '/ui/admin/users/AAAAAAAAAAAAAAAAAAAAAA',
+  '/ui/admin/users/AAAAAAAAAAAAAAAAAAAAAA/delete',
+  '/ui/admin/users/AAAAAAAAAAAAAAAAAAAAAA/disable',
+  '/ui/admin/users/AAAAAAAAAAAAAAAAAAAAAA/sessions/AAAAAAAAAAAAAAAAAAAAAA/end',
 ];
 const FIELDS = [
   'email',
@@ -95,6 +135,10 @@ const FIELDS = [
   'token',
   'token_type_hint',
   'scope',
+  'form_token',
+  'return_to',
+  'session_id',
+  'confirm',
   'disabled',
   'claims',
   '__proto__',
@@ -109,6 +153,7 @@ const nastyString = fc.oneof(
   fc.constantFrom('', ' ', 'fuzz@x.io', 'FUZZ@X.IO ', 'pw', 'password', 'refresh_token', '\u0000', '%00', 'é', '😀'.repeat(300), 'a'.repeat(5000)),
   fc.constant(null).map(() => refreshToken),
   fc.constant(null).map(() => accessToken),
+  fc.constant(null).map(() => formToken),
 );
 const jsonValue = fc.oneof(nastyString, fc.jsonValue({ maxDepth: 3 }), fc.constant({ $gt: '' }), fc.constant(['a', 'b']));
 const fieldName = fc.oneof(fc.constantFrom(...FIELDS), fc.string({ maxLength: 12 }));
@@ -153,7 +198,14 @@ const httpCall = fc.record({
   ),
   contentType,
   body,
-  cookie: fc.oneof(fc.constant(undefined), fc.constant(null).map(() => cookie), headerText.map((text) => `session_id=${text}`), headerText),
+  cookie: fc.oneof(
+    fc.constant(undefined),
+    fc.constant(null).map(() => cookie),
+    fc.constant(null).map(() => `${cookie}; sesame_form=${formToken}`),
+    fc.constant(null).map(() => `${consoleCookie}; sesame_form=${formToken}`),
+    headerText.map((text) => `session_id=${text}`),
+    headerText,
+  ),
   authorization: fc.oneof(
     fc.constant(undefined),
     fc.constant(null).map(() => `Bearer ${accessToken}`),
