@@ -20,7 +20,7 @@ export const ADMIN_MESSAGES = {
   'admin.filter.disabled': 'Disabled',
   'admin.filter.locked': 'Locked',
   'admin.users.none': 'No user matches.',
-  'admin.users.none_on_page': 'No user on this page matches: locked accounts are looked for a stretch of the list at a time. The next page goes on looking.',
+  'admin.users.none_on_page': 'No user on this page matches: the lock state is checked a stretch of the list at a time. The next page goes on looking.',
   'admin.users.pages': 'Pages of users',
   'admin.users.previous': 'Previous page',
   'admin.users.next': 'Next page',
