@@ -111,6 +111,17 @@ describe.each([
     await screenshot(page, `admin-user-disabled${suffix}`);
   });
 
+  it('filters the users by state with a plain GET form', async () => {
+    await page.getByRole('link', { name: 'Back to the users' }).click();
+    await page.getByLabel('State').selectOption({ label: 'Disabled' });
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/state=disabled/);
+    expect(await listed(page)).toEqual([target]);
+    await expect(page.getByLabel('State').inputValue()).resolves.toBe('disabled');
+    await screenshot(page, `admin-users-disabled${suffix}`);
+    await page.getByRole('link', { name: target }).click();
+  });
+
   it('deletes a user after the confirmation page', async () => {
     await page.getByRole('link', { name: 'Delete…' }).click();
     await page.waitForURL(/\/delete$/);

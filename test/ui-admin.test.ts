@@ -58,6 +58,10 @@ class ConsoleBrowser {
   }
 }
 
+const emailsOf = (body: string) => [...body.matchAll(/<p class="what"><a href="[^"]+">([^<]+)<\/a>/g)].map((match) => match[1]);
+const nextOf = (body: string) => /<a href="([^"]+)" rel="next">/.exec(body)?.[1]?.replaceAll('&amp;', '&') ?? null;
+const prevOf = (body: string) => /<a href="([^"]+)" rel="prev">/.exec(body)?.[1]?.replaceAll('&amp;', '&') ?? null;
+
 /** An engine, or SQLite with the Redis cache of live sessions in front of it. */
 type Variant = Engine | 'redis';
 
@@ -319,9 +323,6 @@ function consoleSuite(variant: Variant): void {
       await h.auth.createUser(`user${String(index).padStart(2, '0')}@example.com`, 'some passphrase', { door: 'cli', address: 'cli' });
     }
     await browser.logIn();
-    const emailsOf = (body: string) => [...body.matchAll(/<p class="what"><a href="[^"]+">([^<]+)<\/a>/g)].map((match) => match[1]);
-    const nextOf = (body: string) => /<a href="([^"]+)" rel="next">/.exec(body)?.[1]?.replaceAll('&amp;', '&') ?? null;
-    const prevOf = (body: string) => /<a href="([^"]+)" rel="prev">/.exec(body)?.[1]?.replaceAll('&amp;', '&') ?? null;
 
     const first = await browser.get('/ui/admin/users?q=USER');
     expect(emailsOf(first.body)).toEqual(Array.from({ length: 20 }, (_, index) => `user${44 - index}@example.com`));
@@ -341,6 +342,192 @@ function consoleSuite(variant: Variant): void {
     expect((await browser.get('/ui/admin/users?q=nobody')).body).toContain('No user matches.');
     expect((await browser.get('/ui/admin/users?cursor=bm90IGEgY3Vyc29y')).statusCode).toBe(400);
   });
+
+  /** Makes the account of `email` locked: as many wrong passwords as the limit, each from another address. */
+  async function lock(email: string): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      await h.app.inject({ method: 'POST', url: '/sessions', payload: { email, password: 'wrong' }, remoteAddress: `10.0.1.${attempt + 1}` });
+    }
+  }
+
+  it('filters the users by state, together with the search, and keeps both through the pages both ways', async () => {
+    const browser = await setUp();
+    for (let index = 0; index < 45; index += 1) {
+      h.clock.advanceSeconds(1);
+      const user = await h.auth.createUser(`user${String(index).padStart(2, '0')}@example.com`, 'some passphrase', { door: 'cli', address: 'cli' });
+      if (index % 2 === 0) await h.auth.updateUser({ id: user.id }, { disabled: true }, { door: 'cli', address: 'cli' });
+    }
+    await lock('user01@example.com');
+    await lock('user03@example.com');
+    await browser.logIn();
+    const numbered = (indexes: readonly number[]) => indexes.map((index) => `user${String(index).padStart(2, '0')}@example.com`);
+    const descending = (from: number, to: number, step: number) => Array.from({ length: Math.floor((from - to) / step) + 1 }, (_, index) => from - index * step);
+
+    const form = await browser.get('/ui/admin/users?q=user&state=disabled');
+    // A plain GET form: the select is labelled, keeps its choice, and is sent with the search.
+    expect(form.body).toMatch(/<form method="get" action="\/ui\/admin\/users" role="search">.*<label for="field-state">State<\/label><select id="field-state" name="state">.*<\/select><button type="submit">Search<\/button><\/form>/);
+    expect(form.body).toContain('<option value="disabled" selected>Disabled</option>');
+    expect(form.body).toContain('<a href="/ui/admin/users">Show all users</a>');
+    expect(emailsOf(form.body)).toEqual(numbered(descending(44, 6, 2)));
+    const next = nextOf(form.body)!;
+    expect(new URLSearchParams(next.split('?')[1]).get('state')).toBe('disabled');
+    const second = await browser.get(next);
+    expect(emailsOf(second.body)).toEqual(numbered([4, 2, 0]));
+    expect(nextOf(second.body)).toBeNull();
+    expect(second.body).toContain('<option value="disabled" selected>');
+    const back = await browser.get(prevOf(second.body)!);
+    expect(emailsOf(back.body)).toEqual(emailsOf(form.body));
+    expect(back.body).toContain('<option value="disabled" selected>');
+
+    // Active: neither disabled nor locked.
+    const active = await browser.get('/ui/admin/users?q=user&state=active');
+    expect(emailsOf(active.body)).toEqual(numbered(descending(43, 5, 2)));
+    expect(emailsOf((await browser.get('/ui/admin/users?state=locked')).body)).toEqual(numbered([3, 1]));
+    expect(emailsOf((await browser.get('/ui/admin/users?q=user0&state=locked')).body)).toEqual(numbered([3, 1]));
+    expect(emailsOf((await browser.get('/ui/admin/users?q=user1&state=locked')).body)).toEqual([]);
+    expect((await browser.get('/ui/admin/users?q=user1&state=locked')).body).toContain('No user matches.');
+    const all = await browser.get('/ui/admin/users?q=user1&state=all');
+    expect(emailsOf(all.body)).toEqual(numbered(descending(19, 10, 1)));
+    expect(all.body).toContain('<option value="all" selected>All</option>');
+    expect((await browser.get('/ui/admin/users?state=retired')).statusCode).toBe(400);
+  });
+
+  it('says an empty page of locked users is not the end of them, and goes on to the next', async () => {
+    const browser = await setUp();
+    await h.auth.createUser('early@example.com', 'some passphrase', { door: 'cli', address: 'cli' });
+    await lock('early@example.com');
+    // More newer users than the core reads for one page of locked ones (the page size times ten).
+    for (let index = 0; index < 200; index += 1) {
+      h.clock.advanceSeconds(1);
+      await h.auth.createUser(`later${index}@example.com`, 'some passphrase', { door: 'cli', address: 'cli' });
+    }
+    await browser.logIn();
+    const first = await browser.get('/ui/admin/users?state=locked');
+    expect(emailsOf(first.body)).toEqual([]);
+    expect(first.body).toContain('No user on this page matches');
+    expect(first.body).not.toContain('No user matches.');
+    const next = nextOf(first.body)!;
+    expect(new URLSearchParams(next.split('?')[1]).get('state')).toBe('locked');
+    const second = await browser.get(next);
+    expect(emailsOf(second.body)).toEqual(['early@example.com']);
+    expect(nextOf(second.body)).toBeNull();
+    expect(prevOf(second.body)).toBe('/ui/admin/users?state=locked');
+  });
+
+  /** Whether `body` is drawn in the console's layout, not the user pages', and for whom. */
+  function expectConsoleLayout(body: string, signedIn: boolean): void {
+    expect(body).toContain('<nav aria-label="Admin console">');
+    expect(body).toContain('<a class="product" href="/ui/admin/users">');
+    expect(body).not.toContain('href="/ui/login"');
+    expect(body).not.toContain('href="/ui/signup"');
+    if (signedIn) {
+      expect(body).toContain(`Operator: ${OPERATOR.email}`);
+      expect(body).toContain('<p><a href="/ui/admin/users">Back to the users</a></p>');
+    } else {
+      expect(body).not.toContain('Operator:');
+      expect(body).toContain('<p><a href="/ui/admin/login">Sign in to the console</a></p>');
+    }
+  }
+
+  it("draws its error pages in the console's layout, with the way back to the users or to the sign-in", async () => {
+    const browser = await setUp();
+    const target = await h.auth.createUser('target@example.com', 'target passphrase', { door: 'cli', address: 'cli' });
+    const nowhere = await browser.get('/ui/admin/nowhere');
+    expect(nowhere.statusCode).toBe(404);
+    expect(nowhere.body).toContain('There is no page here.');
+    expectConsoleLayout(nowhere.body, false);
+    const incomplete = await browser.post('/ui/admin/login', { email: OPERATOR.email });
+    expect(incomplete.statusCode).toBe(400);
+    expectConsoleLayout(incomplete.body, false);
+
+    await browser.logIn();
+    const signedIn = await browser.get('/ui/admin/nowhere');
+    expect(signedIn.statusCode).toBe(404);
+    expectConsoleLayout(signedIn.body, true);
+    const noUser = await browser.get('/ui/admin/users/no-such-id');
+    expect(noUser.statusCode).toBe(404);
+    expect(noUser.body).toContain('There is no such user.');
+    expectConsoleLayout(noUser.body, true);
+    // Refused before the console session is checked: by the schema, by the form guard.
+    const badQuery = await browser.get('/ui/admin/users?cursor=not%20a%20cursor');
+    expect(badQuery.statusCode).toBe(400);
+    expect(badQuery.body).toContain('The form could not be read.');
+    expectConsoleLayout(badQuery.body, true);
+    const crossSite = await browser.post(`/ui/admin/users/${target.id}/disable`, {}, { from: '/ui/admin/users', headers: { 'sec-fetch-site': 'cross-site' } });
+    expect(crossSite.statusCode).toBe(403);
+    expect(crossSite.body).toContain('This form expired or came from another site.');
+    expectConsoleLayout(crossSite.body, true);
+    const own = `/ui/admin/users/${operatorId}`;
+    const disableSelf = await browser.post(`${own}/disable`, {}, { from: own });
+    expect(disableSelf.statusCode).toBe(400);
+    expectConsoleLayout(disableSelf.body, true);
+
+    // The user pages keep their own.
+    const userPage = await h.app.inject('/ui/nowhere');
+    expect(userPage.statusCode).toBe(404);
+    expect(userPage.body).toContain('href="/ui/signup"');
+    expect(userPage.body).not.toContain('Admin console');
+  });
+
+  it('ends the console session with all of the operator\'s own, and asks them to sign in again with a notice', async () => {
+    const browser = await setUp();
+    const userLogin = await h.app.inject({ method: 'POST', url: '/sessions', payload: { email: OPERATOR.email, password: OPERATOR.password } });
+    const userCookie = userLogin.cookies.find((one) => one.name === 'session_id')!.value;
+    await browser.logIn();
+    const own = `/ui/admin/users/${operatorId}`;
+    const page = await browser.get(own);
+    expect(page.body).toContain('this console session');
+    expect(page.body).toContain('Ending all your sessions ends this console session too');
+    const target = await h.auth.createUser('target@example.com', 'target passphrase', { door: 'cli', address: 'cli' });
+    await h.app.inject({ method: 'POST', url: '/sessions', payload: { email: 'target@example.com', password: 'target passphrase' } });
+    const other = await browser.get(`/ui/admin/users/${target.id}`);
+    expect(other.body).not.toContain('this console session');
+    expect(other.body).not.toContain('Ending all your sessions');
+
+    const ended = await browser.post(`${own}/sessions/end`, {}, { from: own });
+    expect(ended.statusCode).toBe(303);
+    expect(ended.headers.location).toBe('/ui/admin/login?done=own_sessions_ended');
+    expect(browser.cookies.has('sesame_console')).toBe(false);
+    expect(await h.auth.listSessions({ id: operatorId })).toEqual([]);
+    expect((await h.app.inject({ method: 'GET', url: '/profile', cookies: { session_id: userCookie } })).statusCode).toBe(403);
+    const notice = await browser.get(ended.headers.location!);
+    expect(notice.statusCode).toBe(200);
+    expect(notice.body).toContain('<div class="notice" role="status"><p>Every session of yours has ended, this console session too. Sign in again to go on.</p></div>');
+    expect(notice.body).toContain('Sign in to the console');
+    const next = await browser.get(own);
+    expect(next.statusCode).toBe(303);
+    expect(next.headers.location).toBe('/ui/admin/login');
+    expect(consoleActions()).toContainEqual(expect.objectContaining({ action: 'sessions.end_all', userId: operatorId, operatorId, endedSessions: 2 }));
+    expect((await browser.logIn()).statusCode).toBe(303);
+  });
+
+  it("ends the operator's current console session from the list as a sign-out with a notice, and another of theirs as any session", async () => {
+    const browser = await setUp();
+    const elsewhere = newBrowser();
+    await elsewhere.logIn();
+    h.clock.advanceSeconds(1);
+    await browser.logIn();
+    const own = `/ui/admin/users/${operatorId}`;
+    const consoleSessions = async () => (await h.auth.listSessions({ id: operatorId })).filter((session) => session.kind === 'console');
+    const [other, current] = (await consoleSessions()).sort((one, two) => one.createdAt.getTime() - two.createdAt.getTime());
+    expect((await browser.get(own)).body).toMatch(new RegExp(`this console session</span></p>.*?/sessions/${current!.id}/end`, 's'));
+
+    const endOther = await browser.post(`${own}/sessions/${other!.id}/end`, {}, { from: own });
+    expect(endOther.headers.location).toBe(`${own}?done=session_ended`);
+    expect(browser.cookies.has('sesame_console')).toBe(true);
+    expect((await browser.get(own)).statusCode).toBe(200);
+    expect((await elsewhere.get(own)).headers.location).toBe('/ui/admin/login?done=signed_out');
+
+    const endCurrent = await browser.post(`${own}/sessions/${current!.id}/end`, {}, { from: own });
+    expect(endCurrent.statusCode).toBe(303);
+    expect(endCurrent.headers.location).toBe('/ui/admin/login?done=console_session_ended');
+    expect(browser.cookies.has('sesame_console')).toBe(false);
+    expect(await consoleSessions()).toEqual([]);
+    const notice = await browser.get(endCurrent.headers.location!);
+    expect(notice.statusCode).toBe(200);
+    expect(notice.body).toContain('You ended this console session. Sign in again to go on.');
+    expect(consoleActions().filter(({ action }) => action === 'session.end')).toHaveLength(2);
+  });
 }
 
 describe('where the admin console is served', () => {
@@ -355,6 +542,21 @@ describe('where the admin console is served', () => {
     }
     h = await createAppHarness(testConfig({ http: { admin: ON_MAIN, ui: null }, auth: { adminToken: ADMIN_TOKEN } }));
     expect((await h.app.inject('/ui/admin/login')).statusCode).toBe(404);
+  });
+
+  it("answers a store that went away with the console's 503 page", async () => {
+    h = await createAppHarness(testConfig({ http: { admin: ON_MAIN, ui: testUiConfig() }, auth: { adminToken: ADMIN_TOKEN } }));
+    const operator = await h.auth.createUser(OPERATOR.email, OPERATOR.password, { door: 'cli', address: 'cli' });
+    await h.auth.updateUser({ id: operator.id }, { claims: { admin: true } }, { door: 'cli', address: 'cli' });
+    const browser = new ConsoleBrowser(h);
+    await browser.logIn();
+    await h.store.close();
+    const page = await browser.get('/ui/admin/users');
+    expect(page.statusCode).toBe(503);
+    expect(page.body).toContain('The service is unavailable. Try again shortly.');
+    expect(page.body).toContain('<nav aria-label="Admin console">');
+    expect(page.body).toContain('<p><a href="/ui/admin/login">Sign in to the console</a></p>');
+    expect(page.body).not.toContain('href="/ui/signup"');
   });
 
   it('names its cookie __Host- with Path=/ when the session cookie is always Secure', async () => {

@@ -134,29 +134,47 @@ export function errorMessageKey(code: string): MessageKey {
   return key in MESSAGES ? (key as MessageKey) : 'error.bad_request';
 }
 
+/** What an error page says: its status and the catalogue's text for the error, no more. */
+export interface ErrorAnswer {
+  readonly status: number;
+  readonly message: string;
+  /** Whether the store or the cache is away: a drawer then asks them nothing more. */
+  readonly isUnavailable: boolean;
+}
+
+/** Draws an error page in a plugin's own layout. */
+export type ErrorPageDrawer = (request: FastifyRequest, reply: FastifyReply, answer: ErrorAnswer) => FastifyReply | Promise<FastifyReply>;
+
+/** An error page's content: the title, the message as an alert, and one way on. */
+export function errorBody(kit: Pick<PageKit, 'say'>, message: string, way: { readonly href: string; readonly text: string }): Html {
+  return html`<h1>${kit.say('error.title')}</h1><div class="alert" role="alert"><p>${message}</p></div><p><a href="${way.href}">${way.text}</a></p>`;
+}
+
+/** The user pages' error page: their header, and the way to the log-in. */
+function userErrorPage(kit: PageKit): ErrorPageDrawer {
+  return (request, reply, { status, message }) =>
+    kit.send(request, reply, { status, isSignedIn: false, title: kit.say('error.title'), body: errorBody(kit, message, { href: `${UI_PREFIX}/login`, text: kit.say('nav.log_in') }) });
+}
+
 /**
  * Gives a page plugin (and its children) the pages' headers on every answer, and HTML error
- * pages in place of JSON: the same statuses and no more detail than the API gives.
+ * pages in place of JSON: the same statuses and no more detail than the API gives. `drawError`
+ * lays them out (the user pages' layout unless given: the admin console passes its own).
  */
-export function registerPageHandlers(app: FastifyInstance, kit: PageKit): void {
+export function registerPageHandlers(app: FastifyInstance, kit: PageKit, drawError: ErrorPageDrawer = userErrorPage(kit)): void {
   app.addHook('onRequest', (_request, reply, done) => {
     void reply.headers(PAGE_HEADERS);
     done();
   });
-  const errorPage = (request: FastifyRequest, reply: FastifyReply, status: number, message: Html | string) =>
-    kit.send(request, reply, {
-      status,
-      isSignedIn: false,
-      title: kit.say('error.title'),
-      body: html`<h1>${kit.say('error.title')}</h1><div class="alert" role="alert"><p>${message}</p></div><p><a href="${UI_PREFIX}/login">${kit.say('nav.log_in')}</a></p>`,
-    });
+  const errorPage = (request: FastifyRequest, reply: FastifyReply, status: number, message: string, isUnavailable = false) =>
+    drawError(request, reply, { status, message, isUnavailable });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AuthError || error instanceof HttpError) {
       if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
       return errorPage(request, reply, statusOf(error.code), kit.say(errorMessageKey(error.code), { seconds: error.retryAfterSeconds ?? 1, detail: error.message }));
     }
     if (error instanceof StoreUnavailableError || error instanceof CacheUnavailableError) {
-      return errorPage(request, reply, 503, kit.say('error.unavailable'));
+      return errorPage(request, reply, 503, kit.say('error.unavailable'), true);
     }
     const status = error.statusCode ?? 500;
     if (error.validation || (status >= 400 && status < 500)) return errorPage(request, reply, error.validation ? 400 : status, kit.say('error.bad_request'));

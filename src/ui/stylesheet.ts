@@ -22,7 +22,7 @@ h2{font-size:1.2rem;margin:2rem 0 .75rem}
 form{margin:0 0 1rem}
 form.inline{margin:0}
 label{display:block;font-weight:600;margin:1rem 0 .25rem}
-input[type=email],input[type=password],input[type=text]{display:block;width:100%;font:inherit;padding:.6rem .7rem;border:2px solid var(--line);border-radius:.4rem;background:var(--bg);color:var(--text)}
+input[type=email],input[type=password],input[type=text],select{display:block;width:100%;font:inherit;padding:.6rem .7rem;border:2px solid var(--line);border-radius:.4rem;background:var(--bg);color:var(--text)}
 input[aria-invalid=true]{border-color:var(--bad)}
 .hint{color:var(--muted);font-size:.9rem;margin:.25rem 0 0}
 button{font:inherit;font-weight:600;margin-top:1.25rem;padding:.6rem 1.2rem;border:2px solid var(--accent);border-radius:.4rem;background:var(--accent);color:var(--on-accent);cursor:pointer;min-height:2.75rem}

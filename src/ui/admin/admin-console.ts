@@ -8,9 +8,9 @@ import { HttpError } from '../../http/http-error.js';
 import { html, type Html } from '../html.js';
 import { layout } from '../layout.js';
 import type { MessageKey } from '../messages.js';
-import { createPageKit, errorMessageKey, registerPageHandlers } from '../page-kit.js';
+import { createPageKit, errorBody, errorMessageKey, registerPageHandlers, type ErrorPageDrawer } from '../page-kit.js';
 import type { PagesOptions } from '../pages.js';
-import { actionButton, deleteView, logInView, userListView, userView, type ViewKit } from './console-views.js';
+import { actionButton, deleteView, logInView, STATE_FILTERS, userListView, userView, type StateFilter, type ViewKit } from './console-views.js';
 import { CONSOLE_PREFIX, createConsoleCookie } from './console-cookie.js';
 
 /** Users on one page of the list. */
@@ -26,6 +26,8 @@ const NOTICES: Readonly<Record<string, MessageKey>> = {
   deleted: 'admin.notice.deleted',
   session_ended: 'admin.notice.session_ended',
   sessions_ended: 'admin.notice.sessions_ended',
+  own_sessions_ended: 'admin.notice.own_sessions_ended',
+  console_session_ended: 'admin.notice.console_session_ended',
 };
 
 // The earlier pages of a listing ride in the URL as their start cursors (base64url, so `.`
@@ -34,7 +36,13 @@ const FIRST_PAGE = '~';
 const string = (maxLength: number, pattern?: string) => ({ type: 'string', maxLength, ...(pattern ? { pattern } : {}) }) as const;
 const listQuery = {
   type: 'object',
-  properties: { q: string(320), cursor: string(200, '^[A-Za-z0-9_-]*$'), trail: string(8000, '^[A-Za-z0-9_.~-]*$'), done: string(40) },
+  properties: {
+    q: string(320),
+    state: { type: 'string', enum: STATE_FILTERS },
+    cursor: string(200, '^[A-Za-z0-9_-]*$'),
+    trail: string(8000, '^[A-Za-z0-9_.~-]*$'),
+    done: string(40),
+  },
 } as const;
 const doneQuery = { type: 'object', properties: { done: string(40) } } as const;
 const userParams = { type: 'object', required: ['id'], properties: { id: string(64) } } as const;
@@ -55,7 +63,6 @@ type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 export const adminConsole: FastifyPluginAsync<PagesOptions> = async (app, options) => {
   const { auth, client } = options;
   const kit = createPageKit(options);
-  registerPageHandlers(app, kit);
   const consoleCookie = createConsoleCookie(options.cookie);
   const operators = new WeakMap<FastifyRequest, Principal>();
   const product = kit.say('admin.product', { product: kit.ui.productName });
@@ -79,6 +86,24 @@ export const adminConsole: FastifyPluginAsync<PagesOptions> = async (app, option
     const text = layout({ ui: kit.ui, stylesheetPath: kit.stylesheetPath, title: page.title, body: page.body, logOutToken: null, header: { product, home: `${CONSOLE_PREFIX}/users`, nav } });
     return reply.code(page.status ?? 200).type('text/html; charset=utf-8').send(text);
   }
+
+  /**
+   * An error page in the console's layout. An error may come before `requireOperator` has run (a
+   * refused form token, a query the schema refused, a path no route has): the session is then
+   * asked here, so a signed-in operator keeps their header and the way back to the users. Not
+   * when the store or cache is what failed: asking it again would only fail again.
+   */
+  const drawError: ErrorPageDrawer = async (request, reply, { status, message, isUnavailable }) => {
+    const token = consoleCookie.read(request);
+    if (!operators.has(request) && !isUnavailable && token !== null) {
+      // An error page is already the answer: a failure here only leaves the header signed out.
+      const operator = await auth.checkConsoleSession(token).catch(() => null);
+      if (operator !== null) operators.set(request, operator);
+    }
+    const way = operators.has(request) ? { href: `${CONSOLE_PREFIX}/users`, text: kit.say('admin.user.back') } : { href: `${CONSOLE_PREFIX}/login`, text: kit.say('admin.error.log_in') };
+    return send(request, reply, { status, title: kit.say('error.title'), body: errorBody(kit, message, way) });
+  };
+  registerPageHandlers(app, kit, drawError);
 
   /** The preHandler of every page but the sign-in: a live console session of a current operator, or the sign-in page. */
   async function requireOperator(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -127,14 +152,17 @@ export const adminConsole: FastifyPluginAsync<PagesOptions> = async (app, option
     return kit.seeOther(reply, `${CONSOLE_PREFIX}/login?done=logged_out`);
   });
 
-  app.get<{ Querystring: { q?: string; cursor?: string; trail?: string } }>('/users', { ...hidden({ querystring: listQuery }), ...forOperators }, async (request, reply) => {
+  app.get<{ Querystring: { q?: string; state?: StateFilter; cursor?: string; trail?: string } }>('/users', { ...hidden({ querystring: listQuery }), ...forOperators }, async (request, reply) => {
     const search = (request.query.q ?? '').trim();
+    const state = request.query.state ?? 'all';
     const cursor = request.query.cursor || null;
     const trail = request.query.trail ? request.query.trail.split('.') : [];
-    const page = await auth.listUsers({ order: 'newest', cursor, limit: PAGE_SIZE, emailPrefix: search === '' ? null : search, state: null });
+    const page = await auth.listUsers({ order: 'newest', cursor, limit: PAGE_SIZE, emailPrefix: search === '' ? null : search, state: state === 'all' ? null : state });
+    // Every link of the listing carries the search and the filter, so paging keeps both.
     const link = (to: string | null, along: readonly string[]) => {
       const query = new URLSearchParams();
       if (search !== '') query.set('q', search);
+      if (state !== 'all') query.set('state', state);
       if (to !== null) query.set('cursor', to);
       if (along.length > 0) query.set('trail', along.join('.'));
       const text = query.toString();
@@ -143,14 +171,15 @@ export const adminConsole: FastifyPluginAsync<PagesOptions> = async (app, option
     const back = trail.at(-1);
     const previous = back === undefined ? null : link(back === FIRST_PAGE ? null : back, trail.slice(0, -1));
     const next = page.nextCursor === null ? null : link(page.nextCursor, [...trail, cursor ?? FIRST_PAGE]);
-    const body = userListView(viewKit(request, reply), { search, users: page.users, previous, next, notice: noticeOf(request) });
+    const body = userListView(viewKit(request, reply), { search, state, users: page.users, previous, next, notice: noticeOf(request) });
     return send(request, reply, { title: kit.say('admin.users.title'), body });
   });
 
   app.get<{ Params: { id: string } }>('/users/:id', { ...hidden({ params: userParams, querystring: doneQuery }), ...forOperators }, async (request, reply) => {
     const ref = { id: request.params.id };
     const [user, sessions] = await Promise.all([auth.getUser(ref), auth.listSessions(ref)]);
-    const body = userView(viewKit(request, reply), { user, sessions, isSelf: user.id === operatorOf(request).userId, notice: noticeOf(request) });
+    const { userId, sessionId } = operatorOf(request);
+    const body = userView(viewKit(request, reply), { user, sessions, isSelf: user.id === userId, consoleSessionId: sessionId, notice: noticeOf(request) });
     return send(request, reply, { title: kit.say('admin.user.title', { email: user.email }), body });
   });
 
@@ -169,13 +198,27 @@ export const adminConsole: FastifyPluginAsync<PagesOptions> = async (app, option
   userAction('/disable', (request) => auth.updateUser({ id: request.params.id }, { disabled: true }, asOperator(request)), 'disabled');
   userAction('/enable', (request) => auth.updateUser({ id: request.params.id }, { disabled: false }, asOperator(request)), 'enabled');
   userAction('/unlock', (request) => auth.unlock({ id: request.params.id }, asOperator(request)), 'unlocked');
-  userAction('/sessions/end', (request) => auth.endSessions({ id: request.params.id }, asOperator(request)), 'sessions_ended');
+
+  // The console session is one of the operator's own sessions: ending it, alone or with all of
+  // theirs, signs them out of the console. Said on the sign-in page, with the cookie gone, rather
+  // than found out at the next request as a session that ended on its own.
+  const signedOutBy = (request: FastifyRequest, reply: FastifyReply, done: string) => {
+    consoleCookie.clear(reply, client(request));
+    return kit.seeOther(reply, `${CONSOLE_PREFIX}/login?done=${done}`);
+  };
+
+  app.post<{ Params: { id: string } }>('/users/:id/sessions/end', { ...hidden({ params: userParams, body: formBody }), ...changes }, async (request, reply) => {
+    await auth.endSessions({ id: request.params.id }, asOperator(request));
+    if (request.params.id === operatorOf(request).userId) return signedOutBy(request, reply, 'own_sessions_ended');
+    return backToUser(request, reply, 'sessions_ended');
+  });
 
   app.post<{ Params: { id: string; sessionId: string } }>(
     '/users/:id/sessions/:sessionId/end',
     { ...hidden({ params: sessionParams, body: formBody }), ...changes },
     async (request, reply) => {
       await auth.endSession({ id: request.params.id }, request.params.sessionId, asOperator(request));
+      if (request.params.sessionId === operatorOf(request).sessionId) return signedOutBy(request, reply, 'console_session_ended');
       return backToUser(request, reply, 'session_ended');
     },
   );

@@ -31,8 +31,19 @@ export function logInView(kit: ViewKit, options: { email: string; error: string 
   })}<button type="submit">${kit.say('admin.log_in.submit')}</button></form>`;
 }
 
+/** The user list's filter by state: the admin API's `state`, or `all` for none. */
+export const STATE_FILTERS = ['all', 'active', 'disabled', 'locked'] as const;
+export type StateFilter = (typeof STATE_FILTERS)[number];
+const FILTER_LABELS: Readonly<Record<StateFilter, MessageKey>> = {
+  all: 'admin.filter.all',
+  active: 'admin.filter.active',
+  disabled: 'admin.filter.disabled',
+  locked: 'admin.filter.locked',
+};
+
 export interface UserListOptions {
   readonly search: string;
+  readonly state: StateFilter;
   readonly users: readonly UserView[];
   readonly previous: string | null;
   readonly next: string | null;
@@ -54,10 +65,15 @@ export function userListView(kit: ViewKit, options: UserListOptions): Html {
     options.previous === null ? null : html`<li><a href="${options.previous}" rel="prev">${kit.say('admin.users.previous')}</a></li>`,
     options.next === null ? null : html`<li><a href="${options.next}" rel="next">${kit.say('admin.users.next')}</a></li>`,
   ].filter((link) => link !== null);
+  const states = STATE_FILTERS.map((state) => html`<option value="${state}"${state === options.state ? html` selected` : ''}>${kit.say(FILTER_LABELS[state])}</option>`);
+  const isFiltered = options.search !== '' || options.state !== 'all';
+  // Locks live in the attempt counters, so the core filters by them a slice of rows at a time:
+  // a page may come back empty with more after it, which is not "no user matches".
+  const none = options.next === null ? kit.say('admin.users.none') : kit.say('admin.users.none_on_page');
   return html`<h1>${kit.say('admin.users.title')}</h1>${notice(options.notice)}
-<form method="get" action="${CONSOLE_PREFIX}/users" role="search">${field({ name: 'q', label: kit.say('admin.users.search'), type: 'text', autocomplete: 'off', value: options.search, isRequired: false })}<button type="submit">${kit.say('admin.users.search_submit')}</button></form>
-${options.search === '' ? '' : html`<p><a href="${CONSOLE_PREFIX}/users">${kit.say('admin.users.clear')}</a></p>`}
-${items.length === 0 ? html`<p>${kit.say('admin.users.none')}</p>` : html`<ul class="sessions" id="users">${items}</ul>`}
+<form method="get" action="${CONSOLE_PREFIX}/users" role="search">${field({ name: 'q', label: kit.say('admin.users.search'), type: 'text', autocomplete: 'off', value: options.search, isRequired: false })}<label for="field-state">${kit.say('admin.users.state')}</label><select id="field-state" name="state">${states}</select><button type="submit">${kit.say('admin.users.search_submit')}</button></form>
+${isFiltered ? html`<p><a href="${CONSOLE_PREFIX}/users">${kit.say('admin.users.clear')}</a></p>` : ''}
+${items.length === 0 ? html`<p>${none}</p>` : html`<ul class="sessions" id="users">${items}</ul>`}
 ${pager.length === 0 ? '' : html`<nav aria-label="${kit.say('admin.users.pages')}"><ul class="links">${pager}</ul></nav>`}`;
 }
 
@@ -65,10 +81,12 @@ export interface UserDetailOptions {
   readonly user: UserView;
   readonly sessions: readonly SessionView[];
   readonly isSelf: boolean;
+  /** The operator's own console session, marked in the list when it is there. */
+  readonly consoleSessionId: string;
   readonly notice: string | null;
 }
 
-export function userView(kit: ViewKit, { user, sessions, isSelf, notice: done }: UserDetailOptions): Html {
+export function userView(kit: ViewKit, { user, sessions, isSelf, consoleSessionId, notice: done }: UserDetailOptions): Html {
   const path = `/users/${encodeURIComponent(user.id)}`;
   const row = (label: string, value: string) => html`<dt>${label}</dt><dd>${value}</dd>`;
   const actions = [
@@ -78,7 +96,9 @@ export function userView(kit: ViewKit, { user, sessions, isSelf, notice: done }:
   ].filter((action) => action !== null);
   const items = sessions.map(
     (session) =>
-      html`<li><div><p class="what">${kit.say('admin.sessions.kind', { kind: session.kind })}${session.clientAddress ? html` · ${session.clientAddress}` : ''}</p><p class="when">${kit.say('account.session_started', { time: time(session.createdAt) })}, ${kit.say('account.session_last_seen', { time: time(session.lastSeenAt) })}</p></div>${actionButton(
+      html`<li><div><p class="what">${kit.say('admin.sessions.kind', { kind: session.kind })}${session.clientAddress ? html` · ${session.clientAddress}` : ''}${
+        session.id === consoleSessionId ? html` · <span class="badge">${kit.say('admin.sessions.this')}</span>` : ''
+      }</p><p class="when">${kit.say('account.session_started', { time: time(session.createdAt) })}, ${kit.say('account.session_last_seen', { time: time(session.lastSeenAt) })}</p></div>${actionButton(
         kit,
         `${path}/sessions/${encodeURIComponent(session.id)}/end`,
         kit.say('admin.sessions.end'),
@@ -92,7 +112,7 @@ export function userView(kit: ViewKit, { user, sessions, isSelf, notice: done }:
   )}${row(kit.say('admin.user.claims'), user.claims === null ? kit.say('admin.user.no_claims') : JSON.stringify(user.claims))}</dl>
 ${isSelf ? html`<p>${kit.say('admin.user.yourself')}</p>` : ''}<div class="actions">${actions}</div>
 <h2>${kit.say('admin.sessions.title')}</h2>
-${items.length === 0 ? html`<p>${kit.say('admin.sessions.none')}</p>` : html`<ul class="sessions">${items}</ul>${actionButton(kit, `${path}/sessions/end`, kit.say('admin.sessions.end_all'))}`}`;
+${items.length === 0 ? html`<p>${kit.say('admin.sessions.none')}</p>` : html`<ul class="sessions">${items}</ul>${isSelf ? html`<p>${kit.say('admin.sessions.end_all_self')}</p>` : ''}${actionButton(kit, `${path}/sessions/end`, kit.say('admin.sessions.end_all'))}`}`;
 }
 
 export function deleteView(kit: ViewKit, user: UserView): Html {
