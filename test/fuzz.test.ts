@@ -146,6 +146,9 @@ const FIELDS = [
   'prototype',
 ];
 
+const QUERY_NAMES = ['notice', 'done', 'return_to', 'token', 'email', 'q', 'state', 'cursor', 'trail'];
+const INHERITED_NAMES = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty'];
+
 // Printable ASCII only: Node refuses to send anything else in a header.
 const headerText = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength: 80 });
 const nastyString = fc.oneof(
@@ -194,6 +197,10 @@ const httpCall = fc.record({
   path: fc.oneof(
     fc.constantFrom(...ROUTES),
     fc.tuple(fc.constantFrom(...ROUTES), fc.constantFrom('/', '?', '?session_id=x', '//', '/..', '%2e', '%', '?a=%', '#x')).map(([route, suffix]) => route + suffix),
+    // The pages' query parameters, given what every object inherits as well as anything else.
+    fc
+      .tuple(fc.constantFrom(...ROUTES), fc.array(fc.tuple(fc.constantFrom(...QUERY_NAMES), fc.oneof(fc.constantFrom(...INHERITED_NAMES), nastyString)), { minLength: 1, maxLength: 3 }))
+      .map(([route, pairs]) => `${route.split('?')[0]}?${pairs.map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('&')}`),
     fc.webPath(),
   ),
   contentType,

@@ -172,6 +172,25 @@ function consoleSuite(variant: Variant): void {
     expect(withUserSession.headers.location).toBe('/ui/admin/login?done=signed_out');
   });
 
+  it('shows a notice only for a name on its list, never for one every object inherits', async () => {
+    const browser = await setUp();
+    const names = ['constructor', '__proto__', 'toString', 'valueOf'];
+    expect((await browser.get('/ui/admin/login?done=logged_out')).body).toContain('role="status"');
+    for (const name of names) {
+      const page = await browser.get(`/ui/admin/login?done=${name}`);
+      expect(page.statusCode, name).toBe(200);
+      expect(page.body, name).not.toContain('role="status"');
+    }
+    await browser.logIn();
+    for (const url of ['/ui/admin/users', `/ui/admin/users/${operatorId}`]) {
+      for (const name of names) {
+        const page = await browser.get(`${url}?done=${name}`);
+        expect(page.statusCode, `${url} ${name}`).toBe(200);
+        expect(page.body, `${url} ${name}`).not.toContain('role="status"');
+      }
+    }
+  });
+
   it('refuses a disabled operator as a wrong password', async () => {
     const browser = await setUp();
     await h.auth.updateUser({ id: operatorId }, { disabled: true }, { door: 'cli', address: 'cli' });

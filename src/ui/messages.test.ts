@@ -24,6 +24,17 @@ describe('the message catalogue', () => {
     expect(say(MESSAGES, 'page.title', { page: 'Log in' })).toBe('Log in · {product}');
   });
 
+  it("fills in only the values it is given, never what every object inherits", () => {
+    const messages = { ...MESSAGES, 'log_in.title': 'Log in {constructor}{toString}' };
+    expect(say(messages, 'log_in.title', {})).toBe('Log in {constructor}{toString}');
+  });
+
+  it('reports the names every object inherits as unknown keys', () => {
+    const problems: string[] = [];
+    mergeMessages(JSON.parse('{"constructor": "x", "__proto__": "y", "toString": "z"}') as Record<string, unknown>, problems, 'SESAME_UI_MESSAGES');
+    expect(problems).toEqual(['constructor', '__proto__', 'toString'].map((key) => `SESAME_UI_MESSAGES: unknown message key "${key}"`));
+  });
+
   it("takes a deployer's texts for known keys and reports unknown keys and non-strings", () => {
     const problems: string[] = [];
     const merged = mergeMessages({ 'log_in.title': 'Connexion', 'log_in.titel': 'x', 'log_in.submit': 3 }, problems, 'SESAME_UI_MESSAGES');

@@ -79,7 +79,7 @@ export type Messages = Readonly<Record<MessageKey, string>>;
 /** The catalogue's text for `key`, with each `{name}` replaced by `values[name]` (left as is when not given). */
 export function say(messages: Messages, key: MessageKey, values: Readonly<Record<string, string | number>> = {}): string {
   const template = messages[key];
-  return template.includes('{') ? template.replace(/\{(\w+)\}/g, (place, name: string) => (name in values ? String(values[name]) : place)) : template;
+  return template.includes('{') ? template.replace(/\{(\w+)\}/g, (place, name: string) => (Object.hasOwn(values, name) ? String(values[name]) : place)) : template;
 }
 
 /**
@@ -89,7 +89,7 @@ export function say(messages: Messages, key: MessageKey, values: Readonly<Record
 export function mergeMessages(overrides: Readonly<Record<string, unknown>>, problems: string[], source: string): Messages {
   const merged: Record<string, string> = { ...MESSAGES };
   for (const [key, value] of Object.entries(overrides)) {
-    if (!(key in MESSAGES)) problems.push(`${source}: unknown message key ${JSON.stringify(key)}`);
+    if (!Object.hasOwn(MESSAGES, key)) problems.push(`${source}: unknown message key ${JSON.stringify(key)}`);
     else if (typeof value !== 'string') problems.push(`${source}: the message ${JSON.stringify(key)} must be a string`);
     else merged[key] = value;
   }

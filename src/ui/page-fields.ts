@@ -53,8 +53,16 @@ const NOTICES: Readonly<Record<string, MessageKey>> = {
 
 /** The confirmation `?notice=` names, in the reader's language, or null. */
 export function noticeOf(kit: PageKit, request: FastifyRequest): string | null {
-  const key = NOTICES[queryOf(request, 'notice')];
+  const key = listed(NOTICES, queryOf(request, 'notice'));
   return key === undefined ? null : kit.say(key);
+}
+
+/**
+ * What `name` stands for in a closed list, or undefined: only the list's own names count, so a
+ * query naming what every object inherits (`constructor`, `__proto__`) finds nothing.
+ */
+export function listed<T>(list: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(list, name) ? list[name] : undefined;
 }
 
 /** The hint under a new password's field: the minimum length, when there is one worth saying. */

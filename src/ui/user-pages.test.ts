@@ -94,6 +94,17 @@ describe('the user pages', () => {
     expectPageHeaders(refused);
   });
 
+  it('show a notice only for a name on their list, never for one every object inherits', async () => {
+    await setUp();
+    const visitor = new Visitor();
+    expect((await visitor.get('/ui/login?notice=registered')).body).toContain('Your account is ready.');
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const page = await visitor.get(`/ui/login?notice=${name}`);
+      expect(page.statusCode, name).toBe(200);
+      expect(page.body, name).not.toContain('role="status"');
+    }
+  });
+
   it('sign up, log in, change the password, end another session and log out without a line of script', async () => {
     await setUp(MANY_SESSIONS);
     const browser = new Visitor();

@@ -8,6 +8,7 @@ import { HttpError } from '../../http/http-error.js';
 import { html, type Html } from '../html.js';
 import { layout } from '../layout.js';
 import type { MessageKey } from '../messages.js';
+import { listed } from '../page-fields.js';
 import { createPageKit, errorBody, errorMessageKey, registerPageHandlers, type ErrorPageDrawer } from '../page-kit.js';
 import type { PagesOptions } from '../pages.js';
 import { actionButton, deleteView, logInView, STATE_FILTERS, userListView, userView, type StateFilter, type ViewKit } from './console-views.js';
@@ -69,7 +70,7 @@ export const adminConsole: FastifyPluginAsync<PagesOptions> = async (app, option
 
   const viewKit = (request: FastifyRequest, reply: FastifyReply): ViewKit => ({ say: kit.say, token: kit.tokenField(request, reply) });
   const noticeOf = (request: FastifyRequest) => {
-    const key = NOTICES[(request.query as { done?: string }).done ?? ''];
+    const key = listed(NOTICES, (request.query as { done?: string }).done ?? '');
     return key === undefined ? null : kit.say(key);
   };
   const operatorOf = (request: FastifyRequest): Principal => operators.get(request)!;
