@@ -11,6 +11,8 @@ import { tempDatabasePath } from './support/test-config.js';
  * Screenshots of each page go to test-output/screenshots/ (git-ignored).
  */
 const PASSWORD = 'correct horse battery staple';
+// A front end on another origin that a log-in may return to; Chromium reaches it through a route of the test's own.
+const TRUSTED_APP = 'https://app.example.test';
 let sesame: ServerProcess;
 let sink: SmtpSink;
 let chromium: TestBrowser;
@@ -28,6 +30,7 @@ beforeAll(async () => {
     env: {
       ...sink.env(),
       SESAME_UI: 'true',
+      SESAME_TRUSTED_ORIGINS: TRUSTED_APP,
       SESAME_PUBLIC_URL: `http://127.0.0.1:${port}`,
       SESAME_RESET_TOKEN_DELIVERY: 'email',
       // Two browsers of one user keep two sessions (compat would replace the first).
@@ -160,6 +163,22 @@ for (const javaScriptEnabled of [true, false]) {
     });
   });
 }
+
+describe('a log-in told to return to a trusted origin', () => {
+  it('ends there, with the session cookie set', async () => {
+    const email = 'return@example.com';
+    const page = await openPage();
+    await page.route(`${TRUSTED_APP}/**`, (route) => route.fulfill({ contentType: 'text/plain', body: 'the trusted app' }));
+    await signUp(page, email);
+    await page.goto(`/ui/login?return_to=${encodeURIComponent(`${TRUSTED_APP}/after?x=1`)}`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${TRUSTED_APP}/after?x=1`);
+    expect(await page.textContent('body')).toBe('the trusted app');
+    expect((await page.context().cookies(sesame.url)).map((cookie) => cookie.name)).toContain('session_id');
+  });
+});
 
 describe('the log-in page from the keyboard alone', () => {
   it('takes the focus in reading order and submits with Enter', async () => {

@@ -10,11 +10,23 @@ import { HttpError } from '../http/http-error.js';
  * in a frame (clickjacking), and forms that post only back to Sesame.
  */
 export const PAGE_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy':
-    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy': contentSecurityPolicy("'self'"),
   'x-frame-options': 'DENY',
   'cross-origin-opener-policy': 'same-origin',
 };
+
+function contentSecurityPolicy(formAction: string): string {
+  return `default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`;
+}
+
+/**
+ * The pages' CSP for a page whose form may end at `origin` too: a log-in told to return to a
+ * trusted origin answers its form with a redirect there, and browsers hold a form's redirects
+ * to `form-action` as well as its action.
+ */
+export function cspWithFormsEndingAt(origin: string): string {
+  return contentSecurityPolicy(`'self' ${origin}`);
+}
 
 /** The name of the form field every page form carries its token in. */
 export const FORM_TOKEN_FIELD = 'form_token';

@@ -7,6 +7,7 @@ import { alert, ERROR_ID, field, notice } from './forms.js';
 import { html, type Html } from './html.js';
 import { fieldOf, formFailure, noticeOf, passwordHint, queryOf, type FormFailure } from './page-fields.js';
 import type { PageKit } from './page-kit.js';
+import { cspWithFormsEndingAt } from './page-security.js';
 import { ACCOUNT_PAGE, allowedReturnTo } from './return-to.js';
 
 export interface SignInPagesOptions {
@@ -36,6 +37,7 @@ ${field({ name: 'password', label: kit.say('form.password'), type: 'password', a
     };
   };
   const logInPage = (request: FastifyRequest, reply: FastifyReply, email: string, returnTo: string | null, failure: FormFailure | null) => {
+    if (returnTo !== null && !returnTo.startsWith('/')) void reply.header('content-security-policy', cspWithFormsEndingAt(new URL(returnTo).origin));
     if (failure?.retryAfterSeconds !== undefined) void reply.header('retry-after', String(failure.retryAfterSeconds));
     const body = logInBody(kit.tokenField(request, reply), email, returnTo, failure ? null : noticeOf(kit, request), failure);
     return kit.send(request, reply, { ...body, isSignedIn: false });

@@ -197,6 +197,9 @@ describe('the user pages', () => {
     for (const [returnTo, expected] of cases) {
       const page = await visitor.get(`/ui/login?return_to=${encodeURIComponent(returnTo)}`);
       expect(page.body.includes('name="return_to"'), returnTo).toBe(expected !== '/ui/account');
+      // Browsers hold the form's redirect to form-action: the page lets its form end at that origin alone.
+      const formAction = expected.startsWith('https:') ? "form-action 'self' https://app.example.com;" : "form-action 'self';";
+      expect(page.headers['content-security-policy'], returnTo).toBe(PAGE_HEADERS['content-security-policy']!.replace("form-action 'self';", formAction));
       const answer = await visitor.post('/ui/login', { email: 'back@example.com', password: PASSWORD, return_to: returnTo });
       expect(answer.headers.location, returnTo).toBe(expected);
     }
