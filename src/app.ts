@@ -22,6 +22,8 @@ import { flaskJwtCourse } from './http/routes/flask-jwt-course.js';
 import { pythonJwtAuth } from './http/routes/python-jwt-auth.js';
 import type { UiConfig } from './ui/ui-config.js';
 import { pages } from './ui/pages.js';
+import { malformedUrlPage } from './ui/page-kit.js';
+import { PAGE_HEADERS } from './ui/page-security.js';
 import { adminConsole } from './ui/admin/admin-console.js';
 import { version } from './version.js';
 
@@ -103,7 +105,7 @@ const CORS_MAX_AGE_SECONDS = 600;
 
 /** Builds the HTTP application around an `Auth`. Never listens: the caller (or a test's `inject`) decides. */
 export async function buildApp({ auth, logger, http, metrics }: AppOptions): Promise<FastifyInstance> {
-  const { app, client } = createBase(logger, http, http.admin?.listener === 'main', metrics);
+  const { app, client } = createBase(logger, http, http.admin?.listener === 'main', metrics, http.ui);
   if (http.corsOrigins.length > 0) {
     // Listed origins are echoed exactly, with Vary: Origin; there is never a wildcard, since
     // answers carry credentials (ASVS 3.4.2).
@@ -157,7 +159,7 @@ export async function buildApp({ auth, logger, http, metrics }: AppOptions): Pro
  * security headers as the main one, and `listener: "admin"` on its log lines. Never listens.
  */
 export async function buildAdminApp({ auth, logger, http, metrics }: AppOptions): Promise<FastifyInstance> {
-  const { app, client } = createBase(logger.child({ listener: 'admin' }), http, true, metrics);
+  const { app, client } = createBase(logger.child({ listener: 'admin' }), http, true, metrics, null);
   const hasAdminToken = http.admin?.hasToken ?? true;
   await app.register(adminApi, { prefix: '/admin', auth, client, hasToken: hasAdminToken });
   if (metrics && http.metrics?.listener === 'admin') {
@@ -166,14 +168,19 @@ export async function buildAdminApp({ auth, logger, http, metrics }: AppOptions)
   return app;
 }
 
-/** A Fastify instance with what every answer of Sesame's needs: parsers, the error handler, security headers, a graceful close. */
+/**
+ * A Fastify instance with what every answer of Sesame's needs: parsers, the error handler,
+ * security headers, a graceful close; `ui` when it serves the pages.
+ */
 function createBase(
   logger: Logger,
   http: HttpConfig,
   isServingAdmin: boolean,
   observer: RequestObserver | undefined,
+  ui: UiConfig | null,
 ): { app: FastifyInstance; client: (request: FastifyRequest) => ClientView } {
   const loggerInstance: FastifyBaseLogger = logger;
+  const malformedPage = ui === null ? null : malformedUrlPage(ui);
   const trust = compileProxyTrust(http.trustProxy);
   const app = Fastify({
     loggerInstance,
@@ -195,6 +202,10 @@ function createBase(
     frameworkErrors: (_error, request, reply: FastifyReply) => {
       setSecurityHeaders(reply, false);
       void reply.header('x-request-id', request.id);
+      if (malformedPage !== null && request.url.startsWith('/ui/')) {
+        void reply.code(400).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(malformedPage);
+        return;
+      }
       void answerMalformedUrl(reply, isServingAdmin && request.url.startsWith('/admin/') ? 'admin' : 'session');
     },
     clientErrorHandler: answerClientError,

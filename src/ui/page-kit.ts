@@ -39,6 +39,21 @@ export interface Page {
 /** The prefix every page lives under; admin pages under `${UI_PREFIX}/admin`. */
 export const UI_PREFIX = '/ui';
 
+// The stylesheet's name changes with its content, so that a browser may keep it for good.
+function stylesheetPathOf(ui: UiConfig): string {
+  return `${UI_PREFIX}/style.${createHash('sha256').update(ui.stylesheet).digest('base64url').slice(0, 12)}.css`;
+}
+
+/**
+ * The page answering a URL too malformed for any route to see (bad percent-encoding): the
+ * framework answers it before routing, so no page plugin can, and it is drawn once.
+ */
+export function malformedUrlPage(ui: UiConfig): string {
+  const kit = { say: (key: MessageKey) => say(ui.messages, key) };
+  const body = errorBody(kit, kit.say('error.bad_request'), { href: `${UI_PREFIX}/login`, text: kit.say('nav.log_in') });
+  return layout({ ui, stylesheetPath: stylesheetPathOf(ui), title: kit.say('error.title'), body, logOutToken: null });
+}
+
 /**
  * What every page plugin shares (docs/pages.md): the layout, the catalogue, the form token,
  * the signed-in user and the error pages. One kit per application; page plugins receive it as
@@ -48,7 +63,7 @@ export function createPageKit({ auth, ui, cookie, client, trustedOrigins }: Page
   const tokens = createFormTokens(cookie);
   const crossSite = refuseCrossSite(trustedOrigins, { isBearerExempt: false });
   const issued = new WeakMap<FastifyRequest, string>();
-  const stylesheetPath = `${UI_PREFIX}/style.${createHash('sha256').update(ui.stylesheet).digest('base64url').slice(0, 12)}.css`;
+  const stylesheetPath = stylesheetPathOf(ui);
 
   const kit = {
     ui,
@@ -60,7 +75,7 @@ export function createPageKit({ auth, ui, cookie, client, trustedOrigins }: Page
     sayHtml: (key: MessageKey, values: Readonly<Record<string, HtmlValue>>): Html =>
       html`${ui.messages[key].split(/(\{\w+\})/).map((part): HtmlValue => {
         const name = /^\{(\w+)\}$/.exec(part)?.[1];
-        return name !== undefined && name in values ? values[name] : part;
+        return name !== undefined && Object.hasOwn(values, name) ? values[name] : part;
       })}`,
 
     /** The hidden field carrying the form token; every page form has one (sets the cookie when the browser has none). */
@@ -131,7 +146,7 @@ export type PageKit = ReturnType<typeof createPageKit>;
 /** The catalogue key of the message for an error a page shows; the same codes the API answers. */
 export function errorMessageKey(code: string): MessageKey {
   const key = `error.${code}`;
-  return key in MESSAGES ? (key as MessageKey) : 'error.bad_request';
+  return Object.hasOwn(MESSAGES, key) ? (key as MessageKey) : 'error.bad_request';
 }
 
 /** What an error page says: its status and the catalogue's text for the error, no more. */

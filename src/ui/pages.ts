@@ -33,5 +33,4 @@ export const pages: FastifyPluginAsync<PagesOptions> = async (app, options) => {
   await app.register(signInPages, { kit, auth, client, cookie, trustedOrigins });
   if (kit.ui.hasPasswordReset) await app.register(resetPages, { kit, auth, client, cookie });
   await app.register(accountPages, { kit, auth, client });
-  // Admin pages (/ui/admin/) register here, with the same kit.
 };

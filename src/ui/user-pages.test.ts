@@ -2,6 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAppHarness, type AppHarness } from '../../test/support/harness.js';
 import { testConfig, testUiConfig, type ConfigOverrides } from '../../test/support/test-config.js';
+import { MESSAGES } from './messages.js';
 import { PAGE_HEADERS } from './page-security.js';
 
 /**
@@ -294,5 +295,23 @@ describe('the user pages', () => {
     });
     expect(doubled.statusCode).toBe(400);
     expectPageHeaders(doubled);
+  });
+
+  it('answer a URL too malformed to route with an HTML page and their headers, and the API with its JSON', async () => {
+    await setUp();
+    for (const url of ['/ui/%zz', '/ui/admin/users/%E0%A4%A', '/ui/login?x=1&%']) {
+      const answer = await h.app.inject({ method: 'GET', url });
+      if (url.includes('?')) {
+        // Query parameters are the route's to judge: a stray % there still finds the page.
+        expect(answer.statusCode, url).toBe(200);
+        continue;
+      }
+      expect(answer.statusCode, url).toBe(400);
+      expectPageHeaders(answer);
+      expect(answer.body, url).toContain(MESSAGES['error.bad_request']);
+    }
+    const api = await h.app.inject({ method: 'GET', url: '/users/%zz' });
+    expect(api.statusCode).toBe(400);
+    expect(api.json()).toEqual({ message: 'malformed request URL' });
   });
 });
