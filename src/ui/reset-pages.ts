@@ -17,6 +17,11 @@ export interface ResetPagesOptions {
 }
 
 const RESET_PATH = '/ui/reset-password';
+// What an emailed link carries: Sesame's reset tokens (base64url) or imported ones (UUIDs), and
+// an email; anything longer would only swell the cookie past what browsers keep.
+const LINK_TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
+const LINK_EMAIL = /^[^\p{Cc}]{0,320}$/u;
+
 // Long enough to choose a password; the token's own expiry (SESAME_RESET_TOKEN_TTL_SECONDS) still rules.
 const RESET_COOKIE_SECONDS = 30 * 60;
 
@@ -86,9 +91,13 @@ ${field({ name: 'new_password', label: kit.say('form.new_password'), type: 'pass
   app.get('/reset-password', hide, (request, reply) => {
     const token = queryOf(request, 'token');
     if (token !== '') {
-      // The emailed link's token leaves the address bar (and history, and any Referer) at once.
-      const held = Buffer.from(`${token}\n${queryOf(request, 'email')}`, 'utf8').toString('base64url');
-      void reply.header('set-cookie', resetCookieHeader(request, held, RESET_COOKIE_SECONDS));
+      // The emailed link's token leaves the address bar (and history, and any Referer) at once;
+      // a link no email of Sesame's could hold leaves too, but is not kept.
+      const email = queryOf(request, 'email');
+      if (LINK_TOKEN.test(token) && LINK_EMAIL.test(email)) {
+        const held = Buffer.from(`${token}\n${email}`, 'utf8').toString('base64url');
+        void reply.header('set-cookie', resetCookieHeader(request, held, RESET_COOKIE_SECONDS));
+      }
       return kit.seeOther(reply, RESET_PATH);
     }
     const held = heldReset(request);

@@ -261,6 +261,25 @@ describe('the user pages', () => {
     expect((await visitor.post('/ui/login', { email: 'reset@example.com', password: 'the reset pass phrase' })).statusCode).toBe(303);
   });
 
+  it('take from a reset link only what an emailed link could hold, and clean the address bar of the rest', async () => {
+    await setUp();
+    const visitor = new Visitor();
+    const uuid = '0b6d1f0e-4a59-4bd6-9a0c-3f1f5b0f8a11';
+    const links: Array<[string, boolean]> = [
+      [`token=${uuid}&email=a%40example.com`, true],
+      [`token=${'A'.repeat(3000)}&email=a%40example.com`, false],
+      [`token=abc%0Adef${'x'.repeat(20)}&email=a%40example.com`, false],
+      [`token=${uuid}&email=a%40example.com%0Aevil%40example.com`, false],
+      [`token=${uuid}&email=${'a'.repeat(400)}%40example.com`, false],
+    ];
+    for (const [query, isKept] of links) {
+      const arrival = await visitor.get(`/ui/reset-password?${query}`);
+      expect(arrival.statusCode, query).toBe(303);
+      expect(arrival.headers.location, query).toBe('/ui/reset-password');
+      expect(arrival.cookies.some((cookie) => cookie.name === 'sesame_reset'), query).toBe(isKept);
+    }
+  });
+
   it('put no secret in any URL they send a browser to', async () => {
     await setUp();
     const visitor = new Visitor();
