@@ -114,7 +114,7 @@ export function createPageKit({ auth, ui, cookie, client, trustedOrigins }: Page
      */
     guard: async (request: FastifyRequest): Promise<void> => {
       await crossSite(request);
-      tokens.check(request);
+      tokens.check(request, client(request).isHttps);
     },
 
     /** The user behind the request's session cookie, or null (the API's own check, `validateSessionToken`). */

@@ -47,9 +47,15 @@ function newToken(): string {
   return pool.toString('base64url', poolOffset - TOKEN_BYTES, poolOffset);
 }
 
-/** The form-token cookie's settings: `__Host-` prefixed when the session cookie is always Secure. */
+/** The form-token cookie's settings: the session cookie's `secure`. */
 export interface FormTokenCookie {
   readonly secure: 'auto' | 'always';
+}
+
+// The cookie's attributes never change: its header is written once, around the token.
+function formCookie(name: string, secure: boolean) {
+  const [before = '', after = ''] = serializeCookie(name, 'TOKEN', { path: '/', httpOnly: true, sameSite: 'strict', secure }).split('TOKEN');
+  return { name, before, after };
 }
 
 /**
@@ -60,24 +66,25 @@ export interface FormTokenCookie {
  * browsers and some privacy tools leave out.
  */
 export function createFormTokens({ secure }: FormTokenCookie) {
-  // A __Host- cookie cannot be set by a sibling subdomain (cookie tossing), but needs Secure.
-  const name = secure === 'always' ? '__Host-sesame_form' : 'sesame_form';
-  // The cookie's attributes never change but for Secure: the header is written once around the token.
-  const [before = '', after = ''] = serializeCookie(name, 'TOKEN', { path: '/', httpOnly: true, sameSite: 'strict', secure: secure === 'always' }).split('TOKEN');
-  const secureAfter = `${after}; Secure`;
+  // Over https the cookie is __Host- prefixed, which a sibling subdomain cannot set (cookie
+  // tossing); the prefix needs Secure, so plain http (a laptop, a test) keeps the plain name.
+  const prefixed = formCookie('__Host-sesame_form', true);
+  const plain = formCookie('sesame_form', false);
+  const cookieFor = (isHttps: boolean) => (secure === 'always' || isHttps ? prefixed : plain);
   return {
     /** The token for the forms of this answer; sets the cookie when the browser has none yet. */
     tokenFor(request: FastifyRequest, reply: FastifyReply, isHttps: boolean): string {
-      const held = readCookie(request, name);
+      const cookie = cookieFor(isHttps);
+      const held = readCookie(request, cookie.name);
       if (held !== null && TOKEN.test(held)) return held;
       const token = newToken();
-      void reply.header('set-cookie', before + token + (secure !== 'always' && isHttps ? secureAfter : after));
+      void reply.header('set-cookie', cookie.before + token + cookie.after);
       return token;
     },
 
     /** Throws `cross_site` unless the request's field repeats its cookie. */
-    check(request: FastifyRequest): void {
-      const held = readCookie(request, name);
+    check(request: FastifyRequest, isHttps: boolean): void {
+      const held = readCookie(request, cookieFor(isHttps).name);
       const body = request.body as Record<string, unknown> | null | undefined;
       const sent = body?.[FORM_TOKEN_FIELD];
       if (held === null || !TOKEN.test(held) || typeof sent !== 'string' || sent.length !== held.length) {

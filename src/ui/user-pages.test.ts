@@ -174,6 +174,27 @@ describe('the user pages', () => {
     expect((await visitor.post('/ui/login', fields, { headers: {} })).statusCode).toBe(303);
   });
 
+  it('name the form cookie __Host- over https, which a sibling subdomain cannot set, and the plain name over http', async () => {
+    await setUp({ http: { trustProxy: ['10.0.0.2'] } });
+    const viaProxy = { remoteAddress: '10.0.0.2', headers: { 'x-forwarded-proto': 'https' } };
+    const https = await h.app.inject({ method: 'GET', url: '/ui/login', ...viaProxy });
+    const token = /name="form_token" value="([^"]+)"/.exec(https.body)![1]!;
+    expect(https.cookies.find((cookie) => cookie.name === '__Host-sesame_form')).toMatchObject({ value: token, path: '/', secure: true, httpOnly: true, sameSite: 'Strict' });
+    const http = await h.app.inject({ method: 'GET', url: '/ui/login', remoteAddress: '10.0.0.2' });
+    expect(http.cookies.map((cookie) => [cookie.name, cookie.secure])).toEqual([['sesame_form', undefined]]);
+    const post = (cookie: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/ui/login',
+        remoteAddress: '10.0.0.2',
+        payload: `email=a%40example.com&password=x&form_token=${token}`,
+        headers: { ...viaProxy.headers, ...SAME_ORIGIN, origin: 'https://localhost', cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      });
+    // A plain-named cookie over https may have been tossed by a sibling subdomain: it is not the form's.
+    expect((await post(`sesame_form=${token}`)).statusCode).toBe(403);
+    expect((await post(`__Host-sesame_form=${token}`)).statusCode).toBe(401);
+  });
+
   it('refuse a form whose token is another browser’s', async () => {
     await setUp();
     const [mine, theirs] = [new Visitor(), new Visitor()];
