@@ -187,12 +187,12 @@ describe('the log-in page from the keyboard alone', () => {
     await signUp(page, email);
     await page.goto('/ui/login');
     const order: string[] = [];
-    for (let press = 0; press < 8; press += 1) {
+    for (let press = 0; press < 9; press += 1) {
       await page.keyboard.press('Tab');
       const focused = page.locator(':focus');
       order.push((await focused.getAttribute('id')) ?? (await focused.textContent())?.trim() ?? '');
     }
-    expect(order).toEqual(['Sesame', 'Log in', 'Sign up', 'field-email', 'field-password', 'Log in', 'Forgot your password?', 'No account yet? Sign up']);
+    expect(order).toEqual(['Skip to content', 'Sesame', 'Log in', 'Sign up', 'field-email', 'field-password', 'Log in', 'Forgot your password?', 'No account yet? Sign up']);
     await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Shift+Tab');
@@ -204,6 +204,26 @@ describe('the log-in page from the keyboard alone', () => {
     await page.keyboard.type(PASSWORD);
     await page.keyboard.press('Enter');
     await page.waitForURL('**/ui/account');
+  });
+
+  it('offers a skip link first, shown when focused, that takes the focus past the header', async () => {
+    const page = await openPage();
+    await page.goto('/ui/login');
+    await page.keyboard.press('Tab');
+    const skip = page.getByRole('link', { name: 'Skip to content' });
+    expect(await page.evaluate<string>('document.activeElement.textContent')).toBe('Skip to content');
+    expect((await skip.boundingBox())!.x).toBeGreaterThanOrEqual(0);
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    expect(await page.locator(':focus').getAttribute('id')).toBe('field-email');
+  });
+
+  it('loads the page and its stylesheet, and nothing else, not even a favicon', async () => {
+    const page = await openPage();
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(new URL(request.url()).pathname));
+    await page.goto('/ui/login', { waitUntil: 'networkidle' });
+    expect(requested).toEqual(['/ui/login', expect.stringMatching(/^\/ui\/style\.[\w-]+\.css$/)]);
   });
 
   it('fits a phone and follows a dark colour scheme', async () => {

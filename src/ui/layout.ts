@@ -23,7 +23,7 @@ export function layout({ ui, stylesheetPath, title, body, logOutToken, header }:
       : html`<li><a href="/ui/account">${t['nav.account']}</a></li><li><form class="inline" method="post" action="/ui/logout">${logOutToken}<button type="submit" class="secondary">${t['nav.log_out']}</button></form></li>`;
   return html`<!doctype html>
 <html lang="${t['page.language']}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer"><title>${say(ui.messages, 'page.title', { page: title, product: ui.productName })}</title><link rel="stylesheet" href="${stylesheetPath}"></head>
-<body><header><a class="product" href="${header?.home ?? '/ui/'}">${header?.product ?? ui.productName}</a><nav aria-label="${header ? t['admin.nav_label'] : t['nav.label']}"><ul>${nav}</ul></nav></header>
+<body><a class="skip" href="#main">${t['nav.skip']}</a><header><a class="product" href="${header?.home ?? '/ui/'}">${header?.product ?? ui.productName}</a><nav aria-label="${header ? t['admin.nav_label'] : t['nav.label']}"><ul>${nav}</ul></nav></header>
 <main id="main">${body}</main></body></html>
 `.text;
 }

@@ -9,6 +9,7 @@ import { ADMIN_MESSAGES } from './admin/admin-messages.js';
 export const MESSAGES = {
   'page.language': 'en',
   'page.title': '{page} · {product}',
+  'nav.skip': 'Skip to content',
   'nav.label': 'Account',
   'nav.log_in': 'Log in',
   'nav.sign_up': 'Sign up',

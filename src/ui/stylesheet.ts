@@ -12,6 +12,8 @@ html{font:100%/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;backgrou
 body{margin:0;min-height:100vh;display:flex;flex-direction:column}
 a{color:var(--accent);text-underline-offset:.15em}
 :focus-visible{outline:3px solid var(--accent);outline-offset:2px}
+.skip{position:absolute;left:-999rem;top:.5rem;padding:.5rem 1rem;background:var(--bg);border-radius:.4rem}
+.skip:focus{left:.5rem;z-index:1}
 header,main,footer{width:100%;max-width:34rem;margin:0 auto;padding:1rem}
 header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between}
 header .product{font-weight:700;font-size:1.1rem;color:var(--text);text-decoration:none}
