@@ -58,7 +58,7 @@ class ConsoleBrowser {
   }
 }
 
-const emailsOf = (body: string) => [...body.matchAll(/<p class="what"><a href="[^"]+">([^<]+)<\/a>/g)].map((match) => match[1]);
+const emailsOf = (body: string) => [...body.matchAll(/<p class="what"><a href="[^"]+"><bdi>([^<]+)<\/bdi><\/a>/g)].map((match) => match[1]);
 const nextOf = (body: string) => /<a href="([^"]+)" rel="next">/.exec(body)?.[1]?.replaceAll('&amp;', '&') ?? null;
 const prevOf = (body: string) => /<a href="([^"]+)" rel="prev">/.exec(body)?.[1]?.replaceAll('&amp;', '&') ?? null;
 
@@ -89,7 +89,7 @@ function consoleSuite(variant: Variant): void {
     database = null;
   });
 
-  async function setUp(): Promise<ConsoleBrowser> {
+  async function setUp(limits: { accountClientFailures?: number } = {}): Promise<ConsoleBrowser> {
     let cache: SessionCache = noCache;
     if (variant === 'redis') {
       const redis = connectRedis(TEST_REDIS_URL!, testKeyPrefix());
@@ -101,7 +101,7 @@ function consoleSuite(variant: Variant): void {
     const config = testConfig({
       ...(database ? { database: database.config } : {}),
       http: { admin: ON_MAIN, ui: testUiConfig() },
-      auth: { adminToken: ADMIN_TOKEN, limits: { accountFailures: 3, accountFreeFailures: 3 }, consoleSession: { idleTimeoutSeconds: IDLE_SECONDS, absoluteLifetimeSeconds: LIFETIME_SECONDS } },
+      auth: { adminToken: ADMIN_TOKEN, limits: { accountFailures: 3, accountFreeFailures: 3, ...limits }, consoleSession: { idleTimeoutSeconds: IDLE_SECONDS, absoluteLifetimeSeconds: LIFETIME_SECONDS } },
     });
     h = await createAppHarness(config, cache);
     const operator = await h.auth.createUser(OPERATOR.email, OPERATOR.password, { door: 'cli', address: 'cli' });
@@ -129,6 +129,7 @@ function consoleSuite(variant: Variant): void {
     expect(login.cookies.some((one) => one.name === 'session_id')).toBe(false);
     // The console token is no user session: the API refuses it.
     expect((await h.app.inject({ method: 'GET', url: '/profile', cookies: { session_id: cookie.value } })).statusCode).toBe(403);
+    expect((await h.app.inject({ method: 'GET', url: '/profile', headers: { authorization: `Bearer ${cookie.value}` } })).statusCode).toBe(401);
     const users = await browser.get('/ui/admin/users');
     expect(users.statusCode).toBe(200);
     expect(users.headers['cache-control']).toBe('no-store');
@@ -245,6 +246,8 @@ function consoleSuite(variant: Variant): void {
     expect(out.statusCode).toBe(303);
     expect(out.headers.location).toBe('/ui/admin/login?done=logged_out');
     expect(browser.cookies.has('sesame_console')).toBe(false);
+    // It would drop the operator's user session cookie (every cookie of the site) with the console's.
+    expect(out.headers['clear-site-data']).toBeUndefined();
     expect(h.audited).toContainEqual(expect.objectContaining({ event: 'logged_out', userId: operatorId }));
     expect((await h.app.inject({ method: 'GET', url: '/profile', cookies: { session_id: userCookie } })).statusCode).toBe(200);
     expect((await h.auth.listSessions({ id: operatorId })).map((session) => session.kind)).toEqual(['cookie']);
@@ -285,6 +288,13 @@ function consoleSuite(variant: Variant): void {
     expect((await browser.get(`${page}?done=disabled`)).body).toContain('The user is disabled');
     expect(await act('/enable')).toBe(`${page}?done=enabled`);
     expect((await h.auth.getUser({ id: target.id })).disabled).toBe(false);
+    // Sent twice (a second tab, a resent form): audited as asked, saying it changed nothing.
+    expect(await act('/enable')).toBe(`${page}?done=enabled`);
+    expect(consoleActions().at(-1)).toMatchObject({ action: 'user.enable', userId: target.id, changed: false });
+    await act('/disable');
+    await act('/disable');
+    expect(consoleActions().at(-1)).toMatchObject({ action: 'user.disable', userId: target.id, changed: false, endedSessions: 0 });
+    await act('/enable');
 
     for (let attempt = 0; attempt < 3; attempt += 1) {
       await h.app.inject({ method: 'POST', url: '/sessions', payload: { email: 'target@example.com', password: 'wrong' }, remoteAddress: `10.0.0.${attempt + 1}` });
@@ -304,8 +314,73 @@ function consoleSuite(variant: Variant): void {
     expect(await h.auth.listSessions({ id: target.id })).toHaveLength(0);
 
     expect(consoleActions().map(({ action, userId, operatorId: by }) => ({ action, userId, by }))).toEqual(
-      ['user.disable', 'user.enable', 'user.unlock', 'session.end', 'sessions.end_all'].map((action) => ({ action, userId: target.id, by: operatorId })),
+      ['user.disable', 'user.enable', 'user.enable', 'user.disable', 'user.disable', 'user.enable', 'user.unlock', 'session.end', 'sessions.end_all'].map((action) => ({
+        action,
+        userId: target.id,
+        by: operatorId,
+      })),
     );
+    expect(consoleActions().filter((event) => 'changed' in event)).toHaveLength(2);
+  });
+
+  it('offers Unlock to a user one address is refused for though the account is not locked, and lets that address in again', async () => {
+    const browser = await setUp({ accountClientFailures: 2 });
+    const target = await h.auth.createUser('target@example.com', 'target passphrase', { door: 'cli', address: 'cli' });
+    const logIn = (password: string) => h.app.inject({ method: 'POST', url: '/sessions', payload: { email: 'target@example.com', password }, remoteAddress: '10.0.2.1' });
+    await logIn('wrong');
+    await logIn('wrong');
+    expect((await logIn('target passphrase')).statusCode).toBe(429);
+    await browser.logIn();
+    const page = `/ui/admin/users/${target.id}`;
+    const shown = await browser.get(page);
+    expect((await h.auth.getUser({ id: target.id })).locked).toBe(false);
+    expect(shown.body).toContain('<dd>active</dd>');
+    expect(shown.body).toContain(`action="${page}/unlock"`);
+    expect((await browser.post(`${page}/unlock`, {}, { from: page })).headers.location).toBe(`${page}?done=unlocked`);
+    expect((await logIn('target passphrase')).statusCode).toBe(200);
+  });
+
+  it('draws every email with its invisible and direction characters spelt out, isolated, and each user with its id', async () => {
+    const browser = await setUp();
+    // Each reads as ops@example.com where characters are drawn as they come; the API takes them all.
+    const unseen = { '200B': '\u200B', '202E': '\u202E', '3164': '\u3164', FE0F: '\uFE0F', E0100: '\u{E0100}' };
+    const zeroWidth = `ops@example.com${unseen['200B']}`;
+    const reversed = `${unseen['202E']}moc.elpmaxe@spo`;
+    const spoofs = [zeroWidth, reversed, `ops@example.com${unseen['3164']}`, `ops@example.com${unseen.FE0F}`, `ops@example.com${unseen.E0100}`];
+    const ids = new Map<string, string>();
+    for (const email of spoofs) {
+      const registered = await h.app.inject({ method: 'POST', url: '/users', payload: { email, password: 'some passphrase' } });
+      expect(registered.statusCode).toBe(200);
+      ids.set(email, (await h.auth.getUser({ email })).id);
+    }
+    const idOf = (email: string) => ids.get(email) ?? '';
+    await browser.logIn();
+    const list = await browser.get('/ui/admin/users');
+    const marked = (code: string) => `<span class="unseen">&lt;U+${code}&gt;</span>`;
+    expect(emailsOf(list.body)).toEqual([OPERATOR.email]);
+    for (const [code, character] of Object.entries(unseen)) {
+      expect(list.body).toContain(marked(code));
+      expect(list.body).not.toContain(character);
+    }
+    expect(list.body).toContain(`<bdi>${marked('202E')}moc.elpmaxe@spo</bdi>`);
+    expect(list.body).toContain(`<bdi>ops@example.com${marked('200B')}</bdi>`);
+    for (const id of [...ids.values(), operatorId]) expect(list.body).toContain(`Id <code>${id.slice(0, 8)}</code>…`);
+
+    const page = await browser.get(`/ui/admin/users/${idOf(reversed)}`);
+    expect(page.body).toContain(`<h1>User <bdi>${marked('202E')}moc.elpmaxe@spo</bdi></h1>`);
+    expect(page.body).toContain('<title>User \u2068&lt;U+202E&gt;moc.elpmaxe@spo\u2069 · ');
+    expect(page.body).toContain(`<dd>${idOf(reversed)}</dd>`);
+    const confirm = await browser.get(`/ui/admin/users/${idOf(zeroWidth)}/delete`);
+    expect(confirm.body).toContain(`<h1>Delete <bdi>ops@example.com${marked('200B')}</bdi>?</h1>`);
+    expect(confirm.body).not.toContain(unseen['200B']);
+
+    // An operator whose own email is such is named in the header the same way; claims are drawn alike.
+    await h.auth.updateUser({ id: idOf(zeroWidth) }, { claims: { admin: true, note: 'x\u200Dy' } }, { door: 'cli', address: 'cli' });
+    const other = newBrowser();
+    await other.logIn(zeroWidth, 'some passphrase');
+    const own = await other.get(`/ui/admin/users/${idOf(zeroWidth)}`);
+    expect(own.body).toContain(`Operator: <bdi>ops@example.com${marked('200B')}</bdi>`);
+    expect(own.body).toContain(`<dd><bdi>{&quot;admin&quot;:true,&quot;note&quot;:&quot;x${marked('200D')}y&quot;}</bdi></dd>`);
   });
 
   it('deletes a user only through the confirmation page, and never the operator themselves', async () => {
@@ -315,7 +390,7 @@ function consoleSuite(variant: Variant): void {
     const page = `/ui/admin/users/${target.id}`;
     const confirm = await browser.get(`${page}/delete`);
     expect(confirm.statusCode).toBe(200);
-    expect(confirm.body).toContain('Delete target@example.com?');
+    expect(confirm.body).toContain('Delete <bdi>target@example.com</bdi>?');
     const unconfirmed = await browser.post(`${page}/delete`, { confirm: 'something else' }, { from: `${page}/delete` });
     expect(unconfirmed.statusCode).toBe(400);
     expect(await h.auth.getUser({ id: target.id })).toBeTruthy();
@@ -440,7 +515,7 @@ function consoleSuite(variant: Variant): void {
     expect(body).not.toContain('href="/ui/login"');
     expect(body).not.toContain('href="/ui/signup"');
     if (signedIn) {
-      expect(body).toContain(`Operator: ${OPERATOR.email}`);
+      expect(body).toContain(`Operator: <bdi>${OPERATOR.email}</bdi>`);
       expect(body).toContain('<p><a href="/ui/admin/users">Back to the users</a></p>');
     } else {
       expect(body).not.toContain('Operator:');

@@ -141,6 +141,27 @@ describe('one user', () => {
     expect((await auth.getUser({ id })).claims).toEqual({ role: 'editor' });
     await expectAuthError(auth.updateUser({ id }, { claims: { sub: 'x' } }, operator), 'invalid_input');
   });
+
+  it('records a disable or enable that found the user already so as the action asked, changing nothing', async () => {
+    const { auth, audited } = await setUp();
+    const { id } = await auth.createUser('gil@x.io', 'pw', operator);
+    await auth.updateUser({ id }, { disabled: false }, operator);
+    await auth.updateUser({ id }, { disabled: true }, operator);
+    await auth.updateUser({ id }, { disabled: true }, operator);
+    await auth.updateUser({ id }, { disabled: true, email: 'gil@x.io' }, operator);
+    await auth.updateUser({ id }, {}, operator);
+    // Something else changed: an update, as before.
+    await auth.updateUser({ id }, { disabled: true, claims: { role: 'x' } }, operator);
+    const origin = { userId: id, endedSessions: 0, caller: 'token', client: operator.address };
+    expect(audited.filter((event) => event.event === 'admin_action').slice(1)).toEqual([
+      { event: 'admin_action', action: 'user.enable', ...origin, changed: false },
+      { event: 'admin_action', action: 'user.disable', ...origin },
+      { event: 'admin_action', action: 'user.disable', ...origin, changed: false },
+      { event: 'admin_action', action: 'user.disable', ...origin, changed: false },
+      { event: 'admin_action', action: 'user.update', ...origin, changed: false },
+      { event: 'admin_action', action: 'user.update', ...origin },
+    ]);
+  });
 });
 
 describe('a disabled user', () => {

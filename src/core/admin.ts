@@ -146,7 +146,7 @@ export function createAdministration(deps: AdminDeps): Administration {
   const { store, clock, hasher, limits, audit, outbox, config } = deps;
   const userNotFound = () => new AuthError('user_not_found', 'user not found');
   const sessionNotFound = () => new AuthError('session_not_found', 'session not found');
-  const record = (operator: Operator, action: AdminAction, userId: string | null, more: { sessionId?: string; endedSessions?: number } = {}) =>
+  const record = (operator: Operator, action: AdminAction, userId: string | null, more: { sessionId?: string; endedSessions?: number; changed?: false } = {}) =>
     audit({
       event: 'admin_action',
       action,
@@ -252,8 +252,12 @@ export function createAdministration(deps: AdminDeps): Administration {
         throw error;
       }
       if (!ended) throw userNotFound();
-      const action = changes.disabledAt === undefined ? 'user.update' : changes.disabledAt === null ? 'user.enable' : 'user.disable';
-      record(operator, action, user.id, { endedSessions: ended.length });
+      // A call that changed nothing (a disable sent twice, an enable of an active user) is still
+      // the operator's act: audited as asked, and marked, rather than as an update of nothing.
+      const isChange = Object.keys(changes).length > 0;
+      const asked = update.disabled === undefined ? 'user.update' : update.disabled ? 'user.disable' : 'user.enable';
+      const action = changes.disabledAt === undefined ? (isChange ? 'user.update' : asked) : changes.disabledAt === null ? 'user.enable' : 'user.disable';
+      record(operator, action, user.id, { endedSessions: ended.length, ...(isChange ? {} : { changed: false as const }) });
       return this.getUser({ id: user.id });
     },
 

@@ -49,6 +49,8 @@ export type AuditEvent =
       readonly sessionId?: string;
       /** Sessions the action ended. */
       readonly endedSessions?: number;
+      /** Present, and false, when the action found the user already as asked (a disable of a disabled user): nothing changed. */
+      readonly changed?: false;
       /** Which door the operator came through: the admin token, the admin listener, the command line, the admin console. */
       readonly caller: AdminDoor;
       /** The operator's own user id, when they signed in as a user (the admin console). */

@@ -8,6 +8,7 @@ import { alert, ERROR_ID, field, notice } from './forms.js';
 import { html, type Html } from './html.js';
 import { fieldOf, formFailure, noticeOf, passwordHint, type FormFailure } from './page-fields.js';
 import type { PageKit } from './page-kit.js';
+import { isolatedText } from './visible-text.js';
 
 export interface AccountPagesOptions {
   readonly kit: PageKit;
@@ -49,7 +50,7 @@ export const accountPages: FastifyPluginAsync<AccountPagesOptions> = async (app,
       isSignedIn: true,
       title: kit.say('account.title'),
       body: html`<h1>${kit.say('account.title')}</h1>${notice(failure ? null : noticeOf(kit, request))}
-<p>${kit.say('account.signed_in_as', { email: principal.email })}</p>
+<p>${kit.sayHtml('account.signed_in_as', { email: isolatedText(principal.email) })}</p>
 <h2>${kit.say('account.change_password')}</h2>${alert(kit.say('form.errors_heading'), failure?.message ?? null)}
 <form method="post" action="/ui/account/password">${kit.tokenField(request, reply)}
 <input type="email" name="email" autocomplete="username" value="${principal.email}" hidden>

@@ -42,6 +42,8 @@ nav button,.inline button{margin:0;padding:.2rem .6rem;min-height:2.25rem}
 .sessions .what{margin:0}
 .sessions .when{color:var(--muted);font-size:.9rem;margin:0}
 .badge{font-size:.85rem;font-weight:700}
+bdi{overflow-wrap:anywhere}
+.unseen{font:700 .8em ui-monospace,monospace;color:var(--bad);border:1px solid;border-radius:.2rem;padding:0 .1em;margin:0 .1em}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;margin:1rem 0}
 .actions form{margin:0}
 footer{color:var(--muted);font-size:.85rem}

@@ -89,7 +89,7 @@ describe('the user pages', () => {
     const account = await visitor.get('/ui/account');
     expect(account.statusCode).toBe(200);
     expectPageHeaders(account);
-    expect(account.body).toContain('Signed in as pages@example.com');
+    expect(account.body).toContain('Signed in as <bdi>pages@example.com</bdi>');
     const refused = await visitor.post('/ui/login', {}, { token: '' });
     expect(refused.statusCode).toBe(403);
     expectPageHeaders(refused);
@@ -104,6 +104,16 @@ describe('the user pages', () => {
       expect(page.statusCode, name).toBe(200);
       expect(page.body, name).not.toContain('role="status"');
     }
+  });
+
+  it('show the signed-in email with invisible and direction characters spelt out, isolated from the text around it', async () => {
+    await setUp();
+    const visitor = new Visitor();
+    const email = '\u202Emoc.elpmaxe@spo\u200B';
+    await signedUp(visitor, email);
+    await loggedIn(visitor, email);
+    const account = await visitor.get('/ui/account');
+    expect(account.body).toContain('Signed in as <bdi><span class="unseen">&lt;U+202E&gt;</span>moc.elpmaxe@spo<span class="unseen">&lt;U+200B&gt;</span></bdi>');
   });
 
   it('sign up, log in, change the password, end another session and log out without a line of script', async () => {

@@ -11,6 +11,7 @@ import type { MessageKey } from '../messages.js';
 import { listed } from '../page-fields.js';
 import { createPageKit, errorBody, errorMessageKey, registerPageHandlers, type ErrorPageDrawer } from '../page-kit.js';
 import type { PagesOptions } from '../pages.js';
+import { isolatedPlainText, isolatedText } from '../visible-text.js';
 import { actionButton, deleteView, logInView, STATE_FILTERS, userListView, userView, type StateFilter, type ViewKit } from './console-views.js';
 import { CONSOLE_PREFIX, createConsoleCookie } from './console-cookie.js';
 
@@ -68,7 +69,7 @@ export const adminConsole: FastifyPluginAsync<PagesOptions> = async (app, option
   const operators = new WeakMap<FastifyRequest, Principal>();
   const product = kit.say('admin.product', { product: kit.ui.productName });
 
-  const viewKit = (request: FastifyRequest, reply: FastifyReply): ViewKit => ({ say: kit.say, token: kit.tokenField(request, reply) });
+  const viewKit = (request: FastifyRequest, reply: FastifyReply): ViewKit => ({ say: kit.say, sayHtml: kit.sayHtml, token: kit.tokenField(request, reply) });
   const noticeOf = (request: FastifyRequest) => {
     const key = listed(NOTICES, (request.query as { done?: string }).done ?? '');
     return key === undefined ? null : kit.say(key);
@@ -82,7 +83,7 @@ export const adminConsole: FastifyPluginAsync<PagesOptions> = async (app, option
   function send(request: FastifyRequest, reply: FastifyReply, page: { title: string; body: Html; status?: number }): FastifyReply {
     const operator = operators.get(request);
     const nav = operator
-      ? html`<li>${kit.say('admin.signed_in_as', { email: operator.email })}</li><li>${actionButton(viewKit(request, reply), '/logout', kit.say('admin.log_out'), true)}</li>`
+      ? html`<li>${kit.sayHtml('admin.signed_in_as', { email: isolatedText(operator.email) })}</li><li>${actionButton(viewKit(request, reply), '/logout', kit.say('admin.log_out'), true)}</li>`
       : html``;
     const text = layout({ ui: kit.ui, stylesheetPath: kit.stylesheetPath, title: page.title, body: page.body, logOutToken: null, header: { product, home: `${CONSOLE_PREFIX}/users`, nav } });
     return reply.code(page.status ?? 200).type('text/html; charset=utf-8').send(text);
@@ -181,12 +182,12 @@ export const adminConsole: FastifyPluginAsync<PagesOptions> = async (app, option
     const [user, sessions] = await Promise.all([auth.getUser(ref), auth.listSessions(ref)]);
     const { userId, sessionId } = operatorOf(request);
     const body = userView(viewKit(request, reply), { user, sessions, isSelf: user.id === userId, consoleSessionId: sessionId, notice: noticeOf(request) });
-    return send(request, reply, { title: kit.say('admin.user.title', { email: user.email }), body });
+    return send(request, reply, { title: kit.say('admin.user.title', { email: isolatedPlainText(user.email) }), body });
   });
 
   app.get<{ Params: { id: string } }>('/users/:id/delete', { ...hidden({ params: userParams }), ...forOperators }, async (request, reply) => {
     const user = await auth.getUser({ id: request.params.id });
-    return send(request, reply, { title: kit.say('admin.delete.title', { email: user.email }), body: deleteView(viewKit(request, reply), user) });
+    return send(request, reply, { title: kit.say('admin.delete.title', { email: isolatedPlainText(user.email) }), body: deleteView(viewKit(request, reply), user) });
   });
 
   const backToUser = (request: IdRequest, reply: FastifyReply, done: string) =>

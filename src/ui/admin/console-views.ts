@@ -1,13 +1,15 @@
 import type { UserView } from '../../core/admin.js';
 import type { SessionView } from '../../core/session-views.js';
 import { alert, field, notice, ERROR_ID } from '../forms.js';
-import { html, type Html } from '../html.js';
+import { html, type Html, type HtmlValue } from '../html.js';
 import type { MessageKey } from '../messages.js';
+import { isolatedText } from '../visible-text.js';
 import { CONSOLE_PREFIX } from './console-cookie.js';
 
 /** What every console view needs: the catalogue, and a fresh form token field for each form. */
 export interface ViewKit {
   readonly say: (key: MessageKey, values?: Readonly<Record<string, string | number>>) => string;
+  readonly sayHtml: (key: MessageKey, values: Readonly<Record<string, HtmlValue>>) => Html;
   readonly token: Html;
 }
 
@@ -18,6 +20,8 @@ export function actionButton(kit: ViewKit, action: string, label: string, isSeco
 
 const time = (at: Date) => at.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
 const userPath = (user: { id: string }) => `${CONSOLE_PREFIX}/users/${encodeURIComponent(user.id)}`;
+// Enough of a random id to tell look-alike emails apart in the list (48 bits); the user's page shows it whole.
+const SHORT_ID_LENGTH = 8;
 
 export function logInView(kit: ViewKit, options: { email: string; error: string | null; notice: string | null }): Html {
   const errorId = options.error === null ? null : ERROR_ID;
@@ -59,7 +63,9 @@ function stateOf(kit: ViewKit, user: UserView): string {
 export function userListView(kit: ViewKit, options: UserListOptions): Html {
   const items = options.users.map(
     (user) =>
-      html`<li><div><p class="what"><a href="${userPath(user)}">${user.email}</a></p><p class="when">${kit.say('admin.users.created', { time: time(user.createdAt) })} · <span class="badge">${stateOf(kit, user)}</span></p></div></li>`,
+      html`<li><div><p class="what"><a href="${userPath(user)}">${isolatedText(user.email)}</a></p><p class="when">${kit.sayHtml('admin.users.id', {
+        id: html`<code>${user.id.slice(0, SHORT_ID_LENGTH)}</code>…`,
+      })} · ${kit.say('admin.users.created', { time: time(user.createdAt) })} · <span class="badge">${stateOf(kit, user)}</span></p></div></li>`,
   );
   const pager = [
     options.previous === null ? null : html`<li><a href="${options.previous}" rel="prev">${kit.say('admin.users.previous')}</a></li>`,
@@ -88,10 +94,12 @@ export interface UserDetailOptions {
 
 export function userView(kit: ViewKit, { user, sessions, isSelf, consoleSessionId, notice: done }: UserDetailOptions): Html {
   const path = `/users/${encodeURIComponent(user.id)}`;
-  const row = (label: string, value: string) => html`<dt>${label}</dt><dd>${value}</dd>`;
+  const row = (label: string, value: HtmlValue) => html`<dt>${label}</dt><dd>${value}</dd>`;
   const actions = [
     isSelf ? null : actionButton(kit, `${path}/${user.disabled ? 'enable' : 'disable'}`, kit.say(user.disabled ? 'admin.action.enable' : 'admin.action.disable')),
-    user.locked ? actionButton(kit, `${path}/unlock`, kit.say('admin.action.unlock')) : null,
+    // Offered whatever the state: besides the account's lock, a client's own count of failures
+    // refuses it (429) with no trace the core can read cheaply, and an unlock clears both.
+    actionButton(kit, `${path}/unlock`, kit.say('admin.action.unlock')),
     isSelf ? null : html`<a href="${CONSOLE_PREFIX}${path}/delete">${kit.say('admin.action.delete')}</a>`,
   ].filter((action) => action !== null);
   const items = sessions.map(
@@ -105,19 +113,19 @@ export function userView(kit: ViewKit, { user, sessions, isSelf, consoleSessionI
         true,
       )}</li>`,
   );
-  return html`<p><a href="${CONSOLE_PREFIX}/users">${kit.say('admin.user.back')}</a></p><h1>${kit.say('admin.user.title', { email: user.email })}</h1>${notice(done)}
+  return html`<p><a href="${CONSOLE_PREFIX}/users">${kit.say('admin.user.back')}</a></p><h1>${kit.sayHtml('admin.user.title', { email: isolatedText(user.email) })}</h1>${notice(done)}
 <dl>${row(kit.say('admin.user.id'), user.id)}${row(kit.say('admin.user.created'), time(user.createdAt))}${row(kit.say('admin.user.last_login'), user.lastLoginAt ? time(user.lastLoginAt) : kit.say('admin.user.never'))}${row(
     kit.say('admin.user.state'),
     stateOf(kit, user),
-  )}${row(kit.say('admin.user.claims'), user.claims === null ? kit.say('admin.user.no_claims') : JSON.stringify(user.claims))}</dl>
-${isSelf ? html`<p>${kit.say('admin.user.yourself')}</p>` : ''}<div class="actions">${actions}</div>
+  )}${row(kit.say('admin.user.claims'), user.claims === null ? kit.say('admin.user.no_claims') : isolatedText(JSON.stringify(user.claims)))}</dl>
+${isSelf ? html`<p>${kit.say('admin.user.yourself')}</p>` : ''}<div class="actions">${actions}</div><p class="hint">${kit.say('admin.action.unlock_hint')}</p>
 <h2>${kit.say('admin.sessions.title')}</h2>
 ${items.length === 0 ? html`<p>${kit.say('admin.sessions.none')}</p>` : html`<ul class="sessions">${items}</ul>${isSelf ? html`<p>${kit.say('admin.sessions.end_all_self')}</p>` : ''}${actionButton(kit, `${path}/sessions/end`, kit.say('admin.sessions.end_all'))}`}`;
 }
 
 export function deleteView(kit: ViewKit, user: UserView): Html {
   const path = `${CONSOLE_PREFIX}/users/${encodeURIComponent(user.id)}`;
-  return html`<h1>${kit.say('admin.delete.title', { email: user.email })}</h1><div class="alert" role="alert"><p>${kit.say('admin.delete.warning')}</p></div>
+  return html`<h1>${kit.sayHtml('admin.delete.title', { email: isolatedText(user.email) })}</h1><div class="alert" role="alert"><p>${kit.say('admin.delete.warning')}</p></div>
 <form method="post" action="${path}/delete">${kit.token}<input type="hidden" name="confirm" value="${user.id}"><button type="submit">${kit.say('admin.delete.submit')}</button></form>
 <p><a href="${path}">${kit.say('admin.delete.cancel')}</a></p>`;
 }
