@@ -13,6 +13,7 @@ const ADMIN_TOKEN = TEST_SECRETS.SESAME_ADMIN_TOKEN;
 const ON_MAIN: AdminHttpConfig = { listener: 'main', hasToken: true };
 const OPERATOR = { email: 'ops@example.com', password: 'operator passphrase' };
 const IDLE_SECONDS = 900;
+const YOURSELF = 'This is your own account: the console does not disable or delete it.';
 const LIFETIME_SECONDS = 3600;
 
 /** A browser as far as the console can tell: it keeps cookies and sends each form back with its token. */
@@ -158,6 +159,13 @@ function consoleSuite(variant: Variant): void {
     const wrong = await browser.logIn(OPERATOR.email, 'wrong');
     expect(wrong.statusCode).toBe(401);
     expect(wrong.body).toContain('Wrong email or password.');
+    expect(wrong.body).toMatch(/<input id="field-email"[^>]*aria-invalid="true"/);
+    // A refusal about the password marks the password.
+    const huge = await browser.logIn(OPERATOR.email, 'a'.repeat(5000));
+    expect(huge.statusCode).toBe(400);
+    expect(huge.body).toContain('The password is too long: it takes more than 4096 bytes.');
+    expect(huge.body).toMatch(/<input id="field-password"[^>]*aria-invalid="true" autofocus>/);
+    expect(huge.body).not.toMatch(/<input id="field-email"[^>]*aria-invalid/);
     expect(h.audited).toContainEqual(expect.objectContaining({ event: 'login_failed', via: 'console', reason: 'not_operator' }));
   });
 
@@ -307,7 +315,11 @@ function consoleSuite(variant: Variant): void {
     expect((await loginAs()).statusCode).toBe(200);
     expect((await loginAs()).statusCode).toBe(200);
     const [first] = await h.auth.listSessions({ id: target.id });
-    expect((await browser.get(page)).body).toContain(`/sessions/${first!.id}/end`);
+    const withSessions = (await browser.get(page)).body;
+    expect(withSessions).toContain(`/sessions/${first!.id}/end`);
+    // The kind in the catalogue's words, the separators and the moments too.
+    expect(withSessions.match(/<p class="what">App session \(token\) · 127\.0\.0\.1<\/p>/g)).toHaveLength(2);
+    expect(withSessions).toMatch(/<p class="when">Started \d{4}-\d\d-\d\d \d\d:\d\d UTC, last used \d{4}-\d\d-\d\d \d\d:\d\d UTC<\/p>/);
     expect(await act(`/sessions/${first!.id}/end`)).toBe(`${page}?done=session_ended`);
     expect(await h.auth.listSessions({ id: target.id })).toHaveLength(1);
     expect(await act('/sessions/end')).toBe(`${page}?done=sessions_ended`);
@@ -403,6 +415,12 @@ function consoleSuite(variant: Variant): void {
 
     const own = `/ui/admin/users/${operatorId}`;
     expect((await browser.get(own)).body).not.toContain('/delete');
+    // Asked by its address, the confirmation of one's own deletion is the refusal the POST would give.
+    const ownConfirm = await browser.get(`${own}/delete`);
+    expect(ownConfirm.statusCode).toBe(400);
+    expect(ownConfirm.body).toContain(YOURSELF);
+    expect(ownConfirm.body).not.toContain('name="confirm"');
+    expect(ownConfirm.body).toContain('href="/ui/admin/users"');
     const self = await browser.post(`${own}/delete`, { confirm: operatorId }, { from: own });
     expect(self.statusCode).toBe(400);
     const disableSelf = await browser.post(`${own}/disable`, {}, { from: own });
@@ -555,6 +573,14 @@ function consoleSuite(variant: Variant): void {
     const disableSelf = await browser.post(`${own}/disable`, {}, { from: own });
     expect(disableSelf.statusCode).toBe(400);
     expectConsoleLayout(disableSelf.body, true);
+    // The core's refusals in the catalogue's words, never its English.
+    expect(disableSelf.body).toContain(YOURSELF);
+    expect(disableSelf.body).not.toContain('an operator cannot');
+    const forgedCursor = await browser.get('/ui/admin/users?cursor=bm90LWEtY3Vyc29y');
+    expect(forgedCursor.statusCode).toBe(400);
+    expect(forgedCursor.body).toContain('This link to a page of the list is not valid.');
+    expect(forgedCursor.body).not.toContain('cursor is not one');
+    expectConsoleLayout(forgedCursor.body, true);
 
     // The user pages keep their own.
     const userPage = await h.app.inject('/ui/nowhere');

@@ -2,7 +2,7 @@ import { RESERVED_CLAIMS } from './access-tokens.js';
 import type { Client } from './audit.js';
 import type { CoreDeps, Principal } from './deps.js';
 import { normalizeLoginIdentifier, toIdentifierKey, type IdentifierKind } from './emails.js';
-import { AuthError } from './errors.js';
+import { AuthError, invalidInput } from './errors.js';
 import { checkNewPassword } from './password-rules.js';
 import { generateId } from './secrets.js';
 import { StoreConflictError, type User, type UserClaims } from './store.js';
@@ -135,9 +135,9 @@ export function checkClaims(claims: UserClaims | null): void {
   if (claims === null) return;
   const reserved = Object.keys(claims).filter((name) => RESERVED_CLAIMS.has(name));
   if (reserved.length > 0) {
-    throw new AuthError('invalid_input', `claims reserved by the token standards cannot be set: ${reserved.join(', ')}`);
+    throw invalidInput(`claims reserved by the token standards cannot be set: ${reserved.join(', ')}`, 'claims_reserved', 'claims');
   }
   if (Buffer.byteLength(JSON.stringify(claims)) > MAX_CLAIMS_BYTES) {
-    throw new AuthError('invalid_input', `claims may take at most ${MAX_CLAIMS_BYTES} bytes of JSON`);
+    throw invalidInput(`claims may take at most ${MAX_CLAIMS_BYTES} bytes of JSON`, 'claims_too_large', 'claims', { max: MAX_CLAIMS_BYTES });
   }
 }

@@ -3,7 +3,7 @@ import { auditOrigin, type AdminAction, type AdminDoor } from './audit.js';
 import { CacheUnavailableError } from './cache.js';
 import type { CoreDeps } from './deps.js';
 import { normalizeLoginIdentifier, toEmailKey } from './emails.js';
-import { AuthError } from './errors.js';
+import { AuthError, invalidInput } from './errors.js';
 import { checkNewPassword } from './password-rules.js';
 import { isSameSecret } from './secrets.js';
 import { liveSessionsOf, toSessionView, type SessionView } from './session-views.js';
@@ -159,7 +159,7 @@ export function createAdministration(deps: AdminDeps): Administration {
   // An operator signed in as a user would lock themselves out of the console by disabling or
   // deleting their own account, with no one left to undo it: the console refuses both.
   const refuseOwnAccount = (operator: Operator, user: User) => {
-    if (operator.operatorId === user.id) throw new AuthError('invalid_input', 'an operator cannot disable or delete their own account from the console');
+    if (operator.operatorId === user.id) throw invalidInput('an operator cannot disable or delete their own account from the console', 'own_account', null);
   };
 
   async function find(ref: UserRef): Promise<User> {
@@ -335,7 +335,7 @@ function encodeCursor(order: UserListRequest['order'], user: UserPosition): stri
 }
 
 function decodeCursor(cursor: string, order: UserListRequest['order']): UserPosition {
-  const invalid = () => new AuthError('invalid_input', 'cursor is not one this listing gave');
+  const invalid = () => invalidInput('cursor is not one this listing gave', 'cursor_unknown', 'cursor');
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -345,6 +345,6 @@ function decodeCursor(cursor: string, order: UserListRequest['order']): UserPosi
   if (!Array.isArray(parsed) || parsed.length !== 3) throw invalid();
   const [cursorOrder, time, id] = parsed as unknown[];
   if (typeof time !== 'number' || !Number.isSafeInteger(time) || typeof id !== 'string' || id.length > 64) throw invalid();
-  if (cursorOrder !== order) throw new AuthError('invalid_input', 'cursor belongs to a listing in the other order');
+  if (cursorOrder !== order) throw invalidInput('cursor belongs to a listing in the other order', 'cursor_other_order', 'cursor');
   return { createdAt: new Date(time), id };
 }

@@ -1,4 +1,4 @@
-import { AuthError } from './errors.js';
+import { invalidInput } from './errors.js';
 import { codePointCount } from './text.js';
 
 const MAX_IDENTIFIER_LENGTH = 320;
@@ -28,9 +28,9 @@ export interface LoginIdentifier {
 export function toEmailKey(email: string): string {
   checkIdentifier(email, 'email');
   const key = email.trim().toLowerCase();
-  if (key === '') throw new AuthError('invalid_input', 'email is empty');
+  if (key === '') throw invalidInput('email is empty', 'email_empty', 'email');
   // The `@` is what keeps an email apart from every username.
-  if (!key.includes('@')) throw new AuthError('invalid_input', 'email must contain @');
+  if (!key.includes('@')) throw invalidInput('email must contain @', 'email_without_at', 'email');
   return key;
 }
 
@@ -42,8 +42,8 @@ export function toEmailKey(email: string): string {
  */
 export function toUsernameKey(username: string): string {
   checkIdentifier(username, 'username');
-  if (username === '') throw new AuthError('invalid_input', 'username is empty');
-  if (username.includes('@')) throw new AuthError('invalid_input', 'username must not contain @');
+  if (username === '') throw invalidInput('username is empty', 'username_empty', 'username');
+  if (username.includes('@')) throw invalidInput('username must not contain @', 'username_with_at', 'username');
   return username;
 }
 
@@ -62,9 +62,9 @@ export function normalizeLoginIdentifier(identifier: string): LoginIdentifier {
 }
 
 function checkIdentifier(identifier: string, name: IdentifierKind): void {
-  if (!identifier.isWellFormed()) throw new AuthError('invalid_input', `${name} is not valid Unicode`);
+  if (!identifier.isWellFormed()) throw invalidInput(`${name} is not valid Unicode`, `${name}_not_unicode`, name);
   if (codePointCount(identifier) > MAX_IDENTIFIER_LENGTH) {
-    throw new AuthError('invalid_input', `${name} is longer than ${MAX_IDENTIFIER_LENGTH} characters`);
+    throw invalidInput(`${name} is longer than ${MAX_IDENTIFIER_LENGTH} characters`, `${name}_too_long`, name, { max: MAX_IDENTIFIER_LENGTH });
   }
-  if (CONTROL_CHARACTER.test(identifier)) throw new AuthError('invalid_input', `${name} contains a control character`);
+  if (CONTROL_CHARACTER.test(identifier)) throw invalidInput(`${name} contains a control character`, `${name}_control_character`, name);
 }

@@ -3,7 +3,7 @@
  * the core never picks a status.
  */
 export type AuthErrorCode =
-  /** The input is malformed or breaks a rule (the message says which). */
+  /** The input is malformed or breaks a rule (the message says which, `input` as data). */
   | 'invalid_input'
   /** Registration for an email key that already exists. */
   | 'email_taken'
@@ -32,6 +32,31 @@ export type AuthErrorCode =
   /** The right password of a user without the `admin` claim, at the admin console's sign-in. */
   | 'not_an_operator';
 
+/**
+ * The rule an input broke, behind `invalid_input`: a stable code, so that a page can say it in
+ * its reader's language, while the API's message stays the English text it has always sent.
+ */
+export type InputRule =
+  | `${'email' | 'username'}_${'empty' | 'not_unicode' | 'too_long' | 'control_character'}`
+  | 'email_without_at'
+  | 'username_with_at'
+  | `password_${'empty' | 'not_unicode' | 'too_many_bytes' | 'too_long' | 'too_short' | 'too_common' | 'too_predictable' | 'own_words'}`
+  | 'claims_reserved'
+  | 'claims_too_large'
+  /** An operator disabling or deleting their own account from the console. */
+  | 'own_account'
+  | 'cursor_unknown'
+  | 'cursor_other_order';
+
+/** What an `invalid_input` refused, as data. */
+export interface InvalidInput {
+  readonly rule: InputRule;
+  /** The request field the value came in (`email`, `password`, `new_password`, `cursor`), or null when no one field is wrong. */
+  readonly field: string | null;
+  /** The limits the rule names (`min`, `max`), for a message to repeat. */
+  readonly limits: Readonly<Record<string, number>>;
+}
+
 /** A use case that cannot succeed, with a stable code and a message safe to show the client. */
 export class AuthError extends Error {
   override readonly name = 'AuthError';
@@ -43,7 +68,14 @@ export class AuthError extends Error {
     readonly retryAfterSeconds?: number,
     /** What the metrics may know beyond the code and the client never does (`disabled` behind `invalid_credentials`). */
     readonly reason?: string,
+    /** For `invalid_input`: the rule broken (`invalidInput` sets it). */
+    readonly input?: InvalidInput,
   ) {
     super(message);
   }
+}
+
+/** An `invalid_input` error: `message` is the API's text, the rest what a page says in its own words. */
+export function invalidInput(message: string, rule: InputRule, field: string | null, limits: Readonly<Record<string, number>> = {}): AuthError {
+  return new AuthError('invalid_input', message, undefined, undefined, { rule, field, limits });
 }

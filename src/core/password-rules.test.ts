@@ -47,6 +47,17 @@ describe('password rules', () => {
     expect(() => checkPresentedPassword('short', 'password')).not.toThrow();
   });
 
+  it('names the rule broken, the field and the limit as data beside the message, for a page to say in its own words', () => {
+    const strict = { minLength: 15, normalization: 'none' as const, blocklist: true };
+    expect(() => checkNewPassword('a'.repeat(14), 'new_password', strict, 'a@x.io')).toThrow(
+      expect.objectContaining({ message: 'new_password must have at least 15 characters', input: { rule: 'password_too_short', field: 'new_password', limits: { min: 15 } } }),
+    );
+    expect(() => checkPresentedPassword('a'.repeat(5000), 'password')).toThrow(
+      expect.objectContaining({ message: 'password is longer than 4096 bytes', input: { rule: 'password_too_many_bytes', field: 'password', limits: { max: 4096 } } }),
+    );
+    expect(() => toEmailKey('someone')).toThrow(expect.objectContaining({ message: 'email must contain @', input: { rule: 'email_without_at', field: 'email', limits: {} } }));
+  });
+
   it('refuses empty new passwords and lone surrogates; an empty presented one is verified (an imported hash may match it)', () => {
     expect(() => checkNewPassword('', 'new_password', policy, 'a@x.io')).toThrow('new_password is empty');
     expect(() => checkPresentedPassword('', 'password')).not.toThrow();

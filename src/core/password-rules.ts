@@ -1,5 +1,5 @@
 import { commonPasswords } from './common-passwords.js';
-import { AuthError } from './errors.js';
+import { invalidInput } from './errors.js';
 import type { PasswordNormalization } from './store.js';
 import { codePointCount } from './text.js';
 
@@ -24,12 +24,12 @@ const MAX_PASSWORD_BYTES = 4096;
  * (issue 21), and no hash Sesame makes can match it, since a new password is never empty.
  */
 export function checkPresentedPassword(password: string, field: string): void {
-  if (!password.isWellFormed()) throw new AuthError('invalid_input', `${field} is not valid Unicode`);
+  if (!password.isWellFormed()) throw invalidInput(`${field} is not valid Unicode`, 'password_not_unicode', field);
   if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) {
-    throw new AuthError('invalid_input', `${field} is longer than ${MAX_PASSWORD_BYTES} bytes`);
+    throw invalidInput(`${field} is longer than ${MAX_PASSWORD_BYTES} bytes`, 'password_too_many_bytes', field, { max: MAX_PASSWORD_BYTES });
   }
   if (codePointCount(password) > MAX_PASSWORD_LENGTH) {
-    throw new AuthError('invalid_input', `${field} is longer than ${MAX_PASSWORD_LENGTH} characters`);
+    throw invalidInput(`${field} is longer than ${MAX_PASSWORD_LENGTH} characters`, 'password_too_long', field, { max: MAX_PASSWORD_LENGTH });
   }
 }
 
@@ -43,24 +43,24 @@ export function checkPresentedPassword(password: string, field: string): void {
  * so the patterns have no length limit.
  */
 export function checkNewPassword(password: string, field: string, policy: PasswordPolicy, email: string): void {
-  if (password === '') throw new AuthError('invalid_input', `${field} is empty`);
+  if (password === '') throw invalidInput(`${field} is empty`, 'password_empty', field);
   checkPresentedPassword(password, field);
   const normalized = policy.normalization === 'nfkc' ? password.normalize('NFKC') : password;
   if (codePointCount(normalized) < policy.minLength) {
-    throw new AuthError('invalid_input', `${field} must have at least ${policy.minLength} characters`);
+    throw invalidInput(`${field} must have at least ${policy.minLength} characters`, 'password_too_short', field, { min: policy.minLength });
   }
   if (!policy.blocklist) return;
   const folded = normalized.toLowerCase();
   if (commonPasswords(policy.minLength).has(folded)) {
-    throw new AuthError('invalid_input', `${field} is too common: it is on a list of frequently used passwords`);
+    throw invalidInput(`${field} is too common: it is on a list of frequently used passwords`, 'password_too_common', field);
   }
   if (isPredictable(folded)) {
-    throw new AuthError('invalid_input', `${field} is too predictable: a repeated or sequential run of characters`);
+    throw invalidInput(`${field} is too predictable: a repeated or sequential run of characters`, 'password_too_predictable', field);
   }
   const address = email.trim().toLowerCase();
   const at = address.lastIndexOf('@');
   if (folded === address || (at > 0 && folded === address.slice(0, at))) {
-    throw new AuthError('invalid_input', `${field} must not be your email address or its name part`);
+    throw invalidInput(`${field} must not be your email address or its name part`, 'password_own_words', field);
   }
 }
 

@@ -4,11 +4,12 @@ import type { Principal } from '../core/deps.js';
 import { AuthError } from '../core/errors.js';
 import type { OwnSessionView } from '../core/own-sessions.js';
 import type { ClientView } from '../http/client-address.js';
-import { alert, ERROR_ID, field, notice } from './forms.js';
+import { alert, errorIdsOf, field, notice } from './forms.js';
 import { html, type Html } from './html.js';
 import { fieldOf, formFailure, noticeOf, passwordHint, type FormFailure } from './page-fields.js';
 import type { PageKit } from './page-kit.js';
 import { isolatedText } from './visible-text.js';
+import { sayMoment, SESSION_KINDS } from './shared-texts.js';
 
 export interface AccountPagesOptions {
   readonly kit: PageKit;
@@ -18,11 +19,6 @@ export interface AccountPagesOptions {
 
 const LOG_IN_FIRST = '/ui/login?notice=sign_in&return_to=%2Fui%2Faccount';
 
-/** A moment as people read it, and as machines do in `datetime`. */
-function moment(at: Date): Html {
-  return html`<time datetime="${at.toISOString()}">${at.toISOString().slice(0, 16).replace('T', ' ')} UTC</time>`;
-}
-
 /**
  * The account page: the email, the password change (`PUT /password`) and the user's sessions
  * (`GET /sessions`, `DELETE /sessions/{id}`), for the user of the session cookie only.
@@ -31,18 +27,30 @@ export const accountPages: FastifyPluginAsync<AccountPagesOptions> = async (app,
   const hide = { schema: { hide: true } };
   const guarded = { ...hide, preHandler: kit.guard };
 
-  const sessionItem = (request: FastifyRequest, reply: FastifyReply, session: OwnSessionView): Html => {
-    const when = html`<p class="when">${kit.sayHtml('account.session_started', { time: moment(session.createdAt) })}, ${kit.sayHtml('account.session_last_seen', { time: moment(session.lastSeenAt) })}${
-      session.clientAddress === null ? '' : html`, ${kit.say('account.session_from', { client: session.clientAddress })}`
-    }</p>`;
-    const what = html`<p class="what">${session.userAgent ?? session.kind}</p>`;
+  /** A moment as people read it, and as machines do in `datetime`. */
+  const moment = (at: Date): Html => html`<time datetime="${at.toISOString()}">${sayMoment(kit.say, at)}</time>`;
+
+  const sessionItem = (request: FastifyRequest, reply: FastifyReply, session: OwnSessionView, index: number): Html => {
+    const parts = [
+      kit.sayHtml('account.session_started', { time: moment(session.createdAt) }),
+      kit.sayHtml('account.session_last_seen', { time: moment(session.lastSeenAt) }),
+      ...(session.clientAddress === null ? [] : [kit.say('account.session_from', { client: session.clientAddress })]),
+    ];
+    const id = `session-${index}`;
+    const when = html`<p class="when" id="${id}-when">${parts.flatMap((part, at) => (at === 0 ? [part] : [kit.say('format.separator'), part]))}</p>`;
+    const what = html`<p class="what" id="${id}-what">${session.userAgent ?? kit.say(SESSION_KINDS[session.kind])}</p>`;
+    // Each button is named after the session it ends (its user agent or kind) and described by
+    // its times, so that a screen reader's list of buttons, read apart from the sessions, tells
+    // them apart (WCAG 2.4.6, 4.1.2).
     return session.current
       ? html`<li><div>${what}${when}</div><span class="badge">${kit.say('account.session_this')}</span></li>`
-      : html`<li><div>${what}${when}</div><form class="inline" method="post" action="/ui/account/sessions/end">${kit.tokenField(request, reply)}<input type="hidden" name="session_id" value="${session.id}"><button type="submit" class="secondary">${kit.say('account.end_session')}</button></form></li>`;
+      : html`<li><div>${what}${when}</div><form class="inline" method="post" action="/ui/account/sessions/end">${kit.tokenField(request, reply)}<input type="hidden" name="session_id" value="${session.id}"><button type="submit" class="secondary" id="${id}-end" aria-labelledby="${id}-end ${id}-what" aria-describedby="${id}-when">${kit.say('account.end_session')}</button></form></li>`;
   };
 
   const accountPage = async (request: FastifyRequest, reply: FastifyReply, principal: Principal, failure: FormFailure | null) => {
     if (failure?.retryAfterSeconds !== undefined) void reply.header('retry-after', String(failure.retryAfterSeconds));
+    // A wrong current password names no field; the core names the new password's own.
+    const errorId = errorIdsOf(failure, ['password', 'new_password']);
     const sessions = await auth.listOwnSessions(principal);
     const others = sessions.filter((session) => !session.current);
     return kit.send(request, reply, {
@@ -54,12 +62,12 @@ export const accountPages: FastifyPluginAsync<AccountPagesOptions> = async (app,
 <h2>${kit.say('account.change_password')}</h2>${alert(kit.say('form.errors_heading'), failure?.message ?? null)}
 <form method="post" action="/ui/account/password">${kit.tokenField(request, reply)}
 <input type="email" name="email" autocomplete="username" value="${principal.email}" hidden>
-${field({ name: 'password', label: kit.say('form.current_password'), type: 'password', autocomplete: 'current-password', errorId: failure ? ERROR_ID : null })}
-${field({ name: 'new_password', label: kit.say('form.new_password'), type: 'password', autocomplete: 'new-password', hint: passwordHint(kit) })}
+${field({ name: 'password', label: kit.say('form.current_password'), type: 'password', autocomplete: 'current-password', errorId: errorId('password') })}
+${field({ name: 'new_password', label: kit.say('form.new_password'), type: 'password', autocomplete: 'new-password', hint: passwordHint(kit), minLength: kit.ui.passwordMinLength, errorId: errorId('new_password') })}
 <p class="hint">${kit.say('account.change_password_note')}</p>
 <button type="submit">${kit.say('account.change_submit')}</button></form>
 <h2>${kit.say('account.sessions')}</h2>
-<ul class="sessions">${sessions.map((session) => sessionItem(request, reply, session))}</ul>
+<ul class="sessions">${sessions.map((session, index) => sessionItem(request, reply, session, index))}</ul>
 ${
   others.length === 0
     ? html`<p>${kit.say('account.no_others')}</p>`

@@ -10,6 +10,9 @@ export const MESSAGES = {
   'page.language': 'en',
   'page.title': '{page} · {product}',
   'nav.skip': 'Skip to content',
+  'format.moment': '{date} {time} UTC',
+  'format.separator': ', ',
+  'format.detail_separator': ' · ',
   'nav.label': 'Account',
   'nav.log_in': 'Log in',
   'nav.sign_up': 'Sign up',
@@ -46,6 +49,9 @@ export const MESSAGES = {
   'account.session_last_seen': 'last used {time}',
   'account.session_from': 'from {client}',
   'account.end_session': 'End this session',
+  'session.kind.cookie': 'Browser session (cookie)',
+  'session.kind.token': 'App session (token)',
+  'session.kind.console': 'Admin console session',
   'account.end_others': 'End all other sessions',
   'account.no_others': 'No other session is open.',
   'notice.registered': 'Your account is ready. Log in to continue.',
@@ -56,13 +62,27 @@ export const MESSAGES = {
   'notice.session_ended': 'The session has ended.',
   'notice.others_ended': 'Every other session has ended.',
   'notice.signed_out_elsewhere': 'Log in to continue.',
-  'error.invalid_input': '{detail}',
+  'error.invalid_input': 'Something you entered cannot be used. Check it and try again.',
+  'error.input.email_empty': 'Enter your email address.',
+  'error.input.email_without_at': 'Enter an email address with an @ in it.',
+  'error.input.email_unreadable': 'The email address contains characters that cannot be used.',
+  'error.input.email_too_long': 'The email address is longer than {max} characters.',
+  'error.input.password_empty': 'Enter a password.',
+  'error.input.password_unreadable': 'The password contains characters that cannot be used.',
+  'error.input.password_too_many_bytes': 'The password is too long: it takes more than {max} bytes.',
+  'error.input.password_too_long': 'The password is longer than {max} characters.',
+  'error.input.password_too_short': 'The password must have at least {min} characters.',
+  'error.input.password_too_common': 'This password is too common: it is on a list of frequently used passwords. Choose another.',
+  'error.input.password_too_predictable': 'This password is too predictable: a repeated or sequential run of characters. Choose another.',
+  'error.input.password_own_words': 'The password must not be your email address or its name part.',
+  'error.input.cursor': 'This link to a page of the list is not valid. Start again from the first page.',
   'error.email_taken': 'email already registered',
   'error.invalid_credentials': 'Wrong email or password.',
   'error.email_not_registered': 'email not registered',
   'error.invalid_reset_token': 'This reset link is invalid, used or expired, or not for this email. Ask for a new one.',
   'error.session_not_found': 'That session has already ended.',
   'error.rate_limited': 'Too many attempts. Try again in {seconds} seconds.',
+  'error.rate_limited_one': 'Too many attempts. Try again in 1 second.',
   'error.overloaded': 'Sesame is busy. Try again in a few seconds.',
   'error.unavailable': 'The service is unavailable. Try again shortly.',
   'error.cross_site': 'This form expired or came from another site. Reload the page and try again.',
@@ -76,6 +96,9 @@ export const MESSAGES = {
 export type MessageKey = keyof typeof MESSAGES;
 /** A catalogue: every key, in one language. */
 export type Messages = Readonly<Record<MessageKey, string>>;
+
+/** A catalogue bound to its texts: `say` with the messages given. */
+export type Say = (key: MessageKey, values?: Readonly<Record<string, string | number>>) => string;
 
 /** The catalogue's text for `key`, with each `{name}` replaced by `values[name]` (left as is when not given). */
 export function say(messages: Messages, key: MessageKey, values: Readonly<Record<string, string | number>> = {}): string {

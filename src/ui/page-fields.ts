@@ -2,7 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import { AuthError } from '../core/errors.js';
 import { HttpError } from '../http/http-error.js';
 import { statusOf } from '../http/error-handler.js';
-import { errorMessageKey, type PageKit } from './page-kit.js';
+import { fieldOfError, sayError } from './error-messages.js';
+import type { PageKit } from './page-kit.js';
 import type { MessageKey } from './messages.js';
 
 /** A field of a posted form, or '' when it is missing or not text (the use case then says what is wrong, as the API does). */
@@ -22,6 +23,8 @@ export function queryOf(request: FastifyRequest, name: string): string {
 export interface FormFailure {
   readonly status: number;
   readonly message: string;
+  /** The field the error is about when the core names one, else null (`fieldInError` then picks). */
+  readonly field: string | null;
   readonly retryAfterSeconds?: number;
 }
 
@@ -34,7 +37,8 @@ export function formFailure(kit: PageKit, error: unknown): FormFailure {
   const seconds = error.retryAfterSeconds;
   return {
     status: statusOf(error.code),
-    message: kit.say(errorMessageKey(error.code), { seconds: seconds ?? 1, detail: error.message }),
+    message: sayError(kit.say, error),
+    field: fieldOfError(error),
     ...(seconds === undefined ? {} : { retryAfterSeconds: seconds }),
   };
 }

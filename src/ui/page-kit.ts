@@ -11,9 +11,10 @@ import { refuseCrossSite } from '../http/cross-site.js';
 import { statusOf } from '../http/error-handler.js';
 import { HttpError } from '../http/http-error.js';
 import type { SessionCookie } from '../http/session-cookie.js';
+import { sayError } from './error-messages.js';
 import { html, type Html, type HtmlValue } from './html.js';
 import { layout } from './layout.js';
-import { MESSAGES, say, type MessageKey } from './messages.js';
+import { say, type MessageKey } from './messages.js';
 import { createFormTokens, FORM_TOKEN_FIELD, PAGE_HEADERS } from './page-security.js';
 import type { UiConfig } from './ui-config.js';
 
@@ -143,12 +144,6 @@ export function createPageKit({ auth, ui, cookie, client, trustedOrigins }: Page
 
 export type PageKit = ReturnType<typeof createPageKit>;
 
-/** The catalogue key of the message for an error a page shows; the same codes the API answers. */
-export function errorMessageKey(code: string): MessageKey {
-  const key = `error.${code}`;
-  return Object.hasOwn(MESSAGES, key) ? (key as MessageKey) : 'error.bad_request';
-}
-
 /** What an error page says: its status and the catalogue's text for the error, no more. */
 export interface ErrorAnswer {
   readonly status: number;
@@ -186,7 +181,7 @@ export function registerPageHandlers(app: FastifyInstance, kit: PageKit, drawErr
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AuthError || error instanceof HttpError) {
       if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
-      return errorPage(request, reply, statusOf(error.code), kit.say(errorMessageKey(error.code), { seconds: error.retryAfterSeconds ?? 1, detail: error.message }));
+      return errorPage(request, reply, statusOf(error.code), sayError(kit.say, error));
     }
     if (error instanceof StoreUnavailableError || error instanceof CacheUnavailableError) {
       return errorPage(request, reply, 503, kit.say('error.unavailable'), true);

@@ -4,7 +4,7 @@ import type { Auth } from '../core/auth.js';
 import { readCookie } from '../http/authenticate.js';
 import type { ClientView } from '../http/client-address.js';
 import type { SessionCookie } from '../http/session-cookie.js';
-import { alert, ERROR_ID, field, notice } from './forms.js';
+import { alert, ERROR_ID, errorIdsOf, field, notice } from './forms.js';
 import { html } from './html.js';
 import { fieldOf, formFailure, noticeOf, passwordHint, queryOf, type FormFailure } from './page-fields.js';
 import type { PageKit } from './page-kit.js';
@@ -74,15 +74,16 @@ ${field({ name: 'email', label: kit.say('form.email'), type: 'email', autocomple
 
   const resetPage = (request: FastifyRequest, reply: FastifyReply, email: string, failure: FormFailure | null) => {
     if (failure?.retryAfterSeconds !== undefined) void reply.header('retry-after', String(failure.retryAfterSeconds));
-    const errorId = failure ? ERROR_ID : null;
+    // A link that no longer works names no field: the new password is what the form is for.
+    const errorId = errorIdsOf(failure, ['new_password', 'email']);
     return kit.send(request, reply, {
       status: failure?.status ?? 200,
       isSignedIn: false,
       title: kit.say('reset.title'),
       body: html`<h1>${kit.say('reset.title')}</h1>${alert(kit.say('form.errors_heading'), failure?.message ?? null)}
 <form method="post" action="${RESET_PATH}">${kit.tokenField(request, reply)}
-${field({ name: 'email', label: kit.say('form.email'), type: 'email', autocomplete: 'username', value: email })}
-${field({ name: 'new_password', label: kit.say('form.new_password'), type: 'password', autocomplete: 'new-password', hint: passwordHint(kit), errorId })}
+${field({ name: 'email', label: kit.say('form.email'), type: 'email', autocomplete: 'username', value: email, errorId: errorId('email') })}
+${field({ name: 'new_password', label: kit.say('form.new_password'), type: 'password', autocomplete: 'new-password', hint: passwordHint(kit), minLength: kit.ui.passwordMinLength, errorId: errorId('new_password') })}
 <button type="submit">${kit.say('reset.submit')}</button></form>
 <ul class="links"><li><a href="/ui/forgot-password">${kit.say('reset.ask_again')}</a></li></ul>`,
     });

@@ -3,7 +3,7 @@ import type { Auth } from '../core/auth.js';
 import { readSessionToken } from '../http/authenticate.js';
 import { signingIn, type ClientView } from '../http/client-address.js';
 import { clearedSessionCookieHeader, sessionCookieHeader, type SessionCookie } from '../http/session-cookie.js';
-import { alert, ERROR_ID, field, notice } from './forms.js';
+import { alert, errorIdsOf, field, notice } from './forms.js';
 import { html, type Html } from './html.js';
 import { fieldOf, formFailure, noticeOf, passwordHint, queryOf, type FormFailure } from './page-fields.js';
 import type { PageKit } from './page-kit.js';
@@ -24,14 +24,15 @@ export const signInPages: FastifyPluginAsync<SignInPagesOptions> = async (app, {
   const guarded = { ...hide, preHandler: kit.guard };
 
   const logInBody = (tokenField: Html, email: string, returnTo: string | null, noticeText: string | null, failure: FormFailure | null) => {
-    const errorId = failure ? ERROR_ID : null;
+    // A wrong email or password names no field: the email, first, is where to start again.
+    const errorId = errorIdsOf(failure, ['email', 'password']);
     return {
       status: failure?.status ?? 200,
       title: kit.say('log_in.title'),
       body: html`<h1>${kit.say('log_in.title')}</h1>${notice(noticeText)}${alert(kit.say('form.errors_heading'), failure?.message ?? null)}
 <form method="post" action="/ui/login">${tokenField}${returnTo === null ? '' : html`<input type="hidden" name="return_to" value="${returnTo}">`}
-${field({ name: 'email', label: kit.say('form.email'), type: 'email', autocomplete: 'username', value: email, errorId })}
-${field({ name: 'password', label: kit.say('form.password'), type: 'password', autocomplete: 'current-password' })}
+${field({ name: 'email', label: kit.say('form.email'), type: 'email', autocomplete: 'username', value: email, errorId: errorId('email') })}
+${field({ name: 'password', label: kit.say('form.password'), type: 'password', autocomplete: 'current-password', errorId: errorId('password') })}
 <button type="submit">${kit.say('log_in.submit')}</button></form>
 <ul class="links">${kit.ui.hasPasswordReset ? html`<li><a href="/ui/forgot-password">${kit.say('log_in.forgot')}</a></li>` : ''}<li><a href="/ui/signup">${kit.say('log_in.no_account')}</a></li></ul>`,
     };
@@ -68,15 +69,15 @@ ${field({ name: 'password', label: kit.say('form.password'), type: 'password', a
 
   const signUpPage = (request: FastifyRequest, reply: FastifyReply, email: string, failure: FormFailure | null) => {
     if (failure?.retryAfterSeconds !== undefined) void reply.header('retry-after', String(failure.retryAfterSeconds));
-    const errorId = failure ? ERROR_ID : null;
+    const errorId = errorIdsOf(failure, ['email', 'password']);
     return kit.send(request, reply, {
       status: failure?.status ?? 200,
       isSignedIn: false,
       title: kit.say('sign_up.title'),
       body: html`<h1>${kit.say('sign_up.title')}</h1>${alert(kit.say('form.errors_heading'), failure?.message ?? null)}
 <form method="post" action="/ui/signup">${kit.tokenField(request, reply)}
-${field({ name: 'email', label: kit.say('form.email'), type: 'email', autocomplete: 'username', value: email, errorId })}
-${field({ name: 'password', label: kit.say('form.password'), type: 'password', autocomplete: 'new-password', hint: passwordHint(kit) })}
+${field({ name: 'email', label: kit.say('form.email'), type: 'email', autocomplete: 'username', value: email, errorId: errorId('email') })}
+${field({ name: 'password', label: kit.say('form.password'), type: 'password', autocomplete: 'new-password', hint: passwordHint(kit), minLength: kit.ui.passwordMinLength, errorId: errorId('password') })}
 <button type="submit">${kit.say('sign_up.submit')}</button></form>
 <ul class="links"><li><a href="/ui/login">${kit.say('sign_up.have_account')}</a></li></ul>`,
     });

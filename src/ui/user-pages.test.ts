@@ -2,7 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAppHarness, type AppHarness } from '../../test/support/harness.js';
 import { testConfig, testUiConfig, type ConfigOverrides } from '../../test/support/test-config.js';
-import { MESSAGES } from './messages.js';
+import { MESSAGES, type MessageKey } from './messages.js';
 import { PAGE_HEADERS } from './page-security.js';
 
 /**
@@ -18,7 +18,7 @@ const MANY_SESSIONS: ConfigOverrides = { auth: { singleCookieSession: false } };
 const SAME_ORIGIN = { 'sec-fetch-site': 'same-origin', origin: 'http://localhost:80' };
 
 async function setUp(overrides: ConfigOverrides = {}): Promise<AppHarness> {
-  h = await createAppHarness(testConfig({ ...overrides, http: { ...overrides.http, ui: { ...testUiConfig(), hasPasswordReset: true } } }));
+  h = await createAppHarness(testConfig({ ...overrides, http: { ...overrides.http, ui: { ...testUiConfig(), ...overrides.http?.ui, hasPasswordReset: true } } }));
   return h;
 }
 
@@ -51,6 +51,33 @@ class Visitor {
       await h.app.inject({ method: 'POST', url, payload, headers: { ...headers, ...this.#cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' } }),
     );
   }
+}
+
+// A deployer's translation of some keys: a page shows these, never the core's English.
+const TRANSLATED: Partial<Record<MessageKey, string>> = {
+  'error.input.password_too_short': 'Au moins {min} caractères.',
+  'error.input.email_without_at': 'Il manque le @.',
+  'error.input.password_too_many_bytes': 'Trop long.',
+  'error.invalid_credentials': 'Courriel ou mot de passe faux.',
+  'format.moment': '{date} à {time} (UTC)',
+  'format.separator': ' ; ',
+  'session.kind.cookie': 'Session de navigateur',
+};
+const TWELVE: ConfigOverrides = {
+  auth: { password: { minLength: 12 } },
+  http: { ui: { ...testUiConfig(), passwordMinLength: 12, messages: { ...MESSAGES, ...TRANSLATED } } },
+};
+
+/** The fields a page marks as in error: invalid, described by the error, focused. */
+function fieldsInError(body: string): string[] {
+  return [...body.matchAll(/<input id="field-(\w+)"[^>]*>/g)]
+    .filter(([input]) => input.includes('aria-invalid="true"') && input.includes('autofocus') && /aria-describedby="form-error[ "]/.test(input))
+    .map((match) => match[1]!);
+}
+
+/** The `minlength` of each input that has one. */
+function minLengths(body: string): Record<string, string> {
+  return Object.fromEntries([...body.matchAll(/<input id="field-(\w+)"[^>]* minlength="(\d+)"/g)].map((match) => [match[1]!, match[2]!]));
 }
 
 async function signedUp(visitor: Visitor, email: string): Promise<void> {
@@ -331,6 +358,79 @@ describe('the user pages', () => {
     expect([...page.body.matchAll(/(?:href|action)="([^"]*)"/g)].map((match) => match[1]).filter((url) => /token|session|pass/i.test(url!))).toEqual([
       '/ui/forgot-password',
     ]);
+  });
+
+  it("say a refused input in the catalogue's words, on the field it is about, and ask new passwords for the minimum length", async () => {
+    await setUp({ ...TWELVE, ...MANY_SESSIONS, auth: { ...TWELVE.auth, ...MANY_SESSIONS.auth } });
+    const visitor = new Visitor();
+    const signUp = await visitor.get('/ui/signup');
+    expect(minLengths(signUp.body)).toEqual({ password: '12' });
+    const noAt = await visitor.post('/ui/signup', { email: 'someone', password: PASSWORD });
+    expect([noAt.statusCode, fieldsInError(noAt.body)]).toEqual([400, ['email']]);
+    expect(noAt.body).toContain('Il manque le @.');
+    expect(noAt.body).not.toContain('must contain @');
+    const short = await visitor.post('/ui/signup', { email: 'fields@example.com', password: 'short' });
+    expect([short.statusCode, fieldsInError(short.body)]).toEqual([400, ['password']]);
+    expect(short.body).toContain('Au moins 12 caractères.');
+    expect(short.body).not.toContain('must have at least');
+    await signedUp(visitor, 'fields@example.com');
+
+    await visitor.get('/ui/login');
+    const huge = await visitor.post('/ui/login', { email: 'fields@example.com', password: 'a'.repeat(5000) });
+    expect([huge.statusCode, fieldsInError(huge.body)]).toEqual([400, ['password']]);
+    expect(huge.body).toContain('Trop long.');
+    expect(huge.body).not.toContain('bytes');
+    // Which of the two was wrong is not said, so the email, first, is marked.
+    const wrong = await visitor.post('/ui/login', { email: 'fields@example.com', password: 'not the password' });
+    expect([wrong.statusCode, fieldsInError(wrong.body)]).toEqual([401, ['email']]);
+    expect(wrong.body).toContain('Courriel ou mot de passe faux.');
+
+    await loggedIn(visitor, 'fields@example.com');
+    const account = await visitor.get('/ui/account');
+    expect(minLengths(account.body)).toEqual({ new_password: '12' });
+    const wrongCurrent = await visitor.post('/ui/account/password', { password: 'not the password', new_password: 'a long new passphrase' });
+    expect([wrongCurrent.statusCode, fieldsInError(wrongCurrent.body)]).toEqual([401, ['password']]);
+    const shortNew = await visitor.post('/ui/account/password', { password: PASSWORD, new_password: 'short' });
+    expect([shortNew.statusCode, fieldsInError(shortNew.body)]).toEqual([400, ['new_password']]);
+    expect(shortNew.body).toContain('Au moins 12 caractères.');
+
+    const reset = await visitor.get('/ui/reset-password?token=x&email=fields%40example.com');
+    expect(reset.statusCode).toBe(303);
+    expect(minLengths((await visitor.get('/ui/reset-password')).body)).toEqual({ new_password: '12' });
+    const shortReset = await visitor.post('/ui/reset-password', { email: 'fields@example.com', new_password: 'short' });
+    expect([shortReset.statusCode, fieldsInError(shortReset.body)]).toEqual([400, ['new_password']]);
+    const badEmail = await visitor.post('/ui/reset-password', { email: 'fields', new_password: 'a long new passphrase' });
+    expect([badEmail.statusCode, fieldsInError(badEmail.body)]).toEqual([400, ['email']]);
+    expect(badEmail.body).toContain('Il manque le @.');
+  });
+
+  it("name sessions, moments and their separators in the catalogue's words, and tell each session's end button apart", async () => {
+    await setUp({ ...TWELVE, ...MANY_SESSIONS, auth: { ...TWELVE.auth, ...MANY_SESSIONS.auth } });
+    const browser = new Visitor();
+    await signedUp(browser, 'named@example.com');
+    // Two sessions from clients that sent no User-Agent, and this browser's.
+    for (let index = 0; index < 2; index += 1) {
+      h.clock.advanceSeconds(120);
+      await h.auth.logIn('named@example.com', PASSWORD, null, { address: '127.0.0.1' });
+    }
+    await loggedIn(browser, 'named@example.com');
+    const { body } = await browser.get('/ui/account');
+    expect(body.match(/<p class="what" id="[\w-]+">Session de navigateur<\/p>/g)).toHaveLength(2);
+    expect(body).not.toMatch(/>cookie</);
+    expect(body).toMatch(/<time datetime="[^"]+">\d{4}-\d\d-\d\d à \d\d:\d\d \(UTC\)<\/time> ; /);
+    expect(body).not.toContain(' UTC<');
+
+    const buttons = [...body.matchAll(/<button type="submit" class="secondary" id="([\w-]+)" aria-labelledby="([\w-]+) ([\w-]+)" aria-describedby="([\w-]+)">End this session<\/button>/g)];
+    expect(buttons).toHaveLength(2);
+    const ids = (body.match(/ id="[^"]+"/g) ?? []).map((id) => id.slice(5, -1));
+    expect(new Set(ids).size).toBe(ids.length);
+    const descriptions = buttons.map(([, id, self, what, when]) => {
+      expect(self).toBe(id);
+      expect(body).toMatch(new RegExp(`<p class="what" id="${what!}">Session de navigateur</p>`));
+      return new RegExp(`<p class="when" id="${when!}">(.*?)</p>`).exec(body)?.[1];
+    });
+    // Named alike (no user agent), the two are told apart by when they began.
+    expect(new Set(descriptions).size).toBe(2);
   });
 
   it('answer a store outage or malformed form with an HTML page, never JSON or a 500', async () => {

@@ -5,11 +5,12 @@ import { AuthError } from '../../core/errors.js';
 import { signingIn } from '../../http/client-address.js';
 import { statusOf } from '../../http/error-handler.js';
 import { HttpError } from '../../http/http-error.js';
+import { fieldOfError, sayError } from '../error-messages.js';
 import { html, type Html } from '../html.js';
 import { layout } from '../layout.js';
 import type { MessageKey } from '../messages.js';
 import { listed } from '../page-fields.js';
-import { createPageKit, errorBody, errorMessageKey, registerPageHandlers, type ErrorPageDrawer } from '../page-kit.js';
+import { createPageKit, errorBody, registerPageHandlers, type ErrorPageDrawer } from '../page-kit.js';
 import type { PagesOptions } from '../pages.js';
 import { isolatedPlainText, isolatedText } from '../visible-text.js';
 import { actionButton, deleteView, logInView, STATE_FILTERS, userListView, userView, type StateFilter, type ViewKit } from './console-views.js';
@@ -128,7 +129,7 @@ export const adminConsole: FastifyPluginAsync<PagesOptions> = async (app, option
   app.get('/login', hidden({ querystring: doneQuery }), async (request, reply) => {
     const token = consoleCookie.read(request);
     if (token !== null && (await auth.checkConsoleSession(token))) return kit.seeOther(reply, `${CONSOLE_PREFIX}/users`);
-    return send(request, reply, { title: kit.say('admin.log_in.title'), body: logInView(viewKit(request, reply), { email: '', error: null, notice: noticeOf(request) }) });
+    return send(request, reply, { title: kit.say('admin.log_in.title'), body: logInView(viewKit(request, reply), { email: '', error: null, errorField: null, notice: noticeOf(request) }) });
   });
 
   app.post<{ Body: { email: string; password: string } }>('/login', { ...hidden({ body: logInBody }), preHandler: guard }, async (request, reply) => {
@@ -141,8 +142,7 @@ export const adminConsole: FastifyPluginAsync<PagesOptions> = async (app, option
       // The API's statuses and messages, on the form itself so the operator can try again.
       if (!(error instanceof AuthError) || error.code === 'overloaded') throw error;
       if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
-      const message = kit.say(errorMessageKey(error.code), { seconds: error.retryAfterSeconds ?? 1, detail: error.message });
-      const body = logInView(viewKit(request, reply), { email, error: message, notice: null });
+      const body = logInView(viewKit(request, reply), { email, error: sayError(kit.say, error), errorField: fieldOfError(error), notice: null });
       return send(request, reply, { status: statusOf(error.code), title: kit.say('admin.log_in.title'), body });
     }
   });
@@ -187,6 +187,8 @@ export const adminConsole: FastifyPluginAsync<PagesOptions> = async (app, option
 
   app.get<{ Params: { id: string } }>('/users/:id/delete', { ...hidden({ params: userParams }), ...forOperators }, async (request, reply) => {
     const user = await auth.getUser({ id: request.params.id });
+    // The deletion would be refused (the core's `own_account`): say so now, not after the confirmation.
+    if (user.id === operatorOf(request).userId) return drawError(request, reply, { status: 400, message: kit.say('admin.user.yourself'), isUnavailable: false });
     return send(request, reply, { title: kit.say('admin.delete.title', { email: isolatedPlainText(user.email) }), body: deleteView(viewKit(request, reply), user) });
   });
 

@@ -47,7 +47,6 @@ export const ADMIN_MESSAGES = {
   'admin.action.delete': 'Delete…',
   'admin.sessions.title': 'Sessions',
   'admin.sessions.none': 'No live session.',
-  'admin.sessions.kind': '{kind} session',
   'admin.sessions.end': 'End this session',
   'admin.sessions.end_all': 'End all sessions',
   'admin.sessions.this': 'this console session',

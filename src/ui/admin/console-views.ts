@@ -1,8 +1,9 @@
 import type { UserView } from '../../core/admin.js';
 import type { SessionView } from '../../core/session-views.js';
-import { alert, field, notice, ERROR_ID } from '../forms.js';
+import { alert, errorIdsOf, field, notice } from '../forms.js';
 import { html, type Html, type HtmlValue } from '../html.js';
 import type { MessageKey } from '../messages.js';
+import { sayMoment, SESSION_KINDS } from '../shared-texts.js';
 import { isolatedText } from '../visible-text.js';
 import { CONSOLE_PREFIX } from './console-cookie.js';
 
@@ -18,20 +19,20 @@ export function actionButton(kit: ViewKit, action: string, label: string, isSeco
   return html`<form class="inline" method="post" action="${CONSOLE_PREFIX}${action}">${kit.token}<button type="submit"${isSecondary ? html` class="secondary"` : ''}>${label}</button></form>`;
 }
 
-const time = (at: Date) => at.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
 const userPath = (user: { id: string }) => `${CONSOLE_PREFIX}/users/${encodeURIComponent(user.id)}`;
 // Enough of a random id to tell look-alike emails apart in the list (48 bits); the user's page shows it whole.
 const SHORT_ID_LENGTH = 8;
 
-export function logInView(kit: ViewKit, options: { email: string; error: string | null; notice: string | null }): Html {
-  const errorId = options.error === null ? null : ERROR_ID;
+export function logInView(kit: ViewKit, options: { email: string; error: string | null; errorField: string | null; notice: string | null }): Html {
+  const errorId = errorIdsOf(options.error === null ? null : { field: options.errorField }, ['email', 'password']);
   return html`<h1>${kit.say('admin.log_in.title')}</h1>${notice(options.notice)}${alert(kit.say('form.errors_heading'), options.error)}
 <p>${kit.say('admin.log_in.intro')}</p>
-<form method="post" action="${CONSOLE_PREFIX}/login">${kit.token}${field({ name: 'email', label: kit.say('form.email'), type: 'email', autocomplete: 'username', value: options.email, errorId })}${field({
+<form method="post" action="${CONSOLE_PREFIX}/login">${kit.token}${field({ name: 'email', label: kit.say('form.email'), type: 'email', autocomplete: 'username', value: options.email, errorId: errorId('email') })}${field({
     name: 'password',
     label: kit.say('form.password'),
     type: 'password',
     autocomplete: 'current-password',
+    errorId: errorId('password'),
   })}<button type="submit">${kit.say('admin.log_in.submit')}</button></form>`;
 }
 
@@ -57,7 +58,7 @@ export interface UserListOptions {
 function stateOf(kit: ViewKit, user: UserView): string {
   const states = [user.disabled ? 'admin.state.disabled' : user.locked ? 'admin.state.locked' : 'admin.state.active'] as MessageKey[];
   if (user.claims?.['admin'] === true) states.push('admin.state.operator');
-  return states.map((key) => kit.say(key)).join(', ');
+  return states.map((key) => kit.say(key)).join(kit.say('format.separator'));
 }
 
 export function userListView(kit: ViewKit, options: UserListOptions): Html {
@@ -65,7 +66,7 @@ export function userListView(kit: ViewKit, options: UserListOptions): Html {
     (user) =>
       html`<li><div><p class="what"><a href="${userPath(user)}">${isolatedText(user.email)}</a></p><p class="when">${kit.sayHtml('admin.users.id', {
         id: html`<code>${user.id.slice(0, SHORT_ID_LENGTH)}</code>…`,
-      })} · ${kit.say('admin.users.created', { time: time(user.createdAt) })} · <span class="badge">${stateOf(kit, user)}</span></p></div></li>`,
+      })}${kit.say('format.detail_separator')}${kit.say('admin.users.created', { time: sayMoment(kit.say, user.createdAt) })}${kit.say('format.detail_separator')}<span class="badge">${stateOf(kit, user)}</span></p></div></li>`,
   );
   const pager = [
     options.previous === null ? null : html`<li><a href="${options.previous}" rel="prev">${kit.say('admin.users.previous')}</a></li>`,
@@ -104,9 +105,9 @@ export function userView(kit: ViewKit, { user, sessions, isSelf, consoleSessionI
   ].filter((action) => action !== null);
   const items = sessions.map(
     (session) =>
-      html`<li><div><p class="what">${kit.say('admin.sessions.kind', { kind: session.kind })}${session.clientAddress ? html` · ${session.clientAddress}` : ''}${
-        session.id === consoleSessionId ? html` · <span class="badge">${kit.say('admin.sessions.this')}</span>` : ''
-      }</p><p class="when">${kit.say('account.session_started', { time: time(session.createdAt) })}, ${kit.say('account.session_last_seen', { time: time(session.lastSeenAt) })}</p></div>${actionButton(
+      html`<li><div><p class="what">${kit.say(SESSION_KINDS[session.kind])}${session.clientAddress ? html`${kit.say('format.detail_separator')}${session.clientAddress}` : ''}${
+        session.id === consoleSessionId ? html`${kit.say('format.detail_separator')}<span class="badge">${kit.say('admin.sessions.this')}</span>` : ''
+      }</p><p class="when">${kit.say('account.session_started', { time: sayMoment(kit.say, session.createdAt) })}${kit.say('format.separator')}${kit.say('account.session_last_seen', { time: sayMoment(kit.say, session.lastSeenAt) })}</p></div>${actionButton(
         kit,
         `${path}/sessions/${encodeURIComponent(session.id)}/end`,
         kit.say('admin.sessions.end'),
@@ -114,7 +115,7 @@ export function userView(kit: ViewKit, { user, sessions, isSelf, consoleSessionI
       )}</li>`,
   );
   return html`<p><a href="${CONSOLE_PREFIX}/users">${kit.say('admin.user.back')}</a></p><h1>${kit.sayHtml('admin.user.title', { email: isolatedText(user.email) })}</h1>${notice(done)}
-<dl>${row(kit.say('admin.user.id'), user.id)}${row(kit.say('admin.user.created'), time(user.createdAt))}${row(kit.say('admin.user.last_login'), user.lastLoginAt ? time(user.lastLoginAt) : kit.say('admin.user.never'))}${row(
+<dl>${row(kit.say('admin.user.id'), user.id)}${row(kit.say('admin.user.created'), sayMoment(kit.say, user.createdAt))}${row(kit.say('admin.user.last_login'), user.lastLoginAt ? sayMoment(kit.say, user.lastLoginAt) : kit.say('admin.user.never'))}${row(
     kit.say('admin.user.state'),
     stateOf(kit, user),
   )}${row(kit.say('admin.user.claims'), user.claims === null ? kit.say('admin.user.no_claims') : isolatedText(JSON.stringify(user.claims)))}</dl>
