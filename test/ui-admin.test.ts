@@ -395,6 +395,27 @@ function consoleSuite(variant: Variant): void {
     expect(own.body).toContain(`<dd><bdi>{&quot;admin&quot;:true,&quot;note&quot;:&quot;x${marked('200D')}y&quot;}</bdi></dd>`);
   });
 
+  it("names each of a user's End this session buttons after its session and describes it by its times", async () => {
+    const browser = await setUp();
+    const target = await h.auth.createUser('sessions@example.com', 'target passphrase', { door: 'cli', address: 'cli' });
+    // A token session, then a cookie session (compat keeps one cookie session a user).
+    await h.app.inject({ method: 'POST', url: '/token', payload: { grant_type: 'password', username: 'sessions@example.com', password: 'target passphrase' } });
+    h.clock.advanceSeconds(120);
+    await h.auth.logIn('sessions@example.com', 'target passphrase', null, { address: '127.0.0.1' });
+    await browser.logIn();
+    const { body } = await browser.get(`/ui/admin/users/${target.id}`);
+    const buttons = [...body.matchAll(/<button type="submit" class="secondary" id="([\w-]+)" aria-labelledby="([\w-]+) ([\w-]+)" aria-describedby="([\w-]+)">End this session<\/button>/g)];
+    expect(buttons).toHaveLength(2);
+    const ids = (body.match(/ id="[^"]+"/g) ?? []).map((id) => id.slice(5, -1));
+    expect(new Set(ids).size).toBe(ids.length);
+    const descriptions = buttons.map(([, id, self, what, when]) => {
+      expect(self).toBe(id);
+      expect(body).toContain(`<p class="what" id="${what!}">`);
+      return new RegExp(`<p class="when" id="${when!}">(.*?)</p>`).exec(body)?.[1];
+    });
+    expect(new Set(descriptions).size).toBe(2);
+  });
+
   it('deletes a user only through the confirmation page, and never the operator themselves', async () => {
     const browser = await setUp();
     const target = await h.auth.createUser('target@example.com', 'target passphrase', { door: 'cli', address: 'cli' });

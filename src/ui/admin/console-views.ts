@@ -14,9 +14,17 @@ export interface ViewKit {
   readonly token: Html;
 }
 
+/** How a button among many alike is told apart: its own id, named by itself and `what`, described by `when`. */
+interface ButtonNames {
+  readonly id: string;
+  readonly what: string;
+  readonly when: string;
+}
+
 /** A form of one button that POSTs to `action` in the console (every change is a POST with the form token). */
-export function actionButton(kit: ViewKit, action: string, label: string, isSecondary = false): Html {
-  return html`<form class="inline" method="post" action="${CONSOLE_PREFIX}${action}">${kit.token}<button type="submit"${isSecondary ? html` class="secondary"` : ''}>${label}</button></form>`;
+export function actionButton(kit: ViewKit, action: string, label: string, isSecondary = false, names?: ButtonNames): Html {
+  const named = names ? html` id="${names.id}" aria-labelledby="${names.id} ${names.what}" aria-describedby="${names.when}"` : '';
+  return html`<form class="inline" method="post" action="${CONSOLE_PREFIX}${action}">${kit.token}<button type="submit"${isSecondary ? html` class="secondary"` : ''}${named}>${label}</button></form>`;
 }
 
 const userPath = (user: { id: string }) => `${CONSOLE_PREFIX}/users/${encodeURIComponent(user.id)}`;
@@ -103,15 +111,18 @@ export function userView(kit: ViewKit, { user, sessions, isSelf, consoleSessionI
     actionButton(kit, `${path}/unlock`, kit.say('admin.action.unlock')),
     isSelf ? null : html`<a href="${CONSOLE_PREFIX}${path}/delete">${kit.say('admin.action.delete')}</a>`,
   ].filter((action) => action !== null);
+  // Each "End this session" is named after its session and described by its times, so a screen
+  // reader's list of buttons tells them apart (WCAG 2.4.6), as on the account page.
   const items = sessions.map(
-    (session) =>
-      html`<li><div><p class="what">${kit.say(SESSION_KINDS[session.kind])}${session.clientAddress ? html`${kit.say('format.detail_separator')}${session.clientAddress}` : ''}${
+    (session, index) =>
+      html`<li><div><p class="what" id="session-${index}-what">${kit.say(SESSION_KINDS[session.kind])}${session.clientAddress ? html`${kit.say('format.detail_separator')}${session.clientAddress}` : ''}${
         session.id === consoleSessionId ? html`${kit.say('format.detail_separator')}<span class="badge">${kit.say('admin.sessions.this')}</span>` : ''
-      }</p><p class="when">${kit.say('account.session_started', { time: sayMoment(kit.say, session.createdAt) })}${kit.say('format.separator')}${kit.say('account.session_last_seen', { time: sayMoment(kit.say, session.lastSeenAt) })}</p></div>${actionButton(
+      }</p><p class="when" id="session-${index}-when">${kit.say('account.session_started', { time: sayMoment(kit.say, session.createdAt) })}${kit.say('format.separator')}${kit.say('account.session_last_seen', { time: sayMoment(kit.say, session.lastSeenAt) })}</p></div>${actionButton(
         kit,
         `${path}/sessions/${encodeURIComponent(session.id)}/end`,
         kit.say('admin.sessions.end'),
         true,
+        { id: `session-${index}-end`, what: `session-${index}-what`, when: `session-${index}-when` },
       )}</li>`,
   );
   return html`<p><a href="${CONSOLE_PREFIX}/users">${kit.say('admin.user.back')}</a></p><h1>${kit.sayHtml('admin.user.title', { email: isolatedText(user.email) })}</h1>${notice(done)}
