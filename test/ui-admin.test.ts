@@ -318,8 +318,8 @@ function consoleSuite(variant: Variant): void {
     const withSessions = (await browser.get(page)).body;
     expect(withSessions).toContain(`/sessions/${first!.id}/end`);
     // The kind in the catalogue's words, the separators and the moments too.
-    expect(withSessions.match(/<p class="what">App session \(token\) · 127\.0\.0\.1<\/p>/g)).toHaveLength(2);
-    expect(withSessions).toMatch(/<p class="when">Started \d{4}-\d\d-\d\d \d\d:\d\d UTC, last used \d{4}-\d\d-\d\d \d\d:\d\d UTC<\/p>/);
+    expect(withSessions.match(/<p class="what" id="session-\d-what">App session \(token\) · 127\.0\.0\.1<\/p>/g)).toHaveLength(2);
+    expect(withSessions).toMatch(/<p class="when" id="session-\d-when">Started \d{4}-\d\d-\d\d \d\d:\d\d UTC, last used \d{4}-\d\d-\d\d \d\d:\d\d UTC<\/p>/);
     expect(await act(`/sessions/${first!.id}/end`)).toBe(`${page}?done=session_ended`);
     expect(await h.auth.listSessions({ id: target.id })).toHaveLength(1);
     expect(await act('/sessions/end')).toBe(`${page}?done=sessions_ended`);
