@@ -189,6 +189,10 @@ describeEngines(ALL_ENGINES, 'the Flask-JWT-Extended course API on %s', (engine:
     const { access_token: stale } = (await bearer('POST', '/refresh', `Bearer ${first.refresh_token}`)).json<{ access_token: string }>();
     expectAnswer(await bearer('DELETE', `/user/${id}`, `Bearer ${stale}`), 401, NOT_FRESH);
     expectAnswer(await bearer('DELETE', `/user/${id}`, `Bearer ${second.access_token}`), 200, { message: 'User deleted.' });
+    // Audited with its request's id, like every event a request causes.
+    const deleted = h.audited.find((event) => event.event === 'account_deleted');
+    expect(deleted).toMatchObject({ userId: id, client: '127.0.0.1' });
+    expect(deleted?.requestId).toMatch(/\S/);
     // The original left the deleted user's tokens working; here every session ended with the user.
     expectAnswer(await bearer('POST', '/logout', `Bearer ${stale}`), 401, REVOKED);
     expectAnswer(await bearer('GET', `/user/${id}`, `Bearer ${ADMIN}`), 404, NOT_FOUND);

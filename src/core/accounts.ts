@@ -1,5 +1,5 @@
 import { RESERVED_CLAIMS } from './access-tokens.js';
-import type { Client } from './audit.js';
+import { auditOrigin, type Client } from './audit.js';
 import type { CoreDeps, Principal } from './deps.js';
 import { normalizeLoginIdentifier, toIdentifierKey, type IdentifierKind } from './emails.js';
 import { AuthError, invalidInput } from './errors.js';
@@ -89,7 +89,7 @@ export function createAccounts({ store, clock, hasher, limits, audit, outbox, co
       const ended = await store.deleteUser(principal.userId, notice);
       if (!ended) throw new AuthError('invalid_session', 'no valid session');
       if (notice) outbox?.wake();
-      audit({ event: 'account_deleted', userId: principal.userId, endedSessions: ended.length, client: client.address });
+      audit({ event: 'account_deleted', userId: principal.userId, endedSessions: ended.length, ...auditOrigin(client) });
     },
   };
 }

@@ -150,8 +150,9 @@ describe('one user', () => {
     await auth.updateUser({ id }, { disabled: true }, operator);
     await auth.updateUser({ id }, { disabled: true, email: 'gil@x.io' }, operator);
     await auth.updateUser({ id }, {}, operator);
-    // Something else changed: an update, as before.
-    await auth.updateUser({ id }, { disabled: true, claims: { role: 'x' } }, operator);
+    // Something else changed: an update, as before; the same claims again change nothing.
+    await auth.updateUser({ id }, { disabled: true, claims: { role: 'x', level: { n: 1, m: 2 } } }, operator);
+    await auth.updateUser({ id }, { claims: { level: { m: 2, n: 1 }, role: 'x' } }, operator);
     const origin = { userId: id, endedSessions: 0, caller: 'token', client: operator.address };
     expect(audited.filter((event) => event.event === 'admin_action').slice(1)).toEqual([
       { event: 'admin_action', action: 'user.enable', ...origin, changed: false },
@@ -160,6 +161,7 @@ describe('one user', () => {
       { event: 'admin_action', action: 'user.disable', ...origin, changed: false },
       { event: 'admin_action', action: 'user.update', ...origin, changed: false },
       { event: 'admin_action', action: 'user.update', ...origin },
+      { event: 'admin_action', action: 'user.update', ...origin, changed: false },
     ]);
   });
 });

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { checkClaims, emailTaken, insertNewUser } from './accounts.js';
 import { auditOrigin, type AdminAction, type AdminDoor } from './audit.js';
 import { CacheUnavailableError } from './cache.js';
@@ -242,7 +243,7 @@ export function createAdministration(deps: AdminDeps): Administration {
       const changes: UserChanges = {
         ...(update.email !== undefined && update.email !== user.email ? { email: { email: update.email, emailKey: toEmailKey(update.email) } } : {}),
         ...(update.disabled !== undefined && update.disabled !== (user.disabledAt !== null) ? { disabledAt: update.disabled ? now : null } : {}),
-        ...(update.claims !== undefined ? { claims: update.claims } : {}),
+        ...(update.claims !== undefined && !isDeepStrictEqual(update.claims, user.claims) ? { claims: update.claims } : {}),
       };
       let ended: readonly SessionRef[] | null;
       try {
