@@ -23,7 +23,7 @@ export function queryOf(request: FastifyRequest, name: string): string {
 export interface FormFailure {
   readonly status: number;
   readonly message: string;
-  /** The field the error is about when the core names one, else null (`fieldInError` then picks). */
+  /** The field the error is about when the core names one, else null (`errorIdsOf` then picks). */
   readonly field: string | null;
   readonly retryAfterSeconds?: number;
 }

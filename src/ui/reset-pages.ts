@@ -93,12 +93,12 @@ ${field({ name: 'new_password', label: kit.say('form.new_password'), type: 'pass
     const token = queryOf(request, 'token');
     if (token !== '') {
       // The emailed link's token leaves the address bar (and history, and any Referer) at once;
-      // a link no email of Sesame's could hold leaves too, but is not kept.
+      // a link no email of Sesame's could hold leaves too, and takes the place of an earlier
+      // link's token, so the page never shows an older link's email as this one's.
       const email = queryOf(request, 'email');
-      if (LINK_TOKEN.test(token) && LINK_EMAIL.test(email)) {
-        const held = Buffer.from(`${token}\n${email}`, 'utf8').toString('base64url');
-        void reply.header('set-cookie', resetCookieHeader(request, held, RESET_COOKIE_SECONDS));
-      }
+      const isEmailed = LINK_TOKEN.test(token) && LINK_EMAIL.test(email);
+      const held = isEmailed ? Buffer.from(`${token}\n${email}`, 'utf8').toString('base64url') : '';
+      void reply.header('set-cookie', resetCookieHeader(request, held, isEmailed ? RESET_COOKIE_SECONDS : 0));
       return kit.seeOther(reply, RESET_PATH);
     }
     const held = heldReset(request);

@@ -11,10 +11,16 @@ export function expectSessionButtonsToldApart(body: string, count: number): stri
   expect(buttons).toHaveLength(count);
   const ids = (body.match(/ id="[^"]+"/g) ?? []).map((id) => id.slice(5, -1));
   expect(new Set(ids).size).toBe(ids.length);
+  // Each id a button names must be on the page: a name or description from nowhere is none.
+  const textOf = (kind: 'what' | 'when', id: string) => {
+    const text = new RegExp(`<p class="${kind}" id="${id}">(.*?)</p>`).exec(body)?.[1];
+    expect(text, `${kind} ${id}`).toBeDefined();
+    return text!;
+  };
   const descriptions = buttons.map(([, id, self, , when]) => {
     expect(self).toBe(id);
-    return new RegExp(`<p class="when" id="${when!}">(.*?)</p>`).exec(body)?.[1];
+    return textOf('when', when!);
   });
   expect(new Set(descriptions).size).toBe(count);
-  return buttons.map(([, , , what]) => new RegExp(`<p class="what" id="${what!}">(.*?)</p>`).exec(body)?.[1] ?? '');
+  return buttons.map(([, , , what]) => textOf('what', what!));
 }

@@ -188,7 +188,7 @@ export const adminConsole: FastifyPluginAsync<PagesOptions> = async (app, option
   app.get<{ Params: { id: string } }>('/users/:id/delete', { ...hidden({ params: userParams }), ...forOperators }, async (request, reply) => {
     const user = await auth.getUser({ id: request.params.id });
     // The deletion would be refused (the core's `own_account`): say so now, not after the confirmation.
-    if (user.id === operatorOf(request).userId) return drawError(request, reply, { status: 400, message: kit.say('admin.user.yourself'), isUnavailable: false });
+    if (user.id === operatorOf(request).userId) return drawError(request, reply, { status: statusOf('invalid_input'), message: kit.say('admin.user.yourself'), isUnavailable: false });
     return send(request, reply, { title: kit.say('admin.delete.title', { email: isolatedPlainText(user.email) }), body: deleteView(viewKit(request, reply), user) });
   });
 
