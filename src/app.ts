@@ -24,7 +24,7 @@ import type { UiConfig } from './ui/ui-config.js';
 import { pages } from './ui/pages.js';
 import { malformedUrlPage } from './ui/page-kit.js';
 import { PAGE_HEADERS } from './ui/page-security.js';
-import { adminConsole } from './ui/admin/admin-console.js';
+import { adminConsole, malformedConsoleUrlPage } from './ui/admin/admin-console.js';
 import { version } from './version.js';
 
 /**
@@ -180,7 +180,8 @@ function createBase(
   ui: UiConfig | null,
 ): { app: FastifyInstance; client: (request: FastifyRequest) => ClientView } {
   const loggerInstance: FastifyBaseLogger = logger;
-  const malformedPage = ui === null ? null : malformedUrlPage(ui);
+  // Under /ui/ a URL too malformed to route gets a page, in the console's layout under its prefix.
+  const malformedPages = ui === null ? [] : [...(isServingAdmin ? [['/ui/admin/', malformedConsoleUrlPage(ui)] as const] : []), ['/ui/', malformedUrlPage(ui)] as const];
   const trust = compileProxyTrust(http.trustProxy);
   const app = Fastify({
     loggerInstance,
@@ -202,8 +203,9 @@ function createBase(
     frameworkErrors: (_error, request, reply: FastifyReply) => {
       setSecurityHeaders(reply, false);
       void reply.header('x-request-id', request.id);
-      if (malformedPage !== null && request.url.startsWith('/ui/')) {
-        void reply.code(400).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(malformedPage);
+      const page = malformedPages.find(([prefix]) => request.url.startsWith(prefix));
+      if (page !== undefined) {
+        void reply.code(400).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page[1]);
         return;
       }
       void answerMalformedUrl(reply, isServingAdmin && request.url.startsWith('/admin/') ? 'admin' : 'session');

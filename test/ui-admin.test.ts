@@ -9,6 +9,7 @@ import { ALL_ENGINES, createTestDatabase, describeEngines, TEST_REDIS_URL, testK
 import { createAppHarness, type AppHarness } from './support/harness.js';
 import { expectSessionButtonsToldApart } from './support/page-checks.js';
 import { TEST_SECRETS, testConfig, testUiConfig } from './support/test-config.js';
+import { PAGE_HEADERS } from '../src/ui/page-security.js';
 
 const ADMIN_TOKEN = TEST_SECRETS.SESAME_ADMIN_TOKEN;
 const ON_MAIN: AdminHttpConfig = { listener: 'main', hasToken: true };
@@ -564,6 +565,11 @@ function consoleSuite(variant: Variant): void {
     const incomplete = await browser.post('/ui/admin/login', { email: OPERATOR.email });
     expect(incomplete.statusCode).toBe(400);
     expectConsoleLayout(incomplete.body, false);
+    // Too malformed to route: answered before any route, so drawn as for a browser not signed in.
+    const malformed = await browser.get('/ui/admin/users/%E0%A4%A');
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.headers['content-security-policy']).toBe(PAGE_HEADERS['content-security-policy']);
+    expectConsoleLayout(malformed.body, false);
 
     await browser.logIn();
     const signedIn = await browser.get('/ui/admin/nowhere');

@@ -40,8 +40,8 @@ export interface Page {
 /** The prefix every page lives under; admin pages under `${UI_PREFIX}/admin`. */
 export const UI_PREFIX = '/ui';
 
-// The stylesheet's name changes with its content, so that a browser may keep it for good.
-function stylesheetPathOf(ui: UiConfig): string {
+/** The stylesheet's path: its name changes with its content, so that a browser may keep it for good. */
+export function stylesheetPathOf(ui: UiConfig): string {
   return `${UI_PREFIX}/style.${createHash('sha256').update(ui.stylesheet).digest('base64url').slice(0, 12)}.css`;
 }
 
