@@ -8,8 +8,8 @@ import { alert, errorIdsOf, field, notice } from './forms.js';
 import { html, type Html } from './html.js';
 import { fieldOf, formFailure, noticeOf, passwordHint, type FormFailure } from './page-fields.js';
 import type { PageKit } from './page-kit.js';
-import { isolatedText } from './visible-text.js';
 import { sayMoment, SESSION_KINDS } from './shared-texts.js';
+import { isolatedText } from './visible-text.js';
 
 export interface AccountPagesOptions {
   readonly kit: PageKit;

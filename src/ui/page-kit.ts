@@ -13,7 +13,7 @@ import { HttpError } from '../http/http-error.js';
 import type { SessionCookie } from '../http/session-cookie.js';
 import { sayError } from './error-messages.js';
 import { html, type Html, type HtmlValue } from './html.js';
-import { layout } from './layout.js';
+import { layout, type LayoutOptions } from './layout.js';
 import { say, type MessageKey } from './messages.js';
 import { createFormTokens, FORM_TOKEN_FIELD, PAGE_HEADERS } from './page-security.js';
 import type { UiConfig } from './ui-config.js';
@@ -40,19 +40,26 @@ export interface Page {
 /** The prefix every page lives under; admin pages under `${UI_PREFIX}/admin`. */
 export const UI_PREFIX = '/ui';
 
-/** The stylesheet's path: its name changes with its content, so that a browser may keep it for good. */
-export function stylesheetPathOf(ui: UiConfig): string {
+// The stylesheet's name changes with its content, so that a browser may keep it for good.
+function stylesheetPathOf(ui: UiConfig): string {
   return `${UI_PREFIX}/style.${createHash('sha256').update(ui.stylesheet).digest('base64url').slice(0, 12)}.css`;
+}
+
+/** Where a page drawn outside any plugin stands: its header over the layout's, and its way on (a catalogue key). */
+export interface PagePlace {
+  readonly header?: LayoutOptions['header'];
+  readonly way: { readonly href: string; readonly text: MessageKey };
 }
 
 /**
  * The page answering a URL too malformed for any route to see (bad percent-encoding): the
- * framework answers it before routing, so no page plugin can, and it is drawn once.
+ * framework answers it before routing, so no page plugin can, and it is drawn once; in the
+ * user pages' place unless given another (the console's).
  */
-export function malformedUrlPage(ui: UiConfig): string {
+export function malformedUrlPage(ui: UiConfig, place: PagePlace = { way: { href: `${UI_PREFIX}/login`, text: 'nav.log_in' } }): string {
   const kit = { say: (key: MessageKey) => say(ui.messages, key) };
-  const body = errorBody(kit, kit.say('error.bad_request'), { href: `${UI_PREFIX}/login`, text: kit.say('nav.log_in') });
-  return layout({ ui, stylesheetPath: stylesheetPathOf(ui), title: kit.say('error.title'), body, logOutToken: null });
+  const body = errorBody(kit, kit.say('error.bad_request'), { href: place.way.href, text: kit.say(place.way.text) });
+  return layout({ ui, stylesheetPath: stylesheetPathOf(ui), title: kit.say('error.title'), body, logOutToken: null, ...(place.header ? { header: place.header } : {}) });
 }
 
 /**

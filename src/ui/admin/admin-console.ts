@@ -10,7 +10,7 @@ import { html, type Html } from '../html.js';
 import { layout } from '../layout.js';
 import { say, type MessageKey } from '../messages.js';
 import { listed } from '../page-fields.js';
-import { createPageKit, errorBody, registerPageHandlers, stylesheetPathOf, type ErrorPageDrawer } from '../page-kit.js';
+import { createPageKit, errorBody, malformedUrlPage, registerPageHandlers, type ErrorPageDrawer } from '../page-kit.js';
 import type { PagesOptions } from '../pages.js';
 import type { UiConfig } from '../ui-config.js';
 import { isolatedPlainText, isolatedText } from '../visible-text.js';
@@ -57,6 +57,16 @@ const deleteBody = { type: 'object', required: ['confirm'], properties: { confir
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
+/** The console's header over the layout's: its product name, its home, and `nav`. */
+function consoleHeader(ui: UiConfig, nav: Html) {
+  return { product: say(ui.messages, 'admin.product', { product: ui.productName }), home: `${CONSOLE_PREFIX}/users`, nav };
+}
+
+/** The console's answer to a URL under it too malformed to route (app.ts sends it): `malformedUrlPage` in the console's place. */
+export function malformedConsoleUrlPage(ui: UiConfig): string {
+  return malformedUrlPage(ui, { header: consoleHeader(ui, html``), way: { href: `${CONSOLE_PREFIX}/login`, text: 'admin.error.log_in' } });
+}
+
 /**
  * The admin console under /ui/admin (docs/admin-console.md): operators, users with the `admin`
  * claim, sign in with their own password and manage users through the core's Administration,
@@ -64,27 +74,11 @@ type IdRequest = FastifyRequest<{ Params: { id: string } }>;
  * but the sign-in checks the console session anew (`checkConsoleSession`); every change is a
  * POST behind the pages' CSRF guard, answered with a redirect (POST-redirect-GET).
  */
-/** The console's header over the layout's: its product name, its home, and `nav`. */
-function consoleHeader(ui: UiConfig, nav: Html) {
-  return { product: say(ui.messages, 'admin.product', { product: ui.productName }), home: `${CONSOLE_PREFIX}/users`, nav };
-}
-
-/**
- * The console's answer to a URL under it too malformed to route, in its own layout: the
- * framework answers those before any plugin can (app.ts sends it), so it is drawn once.
- */
-export function malformedConsoleUrlPage(ui: UiConfig): string {
-  const kit = { say: (key: MessageKey) => say(ui.messages, key) };
-  const body = errorBody(kit, kit.say('error.bad_request'), { href: `${CONSOLE_PREFIX}/login`, text: kit.say('admin.error.log_in') });
-  return layout({ ui, stylesheetPath: stylesheetPathOf(ui), title: kit.say('error.title'), body, logOutToken: null, header: consoleHeader(ui, html``) });
-}
-
 export const adminConsole: FastifyPluginAsync<PagesOptions> = async (app, options) => {
   const { auth, client } = options;
   const kit = createPageKit(options);
   const consoleCookie = createConsoleCookie(options.cookie);
   const operators = new WeakMap<FastifyRequest, Principal>();
-  const header = (nav: Html) => consoleHeader(kit.ui, nav);
 
   const viewKit = (request: FastifyRequest, reply: FastifyReply): ViewKit => ({ say: kit.say, sayHtml: kit.sayHtml, token: kit.tokenField(request, reply) });
   const noticeOf = (request: FastifyRequest) => {
@@ -102,7 +96,7 @@ export const adminConsole: FastifyPluginAsync<PagesOptions> = async (app, option
     const nav = operator
       ? html`<li>${kit.sayHtml('admin.signed_in_as', { email: isolatedText(operator.email) })}</li><li>${actionButton(viewKit(request, reply), '/logout', kit.say('admin.log_out'), true)}</li>`
       : html``;
-    const text = layout({ ui: kit.ui, stylesheetPath: kit.stylesheetPath, title: page.title, body: page.body, logOutToken: null, header: header(nav) });
+    const text = layout({ ui: kit.ui, stylesheetPath: kit.stylesheetPath, title: page.title, body: page.body, logOutToken: null, header: consoleHeader(kit.ui, nav) });
     return reply.code(page.status ?? 200).type('text/html; charset=utf-8').send(text);
   }
 
