@@ -8,8 +8,10 @@ import { testConfig } from './support/test-config.js';
  * ASVS 6.3.8: an unknown email and a wrong password must take the same time. With a hash of a
  * few milliseconds (as in production, the hash is nearly all of a log-in's work), skipping it
  * for an unknown email would make that answer several times faster. Samples of both kinds are
- * interleaved, so that whatever else the machine does weighs on both alike, and compared by
- * their medians.
+ * interleaved, and compared by their fastest tenth: what else the machine does (the suite runs
+ * two files at once) only ever adds time, in bursts that can land more on one kind's middle
+ * samples than on the other's (medians 4.9 against 6.5 ms once, for the same work), while the
+ * fastest tenth is the work itself and held within 2% under three busy neighbours.
  */
 const SAMPLES = 120;
 
@@ -41,9 +43,17 @@ async function timed(path: string, body: Record<string, string>): Promise<number
   return ms;
 }
 
-function median(values: number[]): number {
+/** The time below which a tenth of the samples fall. */
+function fastestTenth(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  return sorted[Math.floor(sorted.length / 10)]!;
+}
+
+function expectSameTime(unknown: number[], known: number[], knownIs: string): void {
+  const ratio = fastestTenth(unknown) / fastestTenth(known);
+  const figures = `fastest tenth: unknown ${fastestTenth(unknown).toFixed(2)} ms, ${knownIs} ${fastestTenth(known).toFixed(2)} ms`;
+  expect(ratio, figures).toBeGreaterThan(0.8);
+  expect(ratio, figures).toBeLessThan(1.25);
 }
 
 describe.each([
@@ -63,9 +73,7 @@ describe.each([
         else unknown.push(await timed(path, bodyFor(`nobody-${index}@x.io`)));
       }
     }
-    const ratio = median(unknown) / median(known);
-    expect(ratio, `median unknown ${median(unknown).toFixed(2)} ms, wrong password ${median(known).toFixed(2)} ms`).toBeGreaterThan(0.8);
-    expect(ratio).toBeLessThan(1.25);
+    expectSameTime(unknown, known, 'wrong password');
   });
 });
 
@@ -117,8 +125,6 @@ describeEngines(ALL_ENGINES, 'POST /reset_password with webhook delivery on %s',
         (isKnown ? known : unknown).push(ms);
       }
     }
-    const ratio = median(unknown) / median(known);
-    expect(ratio, `median unknown ${median(unknown).toFixed(2)} ms, known ${median(known).toFixed(2)} ms`).toBeGreaterThan(0.8);
-    expect(ratio).toBeLessThan(1.25);
+    expectSameTime(unknown, known, 'known');
   });
 });
