@@ -164,6 +164,20 @@ describe('one user', () => {
       { event: 'admin_action', action: 'user.update', ...origin, changed: false },
     ]);
   });
+
+  it('keeps its updated_at through a call that changed nothing', async () => {
+    const { auth, clock } = await setUp();
+    const { id } = await auth.createUser('hal@x.io', 'pw', operator);
+    clock.advanceSeconds(60);
+    const disabled = await auth.updateUser({ id }, { disabled: true, claims: { role: 'x' } }, operator);
+    expect(disabled.updatedAt).toEqual(clock.now());
+    clock.advanceSeconds(60);
+    for (const update of [{}, { disabled: true }, { claims: { role: 'x' } }, { email: 'hal@x.io', disabled: true }]) {
+      expect((await auth.updateUser({ id }, update, operator)).updatedAt).toEqual(disabled.updatedAt);
+    }
+    await auth.deleteUser({ id }, operator);
+    await expectAuthError(auth.updateUser({ id }, {}, operator), 'user_not_found');
+  });
 });
 
 describe('a disabled user', () => {

@@ -245,9 +245,11 @@ export function createAdministration(deps: AdminDeps): Administration {
         ...(update.disabled !== undefined && update.disabled !== (user.disabledAt !== null) ? { disabledAt: update.disabled ? now : null } : {}),
         ...(update.claims !== undefined && !isDeepStrictEqual(update.claims, user.claims) ? { claims: update.claims } : {}),
       };
+      const isChange = Object.keys(changes).length > 0;
       let ended: readonly SessionRef[] | null;
       try {
-        ended = await store.updateUser(user.id, changes, now);
+        // Nothing to write leaves updated_at as it was: it tells when the user last changed.
+        ended = isChange ? await store.updateUser(user.id, changes, now) : [];
       } catch (error) {
         if (error instanceof StoreConflictError) throw emailTaken();
         throw error;
@@ -255,7 +257,6 @@ export function createAdministration(deps: AdminDeps): Administration {
       if (!ended) throw userNotFound();
       // A call that changed nothing (a disable sent twice, an enable of an active user) is still
       // the operator's act: audited as asked, and marked, rather than as an update of nothing.
-      const isChange = Object.keys(changes).length > 0;
       const asked = update.disabled === undefined ? 'user.update' : update.disabled ? 'user.disable' : 'user.enable';
       const action = changes.disabledAt === undefined ? (isChange ? 'user.update' : asked) : changes.disabledAt === null ? 'user.enable' : 'user.disable';
       record(operator, action, user.id, { endedSessions: ended.length, ...(isChange ? {} : { changed: false as const }) });
