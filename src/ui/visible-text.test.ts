@@ -10,10 +10,25 @@ describe('visible text', () => {
       ['\u202Eab\u2066', `${mark('202E')}ab${mark('2066')}`],
       ['\u115F\u1160\u3164\uFFA0', ['115F', '1160', '3164', 'FFA0'].map(mark).join('')],
       ['a\uFE0F\u{E0100}\u{E0041}', `a${mark('FE0F')}${mark('E0100')}${mark('E0041')}`],
-      ['a b\u00A0c\u2800\u00AD', `a${mark('0020')}b${mark('00A0')}c${mark('2800')}${mark('00AD')}`],
+      ['a\u3000b\u00A0c\u2800\u00AD', `a${mark('3000')}b${mark('00A0')}c${mark('2800')}${mark('00AD')}`],
       ['<ops>@ex\u0430mple.com', '&lt;ops&gt;@ex\u0430mple.com'],
     ];
     for (const [text, markup] of cases) expect(visibleText(text).text).toBe(markup);
+  });
+
+  it('leaves a space between words as it is, and spells out one a page would lose or merge', () => {
+    const space = mark('0020');
+    const cases: ReadonlyArray<readonly [string, string]> = [
+      ['Ann Lee', 'Ann Lee'],
+      ['a b c', 'a b c'],
+      [' ops@x.io', `${space}ops@x.io`],
+      ['ops@x.io ', `ops@x.io${space}`],
+      ['a  b', `a${space}${space}b`],
+      [' ', space],
+      ['a \u200Bb', `a ${mark('200B')}b`],
+    ];
+    for (const [text, markup] of cases) expect(visibleText(text).text).toBe(markup);
+    expect(isolatedPlainText('Ann Lee ')).toBe('\u2068Ann Lee<U+0020>\u2069');
   });
 
   it('isolates the text in <bdi>, or between isolate controls where markup cannot go', () => {

@@ -1,12 +1,13 @@
 import { html, type Html } from './html.js';
 
 // What shows nothing, or not itself: format and bidi controls (Cf) and the rest of the "other"
-// categories, every kind of space (a trailing or doubled one vanishes in a page), the Default
-// Ignorable code points (Hangul fillers U+115F, U+1160, U+3164, U+FFA0, variation selectors,
-// tags) and the blank Braille pattern. The API accepts them in an email (the registration
-// contract is fixed), so `ops@example.com` and `ops@example.com` + U+200B are two accounts
-// that a page must not draw alike (Unicode TR 36 §2, UTS 39 §5).
-const UNSEEN = /[\p{C}\p{Z}\p{Default_Ignorable_Code_Point}\u2800]/gu;
+// categories, every kind of space but one, the Default Ignorable code points (Hangul fillers
+// U+115F, U+1160, U+3164, U+FFA0, variation selectors, tags) and the blank Braille pattern. The
+// API accepts them in an email (the registration contract is fixed), so `ops@example.com` and
+// `ops@example.com` + U+200B are two accounts that a page must not draw alike (Unicode TR 36 §2,
+// UTS 39 §5). The one space kept is U+0020 alone between two other characters, as in a claim
+// `Ann Lee`: a page shows it as it is; at either end or beside another it vanishes or merges.
+const UNSEEN = /(?<![^ ]) | (?![^ ])|(?! )[\p{C}\p{Z}\p{Default_Ignorable_Code_Point}\u2800]/gu;
 // First Strong Isolate … Pop Directional Isolate: <bdi> for text where markup cannot go.
 const ISOLATE = '\u2068';
 const POP_ISOLATE = '\u2069';
