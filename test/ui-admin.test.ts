@@ -571,10 +571,22 @@ function consoleSuite(variant: Variant): void {
     expect(malformed.headers['content-security-policy']).toBe(PAGE_HEADERS['content-security-policy']);
     expectConsoleLayout(malformed.body, false);
 
+    const wrongMethod = await h.app.inject({ method: 'DELETE', url: '/ui/admin/users' });
+    expect(wrongMethod.statusCode).toBe(405);
+    expect(wrongMethod.headers.allow).toBe('GET, HEAD');
+    expectConsoleLayout(wrongMethod.body, false);
+
     await browser.logIn();
     const signedIn = await browser.get('/ui/admin/nowhere');
     expect(signedIn.statusCode).toBe(404);
     expectConsoleLayout(signedIn.body, true);
+    // A link followed to what only a form may ask: the console's 405, still signed in.
+    const followed = await browser.get(`/ui/admin/users/${target.id}/disable`);
+    expect(followed.statusCode).toBe(405);
+    expect(followed.headers.allow).toBe('POST');
+    expect(followed.body).toContain('This page cannot be used that way.');
+    expectConsoleLayout(followed.body, true);
+    expect((await h.auth.getUser({ id: target.id })).disabled).toBe(false);
     const noUser = await browser.get('/ui/admin/users/no-such-id');
     expect(noUser.statusCode).toBe(404);
     expect(noUser.body).toContain('There is no such user.');

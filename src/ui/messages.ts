@@ -88,6 +88,7 @@ export const MESSAGES = {
   'error.cross_site': 'This form expired or came from another site. Reload the page and try again.',
   'error.bad_request': 'The form could not be read. Reload the page and try again.',
   'error.not_found': 'There is no page here.',
+  'error.method_not_allowed': 'This page cannot be used that way.',
   'error.internal': 'Something went wrong on our side. Try again shortly.',
   'error.title': 'Something went wrong',
   ...ADMIN_MESSAGES,

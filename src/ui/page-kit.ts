@@ -173,15 +173,29 @@ function userErrorPage(kit: PageKit): ErrorPageDrawer {
     kit.send(request, reply, { status, isSignedIn: false, title: kit.say('error.title'), body: errorBody(kit, message, { href: `${UI_PREFIX}/login`, text: kit.say('nav.log_in') }) });
 }
 
+// The methods a page's path answers 405 to when it does not take them; OPTIONS is left to CORS.
+const PAGE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
 /**
  * Gives a page plugin (and its children) the pages' headers on every answer, and HTML error
  * pages in place of JSON: the same statuses and no more detail than the API gives. `drawError`
  * lays them out (the user pages' layout unless given: the admin console passes its own).
+ * Returns what the plugin calls once its last page is registered: from then on a method a page's
+ * path does not take is answered 405 with the `Allow` it does take (RFC 9110 §15.5.6), where a
+ * 404 would say the page is not there.
  */
-export function registerPageHandlers(app: FastifyInstance, kit: PageKit, drawError: ErrorPageDrawer = userErrorPage(kit)): void {
+export function registerPageHandlers(app: FastifyInstance, kit: PageKit, drawError: ErrorPageDrawer = userErrorPage(kit)): () => void {
   app.addHook('onRequest', (_request, reply, done) => {
     void reply.headers(PAGE_HEADERS);
     done();
+  });
+  const methodsOf = new Map<string, Set<string>>();
+  app.addHook('onRoute', (route) => {
+    // Under the plugin's prefix, as the plugin registers it; `/ui` and `/ui/` are one path.
+    const path = route.url.slice(app.prefix.length) || '/';
+    const methods = methodsOf.get(path) ?? new Set<string>();
+    for (const method of [route.method].flat()) methods.add(method);
+    methodsOf.set(path, methods);
   });
   const errorPage = (request: FastifyRequest, reply: FastifyReply, status: number, message: string, isUnavailable = false) =>
     drawError(request, reply, { status, message, isUnavailable });
@@ -199,4 +213,17 @@ export function registerPageHandlers(app: FastifyInstance, kit: PageKit, drawErr
     return errorPage(request, reply, 500, kit.say('error.internal'));
   });
   app.setNotFoundHandler((request, reply) => errorPage(request, reply, 404, kit.say('error.not_found')));
+  return () => {
+    for (const [path, methods] of [...methodsOf]) {
+      const others = PAGE_METHODS.filter((method) => !methods.has(method));
+      if (others.length === 0) continue;
+      const allow = PAGE_METHODS.filter((method) => methods.has(method)).join(', ');
+      app.route({
+        method: others,
+        url: path,
+        schema: { hide: true },
+        handler: (request, reply) => errorPage(request, reply.header('allow', allow), 405, kit.say('error.method_not_allowed')),
+      });
+    }
+  };
 }

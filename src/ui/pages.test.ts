@@ -28,6 +28,35 @@ describe('the pages foundation', () => {
     expect(missing.headers['referrer-policy']).toBe('no-referrer');
   });
 
+  it('answers a method a page does not take with an HTML 405 naming the ones it does', async () => {
+    // With the reset pages, which a delivery by email or webhook brings.
+    h = await createAppHarness(testConfig({ http: { ui: { ...testUiConfig(), hasPasswordReset: true } } }));
+    const taken: ReadonlyArray<readonly [string, string]> = [
+      ['/ui/', 'GET, HEAD'],
+      ['/ui/login', 'GET, HEAD, POST'],
+      ['/ui/signup', 'GET, HEAD, POST'],
+      ['/ui/logout', 'POST'],
+      ['/ui/forgot-password', 'GET, HEAD, POST'],
+      ['/ui/reset-password', 'GET, HEAD, POST'],
+      ['/ui/account', 'GET, HEAD'],
+      ['/ui/account/password', 'POST'],
+      ['/ui/account/sessions/end', 'POST'],
+      ['/ui/account/sessions/end-others', 'POST'],
+    ];
+    const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+    for (const [url, allow] of taken) {
+      for (const method of methods.filter((method) => !allow.split(', ').includes(method))) {
+        const response = await h.app.inject({ method, url });
+        expect(response.statusCode, `${method} ${url}`).toBe(405);
+        expect(response.headers.allow).toBe(allow);
+        expect(response.headers['content-security-policy']).toBe(PAGE_HEADERS['content-security-policy']);
+        if (method !== 'HEAD') expect(response.body).toContain('This page cannot be used that way.');
+      }
+    }
+    // A path no page has is still not there, whatever the method.
+    expect((await h.app.inject({ method: 'PUT', url: '/ui/nowhere' })).statusCode).toBe(404);
+  });
+
   it('serves the stylesheet under a name that follows its content, cacheable for a year', async () => {
     h = await createAppHarness(testConfig({ http: { ui: testUiConfig() } }));
     const page = await h.app.inject('/ui/nowhere');

@@ -22,7 +22,7 @@ const STYLESHEET_CACHE = 'public, max-age=31536000, immutable';
 /** Every page under /ui/ (docs/pages.md): the stylesheet, then the pages' table of contents. */
 export const pages: FastifyPluginAsync<PagesOptions> = async (app, options) => {
   const kit = createPageKit(options);
-  registerPageHandlers(app, kit);
+  const answerOtherMethods = registerPageHandlers(app, kit);
   const stylesheet = kit.ui.stylesheet;
   app.get(kit.stylesheetPath.slice('/ui'.length), { schema: { hide: true } }, (_request, reply) =>
     reply.header('cache-control', STYLESHEET_CACHE).type('text/css; charset=utf-8').send(stylesheet),
@@ -33,4 +33,5 @@ export const pages: FastifyPluginAsync<PagesOptions> = async (app, options) => {
   await app.register(signInPages, { kit, auth, client, cookie, trustedOrigins });
   if (kit.ui.hasPasswordReset) await app.register(resetPages, { kit, auth, client, cookie });
   await app.register(accountPages, { kit, auth, client });
+  answerOtherMethods();
 };

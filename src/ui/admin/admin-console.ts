@@ -116,7 +116,7 @@ export const adminConsole: FastifyPluginAsync<PagesOptions> = async (app, option
     const way = operators.has(request) ? { href: `${CONSOLE_PREFIX}/users`, text: kit.say('admin.user.back') } : { href: `${CONSOLE_PREFIX}/login`, text: kit.say('admin.error.log_in') };
     return send(request, reply, { status, title: kit.say('error.title'), body: errorBody(kit, message, way) });
   };
-  registerPageHandlers(app, kit, drawError);
+  const answerOtherMethods = registerPageHandlers(app, kit, drawError);
 
   /** The preHandler of every page but the sign-in: a live console session of a current operator, or the sign-in page. */
   async function requireOperator(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -247,4 +247,5 @@ export const adminConsole: FastifyPluginAsync<PagesOptions> = async (app, option
       return kit.seeOther(reply, `${CONSOLE_PREFIX}/users?done=deleted`);
     },
   );
+  answerOtherMethods();
 };
