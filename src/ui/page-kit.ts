@@ -214,6 +214,7 @@ export function registerPageHandlers(app: FastifyInstance, kit: PageKit, drawErr
   });
   app.setNotFoundHandler((request, reply) => errorPage(request, reply, 404, kit.say('error.not_found')));
   return () => {
+    // Over a copy: the routes added here reach the hook too.
     for (const [path, methods] of [...methodsOf]) {
       const others = PAGE_METHODS.filter((method) => !methods.has(method));
       if (others.length === 0) continue;
